@@ -1,0 +1,9 @@
+// Official upstream images of the in-cluster backing services, pinned. One place to bump them;
+// the Azure profile uses the same PostgreSQL image for its setup Job (psql only).
+
+export const images = {
+  postgres: "docker.io/library/postgres:17.6-alpine",
+  redis: "docker.io/library/redis:8.2.1-alpine",
+  rabbitmq: "docker.io/library/rabbitmq:4.1.4-management-alpine",
+  azurite: "mcr.microsoft.com/azure-storage/azurite:3.37.0",
+} as const;

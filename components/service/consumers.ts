@@ -1,0 +1,61 @@
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ConsumerSpec } from "../../infra/catalog/types";
+import { objectLabels, selectorLabels } from "../kube/labels";
+import { resourceRequirements } from "../kube/resources";
+import { type PodTemplateArgs, podTemplate } from "./pod-template";
+
+// One Deployment per message consumer, sized on its own, with a stop timeout long enough for the
+// message in hand to finish (Flight's stop_wait_timeout): SIGTERM makes Messenger stop after it.
+
+const DEFAULT_STOP_TIMEOUT_SECONDS = 60;
+const DEFAULT_TIME_LIMIT_SECONDS = 3600;
+
+export function consumerCommand(consumer: ConsumerSpec): string[] {
+  return [
+    "php",
+    "bin/console",
+    "messenger:consume",
+    ...consumer.queues,
+    `--time-limit=${consumer.timeLimitSeconds ?? DEFAULT_TIME_LIMIT_SECONDS}`,
+    "--no-interaction",
+  ];
+}
+
+export interface ConsumerArgs {
+  service: string;
+  namespace: string;
+  consumer: ConsumerSpec;
+  replicas: number;
+  pod: Omit<PodTemplateArgs, "role" | "command" | "resources" | "terminationGracePeriodSeconds" | "spread">;
+  dependsOn: pulumi.Resource[];
+  parent: pulumi.Resource;
+}
+
+export function consumerWorkload(args: ConsumerArgs): k8s.apps.v1.Deployment {
+  const name = `${args.service}-${args.consumer.name}`;
+  const selector = { ...selectorLabels(args.service, "worker"), "platform.internal/consumer": args.consumer.name };
+  const template = podTemplate({
+    ...args.pod,
+    podLabels: { ...args.pod.podLabels, "platform.internal/consumer": args.consumer.name },
+    role: "worker",
+    command: consumerCommand(args.consumer),
+    resources: resourceRequirements(args.consumer.size ?? "small"),
+    terminationGracePeriodSeconds: args.consumer.stopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS,
+    spread: args.replicas > 1,
+  });
+  return new k8s.apps.v1.Deployment(
+    `${name}-worker`,
+    {
+      metadata: { name, namespace: args.namespace, labels: { ...objectLabels(args.service, "worker"), ...selector } },
+      spec: {
+        replicas: args.replicas,
+        selector: { matchLabels: selector },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        revisionHistoryLimit: 5,
+        template,
+      },
+    },
+    { parent: args.parent, dependsOn: args.dependsOn },
+  );
+}

@@ -1,0 +1,85 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { resolvePhpLimits } from "../../infra/catalog/sizes";
+import type { ServiceSpec } from "../../infra/catalog/types";
+import type { LogLevel } from "../../infra/config/schema";
+
+// The environment every container of a service gets: the runtime contract of
+// docs/runtime-contract.md. Settings go to a ConfigMap; credentials only ever as secretKeyRef.
+
+export const HTTP_PORT = 80;
+export const METRICS_PORT = 2019;
+/** Where the image keeps its code; FrankenPHP's images use /app. */
+export const APP_ROOT = "/app";
+
+/** `content` -> `CONTENT`, `log-shipper` -> `LOG_SHIPPER`. */
+export function envKey(serviceName: string): string {
+  return serviceName.toUpperCase().replaceAll("-", "_");
+}
+
+export function clusterHost(service: string, namespace: string): string {
+  return `${service}.${namespace}.svc.cluster.local`;
+}
+
+/**
+ * One HOST/PORT/SCHEME triple per declared dependency: reading a service's ConfigMap shows whom
+ * it calls, where one shared gateway host used to hide the graph.
+ */
+export function dependencyEnv(dependsOn: readonly string[], namespace: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const target of dependsOn) {
+    const key = envKey(target);
+    env[`APP__${key}__HOST`] = clusterHost(target, namespace);
+    env[`APP__${key}__PORT`] = String(HTTP_PORT);
+    env[`APP__${key}__SCHEME`] = "http";
+  }
+  return env;
+}
+
+export interface ApplicationEnvArgs {
+  spec: ServiceSpec;
+  namespace: string;
+  logLevel: LogLevel;
+  hasRedis: boolean;
+  /** Settings from the backing services and the identity binding. */
+  backingSettings: Record<string, pulumi.Input<string>>;
+}
+
+export function applicationEnv(args: ApplicationEnvArgs): Record<string, pulumi.Input<string>> {
+  const { spec } = args;
+  const php = resolvePhpLimits(spec.php);
+  const env: Record<string, pulumi.Input<string>> = {
+    APP_ENV: "prod",
+    APP_DEBUG: "0",
+    SERVER_NAME: `:${HTTP_PORT}`,
+    // Caddy's admin endpoint serves the Prometheus metrics the probes and the scraper read.
+    CADDY_GLOBAL_OPTIONS: `admin :${METRICS_PORT}\nmetrics`,
+    APP_BUILD_DIR: `${APP_ROOT}/var/build`,
+    APP__WORKER_MODE__ENABLED: spec.workerModeAudited ? "true" : "false",
+    // Logs: structured, to stderr, unbuffered; the level is the only knob.
+    MONOLOG_LEVEL__DEFAULT: args.logLevel,
+    APP__LOG__FORMAT: "json",
+    APP__LOG__STREAM: "php://stderr",
+    PHP_MEMORY_LIMIT: `${php.memoryLimitMiB}M`,
+    PHP_MAX_EXECUTION_TIME: String(php.maxExecutionSeconds),
+    PHP_UPLOAD_MAX_FILESIZE: `${php.uploadMaxMiB}M`,
+    PHP_POST_MAX_SIZE: `${php.uploadMaxMiB + 1}M`,
+    ...dependencyEnv(spec.dependsOn, args.namespace),
+  };
+  if (args.hasRedis) {
+    // Shared state for anything replicated: cache, sessions, locks, rate limiter.
+    env.APP__CACHE__ADAPTER = "cache.adapter.redis";
+    env.APP__SESSION__HANDLER = "redis";
+    env.APP__RATE_LIMITER__STORAGE = "redis";
+    env.APP__REDIS__PREFIX = `${spec.name}:`;
+  }
+  return { ...env, ...args.backingSettings };
+}
+
+/** Credential variables, each a reference to a key of the service's credentials Secret. */
+export function credentialEnv(
+  keys: readonly string[],
+  secretName: pulumi.Input<string>,
+): k8s.types.input.core.v1.EnvVar[] {
+  return [...keys].sort().map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secretName, key } } }));
+}

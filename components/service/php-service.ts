@@ -1,0 +1,158 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { DeployedService } from "../../infra/model";
+import type { BackingBinding, BackingServices } from "../backing/types";
+import { serviceLabels } from "../kube/labels";
+import { consumerWorkload } from "./consumers";
+import { applicationEnv, clusterHost, credentialEnv, HTTP_PORT } from "./environment";
+import { type MigrationSettings, migrationJob } from "./migration-job";
+import { serviceNetworkPolicy } from "./network-policy";
+import type { ImageSettings } from "./pod-template";
+import { scheduledJob } from "./scheduled-jobs";
+import { webWorkload } from "./web";
+
+// One catalog entry, run: the service together with what it needs. Its database, Redis, object
+// storage and broker come from the profile's provisioners; its identity and credentials from the
+// profile's identity and secret store; everything else is plain Kubernetes with safe defaults.
+
+export interface PhpServiceArgs {
+  service: DeployedService;
+  namespace: string;
+  /** Services that declare this one as a dependency: the only callers its network policy admits. */
+  dependents: readonly string[];
+  backing: BackingServices;
+  images: ImageSettings;
+  migrations: MigrationSettings;
+  gateway: { namespaces: string[]; cidrs: string[] };
+  monitoringNamespace: string;
+}
+
+export class PhpService extends pulumi.ComponentResource {
+  /** In-cluster URL other services call. */
+  readonly url: pulumi.Output<string>;
+  readonly deployment: k8s.apps.v1.Deployment;
+  readonly migration?: k8s.batch.v1.Job;
+  readonly workers: k8s.apps.v1.Deployment[] = [];
+  readonly scheduledJobs: k8s.batch.v1.CronJob[] = [];
+  readonly configMap: k8s.core.v1.ConfigMap;
+  /** Credential values by variable name (DATABASE_URL...), as one Pulumi secret. */
+  readonly credentials: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: PhpServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:service:PhpService", name, {}, opts);
+    const { spec } = args.service;
+    const ns = args.namespace;
+
+    // Identity first: the object store grants its roles to the identity's principal.
+    const serviceAccountName = spec.name;
+    const identity = args.backing.identity.bind({ service: spec, namespace: ns, serviceAccountName, parent: this });
+    const request = { service: spec, namespace: ns, parent: this, identity };
+    const bindings: BackingBinding[] = [];
+    if (spec.database) bindings.push(args.backing.database.provision(request));
+    if (spec.redis !== false) bindings.push(args.backing.redis.provision(request));
+    if (spec.buckets?.length) bindings.push(args.backing.objectStore.provision(request));
+    if (spec.messaging) bindings.push(args.backing.messageBroker.provision(request));
+
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${spec.name}-sa`,
+      {
+        metadata: {
+          name: serviceAccountName,
+          namespace: ns,
+          labels: serviceLabels(spec.name),
+          annotations: identity.serviceAccountAnnotations,
+        },
+        automountServiceAccountToken: false,
+      },
+      { parent: this },
+    );
+
+    const settings = Object.assign({}, identity.settings, ...bindings.map((b) => b.settings));
+    this.configMap = new k8s.core.v1.ConfigMap(
+      `${spec.name}-env`,
+      {
+        // No fixed name: Pulumi names it and replaces it when its data changes, which rolls the pods.
+        metadata: { namespace: ns, labels: serviceLabels(spec.name) },
+        data: applicationEnv({
+          spec,
+          namespace: ns,
+          logLevel: args.service.logLevel,
+          hasRedis: spec.redis !== false,
+          backingSettings: settings,
+        }),
+      },
+      { parent: this },
+    );
+
+    const credentials: Record<string, pulumi.Output<string>> = Object.assign({}, ...bindings.map((b) => b.credentials));
+    this.credentials = pulumi.secret(pulumi.all(credentials));
+    const stored = args.backing.secrets.store({ service: spec, namespace: ns, credentials, identity, parent: this });
+
+    const pod = {
+      service: spec.name,
+      image: args.service.image,
+      images: args.images,
+      configMapName: this.configMap.metadata.name,
+      credentialEnv: credentialEnv(Object.keys(credentials), stored.secretName),
+      serviceAccountName: serviceAccount.metadata.name,
+      podLabels: identity.podLabels,
+      additions: stored.pod,
+    };
+    const ready = [...identity.dependsOn, ...stored.dependsOn, ...bindings.flatMap((b) => b.dependsOn)];
+
+    if (spec.database) {
+      this.migration = migrationJob({
+        service: spec.name,
+        namespace: ns,
+        image: args.service.image,
+        settings: args.migrations,
+        pod,
+        dependsOn: ready,
+        parent: this,
+      });
+    }
+    const rolloutAfter = this.migration ? [this.migration, ...ready] : ready;
+
+    const web = webWorkload({
+      spec,
+      namespace: ns,
+      replicas: args.service.replicas,
+      pod,
+      dependsOn: rolloutAfter,
+      parent: this,
+    });
+    this.deployment = web.deployment;
+
+    for (const consumer of spec.messaging?.consumers ?? []) {
+      this.workers.push(
+        consumerWorkload({
+          service: spec.name,
+          namespace: ns,
+          consumer,
+          replicas: args.service.consumerReplicas[consumer.name] ?? 1,
+          pod,
+          dependsOn: rolloutAfter,
+          parent: this,
+        }),
+      );
+    }
+    for (const job of spec.scheduledJobs ?? []) {
+      this.scheduledJobs.push(scheduledJob({ service: spec.name, namespace: ns, job, pod, dependsOn: rolloutAfter, parent: this }));
+    }
+
+    serviceNetworkPolicy({
+      service: spec.name,
+      namespace: ns,
+      dependsOn: spec.dependsOn,
+      dependents: args.dependents,
+      publicRoutes: (spec.routes ?? []).length > 0,
+      gateway: args.gateway,
+      monitoringNamespace: args.monitoringNamespace,
+      backing: [...identity.egress, ...bindings.flatMap((b) => b.egress)],
+      parent: this,
+    });
+
+    this.url = pulumi.output(`http://${clusterHost(spec.name, ns)}:${HTTP_PORT}`);
+    this.registerOutputs({ url: this.url });
+  }
+}

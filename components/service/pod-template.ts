@@ -1,0 +1,94 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { PodAdditions } from "../backing/types";
+import { objectLabels, type ServiceComponentRole, selectorLabels } from "../kube/labels";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, writablePath } from "../kube/security";
+import { APP_ROOT } from "./environment";
+
+// One pod template for every process of a service (web, consumer, migration, scheduled job):
+// same image, same environment, same restricted security context. Only the command differs,
+// which is what twelve-factor's "admin processes" asks for.
+
+export interface ImageSettings {
+  pullPolicy: "IfNotPresent" | "Always";
+  pullSecret?: string;
+}
+
+export interface PodTemplateArgs {
+  service: string;
+  role: ServiceComponentRole;
+  image: string;
+  images: ImageSettings;
+  command?: string[];
+  ports?: k8s.types.input.core.v1.ContainerPort[];
+  probes?: Pick<k8s.types.input.core.v1.Container, "startupProbe" | "readinessProbe" | "livenessProbe">;
+  lifecycle?: k8s.types.input.core.v1.Lifecycle;
+  resources: k8s.types.input.core.v1.ResourceRequirements;
+  configMapName: pulumi.Input<string>;
+  credentialEnv: k8s.types.input.core.v1.EnvVar[];
+  extraEnv?: k8s.types.input.core.v1.EnvVar[];
+  serviceAccountName: pulumi.Input<string>;
+  podLabels: Record<string, string>;
+  additions: PodAdditions;
+  terminationGracePeriodSeconds: number;
+  restartPolicy?: "Always" | "OnFailure" | "Never";
+  /** Spread replicas over zones and nodes (long-running, replicated processes only). */
+  spread: boolean;
+  annotations?: Record<string, string>;
+}
+
+/** Paths FrankenPHP and Symfony write to at run time; everything else is read-only. */
+const WRITABLE_PATHS = [
+  writablePath("tmp", "/tmp", "256Mi"),
+  writablePath("caddy-data", "/data"),
+  writablePath("caddy-config", "/config"),
+  writablePath("symfony-cache", `${APP_ROOT}/var/cache`, "256Mi"),
+];
+
+export function podTemplate(args: PodTemplateArgs): k8s.types.input.core.v1.PodTemplateSpec {
+  const selector = selectorLabels(args.service, args.role);
+  const container: k8s.types.input.core.v1.Container = {
+    name: args.role === "web" ? "web" : args.role,
+    image: args.image,
+    imagePullPolicy: args.images.pullPolicy,
+    ...(args.command ? { command: args.command } : {}),
+    ...(args.ports ? { ports: args.ports } : {}),
+    envFrom: [{ configMapRef: { name: args.configMapName } }],
+    env: [...args.credentialEnv, ...(args.extraEnv ?? [])],
+    resources: args.resources,
+    securityContext: restrictedContainerSecurityContext(),
+    volumeMounts: [...WRITABLE_PATHS.map((p) => p.mount), ...args.additions.volumeMounts],
+    ...(args.probes ?? {}),
+    ...(args.lifecycle ? { lifecycle: args.lifecycle } : {}),
+  };
+  return {
+    metadata: {
+      labels: { ...objectLabels(args.service, args.role), ...args.podLabels },
+      ...(args.annotations ? { annotations: args.annotations } : {}),
+    },
+    spec: {
+      serviceAccountName: args.serviceAccountName,
+      // The token is mounted only when the cloud identity needs it (projected by its webhook).
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: restrictedPodSecurityContext({
+        // FrankenPHP binds :80 as a non-root user; this sysctl is in the "safe" set that Pod
+        // Security restricted allows, unlike the NET_BIND_SERVICE capability route.
+        sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }],
+      }),
+      terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
+      ...(args.restartPolicy ? { restartPolicy: args.restartPolicy } : {}),
+      ...(args.images.pullSecret ? { imagePullSecrets: [{ name: args.images.pullSecret }] } : {}),
+      containers: [container],
+      volumes: [...WRITABLE_PATHS.map((p) => p.volume), ...args.additions.volumes],
+      ...(args.spread
+        ? {
+            topologySpreadConstraints: [
+              { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+              { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+            ],
+          }
+        : {}),
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ScheduledJobSpec } from "../../infra/catalog/types";
+import { objectLabels } from "../kube/labels";
+import { resourceRequirements } from "../kube/resources";
+import { type PodTemplateArgs, podTemplate } from "./pod-template";
+
+// Scheduled work as CronJobs that never overlap (concurrencyPolicy Forbid): five pods running the
+// same purge at once is what the team's Redis lock protected against; the cluster now does too.
+
+const DEFAULT_DEADLINE_SECONDS = 600;
+
+export interface ScheduledJobArgs {
+  service: string;
+  namespace: string;
+  job: ScheduledJobSpec;
+  pod: Omit<PodTemplateArgs, "role" | "command" | "resources" | "terminationGracePeriodSeconds" | "restartPolicy" | "spread">;
+  dependsOn: pulumi.Resource[];
+  parent: pulumi.Resource;
+}
+
+export function scheduledJob(args: ScheduledJobArgs): k8s.batch.v1.CronJob {
+  const name = `${args.service}-${args.job.name}`;
+  return new k8s.batch.v1.CronJob(
+    `${name}-cron`,
+    {
+      metadata: { name, namespace: args.namespace, labels: objectLabels(args.service, "scheduled-job") },
+      spec: {
+        schedule: args.job.schedule,
+        ...(args.job.timeZone ? { timeZone: args.job.timeZone } : {}),
+        concurrencyPolicy: "Forbid",
+        startingDeadlineSeconds: 300,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          metadata: { labels: objectLabels(args.service, "scheduled-job") },
+          spec: {
+            backoffLimit: 0,
+            activeDeadlineSeconds: args.job.deadlineSeconds ?? DEFAULT_DEADLINE_SECONDS,
+            ttlSecondsAfterFinished: 86_400,
+            template: podTemplate({
+              ...args.pod,
+              role: "scheduled-job",
+              command: ["php", "bin/console", ...args.job.command, "--no-interaction"],
+              resources: resourceRequirements(args.job.size ?? "small"),
+              terminationGracePeriodSeconds: 30,
+              restartPolicy: "Never",
+              spread: false,
+            }),
+          },
+        },
+      },
+    },
+    { parent: args.parent, dependsOn: args.dependsOn },
+  );
+}

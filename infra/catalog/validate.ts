@@ -1,0 +1,310 @@
+import { type InputProblem, PlatformInputError } from "../errors";
+import { findCycle } from "./graph";
+import { resolvePhpLimits, resolveSize } from "./sizes";
+import type { ServiceSpec, Size } from "./types";
+
+// Catalog validation: everything a reviewer would otherwise have to catch by eye, with an error
+// that says which entry, which field, and what to do.
+
+export const CATALOG_SOURCE = "infra/catalog/services.ts";
+
+/** DNS-1035 label: the Service name becomes a host name and must start with a letter. */
+const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** DNS-1123 label, for names that are only ever suffixes. */
+const DNS_1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** RabbitMQ names we accept: dotted lower-case words, as in `media.thumbnails`. */
+const AMQP_NAME = /^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/;
+const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
+
+/** Longest service name: `<service>-<job>` must fit a CronJob name (52 characters). */
+export const MAX_SERVICE_NAME = 30;
+const MAX_SUFFIX_NAME = 20;
+const MAX_REPLICAS = 50;
+
+/** Names the platform itself uses in every namespace; a service may not take them. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  "postgres",
+  "redis",
+  "rabbitmq",
+  "azurite",
+  "loki",
+  "log-shipper",
+  "gateway",
+  "platform",
+  "kubernetes",
+  "default",
+]);
+
+export function validateCatalog(services: readonly ServiceSpec[]): void {
+  const problems: InputProblem[] = [];
+  const at = (service: string, field: string, problem: string, fix: string) =>
+    problems.push({ source: CATALOG_SOURCE, field: `catalog entry "${service}"${field}`, problem, fix });
+
+  const names = new Set<string>();
+  for (const [i, s] of services.entries()) {
+    const label = s.name || `#${i}`;
+    if (!DNS_1035.test(s.name) || s.name.length > MAX_SERVICE_NAME) {
+      at(
+        label,
+        ".name",
+        `"${s.name}" is not a DNS-1035 label of at most ${MAX_SERVICE_NAME} characters`,
+        "use lower-case letters, digits and '-', starting with a letter and ending with a letter or digit",
+      );
+    }
+    if (RESERVED_NAMES.has(s.name)) {
+      at(label, ".name", `"${s.name}" is reserved for a platform component`, "choose another service name");
+    }
+    if (names.has(s.name)) {
+      at(label, ".name", `"${s.name}" is declared twice`, "remove one of the two entries or rename one");
+    }
+    names.add(s.name);
+  }
+
+  const routeOwners = new Map<string, string>();
+  for (const s of services) {
+    validateDependencies(s, names, at);
+    validateRuntime(s, at);
+    validateStorage(s, at);
+    validateMessaging(s, at);
+    validateScheduledJobs(s, at);
+    for (const [i, r] of (s.routes ?? []).entries()) {
+      if (!/^\/[A-Za-z0-9._~\-/]*$/.test(r.pathPrefix) || r.pathPrefix.includes("//")) {
+        at(s.name, `.routes[${i}].pathPrefix`, `"${r.pathPrefix}" is not an absolute URL path`, 'start it with "/", e.g. "/api/content"');
+        continue;
+      }
+      const owner = routeOwners.get(r.pathPrefix);
+      if (owner) {
+        at(s.name, `.routes[${i}].pathPrefix`, `"${r.pathPrefix}" is already routed to "${owner}"`, "give each service its own path prefix");
+      }
+      routeOwners.set(r.pathPrefix, s.name);
+    }
+  }
+
+  if (problems.length === 0) {
+    const accepted = new Set(
+      services.flatMap((s) => (s.acceptedCycles ?? []).flatMap((c) => [`${s.name}->${c.with}`, `${c.with}->${s.name}`])),
+    );
+    const cycle = findCycle(services, accepted);
+    if (cycle) {
+      at(
+        cycle[0] as string,
+        ".dependsOn",
+        `dependency cycle ${cycle.join(" -> ")}`,
+        "remove one of these edges, or, if the mutual call is intended, declare it in acceptedCycles with a reason",
+      );
+    }
+  }
+
+  if (problems.length > 0) throw new PlatformInputError(problems);
+}
+
+type Report = (service: string, field: string, problem: string, fix: string) => void;
+
+function validateDependencies(s: ServiceSpec, names: ReadonlySet<string>, at: Report): void {
+  const seen = new Set<string>();
+  for (const [i, d] of s.dependsOn.entries()) {
+    const field = `.dependsOn[${i}]`;
+    if (d === s.name) at(s.name, field, "a service cannot depend on itself", `remove "${d}" from dependsOn`);
+    else if (!names.has(d)) {
+      const hint = closestName(d, names);
+      at(
+        s.name,
+        field,
+        `unknown service "${d}"`,
+        hint ? `did you mean "${hint}"? Otherwise add "${d}" to the catalog` : `add "${d}" to the catalog or remove it`,
+      );
+    }
+    if (seen.has(d)) at(s.name, field, `"${d}" is listed twice`, "list each dependency once");
+    seen.add(d);
+  }
+  for (const [i, c] of (s.acceptedCycles ?? []).entries()) {
+    if (!names.has(c.with)) at(s.name, `.acceptedCycles[${i}].with`, `unknown service "${c.with}"`, "name a service of the catalog");
+    if (c.reason.trim().length < 10) {
+      at(s.name, `.acceptedCycles[${i}].reason`, "an accepted cycle needs a reason", "say in a sentence why the mutual call is intended");
+    }
+  }
+}
+
+function validateRuntime(s: ServiceSpec, at: Report): void {
+  if (!s.readinessPath.startsWith("/")) {
+    at(s.name, ".readinessPath", `"${s.readinessPath}" is not an absolute path`, 'use a path such as "/health/ready"');
+  } else if (s.readinessPath === "/metrics" || s.readinessPath === "/") {
+    at(
+      s.name,
+      ".readinessPath",
+      `"${s.readinessPath}" does not prove that the app can serve`,
+      "point it at an endpoint that checks PHP and the service's own backing services, e.g. /health/ready",
+    );
+  }
+  if (s.image !== undefined && !/^[a-z0-9]+([._/-][a-z0-9]+)*$/.test(s.image)) {
+    at(s.name, ".image", `"${s.image}" is not a valid image repository name`, "use lower-case path components such as team/service");
+  }
+  checkSize(s.name, ".web.size", s.web.size, at);
+  const replicas = s.web.replicas;
+  if (replicas) {
+    if (!Number.isInteger(replicas.min) || replicas.min < 1 || replicas.min > MAX_REPLICAS) {
+      at(s.name, ".web.replicas.min", `${replicas.min} is out of range`, `use a whole number from 1 to ${MAX_REPLICAS}`);
+    } else if (!Number.isInteger(replicas.max) || replicas.max < replicas.min || replicas.max > MAX_REPLICAS) {
+      at(s.name, ".web.replicas.max", `${replicas.max} is out of range`, `use a whole number from min (${replicas.min}) to ${MAX_REPLICAS}`);
+    }
+  }
+  const canReplicate = (replicas?.max ?? 1) > 1;
+  if (canReplicate && s.redis === false) {
+    at(
+      s.name,
+      ".redis",
+      "a service that can run more than one replica has no shared Redis for cache, sessions and locks",
+      "remove `redis: false`, or set web.replicas.max to 1",
+    );
+  }
+  if (s.workerModeAudited && s.redis === false) {
+    at(s.name, ".workerModeAudited", "worker mode needs a shared cache to invalidate in-process state", "remove `redis: false`");
+  }
+  const php = resolvePhpLimits(s.php);
+  const web = resolveSize(s.web.size);
+  if (!Number.isInteger(php.memoryLimitMiB) || php.memoryLimitMiB < 32 || php.memoryLimitMiB > 4096) {
+    at(s.name, ".php.memoryLimitMiB", `${php.memoryLimitMiB} is out of range`, "use a whole number of MiB from 32 to 4096");
+  } else if (php.memoryLimitMiB >= web.memoryLimitMiB) {
+    at(
+      s.name,
+      ".php.memoryLimitMiB",
+      `PHP may use ${php.memoryLimitMiB} MiB per request but the container is limited to ${web.memoryLimitMiB} MiB: the kernel kills the pod before PHP can report the error`,
+      "lower php.memoryLimitMiB or give web.size more memory",
+    );
+  }
+  if (!Number.isInteger(php.maxExecutionSeconds) || php.maxExecutionSeconds < 1 || php.maxExecutionSeconds > 3600) {
+    at(s.name, ".php.maxExecutionSeconds", `${php.maxExecutionSeconds} is out of range`, "use a whole number of seconds from 1 to 3600");
+  }
+  if (!Number.isInteger(php.uploadMaxMiB) || php.uploadMaxMiB < 1 || php.uploadMaxMiB > 2048) {
+    at(s.name, ".php.uploadMaxMiB", `${php.uploadMaxMiB} is out of range`, "use a whole number of MiB from 1 to 2048");
+  }
+}
+
+function validateStorage(s: ServiceSpec, at: Report): void {
+  const seen = new Set<string>();
+  for (const [i, b] of (s.buckets ?? []).entries()) {
+    const container = `${s.name}-${b.name}`;
+    if (!DNS_1123.test(b.name) || container.length > 63 || container.includes("--")) {
+      at(
+        s.name,
+        `.buckets[${i}].name`,
+        `"${b.name}" gives the container name "${container}", which Blob Storage rejects`,
+        "use lower-case letters, digits and single '-', keeping <service>-<bucket> within 63 characters",
+      );
+    }
+    if (seen.has(b.name)) at(s.name, `.buckets[${i}].name`, `bucket "${b.name}" is declared twice`, "name each bucket once");
+    seen.add(b.name);
+  }
+}
+
+function validateMessaging(s: ServiceSpec, at: Report): void {
+  const m = s.messaging;
+  if (!m) return;
+  const exchanges = new Set<string>();
+  for (const [i, e] of m.exchanges.entries()) {
+    if (!AMQP_NAME.test(e.name)) at(s.name, `.messaging.exchanges[${i}].name`, `"${e.name}" is not a valid name`, "use lower-case words joined by '.', '-' or '_'");
+    if (exchanges.has(e.name)) at(s.name, `.messaging.exchanges[${i}].name`, `exchange "${e.name}" is declared twice`, "declare it once");
+    exchanges.add(e.name);
+  }
+  const queues = new Set<string>();
+  for (const [i, q] of m.queues.entries()) {
+    if (!AMQP_NAME.test(q.name)) at(s.name, `.messaging.queues[${i}].name`, `"${q.name}" is not a valid name`, "use lower-case words joined by '.', '-' or '_'");
+    if (queues.has(q.name)) at(s.name, `.messaging.queues[${i}].name`, `queue "${q.name}" is declared twice`, "declare it once");
+    queues.add(q.name);
+    for (const [j, b] of q.bindings.entries()) {
+      if (!exchanges.has(b.exchange)) {
+        at(
+          s.name,
+          `.messaging.queues[${i}].bindings[${j}].exchange`,
+          `queue "${q.name}" binds to undeclared exchange "${b.exchange}"`,
+          `declare "${b.exchange}" in messaging.exchanges`,
+        );
+      }
+    }
+  }
+  const consumers = new Set<string>();
+  for (const [i, c] of m.consumers.entries()) {
+    const field = `.messaging.consumers[${i}]`;
+    checkSuffixName(s.name, `${field}.name`, c.name, at);
+    if (consumers.has(c.name)) at(s.name, `${field}.name`, `consumer "${c.name}" is declared twice`, "name each consumer once");
+    consumers.add(c.name);
+    if (c.queues.length === 0) at(s.name, `${field}.queues`, "a consumer must consume at least one queue", "list the queues it reads");
+    for (const q of c.queues) {
+      if (!queues.has(q)) at(s.name, `${field}.queues`, `queue "${q}" is not declared by this service`, `declare "${q}" in messaging.queues`);
+    }
+    if (c.replicas !== undefined && (!Number.isInteger(c.replicas) || c.replicas < 1 || c.replicas > MAX_REPLICAS)) {
+      at(s.name, `${field}.replicas`, `${c.replicas} is out of range`, `use a whole number from 1 to ${MAX_REPLICAS}`);
+    }
+    if (c.size) checkSize(s.name, `${field}.size`, c.size, at);
+    if (c.stopTimeoutSeconds !== undefined && (c.stopTimeoutSeconds < 1 || c.stopTimeoutSeconds > 86_400)) {
+      at(s.name, `${field}.stopTimeoutSeconds`, `${c.stopTimeoutSeconds} is out of range`, "use 1 to 86400 seconds");
+    }
+  }
+}
+
+function validateScheduledJobs(s: ServiceSpec, at: Report): void {
+  const consumerNames = new Set((s.messaging?.consumers ?? []).map((c) => c.name));
+  const seen = new Set<string>();
+  for (const [i, j] of (s.scheduledJobs ?? []).entries()) {
+    const field = `.scheduledJobs[${i}]`;
+    checkSuffixName(s.name, `${field}.name`, j.name, at);
+    if (seen.has(j.name) || consumerNames.has(j.name) || j.name === "migrate") {
+      at(s.name, `${field}.name`, `"${j.name}" is already used by this service`, "give each consumer and scheduled job its own name");
+    }
+    seen.add(j.name);
+    const fields = j.schedule.trim().split(/\s+/);
+    if (fields.length !== 5 || !fields.every((f) => CRON_FIELD.test(f))) {
+      at(s.name, `${field}.schedule`, `"${j.schedule}" is not a five-field cron expression`, 'use e.g. "0 * * * *" (minute hour day month weekday)');
+    }
+    if (j.command.length === 0 || !/^[a-z0-9-]+(:[a-z0-9-]+)+$/.test(j.command[0] ?? "")) {
+      at(s.name, `${field}.command`, "the first element must be a Symfony console command such as app:sitemap:generate", "list the command and its arguments");
+    }
+    if (j.size) checkSize(s.name, `${field}.size`, j.size, at);
+  }
+}
+
+function checkSize(service: string, field: string, size: Size, at: Report): void {
+  if (typeof size === "string") return;
+  if (!Number.isInteger(size.cpuMillis) || size.cpuMillis < 10 || size.cpuMillis > 16_000) {
+    at(service, `${field}.cpuMillis`, `${size.cpuMillis} is out of range`, "use 10 to 16000 millicores");
+  }
+  if (!Number.isInteger(size.memoryMiB) || size.memoryMiB < 64 || size.memoryMiB > 65_536) {
+    at(service, `${field}.memoryMiB`, `${size.memoryMiB} is out of range`, "use 64 to 65536 MiB");
+  }
+  if (size.memoryLimitMiB !== undefined && size.memoryLimitMiB < size.memoryMiB) {
+    at(service, `${field}.memoryLimitMiB`, "the limit is below the request", "set memoryLimitMiB >= memoryMiB");
+  }
+}
+
+function checkSuffixName(service: string, field: string, name: string, at: Report): void {
+  if (!DNS_1123.test(name) || name.length > MAX_SUFFIX_NAME) {
+    at(service, field, `"${name}" is not a DNS-1123 label of at most ${MAX_SUFFIX_NAME} characters`, "use lower-case letters, digits and '-'");
+  }
+}
+
+/** The catalog name closest to a misspelt one, when it is close enough to be a typo. */
+function closestName(name: string, names: ReadonlySet<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
+  for (const candidate of names) {
+    const d = editDistance(name, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row.push(Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost));
+    }
+    prev = row;
+  }
+  return prev[b.length] as number;
+}

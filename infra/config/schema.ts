@@ -1,0 +1,188 @@
+import { z } from "zod";
+import { azureSchema } from "./azure-schema";
+
+// The stack configuration (`platform:*` keys of stacks/Pulumi.<stack>.yaml), as one strict schema:
+// an unknown key is an error, not a silently ignored typo.
+
+/** DNS-1123 label short enough that `<namespace>-logs` still is one. */
+const namespaceName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label (lower-case letters, digits, '-')")
+  .max(57, "must be at most 57 characters (the logging namespace appends '-logs')");
+
+/** A version tag or a digest; `latest` and other moving tags are refused. */
+export const imageTag = z
+  .string()
+  .refine((t) => !/^(latest|main|master|develop|dev|stable|edge)$/.test(t), {
+    message: "is a moving tag: the same name points at different images over time",
+  })
+  .refine((t) => /^sha256:[a-f0-9]{64}$/.test(t) || /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(t), {
+    message: "is neither an image tag ([A-Za-z0-9_.-], at most 128 characters) nor a sha256:<64 hex> digest",
+  });
+
+const registry = z
+  .string()
+  .regex(
+    /^[a-z0-9]+([.-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/,
+    "must be a registry host with an optional path, e.g. myregistry.azurecr.io/platform",
+  );
+
+export const logLevels = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"] as const;
+const logLevel = z.enum(logLevels);
+
+const replicaRange = z
+  .strictObject({
+    min: z.number().int().min(1).max(50),
+    max: z.number().int().min(1).max(50),
+  })
+  .refine((r) => r.min <= r.max, { message: "min must not exceed max", path: ["min"] });
+
+const serviceOverride = z.strictObject({
+  replicas: replicaRange.optional(),
+  imageTag: imageTag.optional(),
+  logLevel: logLevel.optional(),
+});
+
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$/, "must be a Kubernetes quantity such as 8, 500m or 16Gi");
+
+const clusterSchema = z.discriminatedUnion("source", [
+  z.strictObject({ source: z.literal("context"), context: z.string().min(1).optional() }),
+  z.strictObject({ source: z.literal("kubeconfig") }),
+  z.strictObject({
+    source: z.literal("stack-reference"),
+    stack: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be <organization>/<project>/<stack>"),
+    output: z.string().min(1).default("kubeconfig"),
+  }),
+  z.strictObject({ source: z.literal("aks") }),
+]);
+
+const labelValue = z
+  .string()
+  .max(63)
+  .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, "must be a Kubernetes label value ([A-Za-z0-9_.-], at most 63)");
+
+const ephemeralSchema = z.strictObject({
+  pipeline: labelValue.min(1),
+  owner: labelValue.min(1),
+  ref: labelValue.optional(),
+  commit: labelValue.optional(),
+  expiresAt: z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time such as 2026-11-29T18:00:00Z" }),
+});
+
+const gatewaySchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  className: z.string().min(1),
+  hostname: z
+    .string()
+    .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, "must be a fully qualified host name such as platform.example.com"),
+  /** Secret (kubernetes.io/tls) holding the listener certificate; without it the listener is plain HTTP. */
+  tlsSecretName: z.string().min(1).optional(),
+  /** Where gateway traffic comes from, for the services' NetworkPolicies. */
+  allowFrom: z
+    .strictObject({
+      namespaces: z.array(z.string().min(1)).default([]),
+      cidrs: z.array(z.cidrv4()).default([]),
+    })
+    .default({ namespaces: [], cidrs: [] }),
+});
+
+const loggingSchema = z.strictObject({
+  /** Grafana Alloy is the maintained shipper; Promtail reached end of life on 2026-03-02. */
+  shipper: z.enum(["alloy", "promtail"]).default("alloy"),
+  /** Lines older than this are dropped by the shipper and expired by Loki. */
+  retentionHours: z.number().int().min(24).max(24 * 90).default(168),
+});
+
+const backingSchema = z.strictObject({
+  /** `ephemeral` keeps in-cluster data in emptyDirs: fast to create, gone with the pod (CI). */
+  persistence: z.enum(["persistent", "ephemeral"]).default("persistent"),
+  storageClass: z.string().min(1).optional(),
+  volumeSizeGi: z.number().int().min(1).max(1024).default(5),
+});
+
+const quotaSchema = z.strictObject({
+  cpu: quantity,
+  memory: quantity,
+  pods: z.number().int().min(10).max(2000),
+});
+
+const migrationsSchema = z.strictObject({
+  /** Finished Jobs are removed after this long (the Pulumi state keeps the record). */
+  ttlSecondsAfterFinished: z.number().int().min(60).max(604_800).default(3600),
+  activeDeadlineSeconds: z.number().int().min(60).max(86_400).default(900),
+  backoffLimit: z.number().int().min(0).max(6).default(1),
+});
+
+export const environments = ["local", "ci", "dev", "staging", "prod"] as const;
+
+export const stackConfigSchema = z
+  .strictObject({
+    profile: z.enum(["in-cluster", "azure"]),
+    environment: z.enum(environments),
+    namespace: namespaceName,
+    images: z.strictObject({
+      registry,
+      tag: imageTag,
+      pullPolicy: z.enum(["IfNotPresent", "Always"]).default("IfNotPresent"),
+      /** Secret of type kubernetes.io/dockerconfigjson in the namespace, for private registries. */
+      pullSecret: z.string().min(1).optional(),
+    }),
+    logLevel: logLevel.default("warning"),
+    /** Upper bound on every replica count: 1 on a laptop or in CI. */
+    replicaCap: z.number().int().min(1).max(50).default(50),
+    services: z.record(z.string(), serviceOverride).default({}),
+    /** Deploy only these services and everything they depend on. */
+    only: z.array(z.string()).min(1).optional(),
+    cluster: clusterSchema.default({ source: "context" }),
+    gateway: gatewaySchema.optional(),
+    logging: loggingSchema.default({ shipper: "alloy", retentionHours: 168 }),
+    backing: backingSchema.default({ persistence: "persistent", volumeSizeGi: 5 }),
+    quota: quotaSchema.optional(),
+    migrations: migrationsSchema.default({ ttlSecondsAfterFinished: 3600, activeDeadlineSeconds: 900, backoffLimit: 1 }),
+    /** Namespace of the Prometheus that scrapes :2019; the only one allowed to reach it. */
+    monitoringNamespace: z.string().min(1).default("monitoring"),
+    ephemeral: ephemeralSchema.optional(),
+    azure: azureSchema.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.profile === "azure" && !c.azure) {
+      ctx.addIssue({ code: "custom", path: ["azure"], message: "is required when profile is azure" });
+    }
+    if (c.profile === "in-cluster" && c.azure) {
+      ctx.addIssue({ code: "custom", path: ["azure"], message: "only applies to the azure profile" });
+    }
+    if (c.profile === "in-cluster" && c.cluster.source === "aks") {
+      ctx.addIssue({ code: "custom", path: ["cluster", "source"], message: '"aks" creates a cluster and needs the azure profile' });
+    }
+    if (c.environment === "ci" && !c.ephemeral) {
+      ctx.addIssue({ code: "custom", path: ["ephemeral"], message: "is required for ci stacks (pipeline, owner, expiresAt)" });
+    }
+    if (c.ephemeral && !c.quota) {
+      ctx.addIssue({ code: "custom", path: ["quota"], message: "is required for ephemeral stacks so one pipeline cannot starve the cluster" });
+    }
+    if (c.ephemeral && c.profile !== "in-cluster") {
+      ctx.addIssue({ code: "custom", path: ["profile"], message: "ephemeral stacks use the in-cluster profile (no slow managed cloud resources)" });
+    }
+  });
+
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
+export type StackConfig = z.output<typeof stackConfigSchema>;
+export type LogLevel = (typeof logLevels)[number];
+export type Environment = (typeof environments)[number];
+
+/** How to fix each kind of mistake, by key path prefix (most specific first). */
+export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
+  ["images.tag", "pin a release tag such as 2026.11.3 or a digest sha256:<64 hex>"],
+  ["images.registry", "use the registry host and path your CI pushes to, e.g. myregistry.azurecr.io/platform"],
+  ["namespace", "use a DNS-1123 label such as platform or platform-ci-1234"],
+  ["profile", 'use "in-cluster" (any kube context, CI) or "azure" (AKS and managed services)'],
+  ["environment", "use one of local, ci, dev, staging, prod"],
+  ["replicaCap", "use a whole number from 1 to 50"],
+  ["services", "override only services of the catalog (infra/catalog/services.ts)"],
+  ["only", "list catalog service names; their dependencies are added automatically"],
+  ["cluster", 'use {source: context} (current kube context), {source: kubeconfig} with the secret platform:kubeconfig, {source: stack-reference, stack: org/project/stack} or, on Azure, {source: aks}'],
+  ["gateway", "see the gateway section of the README"],
+  ["ephemeral", "let `npm run ephemeral -- up` write this section"],
+  ["quota", "set quota: {cpu: \"16\", memory: 32Gi, pods: 200}"],
+  ["azure", "see the Azure section of the README"],
+];

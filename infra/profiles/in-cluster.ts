@@ -1,0 +1,26 @@
+import { InClusterBacking } from "../../components/in-cluster/in-cluster-backing";
+import { InClusterLoki } from "../../components/logging/in-cluster-loki";
+import { existingClusterConnection } from "../cluster";
+import type { LoadedConfig } from "../config/load";
+import type { Profile } from "./profile";
+
+// Laptop clusters (kind, k3d, minikube, Docker Desktop) and ephemeral CI stacks: every backing
+// service runs in the cluster from its official image, nothing is created outside it.
+
+export function inClusterProfile(loaded: LoadedConfig): Profile {
+  const { backing } = loaded.config;
+  const persistence = {
+    mode: backing.persistence,
+    sizeGi: backing.volumeSizeGi,
+    ...(backing.storageClass ? { storageClass: backing.storageClass } : {}),
+  };
+  return {
+    name: "in-cluster",
+    connection: existingClusterConnection(loaded),
+    createBacking: ({ namespace, services, parent }) =>
+      new InClusterBacking("backing", { namespace, services, persistence }, { parent }),
+    createLogStore: ({ namespace, retentionHours, monitoringNamespace, parent }) =>
+      new InClusterLoki("loki", { namespace, retentionHours, monitoringNamespace, persistence }, { parent }).store,
+    outputs: {},
+  };
+}

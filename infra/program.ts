@@ -1,0 +1,141 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PublicGateway } from "../components/gateway/public-gateway";
+import { LogShipper } from "../components/logging/log-shipper";
+import { PlatformNamespace } from "../components/namespace/platform-namespace";
+import { PhpService } from "../components/service/php-service";
+import { catalog as defaultCatalog } from "./catalog/services";
+import type { ServiceSpec } from "./catalog/types";
+import { validateCatalog } from "./catalog/validate";
+import { clusterProvider } from "./cluster";
+import { type LoadedConfig, loadStackConfig } from "./config/load";
+import { buildModel, type PlatformModel } from "./model";
+import { azureProfile } from "./profiles/azure";
+import { inClusterProfile } from "./profiles/in-cluster";
+import type { Profile } from "./profiles/profile";
+
+// The program: validate everything first (config, catalog, their combination), then compose
+// namespaces, backing services, logging, services and the gateway, and export what users need.
+
+/** Groups the whole platform under one node of the resource tree. */
+class Platform extends pulumi.ComponentResource {
+  constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:index:Platform", name, {}, opts);
+  }
+}
+
+export interface PlatformOutputs {
+  profile: string;
+  environment: string;
+  namespace: string;
+  services: Record<string, { url: pulumi.Output<string>; image: string; routes: string[] }>;
+  gatewayUrl?: string;
+  endpoints: Record<string, pulumi.Input<unknown>>;
+  /** Per-service DATABASE_URL etc. for the test jobs of local and CI stacks, as a Pulumi secret. */
+  credentials?: pulumi.Output<Record<string, Record<string, string>>>;
+  [key: string]: unknown;
+}
+
+/** Reads the stack config and the catalog, and validates both before registering anything. */
+export function preparePlatform(catalog: readonly ServiceSpec[] = defaultCatalog): { loaded: LoadedConfig; model: PlatformModel } {
+  const loaded = loadStackConfig();
+  validateCatalog(catalog);
+  const model = buildModel(loaded.config, catalog, loaded.source);
+  return { loaded, model };
+}
+
+export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog): PlatformOutputs {
+  const { loaded, model } = preparePlatform(catalog);
+  const config = loaded.config;
+  const profile: Profile = config.profile === "azure" ? azureProfile(loaded) : inClusterProfile(loaded);
+
+  const root = new Platform(loaded.stack);
+  const cluster = clusterProvider("cluster", profile.connection, { parent: root });
+  const appNamespace = config.namespace;
+  const logsNamespace = `${config.namespace}-logs`;
+  const namespaceArgs = { environment: config.environment, ...(config.ephemeral ? { ephemeral: config.ephemeral } : {}) };
+  const app = new PlatformNamespace(
+    "namespace",
+    { name: appNamespace, podSecurity: "restricted", ...namespaceArgs, ...(config.quota ? { quota: config.quota } : {}) },
+    { parent: root, providers: { kubernetes: cluster } },
+  );
+  const logs = new PlatformNamespace(
+    "logs-namespace",
+    { name: logsNamespace, podSecurity: "privileged", ...namespaceArgs },
+    { parent: root, providers: { kubernetes: cluster } },
+  );
+  // Objects inside the namespaces go through a provider that depends on them, so none is
+  // created before its namespace exists (dependsOn on a component does not reach its children).
+  const workloads = clusterProvider("workloads", profile.connection, { parent: root, dependsOn: [app, logs] });
+  const scope = new Platform("workloads", { parent: root, providers: { kubernetes: workloads } });
+
+  const services = model.services.map((s) => s.spec);
+  const backing = profile.createBacking({ namespace: appNamespace, services, parent: scope });
+  const logStore = profile.createLogStore({
+    namespace: logsNamespace,
+    retentionHours: config.logging.retentionHours,
+    monitoringNamespace: config.monitoringNamespace,
+    parent: scope,
+  });
+  new LogShipper(
+    "log-shipper",
+    {
+      kind: config.logging.shipper,
+      namespace: logsNamespace,
+      pipeline: { namespaces: [appNamespace], pushUrl: logStore.pushUrl, maxAgeHours: config.logging.retentionHours },
+      loki: logStore.path,
+    },
+    { parent: scope },
+  );
+
+  const gatewayConfig = config.gateway?.enabled ? config.gateway : undefined;
+  const gatewayPeers = gatewayConfig?.allowFrom ?? { namespaces: [], cidrs: [] };
+  const deployed = model.services.map(
+    (s) =>
+      new PhpService(
+        s.spec.name,
+        {
+          service: s,
+          namespace: appNamespace,
+          dependents: model.graph.dependents(s.spec.name),
+          backing,
+          images: { pullPolicy: config.images.pullPolicy, ...(config.images.pullSecret ? { pullSecret: config.images.pullSecret } : {}) },
+          migrations: config.migrations,
+          gateway: gatewayPeers,
+          monitoringNamespace: config.monitoringNamespace,
+        },
+        { parent: scope },
+      ),
+  );
+  const gateway = gatewayConfig
+    ? new PublicGateway(
+        "public",
+        {
+          namespace: appNamespace,
+          className: gatewayConfig.className,
+          hostname: gatewayConfig.hostname,
+          ...(gatewayConfig.tlsSecretName ? { tlsSecretName: gatewayConfig.tlsSecretName } : {}),
+          services,
+        },
+        { parent: scope },
+      )
+    : undefined;
+
+  return {
+    profile: profile.name,
+    environment: config.environment,
+    namespace: appNamespace,
+    services: Object.fromEntries(
+      model.services.map((s, i) => [
+        s.spec.name,
+        { url: (deployed[i] as PhpService).url, image: s.image, routes: (s.spec.routes ?? []).map((r) => r.pathPrefix) },
+      ]),
+    ),
+    ...(gateway ? { gatewayUrl: gateway.url } : {}),
+    endpoints: { ...backing.endpoints, loki: logStore.queryUrl },
+    // Test jobs of throwaway stacks need them; long-lived environments keep them in the cluster only.
+    ...(config.environment === "local" || config.environment === "ci"
+      ? { credentials: pulumi.secret(pulumi.all(Object.fromEntries(model.services.map((s, i) => [s.spec.name, (deployed[i] as PhpService).credentials])))) }
+      : {}),
+    ...profile.outputs,
+  };
+}

@@ -1,0 +1,48 @@
+// Secrets never reach a file the plan writes: Pulumi secret wrappers become a marker, and the
+// data of Kubernetes Secrets is masked whatever its wrapping.
+
+export const REDACTED = "[secret]";
+/** How the Pulumi engine protocol marks a secret value: `{[SECRET_SIG_KEY]: SECRET_SIG, value}`. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export function wrapSecret(value: unknown): Record<string, unknown> {
+  return { [SECRET_SIG_KEY]: SECRET_SIG, value };
+}
+
+export function isSecretWrapper(value: unknown): value is { value: unknown } {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** Replaces every secret with the marker. */
+export function redact(value: unknown): unknown {
+  if (isSecretWrapper(value)) return REDACTED;
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
+  }
+  return value;
+}
+
+/** Unwraps secrets to plain values (what policies see, as in the real analyzer). */
+export function reveal(value: unknown): unknown {
+  if (isSecretWrapper(value)) return reveal(value.value);
+  if (Array.isArray(value)) return value.map(reveal);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
+  }
+  return value;
+}
+
+/** A Kubernetes object with Secret data masked, key by key. */
+export function redactKubernetesObject(object: Record<string, unknown>): Record<string, unknown> {
+  const redacted = redact(object) as Record<string, unknown>;
+  if (redacted.kind !== "Secret") return redacted;
+  const mask = (data: unknown) =>
+    data && typeof data === "object" ? Object.fromEntries(Object.keys(data).map((k) => [k, REDACTED])) : data;
+  return {
+    ...redacted,
+    ...(redacted.data ? { data: mask(redacted.data) } : {}),
+    ...(redacted.stringData ? { stringData: mask(redacted.stringData) } : {}),
+  };
+}

@@ -1,0 +1,66 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceSpec } from "../../infra/catalog/types";
+import { isPlatformInputError, type PlatformInputError } from "../../infra/errors";
+import { wrapSecret } from "./redact";
+import { type RecordedResource, startMockSession } from "./runtime";
+
+// Evaluates the program for one stack under the mock runtime and returns what it registered and
+// exported. Used by `npm run plan`, the benchmarks and the tests: one code path for all three.
+
+export const PROJECT = "platform";
+
+export interface ProgramRun {
+  resources: RecordedResource[];
+  /** Stack outputs, secrets still wrapped (see redact.ts). */
+  outputs: Record<string, unknown>;
+  error?: PlatformInputError;
+  /** Milliseconds spent evaluating the program (imports excluded). */
+  evaluationMs: number;
+}
+
+export interface ProgramRunOptions {
+  stack: string;
+  /** Config as the CLI hands it over: `platform:images` -> JSON text. */
+  config: Record<string, string>;
+  secretKeys?: string[];
+  catalog?: readonly ServiceSpec[];
+}
+
+export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun> {
+  const session = await startMockSession({
+    project: PROJECT,
+    stack: options.stack,
+    config: options.config,
+    secretKeys: options.secretKeys ?? [],
+  });
+  // Imported after the mocks: nothing the program constructs may precede them.
+  const { definePlatform } = require("../../infra/program") as typeof import("../../infra/program");
+  const started = performance.now();
+  let exported: unknown;
+  try {
+    exported = options.catalog ? definePlatform(options.catalog) : definePlatform();
+  } catch (error) {
+    if (!isPlatformInputError(error)) throw error;
+    await session.settle();
+    return { resources: session.resources, outputs: {}, error, evaluationMs: performance.now() - started };
+  }
+  const outputs = (await resolveDeep(exported)) as Record<string, unknown>;
+  await session.settle();
+  return { resources: session.resources, outputs, evaluationMs: performance.now() - started };
+}
+
+/** Resolves Outputs inside a value; a secret Output becomes a secret wrapper. */
+async function resolveDeep(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    const output = value as pulumi.Output<unknown>;
+    const [inner, secret] = await Promise.all([new Promise<unknown>((r) => output.apply(r)), pulumi.isSecret(output)]);
+    const resolved = await resolveDeep(inner);
+    return secret ? wrapSecret(resolved) : resolved;
+  }
+  if (Array.isArray(value)) return Promise.all(value.map(resolveDeep));
+  if (value && typeof value === "object") {
+    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveDeep(v)] as const));
+    return Object.fromEntries(entries);
+  }
+  return value;
+}

@@ -1,0 +1,114 @@
+import * as pulumi from "@pulumi/pulumi";
+import { mockCall, mockId, mockState, type State } from "./mock-state";
+
+// Runs the real program against Pulumi's mock runtime and records every registration the way the
+// engine would see it: type, name, URN, parent, provider, dependencies, options and inputs.
+// Pulumi's `Mocks` interface only sees type, name and inputs, so the recorder also wraps the mock
+// monitor's registerResource to read the rest of the request.
+
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  parent?: string;
+  provider?: string;
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+  protect: boolean;
+  retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
+  ignoreChanges: string[];
+  replaceOnChanges: string[];
+  /** Inputs as the engine receives them: secrets are `{4dabf...: 1b47..., value}` wrappers. */
+  inputs: State;
+  /** Outputs answered by the mocks (inputs plus generated names and values), same encoding. */
+  state: State;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProvider(): string;
+  getCustom(): boolean;
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
+  getDependenciesList(): string[];
+  getIgnorechangesList(): string[];
+  getReplaceonchangesList(): string[];
+  getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
+  getObject(): unknown;
+}
+interface RegisterResponse {
+  getUrn(): string;
+}
+type Callback = (err: unknown, response?: RegisterResponse) => void;
+interface MockMonitorLike {
+  registerResource(req: RegisterRequest, cb: Callback): Promise<void>;
+  resources: Map<string, { state: State }>;
+}
+
+// Internal SDK modules: stable across 3.x, and the only way to drain pending registrations.
+const settings = require("@pulumi/pulumi/runtime/settings") as {
+  getMonitor(): unknown;
+  waitForRPCs(): Promise<void>;
+};
+const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(struct: unknown): State };
+
+export interface MockSession {
+  resources: RecordedResource[];
+  /** Resolves once every registration the program started has been answered. */
+  settle(): Promise<void>;
+}
+
+export async function startMockSession(options: { project: string; stack: string; config: Record<string, string>; secretKeys: string[] }): Promise<MockSession> {
+  const resources: RecordedResource[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => ({
+        id: args.custom ? mockId(args.type, args.name) : undefined,
+        state: mockState(args.type, args.name, args.inputs as State),
+      }),
+      call: (args) => mockCall(args.token, args.inputs as State),
+    },
+    options.project,
+    options.stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(options.config, options.secretKeys);
+
+  const monitor = settings.getMonitor() as MockMonitorLike;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) =>
+    register(req, (err, response) => {
+      if (!err && response) {
+        const urn = response.getUrn();
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((v, k) => {
+          propertyDependencies[k] = v.getUrnsList();
+        });
+        resources.push({
+          urn,
+          type: req.getType(),
+          name: req.getName(),
+          custom: req.getCustom(),
+          ...(req.getParent() ? { parent: req.getParent() } : {}),
+          ...(req.getProvider() ? { provider: req.getProvider() } : {}),
+          dependencies: req.getDependenciesList(),
+          propertyDependencies,
+          protect: req.getProtect() ?? false,
+          retainOnDelete: req.getRetainondelete() ?? false,
+          deleteBeforeReplace: req.getDeletebeforereplace(),
+          ignoreChanges: req.getIgnorechangesList(),
+          replaceOnChanges: req.getReplaceonchangesList(),
+          inputs: rpc.deserializeProperties(req.getObject()),
+          state: monitor.resources.get(urn)?.state ?? {},
+        });
+      }
+      cb(err, response);
+    });
+
+  return { resources, settle: () => settings.waitForRPCs() };
+}
