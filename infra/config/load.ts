@@ -119,22 +119,25 @@ function toProblem(issue: z.core.$ZodIssue, source: string, values: Record<strin
   const field = `${CONFIG_NAMESPACE}:${path.join(".")}`;
   const actual = valueAt(values, path);
   const shown = actual === undefined ? "" : ` (got ${JSON.stringify(actual)})`;
-  const problem = issueText(issue) + shown;
-  return { source, field, problem, fix: fixFor(path.join("."), issue) };
+  return { source, field, problem: issueText(issue, actual) + shown, fix: fixFor(path.join("."), issue, actual) };
 }
 
-function issueText(issue: z.core.$ZodIssue): string {
+function issueText(issue: z.core.$ZodIssue, actual: unknown): string {
+  if (actual === undefined && (issue.code === "invalid_type" || issue.code === "invalid_value")) return "is required";
   switch (issue.code) {
     case "invalid_type":
-      return issue.input === undefined ? "is required" : `must be ${article(issue.expected)}`;
+      return `must be ${article(issue.expected)}`;
     case "invalid_value":
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "invalid_union":
       return "does not match any accepted form";
     case "too_small":
-      return `must be at least ${issue.minimum}`;
-    case "too_big":
-      return `must be at most ${issue.maximum}`;
+    case "too_big": {
+      // Zod's own wording is generic; a message written in the schema is not.
+      if (!/^Too (small|big)/.test(issue.message)) return issue.message;
+      const unit = issue.origin === "string" ? " characters" : issue.origin === "array" ? " entries" : "";
+      return issue.code === "too_small" ? `must be at least ${issue.minimum}${unit}` : `must be at most ${issue.maximum}${unit}`;
+    }
     default:
       return issue.message;
   }
@@ -144,8 +147,8 @@ function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
-function fixFor(path: string, issue: z.core.$ZodIssue): string {
-  if (issue.code === "invalid_type" && issue.expected === "string" && issue.input !== undefined) {
+function fixFor(path: string, issue: z.core.$ZodIssue, actual: unknown): string {
+  if (issue.code === "invalid_type" && issue.expected === "string" && actual !== undefined) {
     return "quote the value in the stack file so YAML keeps it a string";
   }
   for (const [prefix, fix] of fixHints) {

@@ -37,12 +37,15 @@ export function reveal(value: unknown): unknown {
 /** A Kubernetes object with Secret data masked, key by key. */
 export function redactKubernetesObject(object: Record<string, unknown>): Record<string, unknown> {
   const redacted = redact(object) as Record<string, unknown>;
-  if (redacted.kind !== "Secret") return redacted;
-  const mask = (data: unknown) =>
-    data && typeof data === "object" ? Object.fromEntries(Object.keys(data).map((k) => [k, REDACTED])) : data;
+  if (object.kind !== "Secret") return redacted;
+  // Key names stay visible (they document the contract); every value is masked.
+  const mask = (data: unknown) => {
+    const plain = reveal(data);
+    return plain && typeof plain === "object" ? Object.fromEntries(Object.keys(plain).map((k) => [k, REDACTED])) : REDACTED;
+  };
   return {
     ...redacted,
-    ...(redacted.data ? { data: mask(redacted.data) } : {}),
-    ...(redacted.stringData ? { stringData: mask(redacted.stringData) } : {}),
+    ...(object.data !== undefined ? { data: mask(object.data) } : {}),
+    ...(object.stringData !== undefined ? { stringData: mask(object.stringData) } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../../infra/catalog/types";
 import { isPlatformInputError, type PlatformInputError } from "../../infra/errors";
+import { definePlatform } from "../../infra/program";
 import { wrapSecret } from "./redact";
 import { type RecordedResource, startMockSession } from "./runtime";
 
@@ -33,8 +34,8 @@ export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun
     config: options.config,
     secretKeys: options.secretKeys ?? [],
   });
-  // Imported after the mocks: nothing the program constructs may precede them.
-  const { definePlatform } = require("../../infra/program") as typeof import("../../infra/program");
+  // The program constructs nothing at import time, only inside definePlatform(), so the static
+  // import is safe: every resource is registered after the mocks above.
   const started = performance.now();
   let exported: unknown;
   try {

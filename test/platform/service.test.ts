@@ -1,0 +1,295 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { ServiceGraph } from "../../infra/catalog/graph";
+import { catalog } from "../../infra/catalog/services";
+import { migrationJobName } from "../../components/service/migration-job";
+import { baseConfig, type KubeObject, plan, type Planned } from "../helpers/program";
+
+// The service component's guarantees, read off the objects the real program registers.
+
+let planned: Planned;
+const graph = new ServiceGraph(catalog);
+const image = (s: string) => `registry.example.com/platform/${s}:2026.11.3`;
+
+beforeAll(async () => {
+  planned = await plan(baseConfig());
+  expect(planned.run.error).toBeUndefined();
+}, 60_000);
+
+const podSpecOf = (o: KubeObject) => (o.kind === "CronJob" ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec);
+const appWorkloads = () =>
+  ["Deployment", "Job", "CronJob"].flatMap((k) => planned.all(k)).filter((o) => catalog.some((s) => s.name === o.metadata.labels?.["app.kubernetes.io/name"]));
+
+describe("probes", () => {
+  it("give every web container three probes that answer different questions", () => {
+    for (const s of catalog) {
+      const web = planned.container("Deployment", s.name);
+      expect(web.startupProbe.httpGet).toEqual({ path: "/metrics", port: "metrics" });
+      expect(web.startupProbe.periodSeconds * web.startupProbe.failureThreshold).toBe(60);
+      expect(web.readinessProbe.httpGet).toEqual({ path: s.readinessPath, port: "http" });
+      expect(web.livenessProbe.httpGet.port).toBe("metrics");
+      expect(web.livenessProbe.httpGet.path).not.toBe(s.readinessPath);
+    }
+  });
+
+  it("give workers, migrations and scheduled jobs no HTTP probes (they serve nothing)", () => {
+    const notWeb = appWorkloads().filter((o) => o.metadata.labels?.["app.kubernetes.io/component"] !== "web");
+    expect(notWeb.length).toBeGreaterThan(10);
+    for (const o of notWeb) {
+      const c = podSpecOf(o).containers[0];
+      expect(c.ports, `${o.kind} ${o.metadata.name}`).toBeUndefined();
+      expect(c.readinessProbe).toBeUndefined();
+    }
+  });
+});
+
+describe("migrations", () => {
+  it("run as a Job per service with a database, with the web image and command, before the rollout", () => {
+    for (const s of catalog.filter((c) => c.database)) {
+      const name = migrationJobName(s.name, image(s.name));
+      const job = planned.one("Job", name);
+      const c = podSpecOf(job).containers[0];
+      expect(c.image).toBe(image(s.name));
+      expect(c.command).toEqual(["php", "bin/console", "doctrine:migrations:migrate", "--no-interaction", "--all-or-nothing"]);
+      expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+      // Same environment as the web container.
+      expect(c.envFrom).toEqual(planned.container("Deployment", s.name).envFrom);
+      const jobUrn = planned.resource("kubernetes:batch/v1:Job", (r) => r.name === `${s.name}-migration`).urn;
+      const web = planned.resource("kubernetes:apps/v1:Deployment", (r) => r.name === `${s.name}-web`);
+      expect(web.dependencies, `${s.name} web waits for its migration`).toContain(jobUrn);
+    }
+  });
+
+  it("change name with the image, so a new image migrates again", async () => {
+    const other = await plan({ ...baseConfig(), services: { content: { imageTag: "2026.12.0" } } });
+    const before = planned.all("Job").find((j) => j.metadata.name.startsWith("content-migrate-"));
+    const after = other.all("Job").find((j) => j.metadata.name.startsWith("content-migrate-"));
+    expect(before?.metadata.name).not.toEqual(after?.metadata.name);
+    expect(other.all("Job").find((j) => j.metadata.name.startsWith("media-migrate-"))?.metadata.name).toEqual(
+      planned.all("Job").find((j) => j.metadata.name.startsWith("media-migrate-"))?.metadata.name,
+    );
+  }, 60_000);
+
+  it("never run in a long-running container", () => {
+    for (const o of [...planned.all("Deployment"), ...planned.all("StatefulSet"), ...planned.all("DaemonSet")]) {
+      for (const c of [...(o.spec.template.spec.initContainers ?? []), ...o.spec.template.spec.containers]) {
+        expect(JSON.stringify([c.command, c.args])).not.toMatch(/migrat/);
+      }
+    }
+  });
+
+  it("use Recreate only for services whose schema changes break old code", () => {
+    expect(planned.one("Deployment", "pilot").spec.strategy).toEqual({ type: "Recreate" });
+    expect(planned.one("Deployment", "content").spec.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+  });
+});
+
+describe("environment", () => {
+  it("gives pilot exactly its ten HOST variables with cluster DNS names", () => {
+    const env = planned.environment("Deployment", "pilot");
+    const hosts = Object.entries(env).filter(([k]) => /^APP__.+__HOST$/.test(k));
+    expect(hosts).toHaveLength(10);
+    for (const dep of graph.dependencies("pilot")) {
+      const key = `APP__${dep.toUpperCase().replaceAll("-", "_")}__HOST`;
+      expect(env[key]).toBe(`${dep}.platform.svc.cluster.local`);
+    }
+    expect(Object.keys(env).some((k) => k.includes("GATEWAY"))).toBe(false);
+  });
+
+  it("delivers every credential as a secretKeyRef and nothing secret as a literal", () => {
+    const credentialNames = ["DATABASE_URL", "IN_MEM_STORE__URI", "LOCK_DSN", "MESSENGER_TRANSPORT_DSN", "APP__STORAGE__CONNECTION_STRING"];
+    for (const o of appWorkloads()) {
+      const c = podSpecOf(o).containers[0];
+      for (const e of c.env ?? []) {
+        expect(e.value, `${o.metadata.name} ${e.name}`).toBeUndefined();
+        expect(e.valueFrom?.secretKeyRef?.key).toBe(e.name);
+      }
+      const cm = planned.one("ConfigMap", c.envFrom[0].configMapRef.name);
+      for (const [k, v] of Object.entries(cm.data as Record<string, string>)) {
+        expect(credentialNames).not.toContain(k);
+        expect(v).not.toMatch(/:\/\/[^/\s:]+:[^@\s]+@/);
+      }
+    }
+    const media = planned.environment("Deployment", "media");
+    for (const key of ["DATABASE_URL", "IN_MEM_STORE__URI", "LOCK_DSN", "MESSENGER_TRANSPORT_DSN", "APP__STORAGE__CONNECTION_STRING"]) {
+      expect(media[key], key).toHaveProperty("secretKeyRef");
+    }
+  });
+
+  it("points cache, sessions, locks and the rate limiter at Redis, with the service's prefix", () => {
+    const env = planned.environment("Deployment", "authentication");
+    expect(env).toMatchObject({
+      APP__CACHE__ADAPTER: "cache.adapter.redis",
+      APP__SESSION__HANDLER: "redis",
+      APP__RATE_LIMITER__STORAGE: "redis",
+      APP__REDIS__PREFIX: "authentication:",
+      APP__WORKER_MODE__ENABLED: "false",
+    });
+  });
+
+  it("selects object storage by environment, one container variable per bucket", () => {
+    expect(planned.environment("Deployment", "media")).toMatchObject({
+      APP__FLYSYSTEM_MEDIA_STORAGE: "azure_blob",
+      APP__STORAGE__ORIGINALS__CONTAINER: "media-originals",
+      APP__STORAGE__THUMBNAILS__CONTAINER: "media-thumbnails",
+      APP__STORAGE__AUTH: "connection-string",
+    });
+  });
+
+  it("logs JSON to stderr at warning unless the stack or the service overrides it", async () => {
+    expect(planned.environment("Deployment", "config")).toMatchObject({
+      MONOLOG_LEVEL__DEFAULT: "warning",
+      APP__LOG__FORMAT: "json",
+      APP__LOG__STREAM: "php://stderr",
+    });
+    const debug = await plan({ ...baseConfig(), logLevel: "error", services: { media: { logLevel: "debug" } } });
+    expect(debug.environment("Deployment", "media").MONOLOG_LEVEL__DEFAULT).toBe("debug");
+    expect(debug.environment("Deployment", "config").MONOLOG_LEVEL__DEFAULT).toBe("error");
+  }, 60_000);
+
+  it("carries the PHP request limits of the catalog and runs FrankenPHP on :80 with metrics on :2019", () => {
+    expect(planned.environment("Deployment", "media")).toMatchObject({
+      PHP_MEMORY_LIMIT: "512M",
+      PHP_MAX_EXECUTION_TIME: "120",
+      PHP_UPLOAD_MAX_FILESIZE: "200M",
+      SERVER_NAME: ":80",
+      CADDY_GLOBAL_OPTIONS: "admin :2019\nmetrics",
+    });
+    const web = planned.container("Deployment", "media");
+    expect(web.ports).toEqual([
+      { name: "http", containerPort: 80, protocol: "TCP" },
+      { name: "metrics", containerPort: 2019, protocol: "TCP" },
+    ]);
+    expect(planned.one("Deployment", "media").spec.template.metadata.annotations["prometheus.io/port"]).toBe("2019");
+  });
+});
+
+describe("security", () => {
+  it("runs every application pod restricted: non-root, no escalation, no capabilities, RuntimeDefault, read-only root", () => {
+    for (const o of appWorkloads()) {
+      const pod = podSpecOf(o);
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+      expect(pod.securityContext.runAsUser).toBeGreaterThan(10_000);
+      expect(pod.automountServiceAccountToken).toBe(false);
+      for (const c of pod.containers) {
+        expect(c.securityContext).toMatchObject({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ["ALL"] },
+        });
+        expect(c.resources.requests.cpu).toBeDefined();
+        expect(c.resources.limits.memory).toBeDefined();
+      }
+      expect(pod.volumes.every((v: { hostPath?: unknown }) => v.hostPath === undefined)).toBe(true);
+    }
+  });
+
+  it("gives each service a ServiceAccount whose token is not mounted", () => {
+    for (const s of catalog) expect(planned.one("ServiceAccount", s.name).automountServiceAccountToken).toBe(false);
+  });
+
+  it("labels the namespace for Pod Security restricted", () => {
+    expect(planned.one("Namespace", "platform").metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+  });
+});
+
+describe("scaling", () => {
+  it("adds an HPA and a PDB exactly when a service can run more than one replica", () => {
+    for (const s of catalog) {
+      const max = s.web.replicas?.max ?? 1;
+      expect(!!planned.find("HorizontalPodAutoscaler", s.name), `${s.name} HPA`).toBe(max > (s.web.replicas?.min ?? 1));
+      expect(!!planned.find("PodDisruptionBudget", s.name), `${s.name} PDB`).toBe(max > 1);
+    }
+    const pdb = planned.one("PodDisruptionBudget", "content");
+    expect(pdb.spec.maxUnavailable).toBe(1);
+    const hpa = planned.one("HorizontalPodAutoscaler", "content");
+    expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 10, scaleTargetRef: { kind: "Deployment", name: "content" } });
+    expect(planned.one("Deployment", "content").spec.replicas).toBeUndefined();
+  });
+
+  it("drops HPAs and PDBs when the stack caps replicas at one", async () => {
+    const single = await plan({ ...baseConfig(), replicaCap: 1 });
+    expect(single.all("HorizontalPodAutoscaler")).toHaveLength(0);
+    expect(single.all("PodDisruptionBudget")).toHaveLength(0);
+    expect(single.one("Deployment", "content").spec.replicas).toBe(1);
+  }, 60_000);
+
+  it("runs one Deployment per consumer with its own size and stop timeout", () => {
+    const converter = planned.one("Deployment", "conversion-converter");
+    expect(converter.spec.template.spec.terminationGracePeriodSeconds).toBe(3600);
+    expect(podSpecOf(converter).containers[0].command.slice(0, 4)).toEqual(["php", "bin/console", "messenger:consume", "conversion.requests"]);
+    expect(podSpecOf(converter).containers[0].resources.requests).toEqual({ cpu: "500m", memory: "1024Mi" });
+  });
+
+  it("never lets scheduled jobs overlap", () => {
+    for (const cron of planned.all("CronJob")) expect(cron.spec.concurrencyPolicy).toBe("Forbid");
+    expect(planned.one("CronJob", "sitemap-generate").spec.schedule).toBe("0 * * * *");
+  });
+
+  it("shuts down gracefully: a pre-stop pause and room for the longest request", () => {
+    const pod = planned.one("Deployment", "media").spec.template.spec;
+    expect(pod.containers[0].lifecycle.preStop.sleep.seconds).toBeGreaterThan(0);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(120);
+    expect(pod.topologySpreadConstraints.map((t: { topologyKey: string }) => t.topologyKey)).toEqual([
+      "topology.kubernetes.io/zone",
+      "kubernetes.io/hostname",
+    ]);
+  });
+});
+
+describe("network policies", () => {
+  const names = (peer: { podSelector?: { matchExpressions?: Array<{ values: string[] }> } }) =>
+    peer.podSelector?.matchExpressions?.[0]?.values ?? [];
+
+  it("match the dependency graph edge for edge", () => {
+    const allowedEdges = new Set<string>();
+    for (const s of catalog) {
+      const policy = planned.one("NetworkPolicy", s.name);
+      const egressTargets = (policy.spec.egress as Array<{ to: Array<{ podSelector?: { matchExpressions?: Array<{ values: string[] }> } }>; ports: Array<{ port: number | string }> }>)
+        .filter((r) => r.ports.some((p) => p.port === 80))
+        .flatMap((r) => r.to.flatMap(names));
+      for (const t of egressTargets) allowedEdges.add(`${s.name}->${t}`);
+      const callers = (policy.spec.ingress as Array<{ from: Array<{ podSelector?: { matchExpressions?: Array<{ values: string[] }> } }>; ports: Array<{ port: string }> }>)
+        .filter((r) => r.ports.some((p) => p.port === "http"))
+        .flatMap((r) => r.from.flatMap(names));
+      expect(callers.sort(), `${s.name} callers`).toEqual([...graph.dependents(s.name)].sort());
+    }
+    expect([...allowedEdges].sort()).toEqual(graph.edges().map(([a, b]) => `${a}->${b}`).sort());
+  });
+
+  it("deny everything by default and allow DNS", () => {
+    expect(planned.one("NetworkPolicy", "default-deny").spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    expect(planned.one("NetworkPolicy", "allow-dns").spec.egress[0].ports).toContainEqual({ port: 53, protocol: "UDP" });
+  });
+
+  it("admit the gateway only to services with public routes, and the metrics port only to monitoring", () => {
+    const fromGateway = (name: string) =>
+      planned.one("NetworkPolicy", name).spec.ingress.some((r: { from: Array<{ namespaceSelector?: { matchLabels: Record<string, string> } }> }) =>
+        r.from.some((p) => p.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] === "envoy-gateway-system"),
+      );
+    expect(fromGateway("content")).toBe(true);
+    expect(fromGateway("config")).toBe(false);
+    const metrics = planned.one("NetworkPolicy", "config").spec.ingress.find((r: { ports: Array<{ port: string }> }) => r.ports[0]?.port === "metrics");
+    expect(metrics.from).toEqual([{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }]);
+  });
+
+  it("let a service reach only the backing services it uses", () => {
+    const egressPorts = (name: string) =>
+      planned.one("NetworkPolicy", name).spec.egress.flatMap((r: { ports: Array<{ port: number }> }) => r.ports.map((p) => p.port));
+    expect(egressPorts("search")).toEqual(expect.arrayContaining([80, 6379]));
+    expect(egressPorts("search")).not.toContain(5432);
+    expect(egressPorts("media")).toEqual(expect.arrayContaining([5432, 6379, 5672, 10000]));
+  });
+});
+
+describe("gateway", () => {
+  it("routes each public path prefix to its service, and nothing else", () => {
+    const routed = catalog.filter((s) => s.routes?.length);
+    expect(planned.all("HTTPRoute").map((r) => r.metadata.name).sort()).toEqual(routed.map((s) => s.name).sort());
+    const route = planned.one("HTTPRoute", "content");
+    expect(route.spec.rules[0]).toEqual({
+      matches: [{ path: { type: "PathPrefix", value: "/api/content" } }],
+      backendRefs: [{ name: "content", port: 80 }],
+    });
+    expect(planned.one("Gateway", "gateway").spec.gatewayClassName).toBe("envoy-gateway");
+  });
+});
