@@ -24,7 +24,11 @@ export function existingClusterConnection(loaded: LoadedConfig): ClusterConnecti
   }
 }
 
-export function clusterProvider(name: string, connection: ClusterConnection, opts?: pulumi.CustomResourceOptions): k8s.Provider {
+export function clusterProvider(
+  name: string,
+  connection: ClusterConnection,
+  opts?: pulumi.CustomResourceOptions,
+): k8s.Provider {
   // deleteUnreachable: a stack whose cluster is gone (an ephemeral CI cluster) can still be destroyed.
   return new k8s.Provider(name, { ...connection, deleteUnreachable: true }, opts);
 }

@@ -30,7 +30,11 @@ export function imageReference(registry: string, repository: string, tag: string
   return tag.startsWith("sha256:") ? `${registry}/${repository}@${tag}` : `${registry}/${repository}:${tag}`;
 }
 
-export function buildModel(config: StackConfig, catalog: readonly ServiceSpec[], source: string): PlatformModel {
+export function buildModel(
+  config: StackConfig,
+  catalog: readonly ServiceSpec[],
+  source: string,
+): PlatformModel {
   const full = new ServiceGraph(catalog);
   const problems: InputProblem[] = [];
   for (const name of Object.keys(config.services)) {

@@ -36,7 +36,10 @@ export interface PlatformOutputs {
 }
 
 /** Reads the stack config and the catalog, and validates both before registering anything. */
-export function preparePlatform(catalog: readonly ServiceSpec[] = defaultCatalog): { loaded: LoadedConfig; model: PlatformModel } {
+export function preparePlatform(catalog: readonly ServiceSpec[] = defaultCatalog): {
+  loaded: LoadedConfig;
+  model: PlatformModel;
+} {
   const loaded = loadStackConfig();
   validateCatalog(catalog);
   const model = buildModel(loaded.config, catalog, loaded.source);
@@ -52,10 +55,18 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
   const cluster = clusterProvider("cluster", profile.connection, { parent: root });
   const appNamespace = config.namespace;
   const logsNamespace = `${config.namespace}-logs`;
-  const namespaceArgs = { environment: config.environment, ...(config.ephemeral ? { ephemeral: config.ephemeral } : {}) };
+  const namespaceArgs = {
+    environment: config.environment,
+    ...(config.ephemeral ? { ephemeral: config.ephemeral } : {}),
+  };
   const app = new PlatformNamespace(
     "namespace",
-    { name: appNamespace, podSecurity: "restricted", ...namespaceArgs, ...(config.quota ? { quota: config.quota } : {}) },
+    {
+      name: appNamespace,
+      podSecurity: "restricted",
+      ...namespaceArgs,
+      ...(config.quota ? { quota: config.quota } : {}),
+    },
     { parent: root, providers: { kubernetes: cluster } },
   );
   const logs = new PlatformNamespace(
@@ -65,7 +76,10 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
   );
   // Objects inside the namespaces go through a provider that depends on them, so none is
   // created before its namespace exists (dependsOn on a component does not reach its children).
-  const workloads = clusterProvider("workloads", profile.connection, { parent: root, dependsOn: [app, logs] });
+  const workloads = clusterProvider("workloads", profile.connection, {
+    parent: root,
+    dependsOn: [app, logs],
+  });
   const scope = new Platform("workloads", { parent: root, providers: { kubernetes: workloads } });
 
   const services = model.services.map((s) => s.spec);
@@ -81,7 +95,11 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
     {
       kind: config.logging.shipper,
       namespace: logsNamespace,
-      pipeline: { namespaces: [appNamespace], pushUrl: logStore.pushUrl, maxAgeHours: config.logging.retentionHours },
+      pipeline: {
+        namespaces: [appNamespace],
+        pushUrl: logStore.pushUrl,
+        maxAgeHours: config.logging.retentionHours,
+      },
       loki: logStore.path,
     },
     { parent: scope },
@@ -98,7 +116,10 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
           namespace: appNamespace,
           dependents: model.graph.dependents(s.spec.name),
           backing,
-          images: { pullPolicy: config.images.pullPolicy, ...(config.images.pullSecret ? { pullSecret: config.images.pullSecret } : {}) },
+          images: {
+            pullPolicy: config.images.pullPolicy,
+            ...(config.images.pullSecret ? { pullSecret: config.images.pullSecret } : {}),
+          },
           migrations: config.migrations,
           gateway: gatewayPeers,
           monitoringNamespace: config.monitoringNamespace,
@@ -127,14 +148,26 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
     services: Object.fromEntries(
       model.services.map((s, i) => [
         s.spec.name,
-        { url: (deployed[i] as PhpService).url, image: s.image, routes: (s.spec.routes ?? []).map((r) => r.pathPrefix) },
+        {
+          url: (deployed[i] as PhpService).url,
+          image: s.image,
+          routes: (s.spec.routes ?? []).map((r) => r.pathPrefix),
+        },
       ]),
     ),
     ...(gateway ? { gatewayUrl: gateway.url } : {}),
     endpoints: { ...backing.endpoints, loki: logStore.queryUrl },
     // Test jobs of throwaway stacks need them; long-lived environments keep them in the cluster only.
     ...(config.environment === "local" || config.environment === "ci"
-      ? { credentials: pulumi.secret(pulumi.all(Object.fromEntries(model.services.map((s, i) => [s.spec.name, (deployed[i] as PhpService).credentials])))) }
+      ? {
+          credentials: pulumi.secret(
+            pulumi.all(
+              Object.fromEntries(
+                model.services.map((s, i) => [s.spec.name, (deployed[i] as PhpService).credentials]),
+              ),
+            ),
+          ),
+        }
       : {}),
     ...profile.outputs,
   };

@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { catalog } from "../infra/catalog/services";
 import { ServiceGraph } from "../infra/catalog/graph";
+import { catalog } from "../infra/catalog/services";
 import { loadPackConfig, runPolicyGate } from "./plan/policy-gate";
 import { writePlan } from "./plan/render";
 import { runProgram } from "./plan/run";
@@ -62,11 +62,16 @@ async function main(): Promise<number> {
   }
 
   progress("evaluating the program under the mock runtime");
-  const run = await runProgram({ stack: args.stack, config: stackFile.config, secretKeys: stackFile.secretKeys });
+  const run = await runProgram({
+    stack: args.stack,
+    config: stackFile.config,
+    secretKeys: stackFile.secretKeys,
+  });
   done();
   if (run.error) {
     console.error(`plan: invalid input for stack ${args.stack}, nothing was planned:\n${run.error.message}`);
-    if (run.resources.length > 0) console.error(`plan: internal: ${run.resources.length} resources were registered before the error`);
+    if (run.resources.length > 0)
+      console.error(`plan: internal: ${run.resources.length} resources were registered before the error`);
     return 2;
   }
 
@@ -85,7 +90,12 @@ async function main(): Promise<number> {
     const env = stackFile.config["platform:environment"];
     if (env) tags["platform:environment"] = env;
     if (stackFile.config["platform:ephemeral"]) tags["platform:ephemeral"] = "true";
-    const report = runPolicyGate(run.resources, loadPackConfig(ROOT, args.stack), tags, join(directory, "policy-report.json"));
+    const report = runPolicyGate(
+      run.resources,
+      loadPackConfig(ROOT, args.stack),
+      tags,
+      join(directory, "policy-report.json"),
+    );
     const mandatory = report.violations.filter((v) => v.enforcementLevel === "mandatory");
     const advisory = report.violations.length - mandatory.length;
     policyLine = `policies: ${report.policiesRun} run, ${mandatory.length} mandatory and ${advisory} advisory violations`;
@@ -101,10 +111,14 @@ async function main(): Promise<number> {
     `plan of stack ${args.stack} (${String(outputs.profile)} profile, ${String(outputs.environment)} environment, namespace ${String(outputs.namespace)})`,
     `  services: ${deployed.length} (${deployed.join(", ")})`,
     `  resources: ${run.resources.length}, of which ${rendered.manifests} Kubernetes objects`,
-    ...[...byType.entries()].sort((a, b) => b[1] - a[1]).map(([type, n]) => `    ${String(n).padStart(4)}  ${type}`),
+    ...[...byType.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([type, n]) => `    ${String(n).padStart(4)}  ${type}`),
     `  ${policyLine}`,
     ...(stackFile.undecrypted.length
-      ? [`  note: ${stackFile.undecrypted.join(", ")} ${stackFile.undecrypted.length > 1 ? "are" : "is"} encrypted (secure:); the plan used a redacted placeholder`]
+      ? [
+          `  note: ${stackFile.undecrypted.join(", ")} ${stackFile.undecrypted.length > 1 ? "are" : "is"} encrypted (secure:); the plan used a redacted placeholder`,
+        ]
       : []),
     `  wrote ${directory}/ (manifests/, resources.json, outputs.json, graph.mmd${args.policy ? ", policy-report.json" : ""})`,
     `  took ${Math.round(performance.now() - started)} ms (program evaluation ${Math.round(run.evaluationMs)} ms)`,

@@ -18,8 +18,8 @@ export function objectStoreSettings(
     APP__STORAGE__AUTH: auth,
   };
   for (const b of service.buckets ?? []) {
-    settings[`APP__STORAGE__${b.name.toUpperCase().replaceAll("-", "_")}__CONTAINER`] = `${service.name}-${b.name}`;
+    settings[`APP__STORAGE__${b.name.toUpperCase().replaceAll("-", "_")}__CONTAINER`] =
+      `${service.name}-${b.name}`;
   }
   return settings;
 }
-

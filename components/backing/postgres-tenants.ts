@@ -4,7 +4,11 @@ import * as random from "@pulumi/random";
 import { shortHash } from "../kube/hash";
 import { objectLabels, selectorLabels } from "../kube/labels";
 import { fixedResources } from "../kube/resources";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, writablePath } from "../kube/security";
+import {
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  writablePath,
+} from "../kube/security";
 import type { NetworkPath } from "./types";
 
 // A database and a login role per service on a PostgreSQL server, whichever server it is (a pod
@@ -48,7 +52,8 @@ const tenantEnvName = (tenant: string) => `TENANT_PASSWORD_${tenant.toUpperCase(
 
 /** The setup script: no credential in it, passwords come from the environment through \getenv. */
 export function tenantSetupSql(tenants: readonly string[]): string {
-  const lines = ["\\set ON_ERROR_STOP on"];
+  // Re-running is the normal case: keep "already a member" notices out of the Job's log.
+  const lines = ["\\set ON_ERROR_STOP on", "SET client_min_messages = warning;"];
   for (const t of tenants) {
     lines.push(
       `\\set tenant '${t}'`,
@@ -56,13 +61,14 @@ export function tenantSetupSql(tenants: readonly string[]): string {
       "SELECT format('CREATE ROLE %I LOGIN', :'tenant') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'tenant')\\gexec",
       "ALTER ROLE :\"tenant\" WITH LOGIN PASSWORD :'password';",
       // Membership lets the administrator hand ownership over (PostgreSQL 16 requires it).
-      "GRANT :\"tenant\" TO CURRENT_USER;",
+      'GRANT :"tenant" TO CURRENT_USER;',
       "SELECT format('CREATE DATABASE %I OWNER %I', :'tenant', :'tenant') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'tenant')\\gexec",
-      "ALTER DATABASE :\"tenant\" OWNER TO :\"tenant\";",
-      "REVOKE ALL ON DATABASE :\"tenant\" FROM PUBLIC;",
-      "\\connect :\"tenant\"",
-      "ALTER SCHEMA public OWNER TO :\"tenant\";",
+      'ALTER DATABASE :"tenant" OWNER TO :"tenant";',
+      'REVOKE ALL ON DATABASE :"tenant" FROM PUBLIC;',
+      '\\connect :"tenant"',
+      'ALTER SCHEMA public OWNER TO :"tenant";',
       "\\connect postgres",
+      "SET client_min_messages = warning;",
     );
   }
   return `${lines.join("\n")}\n`;
@@ -77,7 +83,11 @@ export class PostgresTenants extends pulumi.ComponentResource {
     const { server } = args;
     const tenants = new Map<string, PostgresTenant>();
     for (const t of args.tenants) {
-      const password = new random.RandomPassword(`${name}-${t}-password`, { length: 32, special: false }, { parent: this }).result;
+      const password = new random.RandomPassword(
+        `${name}-${t}-password`,
+        { length: 32, special: false },
+        { parent: this },
+      ).result;
       const url = pulumi.secret(
         pulumi.interpolate`postgresql://${t}:${password}@${server.host}:${server.port}/${t}?serverVersion=${server.version}&charset=utf8&sslmode=${server.sslMode}`,
       );
@@ -165,7 +175,11 @@ export class PostgresTenants extends pulumi.ComponentResource {
     new k8s.networking.v1.NetworkPolicy(
       `${name}-setup-network`,
       {
-        metadata: { name: `${server.name}-setup`, namespace: args.namespace, labels: objectLabels(server.name, "database-setup") },
+        metadata: {
+          name: `${server.name}-setup`,
+          namespace: args.namespace,
+          labels: objectLabels(server.name, "database-setup"),
+        },
         spec: {
           podSelector: { matchLabels: selectorLabels(server.name, "database-setup") },
           policyTypes: ["Ingress", "Egress"],

@@ -15,7 +15,9 @@ export interface RabbitTenant {
 /** RabbitMQ's salted SHA-256: base64(salt(4) + sha256(salt + utf8(password))). */
 export function rabbitPasswordHash(password: string, salt: Buffer): string {
   if (salt.length !== 4) throw new Error("RabbitMQ password salts are 4 bytes");
-  const digest = createHash("sha256").update(Buffer.concat([salt, Buffer.from(password, "utf8")])).digest();
+  const digest = createHash("sha256")
+    .update(Buffer.concat([salt, Buffer.from(password, "utf8")]))
+    .digest();
   return Buffer.concat([salt, digest]).toString("base64");
 }
 
@@ -23,9 +25,17 @@ export function deadLetterExchange(service: string): string {
   return `${service}.dlx`;
 }
 
-export function rabbitDefinitions(tenants: readonly RabbitTenant[], admin: { user: string; passwordHash: string }) {
+export function rabbitDefinitions(
+  tenants: readonly RabbitTenant[],
+  admin: { user: string; passwordHash: string },
+) {
   const users = [
-    { name: admin.user, password_hash: admin.passwordHash, hashing_algorithm: "rabbit_password_hashing_sha256", tags: ["administrator"] },
+    {
+      name: admin.user,
+      password_hash: admin.passwordHash,
+      hashing_algorithm: "rabbit_password_hashing_sha256",
+      tags: ["administrator"],
+    },
     ...tenants.map((t) => ({
       name: t.service,
       password_hash: t.passwordHash,
@@ -50,7 +60,18 @@ export function rabbitDefinitions(tenants: readonly RabbitTenant[], admin: { use
     }));
     const needsDlx = t.messaging.queues.some((q) => q.deadLetter !== false);
     return needsDlx
-      ? [...own, { name: deadLetterExchange(t.service), vhost: t.service, type: "direct", durable: true, auto_delete: false, internal: false, arguments: {} }]
+      ? [
+          ...own,
+          {
+            name: deadLetterExchange(t.service),
+            vhost: t.service,
+            type: "direct",
+            durable: true,
+            auto_delete: false,
+            internal: false,
+            arguments: {},
+          },
+        ]
       : own;
   });
   const queues = tenants.flatMap((t) =>
@@ -69,7 +90,16 @@ export function rabbitDefinitions(tenants: readonly RabbitTenant[], admin: { use
         },
       };
       if (q.deadLetter === false) return [main];
-      return [main, { name: `${q.name}.dlq`, vhost: t.service, durable: true, auto_delete: false, arguments: { "x-queue-type": type } }];
+      return [
+        main,
+        {
+          name: `${q.name}.dlq`,
+          vhost: t.service,
+          durable: true,
+          auto_delete: false,
+          arguments: { "x-queue-type": type },
+        },
+      ];
     }),
   );
   const bindings = tenants.flatMap((t) =>
@@ -83,9 +113,28 @@ export function rabbitDefinitions(tenants: readonly RabbitTenant[], admin: { use
         arguments: {},
       })),
       ...(q.deadLetter !== false
-        ? [{ source: deadLetterExchange(t.service), vhost: t.service, destination: `${q.name}.dlq`, destination_type: "queue", routing_key: q.name, arguments: {} }]
+        ? [
+            {
+              source: deadLetterExchange(t.service),
+              vhost: t.service,
+              destination: `${q.name}.dlq`,
+              destination_type: "queue",
+              routing_key: q.name,
+              arguments: {},
+            },
+          ]
         : []),
     ]),
   );
-  return { users, vhosts, permissions, exchanges, queues, bindings, policies: [], parameters: [], global_parameters: [] };
+  return {
+    users,
+    vhosts,
+    permissions,
+    exchanges,
+    queues,
+    bindings,
+    policies: [],
+    parameters: [],
+    global_parameters: [],
+  };
 }

@@ -51,7 +51,12 @@ export interface Provisioner {
 }
 
 export interface WorkloadIdentity {
-  bind(request: { service: ServiceSpec; namespace: string; serviceAccountName: string; parent: pulumi.Resource }): IdentityBinding;
+  bind(request: {
+    service: ServiceSpec;
+    namespace: string;
+    serviceAccountName: string;
+    parent: pulumi.Resource;
+  }): IdentityBinding;
 }
 
 /** Volumes a pod must mount for its credentials to appear (the Key Vault CSI driver syncs on mount). */

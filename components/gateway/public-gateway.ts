@@ -34,14 +34,24 @@ export class PublicGateway extends pulumi.ComponentResource {
           tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: tls }] },
           allowedRoutes: { namespaces: { from: "Same" } },
         }
-      : { name: "http", protocol: "HTTP", port: 80, hostname: args.hostname, allowedRoutes: { namespaces: { from: "Same" } } };
+      : {
+          name: "http",
+          protocol: "HTTP",
+          port: 80,
+          hostname: args.hostname,
+          allowedRoutes: { namespaces: { from: "Same" } },
+        };
 
     const gateway = new k8s.apiextensions.CustomResource(
       `${name}-gateway`,
       {
         apiVersion: "gateway.networking.k8s.io/v1",
         kind: "Gateway",
-        metadata: { name: GATEWAY_NAME, namespace: args.namespace, labels: objectLabels(GATEWAY_NAME, "gateway") },
+        metadata: {
+          name: GATEWAY_NAME,
+          namespace: args.namespace,
+          labels: objectLabels(GATEWAY_NAME, "gateway"),
+        },
         spec: { gatewayClassName: args.className, listeners: [listener] },
       },
       { parent: this },

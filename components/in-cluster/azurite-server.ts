@@ -7,7 +7,11 @@ import { shortHash } from "../kube/hash";
 import { objectLabels, selectorLabels } from "../kube/labels";
 import { podsOfServices } from "../kube/network";
 import { fixedResources } from "../kube/resources";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, writablePath } from "../kube/security";
+import {
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  writablePath,
+} from "../kube/security";
 import { images } from "./images";
 import { type Persistence, type Server, statefulServer } from "./stateful-server";
 
@@ -47,19 +51,36 @@ export class InClusterAzurite extends pulumi.ComponentResource {
     super("platform:in-cluster:Azurite", name, {}, opts);
     const services = [...args.tenants.keys()];
     const accounts = services.map((s) => {
-      const secret = new random.RandomPassword(`${name}-${s}-key`, { length: 48, special: false }, { parent: this }).result;
-      return { service: s, account: accountName(s), key: secret.apply((k) => Buffer.from(k).toString("base64")) };
+      const secret = new random.RandomPassword(
+        `${name}-${s}-key`,
+        { length: 48, special: false },
+        { parent: this },
+      ).result;
+      return {
+        service: s,
+        account: accountName(s),
+        key: secret.apply((k) => Buffer.from(k).toString("base64")),
+      };
     });
     const accountsValue = pulumi.secret(
-      pulumi.all(accounts.map((a) => a.key)).apply((keys) => accounts.map((a, i) => `${a.account}:${keys[i]}`).join(";")),
+      pulumi
+        .all(accounts.map((a) => a.key))
+        .apply((keys) => accounts.map((a, i) => `${a.account}:${keys[i]}`).join(";")),
     );
     const labels = objectLabels(args.name, "object-store");
     const accountsSecret = new k8s.core.v1.Secret(
       `${name}-accounts`,
-      { metadata: { namespace: args.namespace, labels }, type: "Opaque", stringData: { AZURITE_ACCOUNTS: accountsValue } },
+      {
+        metadata: { namespace: args.namespace, labels },
+        type: "Opaque",
+        stringData: { AZURITE_ACCOUNTS: accountsValue },
+      },
       { parent: this },
     );
-    const accountsEnv = { name: "AZURITE_ACCOUNTS", valueFrom: { secretKeyRef: { name: accountsSecret.metadata.name, key: "AZURITE_ACCOUNTS" } } };
+    const accountsEnv = {
+      name: "AZURITE_ACCOUNTS",
+      valueFrom: { secretKeyRef: { name: accountsSecret.metadata.name, key: "AZURITE_ACCOUNTS" } },
+    };
 
     this.server = statefulServer(
       {
@@ -69,7 +90,16 @@ export class InClusterAzurite extends pulumi.ComponentResource {
         component: "object-store",
         image: images.azurite,
         command: ["azurite-blob"],
-        args: ["--blobHost", "0.0.0.0", "--blobPort", String(BLOB_PORT), "--location", "/data", "--skipApiVersionCheck", "--disableProductStyleUrl"],
+        args: [
+          "--blobHost",
+          "0.0.0.0",
+          "--blobPort",
+          String(BLOB_PORT),
+          "--location",
+          "/data",
+          "--skipApiVersionCheck",
+          "--disableProductStyleUrl",
+        ],
         env: [accountsEnv],
         ports: [{ name: "blob", port: BLOB_PORT }],
         // Azurite has no health endpoint and answers anonymous requests 400/403: an open port is
@@ -86,10 +116,15 @@ export class InClusterAzurite extends pulumi.ComponentResource {
     );
     const endpoint = `http://${this.server.host}:${BLOB_PORT}`;
 
-    const containers = [...args.tenants].flatMap(([s, names]) => names.map((c) => `${accountName(s)}/${c}`)).join(",");
+    const containers = [...args.tenants]
+      .flatMap(([s, names]) => names.map((c) => `${accountName(s)}/${c}`))
+      .join(",");
     const script = new k8s.core.v1.ConfigMap(
       `${name}-setup-script`,
-      { metadata: { namespace: args.namespace, labels }, data: { "create-blob-containers.mjs": containerScript } },
+      {
+        metadata: { namespace: args.namespace, labels },
+        data: { "create-blob-containers.mjs": containerScript },
+      },
       { parent: this },
     );
     const tmp = writablePath("tmp", "/tmp");
@@ -97,7 +132,11 @@ export class InClusterAzurite extends pulumi.ComponentResource {
     this.setupJob = new k8s.batch.v1.Job(
       `${name}-setup`,
       {
-        metadata: { name: `${args.name}-setup-${shortHash(containers, containerScript)}`, namespace: args.namespace, labels: setupLabels },
+        metadata: {
+          name: `${args.name}-setup-${shortHash(containers, containerScript)}`,
+          namespace: args.namespace,
+          labels: setupLabels,
+        },
         spec: {
           backoffLimit: 4,
           activeDeadlineSeconds: 300,
@@ -108,13 +147,21 @@ export class InClusterAzurite extends pulumi.ComponentResource {
               restartPolicy: "OnFailure",
               automountServiceAccountToken: false,
               enableServiceLinks: false,
-              securityContext: restrictedPodSecurityContext({ runAsUser: AZURITE_UID, runAsGroup: AZURITE_UID, fsGroup: AZURITE_UID }),
+              securityContext: restrictedPodSecurityContext({
+                runAsUser: AZURITE_UID,
+                runAsGroup: AZURITE_UID,
+                fsGroup: AZURITE_UID,
+              }),
               containers: [
                 {
                   name: "setup",
                   image: images.azurite,
                   command: ["node", "/scripts/create-blob-containers.mjs"],
-                  env: [accountsEnv, { name: "BLOB_ENDPOINT", value: endpoint }, { name: "CONTAINERS", value: containers }],
+                  env: [
+                    accountsEnv,
+                    { name: "BLOB_ENDPOINT", value: endpoint },
+                    { name: "CONTAINERS", value: containers },
+                  ],
                   resources: fixedResources(50, 128),
                   securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [tmp.mount, { name: "script", mountPath: "/scripts", readOnly: true }],

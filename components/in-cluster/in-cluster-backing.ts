@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../../infra/catalog/types";
-import type { PostgresTenant } from "../backing/postgres-tenants";
 import { objectStoreSettings } from "../backing/object-store-settings";
+import type { PostgresTenant } from "../backing/postgres-tenants";
 import type {
   BackingBinding,
   BackingServices,
@@ -29,7 +29,13 @@ export interface InClusterBackingArgs {
   persistence: Persistence;
 }
 
-const noIdentity: IdentityBinding = { serviceAccountAnnotations: {}, podLabels: {}, settings: {}, egress: [], dependsOn: [] };
+const noIdentity: IdentityBinding = {
+  serviceAccountAnnotations: {},
+  podLabels: {},
+  settings: {},
+  egress: [],
+  dependsOn: [],
+};
 
 export class InClusterBacking extends pulumi.ComponentResource implements BackingServices {
   readonly profile = "in-cluster";
@@ -49,23 +55,45 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
     const sharedDatabaseTenants = shared((s) => !!s.database && !s.database.dedicated);
     const postgres =
       sharedDatabaseTenants.length > 0
-        ? new InClusterPostgres("postgres", { name: "postgres", namespace, tenants: sharedDatabaseTenants, persistence }, { parent: this })
+        ? new InClusterPostgres(
+            "postgres",
+            { name: "postgres", namespace, tenants: sharedDatabaseTenants, persistence },
+            { parent: this },
+          )
         : undefined;
     const sharedRedisTenants = shared((s) => s.redis !== false && !s.redis?.dedicated);
     const redis =
       sharedRedisTenants.length > 0
-        ? new InClusterRedis("redis", { name: "redis", namespace, tenants: sharedRedisTenants, persistence, maxMemoryMiB: 256 }, { parent: this })
+        ? new InClusterRedis(
+            "redis",
+            { name: "redis", namespace, tenants: sharedRedisTenants, persistence, maxMemoryMiB: 256 },
+            { parent: this },
+          )
         : undefined;
-    const messaging = args.services.flatMap((s) => (s.messaging ? [{ service: s.name, messaging: s.messaging }] : []));
+    const messaging = args.services.flatMap((s) =>
+      s.messaging ? [{ service: s.name, messaging: s.messaging }] : [],
+    );
     const rabbitmq =
       messaging.length > 0
-        ? new InClusterRabbitMq("rabbitmq", { name: "rabbitmq", namespace, tenants: messaging, persistence }, { parent: this })
+        ? new InClusterRabbitMq(
+            "rabbitmq",
+            { name: "rabbitmq", namespace, tenants: messaging, persistence },
+            { parent: this },
+          )
         : undefined;
     const buckets = new Map(
-      args.services.filter((s) => s.buckets?.length).map((s) => [s.name, (s.buckets ?? []).map((b) => `${s.name}-${b.name}`)]),
+      args.services
+        .filter((s) => s.buckets?.length)
+        .map((s) => [s.name, (s.buckets ?? []).map((b) => `${s.name}-${b.name}`)]),
     );
     const azurite =
-      buckets.size > 0 ? new InClusterAzurite("azurite", { name: "azurite", namespace, tenants: buckets, persistence }, { parent: this }) : undefined;
+      buckets.size > 0
+        ? new InClusterAzurite(
+            "azurite",
+            { name: "azurite", namespace, tenants: buckets, persistence },
+            { parent: this },
+          )
+        : undefined;
 
     if (postgres) this.endpoints.postgres = `${postgres.endpoint.host}:5432`;
     if (redis) this.endpoints.redis = `${redis.server.host}:6379`;
@@ -88,7 +116,10 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
           );
           return databaseBinding(tenantOf(server.tenants.tenants, req.service.name, "database"), server);
         }
-        return databaseBinding(tenantOf(postgres?.tenants.tenants, req.service.name, "database"), required(postgres));
+        return databaseBinding(
+          tenantOf(postgres?.tenants.tenants, req.service.name, "database"),
+          required(postgres),
+        );
       },
     };
 
@@ -103,10 +134,16 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
     };
     this.redis = {
       provision: (req) => {
-        if (req.service.redis && req.service.redis.dedicated) {
+        if (req.service.redis?.dedicated) {
           const server = new InClusterRedis(
             `${req.service.name}-redis`,
-            { name: `redis-${req.service.name}`, namespace, tenants: [req.service.name], persistence, maxMemoryMiB: 256 },
+            {
+              name: `redis-${req.service.name}`,
+              namespace,
+              tenants: [req.service.name],
+              persistence,
+              maxMemoryMiB: 256,
+            },
             { parent: req.parent },
           );
           return redisBinding(server, req.service.name);
@@ -152,7 +189,11 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
           },
           { parent: req.parent },
         );
-        return { secretName: secret.metadata.name, pod: { volumes: [], volumeMounts: [] }, dependsOn: [secret] };
+        return {
+          secretName: secret.metadata.name,
+          pod: { volumes: [], volumeMounts: [] },
+          dependsOn: [secret],
+        };
       },
     };
     this.registerOutputs({ endpoints: this.endpoints });
@@ -166,6 +207,7 @@ function tenantOf<T>(tenants: ReadonlyMap<string, T> | undefined, service: strin
 }
 
 function required<T>(server: T | undefined): T {
-  if (!server) throw new Error("internal: a provisioner was called for a backing service no service declared");
+  if (!server)
+    throw new Error("internal: a provisioner was called for a backing service no service declared");
   return server;
 }

@@ -29,7 +29,11 @@ export class InClusterPostgres extends pulumi.ComponentResource {
 
   constructor(name: string, args: PostgresServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:in-cluster:Postgres", name, {}, opts);
-    const admin = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this });
+    const admin = new random.RandomPassword(
+      `${name}-admin-password`,
+      { length: 32, special: false },
+      { parent: this },
+    );
     const adminSecret = new k8s.core.v1.Secret(
       `${name}-admin`,
       {
@@ -48,16 +52,34 @@ export class InClusterPostgres extends pulumi.ComponentResource {
         namespace: args.namespace,
         component: "database",
         image: images.postgres,
-        args: ["-c", "max_connections=200", "-c", "shared_buffers=128MB", "-c", "log_min_duration_statement=1000"],
+        args: [
+          "-c",
+          "max_connections=200",
+          "-c",
+          "shared_buffers=128MB",
+          "-c",
+          "log_min_duration_statement=1000",
+        ],
         env: [
           { name: "POSTGRES_USER", value: "postgres" },
-          { name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: adminSecret.metadata.name, key: "password" } } },
+          {
+            name: "POSTGRES_PASSWORD",
+            valueFrom: { secretKeyRef: { name: adminSecret.metadata.name, key: "password" } },
+          },
           { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
         ],
         ports: [{ name: "postgres", port: 5432 }],
         probes: {
-          startupProbe: { exec: { command: ["pg_isready", "-U", "postgres", "-h", "127.0.0.1"] }, periodSeconds: 2, failureThreshold: 60 },
-          readinessProbe: { exec: { command: ["pg_isready", "-U", "postgres", "-h", "127.0.0.1"] }, periodSeconds: 5, timeoutSeconds: 3 },
+          startupProbe: {
+            exec: { command: ["pg_isready", "-U", "postgres", "-h", "127.0.0.1"] },
+            periodSeconds: 2,
+            failureThreshold: 60,
+          },
+          readinessProbe: {
+            exec: { command: ["pg_isready", "-U", "postgres", "-h", "127.0.0.1"] },
+            periodSeconds: 5,
+            timeoutSeconds: 3,
+          },
           livenessProbe: { tcpSocket: { port: "postgres" }, periodSeconds: 10, failureThreshold: 6 },
         },
         uid: POSTGRES_UID,

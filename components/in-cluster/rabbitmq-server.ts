@@ -47,7 +47,11 @@ export class InClusterRabbitMq extends pulumi.ComponentResource {
   constructor(name: string, args: RabbitMqServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:in-cluster:RabbitMq", name, {}, opts);
     const credential = (who: string) => ({
-      password: new random.RandomPassword(`${name}-${who}-password`, { length: 32, special: false }, { parent: this }).result,
+      password: new random.RandomPassword(
+        `${name}-${who}-password`,
+        { length: 32, special: false },
+        { parent: this },
+      ).result,
       // A stable salt keeps the definitions file, and so the pod, unchanged between runs.
       salt: new random.RandomBytes(`${name}-${who}-salt`, { length: 4 }, { parent: this }).base64,
     });
@@ -62,9 +66,16 @@ export class InClusterRabbitMq extends pulumi.ComponentResource {
             rabbitDefinitions(
               tenants.map((t, i) => {
                 const [password, salt] = tenantSecrets[i] as [string, string];
-                return { service: t.service, messaging: t.messaging, passwordHash: rabbitPasswordHash(password, Buffer.from(salt, "base64")) };
+                return {
+                  service: t.service,
+                  messaging: t.messaging,
+                  passwordHash: rabbitPasswordHash(password, Buffer.from(salt, "base64")),
+                };
               }),
-              { user: "admin", passwordHash: rabbitPasswordHash(adminPassword, Buffer.from(adminSalt, "base64")) },
+              {
+                user: "admin",
+                passwordHash: rabbitPasswordHash(adminPassword, Buffer.from(adminSalt, "base64")),
+              },
             ),
             null,
             2,
@@ -87,7 +98,11 @@ export class InClusterRabbitMq extends pulumi.ComponentResource {
     );
     new k8s.core.v1.Secret(
       `${name}-admin`,
-      { metadata: { namespace: args.namespace, labels }, type: "Opaque", stringData: { username: "admin", password: admin.password } },
+      {
+        metadata: { namespace: args.namespace, labels },
+        type: "Opaque",
+        stringData: { username: "admin", password: admin.password },
+      },
       { parent: this },
     );
 
@@ -104,7 +119,12 @@ export class InClusterRabbitMq extends pulumi.ComponentResource {
           { name: "management", port: 15672 },
         ],
         probes: {
-          startupProbe: { exec: { command: ["rabbitmq-diagnostics", "-q", "ping"] }, periodSeconds: 5, timeoutSeconds: 10, failureThreshold: 30 },
+          startupProbe: {
+            exec: { command: ["rabbitmq-diagnostics", "-q", "ping"] },
+            periodSeconds: 5,
+            timeoutSeconds: 10,
+            failureThreshold: 30,
+          },
           readinessProbe: {
             exec: { command: ["rabbitmq-diagnostics", "-q", "check_port_connectivity"] },
             periodSeconds: 15,
@@ -131,7 +151,10 @@ export class InClusterRabbitMq extends pulumi.ComponentResource {
     this.tenants = new Map(
       tenants.map((t) => [
         t.service,
-        { vhost: t.service, dsn: pulumi.secret(pulumi.interpolate`amqp://${t.service}:${t.password}@${host}:5672/${t.service}`) },
+        {
+          vhost: t.service,
+          dsn: pulumi.secret(pulumi.interpolate`amqp://${t.service}:${t.password}@${host}:5672/${t.service}`),
+        },
       ]),
     );
     this.registerOutputs({ host });

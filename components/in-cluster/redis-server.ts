@@ -32,7 +32,9 @@ export function redisAclFile(tenants: ReadonlyArray<{ name: string; password: st
   const lines = ["user default off"];
   for (const t of tenants) {
     const digest = createHash("sha256").update(t.password).digest("hex");
-    lines.push(`user ${t.name} on #${digest} resetkeys ~${t.name}:* resetchannels &${t.name}:* +@all -@admin -flushall -flushdb`);
+    lines.push(
+      `user ${t.name} on #${digest} resetkeys ~${t.name}:* resetchannels &${t.name}:* +@all -@admin -flushall -flushdb`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }
@@ -45,12 +47,18 @@ export class InClusterRedis extends pulumi.ComponentResource {
     super("platform:in-cluster:Redis", name, {}, opts);
     const passwords = args.tenants.map((t) => ({
       name: t,
-      password: new random.RandomPassword(`${name}-${t}-password`, { length: 32, special: false }, { parent: this }).result,
+      password: new random.RandomPassword(
+        `${name}-${t}-password`,
+        { length: 32, special: false },
+        { parent: this },
+      ).result,
     }));
     const acl = pulumi.secret(
-      pulumi.all(passwords.map((p) => p.password)).apply((values) =>
-        redisAclFile(passwords.map((p, i) => ({ name: p.name, password: values[i] as string }))),
-      ),
+      pulumi
+        .all(passwords.map((p) => p.password))
+        .apply((values) =>
+          redisAclFile(passwords.map((p, i) => ({ name: p.name, password: values[i] as string }))),
+        ),
     );
     const aclSecret = new k8s.core.v1.Secret(
       `${name}-acl`,
@@ -71,13 +79,19 @@ export class InClusterRedis extends pulumi.ComponentResource {
         image: images.redis,
         command: ["redis-server"],
         args: [
-          "--aclfile", "/etc/redis/users.acl",
-          "--protected-mode", "no",
-          "--appendonly", persistent ? "yes" : "no",
-          "--save", "",
-          "--maxmemory", `${args.maxMemoryMiB}mb`,
+          "--aclfile",
+          "/etc/redis/users.acl",
+          "--protected-mode",
+          "no",
+          "--appendonly",
+          persistent ? "yes" : "no",
+          "--save",
+          "",
+          "--maxmemory",
+          `${args.maxMemoryMiB}mb`,
           // Keys with a TTL (cache entries) go first; sessions and locks carry TTLs too.
-          "--maxmemory-policy", "volatile-lru",
+          "--maxmemory-policy",
+          "volatile-lru",
         ],
         ports: [{ name: "redis", port: 6379 }],
         probes: {
@@ -107,7 +121,10 @@ export class InClusterRedis extends pulumi.ComponentResource {
     this.tenants = new Map(
       passwords.map((p) => [
         p.name,
-        { prefix: `${p.name}:`, url: pulumi.secret(pulumi.interpolate`redis://${p.name}:${p.password}@${host}:6379`) },
+        {
+          prefix: `${p.name}:`,
+          url: pulumi.secret(pulumi.interpolate`redis://${p.name}:${p.password}@${host}:6379`),
+        },
       ]),
     );
     this.registerOutputs({ host });

@@ -2,7 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { NetworkPath } from "../backing/types";
 import { type BackingComponentRole, objectLabels, selectorLabels } from "../kube/labels";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, writablePath } from "../kube/security";
+import {
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  writablePath,
+} from "../kube/security";
 
 // The shape every in-cluster backing server shares (PostgreSQL, Redis, RabbitMQ, Azurite, Loki):
 // one StatefulSet replica from an official image, restricted security context, a ClusterIP
@@ -24,6 +28,7 @@ export interface ServerArgs {
   command?: string[];
   args?: string[];
   env?: k8s.types.input.core.v1.EnvVar[];
+  /** The first port is the one clients use; the others (admin UIs) are reachable by port-forward only. */
   ports: Array<{ name: string; port: number }>;
   probes: Pick<k8s.types.input.core.v1.Container, "readinessProbe" | "livenessProbe" | "startupProbe">;
   /** The image's own non-root user. */
@@ -60,6 +65,8 @@ export function statefulServer(args: ServerArgs, namespaceName: string): Server 
   const tmp = writablePath("tmp", "/tmp");
   const volumes = [tmp, ...(args.volumes ?? [])];
   const opts = { parent: args.parent, ...(args.dependsOn ? { dependsOn: args.dependsOn } : {}) };
+  const clientPort = args.ports[0];
+  if (!clientPort) throw new Error(`internal: server ${args.name} declares no port`);
 
   const statefulSet = new k8s.apps.v1.StatefulSet(
     `${args.name}-server`,
@@ -74,7 +81,11 @@ export function statefulServer(args: ServerArgs, namespaceName: string): Server 
           spec: {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext({ runAsUser: args.uid, runAsGroup: args.uid, fsGroup: args.uid }),
+            securityContext: restrictedPodSecurityContext({
+              runAsUser: args.uid,
+              runAsGroup: args.uid,
+              fsGroup: args.uid,
+            }),
             terminationGracePeriodSeconds: 30,
             containers: [
               {
@@ -91,7 +102,10 @@ export function statefulServer(args: ServerArgs, namespaceName: string): Server 
                 ...args.probes,
               },
             ],
-            volumes: [...(ephemeral ? [{ name: data, emptyDir: { sizeLimit: `${args.persistence.sizeGi}Gi` } }] : []), ...volumes.map((v) => v.volume)],
+            volumes: [
+              ...(ephemeral ? [{ name: data, emptyDir: { sizeLimit: `${args.persistence.sizeGi}Gi` } }] : []),
+              ...volumes.map((v) => v.volume),
+            ],
           },
         },
         ...(ephemeral
@@ -102,7 +116,9 @@ export function statefulServer(args: ServerArgs, namespaceName: string): Server 
                   metadata: { name: data },
                   spec: {
                     accessModes: ["ReadWriteOnce"],
-                    ...(args.persistence.storageClass ? { storageClassName: args.persistence.storageClass } : {}),
+                    ...(args.persistence.storageClass
+                      ? { storageClassName: args.persistence.storageClass }
+                      : {}),
                     resources: { requests: { storage: `${args.persistence.sizeGi}Gi` } },
                   },
                 },
@@ -135,7 +151,7 @@ export function statefulServer(args: ServerArgs, namespaceName: string): Server 
         policyTypes: ["Ingress", "Egress"],
         ingress:
           args.clients.length > 0
-            ? [{ from: args.clients, ports: args.ports.map((p) => ({ port: p.port, protocol: "TCP" })) }]
+            ? [{ from: args.clients, ports: [{ port: clientPort.port, protocol: "TCP" }] }]
             : [],
         egress: args.egress ?? [],
       },
@@ -150,7 +166,7 @@ export function statefulServer(args: ServerArgs, namespaceName: string): Server 
     path: {
       name: args.name,
       peers: [{ podSelector: { matchLabels: selector } }],
-      ports: args.ports.map((p) => ({ port: p.port, protocol: "TCP" as const })),
+      ports: [{ port: clientPort.port, protocol: "TCP" }],
     },
   };
 }

@@ -33,7 +33,11 @@ export function objectLabels(name: string, component: ServiceComponentRole | Bac
 
 /** Labels of an object that belongs to a service as a whole (ConfigMap, Secret, Service). */
 export function serviceLabels(name: string): Labels {
-  return { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" };
+  return {
+    "app.kubernetes.io/name": name,
+    "app.kubernetes.io/part-of": PART_OF,
+    "app.kubernetes.io/managed-by": "pulumi",
+  };
 }
 
 /** Label key of the environment a namespace belongs to (read by the deploy-window policy). */

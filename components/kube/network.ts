@@ -6,7 +6,11 @@ type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
 /** The pods of these services, whatever their role (web, worker, job). */
 export function podsOfServices(services: readonly string[]): Peer {
-  return { podSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: [...services] }] } };
+  return {
+    podSelector: {
+      matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: [...services] }],
+    },
+  };
 }
 
 /** Every pod of a namespace, by its immutable name label. */

@@ -14,6 +14,9 @@ export function resourceRequirements(size: Size): k8s.types.input.core.v1.Resour
 }
 
 /** Requests and limits for infrastructure containers, given directly. */
-export function fixedResources(cpuMillis: number, memoryMiB: number): k8s.types.input.core.v1.ResourceRequirements {
+export function fixedResources(
+  cpuMillis: number,
+  memoryMiB: number,
+): k8s.types.input.core.v1.ResourceRequirements {
   return resourceRequirements({ cpuMillis, memoryMiB });
 }

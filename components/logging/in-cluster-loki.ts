@@ -2,11 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import type { NetworkPath } from "../backing/types";
+import { type Persistence, statefulServer } from "../in-cluster/stateful-server";
 import { shortHash } from "../kube/hash";
 import { objectLabels, selectorLabels } from "../kube/labels";
 import { namespacePeer } from "../kube/network";
 import { fixedResources } from "../kube/resources";
-import { type Persistence, statefulServer } from "../in-cluster/stateful-server";
 import { loggingImages } from "./images";
 import { LOG_SHIPPER_NAME } from "./log-shipper";
 
@@ -34,14 +34,26 @@ export function lokiConfig(retentionHours: number): Record<string, unknown> {
       storage: { filesystem: { chunks_directory: "/var/loki/chunks", rules_directory: "/var/loki/rules" } },
     },
     schema_config: {
-      configs: [{ from: "2024-01-01", store: "tsdb", object_store: "filesystem", schema: "v13", index: { prefix: "index_", period: "24h" } }],
+      configs: [
+        {
+          from: "2024-01-01",
+          store: "tsdb",
+          object_store: "filesystem",
+          schema: "v13",
+          index: { prefix: "index_", period: "24h" },
+        },
+      ],
     },
     limits_config: {
       retention_period: `${retentionHours}h`,
       reject_old_samples: true,
       reject_old_samples_max_age: `${retentionHours}h`,
     },
-    compactor: { working_directory: "/var/loki/compactor", retention_enabled: true, delete_request_store: "filesystem" },
+    compactor: {
+      working_directory: "/var/loki/compactor",
+      retention_enabled: true,
+      delete_request_store: "filesystem",
+    },
     analytics: { reporting_enabled: false },
   };
 }
@@ -62,7 +74,10 @@ export class InClusterLoki extends pulumi.ComponentResource {
     const configText = stringify(lokiConfig(args.retentionHours));
     const config = new k8s.core.v1.ConfigMap(
       `${name}-config`,
-      { metadata: { namespace: args.namespace, labels: objectLabels("loki", "log-store") }, data: { "loki.yaml": configText } },
+      {
+        metadata: { namespace: args.namespace, labels: objectLabels("loki", "log-store") },
+        data: { "loki.yaml": configText },
+      },
       { parent: this },
     );
     const server = statefulServer(
@@ -76,8 +91,16 @@ export class InClusterLoki extends pulumi.ComponentResource {
         ports: [{ name: "http", port: LOKI_PORT }],
         probes: {
           readinessProbe: { httpGet: { path: "/ready", port: "http" }, periodSeconds: 10, timeoutSeconds: 3 },
-          livenessProbe: { httpGet: { path: "/metrics", port: "http" }, periodSeconds: 20, failureThreshold: 6 },
-          startupProbe: { httpGet: { path: "/metrics", port: "http" }, periodSeconds: 5, failureThreshold: 24 },
+          livenessProbe: {
+            httpGet: { path: "/metrics", port: "http" },
+            periodSeconds: 20,
+            failureThreshold: 6,
+          },
+          startupProbe: {
+            httpGet: { path: "/metrics", port: "http" },
+            periodSeconds: 5,
+            failureThreshold: 24,
+          },
         },
         uid: LOKI_UID,
         dataPath: "/var/loki",
@@ -89,7 +112,10 @@ export class InClusterLoki extends pulumi.ComponentResource {
           },
         ],
         resources: fixedResources(100, 512),
-        clients: [{ podSelector: { matchLabels: selectorLabels(LOG_SHIPPER_NAME, "log-shipper") } }, namespacePeer(args.monitoringNamespace)],
+        clients: [
+          { podSelector: { matchLabels: selectorLabels(LOG_SHIPPER_NAME, "log-shipper") } },
+          namespacePeer(args.monitoringNamespace),
+        ],
         podAnnotations: { "platform.internal/config-hash": shortHash(configText) },
         parent: this,
       },

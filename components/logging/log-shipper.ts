@@ -39,7 +39,13 @@ function flavour(args: LogShipperArgs): ShipperFlavour {
     return {
       configFile: "config.alloy",
       configText: alloyConfig(args.pipeline),
-      args: ["run", "/etc/shipper/config.alloy", "--storage.path=/var/lib/alloy/data", "--server.http.listen-addr=0.0.0.0:12345", "--stability.level=generally-available"],
+      args: [
+        "run",
+        "/etc/shipper/config.alloy",
+        "--storage.path=/var/lib/alloy/data",
+        "--server.http.listen-addr=0.0.0.0:12345",
+        "--stability.level=generally-available",
+      ],
       port: 12345,
       readyPath: "/-/ready",
       alivePath: "/-/healthy",
@@ -123,8 +129,16 @@ export class LogShipper extends pulumi.ComponentResource {
                   env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
                   ports: [{ name: "http", containerPort: f.port, protocol: "TCP" }],
                   readinessProbe: { httpGet: { path: f.readyPath, port: "http" }, periodSeconds: 10 },
-                  livenessProbe: { httpGet: { path: f.alivePath, port: "http" }, periodSeconds: 20, failureThreshold: 6 },
-                  startupProbe: { httpGet: { path: f.alivePath, port: "http" }, periodSeconds: 5, failureThreshold: 24 },
+                  livenessProbe: {
+                    httpGet: { path: f.alivePath, port: "http" },
+                    periodSeconds: 20,
+                    failureThreshold: 6,
+                  },
+                  startupProbe: {
+                    httpGet: { path: f.alivePath, port: "http" },
+                    periodSeconds: 5,
+                    failureThreshold: 24,
+                  },
                   resources: fixedResources(50, 128),
                   securityContext: restrictedContainerSecurityContext({ runAsNonRoot: false, runAsUser: 0 }),
                   volumeMounts: [
@@ -159,7 +173,12 @@ export class LogShipper extends pulumi.ComponentResource {
           egress: [
             { to: args.loki.peers, ports: args.loki.ports },
             // The Kubernetes API for pod discovery; its address is the cluster's, not ours to know.
-            { ports: [{ port: 443, protocol: "TCP" }, { port: 6443, protocol: "TCP" }] },
+            {
+              ports: [
+                { port: 443, protocol: "TCP" },
+                { port: 6443, protocol: "TCP" },
+              ],
+            },
           ],
         },
       },

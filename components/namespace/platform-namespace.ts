@@ -30,7 +30,11 @@ export interface PlatformNamespaceArgs {
 
 /** `2026-11-29T18:00:00Z` -> `20261129T180000Z`: a label value cannot hold ':'. */
 export function expiryLabelValue(iso: string): string {
-  return new Date(iso).toISOString().replace(/\.\d{3}Z$/, "Z").replaceAll("-", "").replaceAll(":", "");
+  return new Date(iso)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z")
+    .replaceAll("-", "")
+    .replaceAll(":", "");
 }
 
 export function namespaceLabels(args: PlatformNamespaceArgs): Record<string, string> {

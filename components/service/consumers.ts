@@ -34,7 +34,10 @@ export interface ConsumerArgs {
 
 export function consumerWorkload(args: ConsumerArgs): k8s.apps.v1.Deployment {
   const name = `${args.service}-${args.consumer.name}`;
-  const selector = { ...selectorLabels(args.service, "worker"), "platform.internal/consumer": args.consumer.name };
+  const selector = {
+    ...selectorLabels(args.service, "worker"),
+    "platform.internal/consumer": args.consumer.name,
+  };
   const template = podTemplate({
     ...args.pod,
     podLabels: { ...args.pod.podLabels, "platform.internal/consumer": args.consumer.name },
@@ -47,7 +50,11 @@ export function consumerWorkload(args: ConsumerArgs): k8s.apps.v1.Deployment {
   return new k8s.apps.v1.Deployment(
     `${name}-worker`,
     {
-      metadata: { name, namespace: args.namespace, labels: { ...objectLabels(args.service, "worker"), ...selector } },
+      metadata: {
+        name,
+        namespace: args.namespace,
+        labels: { ...objectLabels(args.service, "worker"), ...selector },
+      },
       spec: {
         replicas: args.replicas,
         selector: { matchLabels: selector },

@@ -81,5 +81,7 @@ export function credentialEnv(
   keys: readonly string[],
   secretName: pulumi.Input<string>,
 ): k8s.types.input.core.v1.EnvVar[] {
-  return [...keys].sort().map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secretName, key } } }));
+  return [...keys]
+    .sort()
+    .map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secretName, key } } }));
 }

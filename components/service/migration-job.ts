@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { objectLabels } from "../kube/labels";
 import { shortHash } from "../kube/hash";
+import { objectLabels } from "../kube/labels";
 import { resourceRequirements } from "../kube/resources";
 import { type PodTemplateArgs, podTemplate } from "./pod-template";
 
@@ -28,7 +28,10 @@ export interface MigrationJobArgs {
   namespace: string;
   image: string;
   settings: MigrationSettings;
-  pod: Omit<PodTemplateArgs, "role" | "command" | "resources" | "terminationGracePeriodSeconds" | "restartPolicy" | "spread">;
+  pod: Omit<
+    PodTemplateArgs,
+    "role" | "command" | "resources" | "terminationGracePeriodSeconds" | "restartPolicy" | "spread"
+  >;
   /** The database must accept the service's role before the migration connects. */
   dependsOn: pulumi.Resource[];
   parent: pulumi.Resource;

@@ -28,7 +28,8 @@ const tcp = (port: number | string) => ({ port, protocol: "TCP" });
 
 export function ingressRules(args: Omit<ServiceNetworkArgs, "parent" | "backing" | "dependsOn">): Rule[] {
   const rules: Rule[] = [];
-  if (args.dependents.length > 0) rules.push({ from: [podsOfServices(args.dependents)], ports: [tcp("http")] });
+  if (args.dependents.length > 0)
+    rules.push({ from: [podsOfServices(args.dependents)], ports: [tcp("http")] });
   if (args.publicRoutes) {
     const from: Peer[] = [
       ...args.gateway.namespaces.map(namespacePeer),

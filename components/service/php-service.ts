@@ -45,7 +45,12 @@ export class PhpService extends pulumi.ComponentResource {
 
     // Identity first: the object store grants its roles to the identity's principal.
     const serviceAccountName = spec.name;
-    const identity = args.backing.identity.bind({ service: spec, namespace: ns, serviceAccountName, parent: this });
+    const identity = args.backing.identity.bind({
+      service: spec,
+      namespace: ns,
+      serviceAccountName,
+      parent: this,
+    });
     const request = { service: spec, namespace: ns, parent: this, identity };
     const bindings: BackingBinding[] = [];
     if (spec.database) bindings.push(args.backing.database.provision(request));
@@ -84,9 +89,18 @@ export class PhpService extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const credentials: Record<string, pulumi.Output<string>> = Object.assign({}, ...bindings.map((b) => b.credentials));
+    const credentials: Record<string, pulumi.Output<string>> = Object.assign(
+      {},
+      ...bindings.map((b) => b.credentials),
+    );
     this.credentials = pulumi.secret(pulumi.all(credentials));
-    const stored = args.backing.secrets.store({ service: spec, namespace: ns, credentials, identity, parent: this });
+    const stored = args.backing.secrets.store({
+      service: spec,
+      namespace: ns,
+      credentials,
+      identity,
+      parent: this,
+    });
 
     const pod = {
       service: spec.name,
@@ -137,7 +151,9 @@ export class PhpService extends pulumi.ComponentResource {
       );
     }
     for (const job of spec.scheduledJobs ?? []) {
-      this.scheduledJobs.push(scheduledJob({ service: spec.name, namespace: ns, job, pod, dependsOn: rolloutAfter, parent: this }));
+      this.scheduledJobs.push(
+        scheduledJob({ service: spec.name, namespace: ns, job, pod, dependsOn: rolloutAfter, parent: this }),
+      );
     }
 
     serviceNetworkPolicy({

@@ -2,7 +2,11 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PodAdditions } from "../backing/types";
 import { objectLabels, type ServiceComponentRole, selectorLabels } from "../kube/labels";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, writablePath } from "../kube/security";
+import {
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  writablePath,
+} from "../kube/security";
 import { APP_ROOT } from "./environment";
 
 // One pod template for every process of a service (web, consumer, migration, scheduled job):
@@ -84,8 +88,18 @@ export function podTemplate(args: PodTemplateArgs): k8s.types.input.core.v1.PodT
       ...(args.spread
         ? {
             topologySpreadConstraints: [
-              { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
-              { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+              {
+                maxSkew: 1,
+                topologyKey: "topology.kubernetes.io/zone",
+                whenUnsatisfiable: "ScheduleAnyway",
+                labelSelector: { matchLabels: selector },
+              },
+              {
+                maxSkew: 1,
+                topologyKey: "kubernetes.io/hostname",
+                whenUnsatisfiable: "ScheduleAnyway",
+                labelSelector: { matchLabels: selector },
+              },
             ],
           }
         : {}),

@@ -7,9 +7,9 @@ import type * as k8s from "@pulumi/kubernetes";
 export const STARTUP_BUDGET_SECONDS = 60;
 const STARTUP_PERIOD_SECONDS = 5;
 
-export function webProbes(readinessPath: string): Required<
-  Pick<k8s.types.input.core.v1.Container, "startupProbe" | "readinessProbe" | "livenessProbe">
-> {
+export function webProbes(
+  readinessPath: string,
+): Required<Pick<k8s.types.input.core.v1.Container, "startupProbe" | "readinessProbe" | "livenessProbe">> {
   return {
     // Has the server process started? Caddy answers /metrics as soon as it listens; the budget
     // absorbs a slow boot without letting liveness kill the pod meanwhile.

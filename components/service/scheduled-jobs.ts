@@ -14,7 +14,10 @@ export interface ScheduledJobArgs {
   service: string;
   namespace: string;
   job: ScheduledJobSpec;
-  pod: Omit<PodTemplateArgs, "role" | "command" | "resources" | "terminationGracePeriodSeconds" | "restartPolicy" | "spread">;
+  pod: Omit<
+    PodTemplateArgs,
+    "role" | "command" | "resources" | "terminationGracePeriodSeconds" | "restartPolicy" | "spread"
+  >;
   dependsOn: pulumi.Resource[];
   parent: pulumi.Resource;
 }

@@ -19,7 +19,10 @@ export interface WebArgs {
   spec: ServiceSpec;
   namespace: string;
   replicas: ReplicaRange;
-  pod: Omit<PodTemplateArgs, "role" | "ports" | "probes" | "lifecycle" | "resources" | "terminationGracePeriodSeconds" | "spread">;
+  pod: Omit<
+    PodTemplateArgs,
+    "role" | "ports" | "probes" | "lifecycle" | "resources" | "terminationGracePeriodSeconds" | "spread"
+  >;
   /** The rollout starts only after these (the migration Job). */
   dependsOn: pulumi.Resource[];
   parent: pulumi.Resource;
@@ -108,7 +111,12 @@ export function webWorkload(args: WebArgs): WebResources {
           scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name },
           minReplicas: replicas.min,
           maxReplicas: replicas.max,
-          metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
+          metrics: [
+            {
+              type: "Resource",
+              resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } },
+            },
+          ],
           behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
         },
       },

@@ -81,8 +81,13 @@ export class ServiceGraph {
  * One cycle reachable in the graph, as a path that starts and ends with the same service, or
  * undefined. Edges listed in `ignored` ("a->b") are cycles the catalog accepted on purpose.
  */
-export function findCycle(services: readonly ServiceSpec[], ignored: ReadonlySet<string>): string[] | undefined {
-  const deps = new Map(services.map((s) => [s.name, s.dependsOn.filter((d) => !ignored.has(`${s.name}->${d}`))]));
+export function findCycle(
+  services: readonly ServiceSpec[],
+  ignored: ReadonlySet<string>,
+): string[] | undefined {
+  const deps = new Map(
+    services.map((s) => [s.name, s.dependsOn.filter((d) => !ignored.has(`${s.name}->${d}`))]),
+  );
   const state = new Map<string, "visiting" | "done">();
   const path: string[] = [];
 

@@ -16,9 +16,7 @@ export const catalog: ServiceSpec[] = [
     readinessPath: "/health/ready",
     web: { size: "medium", replicas: { min: 2, max: 6 } },
     php: { memoryLimitMiB: 256 },
-    scheduledJobs: [
-      { name: "purge-tokens", schedule: "17 3 * * *", command: ["app:tokens:purge-expired"] },
-    ],
+    scheduledJobs: [{ name: "purge-tokens", schedule: "17 3 * * *", command: ["app:tokens:purge-expired"] }],
   },
   {
     name: "config",
@@ -39,9 +37,7 @@ export const catalog: ServiceSpec[] = [
     ],
     messaging: {
       exchanges: [{ name: "media", type: "topic" }],
-      queues: [
-        { name: "media.thumbnails", bindings: [{ exchange: "media", routingKey: "media.uploaded" }] },
-      ],
+      queues: [{ name: "media.thumbnails", bindings: [{ exchange: "media", routingKey: "media.uploaded" }] }],
       consumers: [
         {
           name: "thumbnailer",
@@ -99,9 +95,7 @@ export const catalog: ServiceSpec[] = [
     database: { schemaChanges: "compatible" },
     messaging: {
       exchanges: [{ name: "content", type: "topic" }],
-      queues: [
-        { name: "content.indexing", bindings: [{ exchange: "content", routingKey: "content.#" }] },
-      ],
+      queues: [{ name: "content.indexing", bindings: [{ exchange: "content", routingKey: "content.#" }] }],
       consumers: [{ name: "indexer", queues: ["content.indexing"], size: "medium" }],
     },
     routes: [{ pathPrefix: "/api/content" }],
@@ -144,7 +138,8 @@ export const catalog: ServiceSpec[] = [
   },
   {
     name: "search",
-    description: "Full-text search over content and products (the first of the two services the series leaves unnamed).",
+    description:
+      "Full-text search over content and products (the first of the two services the series leaves unnamed).",
     dependsOn: ["content", "product"],
     routes: [{ pathPrefix: "/api/search" }],
     readinessPath: "/health/ready",

@@ -69,12 +69,22 @@ export function validateCatalog(services: readonly ServiceSpec[]): void {
     validateScheduledJobs(s, at);
     for (const [i, r] of (s.routes ?? []).entries()) {
       if (!/^\/[A-Za-z0-9._~\-/]*$/.test(r.pathPrefix) || r.pathPrefix.includes("//")) {
-        at(s.name, `.routes[${i}].pathPrefix`, `"${r.pathPrefix}" is not an absolute URL path`, 'start it with "/", e.g. "/api/content"');
+        at(
+          s.name,
+          `.routes[${i}].pathPrefix`,
+          `"${r.pathPrefix}" is not an absolute URL path`,
+          'start it with "/", e.g. "/api/content"',
+        );
         continue;
       }
       const owner = routeOwners.get(r.pathPrefix);
       if (owner) {
-        at(s.name, `.routes[${i}].pathPrefix`, `"${r.pathPrefix}" is already routed to "${owner}"`, "give each service its own path prefix");
+        at(
+          s.name,
+          `.routes[${i}].pathPrefix`,
+          `"${r.pathPrefix}" is already routed to "${owner}"`,
+          "give each service its own path prefix",
+        );
       }
       routeOwners.set(r.pathPrefix, s.name);
     }
@@ -82,7 +92,9 @@ export function validateCatalog(services: readonly ServiceSpec[]): void {
 
   if (problems.length === 0) {
     const accepted = new Set(
-      services.flatMap((s) => (s.acceptedCycles ?? []).flatMap((c) => [`${s.name}->${c.with}`, `${c.with}->${s.name}`])),
+      services.flatMap((s) =>
+        (s.acceptedCycles ?? []).flatMap((c) => [`${s.name}->${c.with}`, `${c.with}->${s.name}`]),
+      ),
     );
     const cycle = findCycle(services, accepted);
     if (cycle) {
@@ -111,23 +123,41 @@ function validateDependencies(s: ServiceSpec, names: ReadonlySet<string>, at: Re
         s.name,
         field,
         `unknown service "${d}"`,
-        hint ? `did you mean "${hint}"? Otherwise add "${d}" to the catalog` : `add "${d}" to the catalog or remove it`,
+        hint
+          ? `did you mean "${hint}"? Otherwise add "${d}" to the catalog`
+          : `add "${d}" to the catalog or remove it`,
       );
     }
     if (seen.has(d)) at(s.name, field, `"${d}" is listed twice`, "list each dependency once");
     seen.add(d);
   }
   for (const [i, c] of (s.acceptedCycles ?? []).entries()) {
-    if (!names.has(c.with)) at(s.name, `.acceptedCycles[${i}].with`, `unknown service "${c.with}"`, "name a service of the catalog");
+    if (!names.has(c.with))
+      at(
+        s.name,
+        `.acceptedCycles[${i}].with`,
+        `unknown service "${c.with}"`,
+        "name a service of the catalog",
+      );
     if (c.reason.trim().length < 10) {
-      at(s.name, `.acceptedCycles[${i}].reason`, "an accepted cycle needs a reason", "say in a sentence why the mutual call is intended");
+      at(
+        s.name,
+        `.acceptedCycles[${i}].reason`,
+        "an accepted cycle needs a reason",
+        "say in a sentence why the mutual call is intended",
+      );
     }
   }
 }
 
 function validateRuntime(s: ServiceSpec, at: Report): void {
   if (!s.readinessPath.startsWith("/")) {
-    at(s.name, ".readinessPath", `"${s.readinessPath}" is not an absolute path`, 'use a path such as "/health/ready"');
+    at(
+      s.name,
+      ".readinessPath",
+      `"${s.readinessPath}" is not an absolute path`,
+      'use a path such as "/health/ready"',
+    );
   } else if (s.readinessPath === "/metrics" || s.readinessPath === "/") {
     at(
       s.name,
@@ -137,15 +167,34 @@ function validateRuntime(s: ServiceSpec, at: Report): void {
     );
   }
   if (s.image !== undefined && !/^[a-z0-9]+([._/-][a-z0-9]+)*$/.test(s.image)) {
-    at(s.name, ".image", `"${s.image}" is not a valid image repository name`, "use lower-case path components such as team/service");
+    at(
+      s.name,
+      ".image",
+      `"${s.image}" is not a valid image repository name`,
+      "use lower-case path components such as team/service",
+    );
   }
   checkSize(s.name, ".web.size", s.web.size, at);
   const replicas = s.web.replicas;
   if (replicas) {
     if (!Number.isInteger(replicas.min) || replicas.min < 1 || replicas.min > MAX_REPLICAS) {
-      at(s.name, ".web.replicas.min", `${replicas.min} is out of range`, `use a whole number from 1 to ${MAX_REPLICAS}`);
-    } else if (!Number.isInteger(replicas.max) || replicas.max < replicas.min || replicas.max > MAX_REPLICAS) {
-      at(s.name, ".web.replicas.max", `${replicas.max} is out of range`, `use a whole number from min (${replicas.min}) to ${MAX_REPLICAS}`);
+      at(
+        s.name,
+        ".web.replicas.min",
+        `${replicas.min} is out of range`,
+        `use a whole number from 1 to ${MAX_REPLICAS}`,
+      );
+    } else if (
+      !Number.isInteger(replicas.max) ||
+      replicas.max < replicas.min ||
+      replicas.max > MAX_REPLICAS
+    ) {
+      at(
+        s.name,
+        ".web.replicas.max",
+        `${replicas.max} is out of range`,
+        `use a whole number from min (${replicas.min}) to ${MAX_REPLICAS}`,
+      );
     }
   }
   const canReplicate = (replicas?.max ?? 1) > 1;
@@ -158,12 +207,22 @@ function validateRuntime(s: ServiceSpec, at: Report): void {
     );
   }
   if (s.workerModeAudited && s.redis === false) {
-    at(s.name, ".workerModeAudited", "worker mode needs a shared cache to invalidate in-process state", "remove `redis: false`");
+    at(
+      s.name,
+      ".workerModeAudited",
+      "worker mode needs a shared cache to invalidate in-process state",
+      "remove `redis: false`",
+    );
   }
   const php = resolvePhpLimits(s.php);
   const web = resolveSize(s.web.size);
   if (!Number.isInteger(php.memoryLimitMiB) || php.memoryLimitMiB < 32 || php.memoryLimitMiB > 4096) {
-    at(s.name, ".php.memoryLimitMiB", `${php.memoryLimitMiB} is out of range`, "use a whole number of MiB from 32 to 4096");
+    at(
+      s.name,
+      ".php.memoryLimitMiB",
+      `${php.memoryLimitMiB} is out of range`,
+      "use a whole number of MiB from 32 to 4096",
+    );
   } else if (php.memoryLimitMiB >= web.memoryLimitMiB) {
     at(
       s.name,
@@ -172,11 +231,25 @@ function validateRuntime(s: ServiceSpec, at: Report): void {
       "lower php.memoryLimitMiB or give web.size more memory",
     );
   }
-  if (!Number.isInteger(php.maxExecutionSeconds) || php.maxExecutionSeconds < 1 || php.maxExecutionSeconds > 3600) {
-    at(s.name, ".php.maxExecutionSeconds", `${php.maxExecutionSeconds} is out of range`, "use a whole number of seconds from 1 to 3600");
+  if (
+    !Number.isInteger(php.maxExecutionSeconds) ||
+    php.maxExecutionSeconds < 1 ||
+    php.maxExecutionSeconds > 3600
+  ) {
+    at(
+      s.name,
+      ".php.maxExecutionSeconds",
+      `${php.maxExecutionSeconds} is out of range`,
+      "use a whole number of seconds from 1 to 3600",
+    );
   }
   if (!Number.isInteger(php.uploadMaxMiB) || php.uploadMaxMiB < 1 || php.uploadMaxMiB > 2048) {
-    at(s.name, ".php.uploadMaxMiB", `${php.uploadMaxMiB} is out of range`, "use a whole number of MiB from 1 to 2048");
+    at(
+      s.name,
+      ".php.uploadMaxMiB",
+      `${php.uploadMaxMiB} is out of range`,
+      "use a whole number of MiB from 1 to 2048",
+    );
   }
 }
 
@@ -192,7 +265,8 @@ function validateStorage(s: ServiceSpec, at: Report): void {
         "use lower-case letters, digits and single '-', keeping <service>-<bucket> within 63 characters",
       );
     }
-    if (seen.has(b.name)) at(s.name, `.buckets[${i}].name`, `bucket "${b.name}" is declared twice`, "name each bucket once");
+    if (seen.has(b.name))
+      at(s.name, `.buckets[${i}].name`, `bucket "${b.name}" is declared twice`, "name each bucket once");
     seen.add(b.name);
   }
 }
@@ -202,14 +276,33 @@ function validateMessaging(s: ServiceSpec, at: Report): void {
   if (!m) return;
   const exchanges = new Set<string>();
   for (const [i, e] of m.exchanges.entries()) {
-    if (!AMQP_NAME.test(e.name)) at(s.name, `.messaging.exchanges[${i}].name`, `"${e.name}" is not a valid name`, "use lower-case words joined by '.', '-' or '_'");
-    if (exchanges.has(e.name)) at(s.name, `.messaging.exchanges[${i}].name`, `exchange "${e.name}" is declared twice`, "declare it once");
+    if (!AMQP_NAME.test(e.name))
+      at(
+        s.name,
+        `.messaging.exchanges[${i}].name`,
+        `"${e.name}" is not a valid name`,
+        "use lower-case words joined by '.', '-' or '_'",
+      );
+    if (exchanges.has(e.name))
+      at(
+        s.name,
+        `.messaging.exchanges[${i}].name`,
+        `exchange "${e.name}" is declared twice`,
+        "declare it once",
+      );
     exchanges.add(e.name);
   }
   const queues = new Set<string>();
   for (const [i, q] of m.queues.entries()) {
-    if (!AMQP_NAME.test(q.name)) at(s.name, `.messaging.queues[${i}].name`, `"${q.name}" is not a valid name`, "use lower-case words joined by '.', '-' or '_'");
-    if (queues.has(q.name)) at(s.name, `.messaging.queues[${i}].name`, `queue "${q.name}" is declared twice`, "declare it once");
+    if (!AMQP_NAME.test(q.name))
+      at(
+        s.name,
+        `.messaging.queues[${i}].name`,
+        `"${q.name}" is not a valid name`,
+        "use lower-case words joined by '.', '-' or '_'",
+      );
+    if (queues.has(q.name))
+      at(s.name, `.messaging.queues[${i}].name`, `queue "${q.name}" is declared twice`, "declare it once");
     queues.add(q.name);
     for (const [j, b] of q.bindings.entries()) {
       if (!exchanges.has(b.exchange)) {
@@ -226,18 +319,39 @@ function validateMessaging(s: ServiceSpec, at: Report): void {
   for (const [i, c] of m.consumers.entries()) {
     const field = `.messaging.consumers[${i}]`;
     checkSuffixName(s.name, `${field}.name`, c.name, at);
-    if (consumers.has(c.name)) at(s.name, `${field}.name`, `consumer "${c.name}" is declared twice`, "name each consumer once");
+    if (consumers.has(c.name))
+      at(s.name, `${field}.name`, `consumer "${c.name}" is declared twice`, "name each consumer once");
     consumers.add(c.name);
-    if (c.queues.length === 0) at(s.name, `${field}.queues`, "a consumer must consume at least one queue", "list the queues it reads");
+    if (c.queues.length === 0)
+      at(s.name, `${field}.queues`, "a consumer must consume at least one queue", "list the queues it reads");
     for (const q of c.queues) {
-      if (!queues.has(q)) at(s.name, `${field}.queues`, `queue "${q}" is not declared by this service`, `declare "${q}" in messaging.queues`);
+      if (!queues.has(q))
+        at(
+          s.name,
+          `${field}.queues`,
+          `queue "${q}" is not declared by this service`,
+          `declare "${q}" in messaging.queues`,
+        );
     }
-    if (c.replicas !== undefined && (!Number.isInteger(c.replicas) || c.replicas < 1 || c.replicas > MAX_REPLICAS)) {
-      at(s.name, `${field}.replicas`, `${c.replicas} is out of range`, `use a whole number from 1 to ${MAX_REPLICAS}`);
+    if (
+      c.replicas !== undefined &&
+      (!Number.isInteger(c.replicas) || c.replicas < 1 || c.replicas > MAX_REPLICAS)
+    ) {
+      at(
+        s.name,
+        `${field}.replicas`,
+        `${c.replicas} is out of range`,
+        `use a whole number from 1 to ${MAX_REPLICAS}`,
+      );
     }
     if (c.size) checkSize(s.name, `${field}.size`, c.size, at);
     if (c.stopTimeoutSeconds !== undefined && (c.stopTimeoutSeconds < 1 || c.stopTimeoutSeconds > 86_400)) {
-      at(s.name, `${field}.stopTimeoutSeconds`, `${c.stopTimeoutSeconds} is out of range`, "use 1 to 86400 seconds");
+      at(
+        s.name,
+        `${field}.stopTimeoutSeconds`,
+        `${c.stopTimeoutSeconds} is out of range`,
+        "use 1 to 86400 seconds",
+      );
     }
   }
 }
@@ -249,15 +363,30 @@ function validateScheduledJobs(s: ServiceSpec, at: Report): void {
     const field = `.scheduledJobs[${i}]`;
     checkSuffixName(s.name, `${field}.name`, j.name, at);
     if (seen.has(j.name) || consumerNames.has(j.name) || j.name === "migrate") {
-      at(s.name, `${field}.name`, `"${j.name}" is already used by this service`, "give each consumer and scheduled job its own name");
+      at(
+        s.name,
+        `${field}.name`,
+        `"${j.name}" is already used by this service`,
+        "give each consumer and scheduled job its own name",
+      );
     }
     seen.add(j.name);
     const fields = j.schedule.trim().split(/\s+/);
     if (fields.length !== 5 || !fields.every((f) => CRON_FIELD.test(f))) {
-      at(s.name, `${field}.schedule`, `"${j.schedule}" is not a five-field cron expression`, 'use e.g. "0 * * * *" (minute hour day month weekday)');
+      at(
+        s.name,
+        `${field}.schedule`,
+        `"${j.schedule}" is not a five-field cron expression`,
+        'use e.g. "0 * * * *" (minute hour day month weekday)',
+      );
     }
     if (j.command.length === 0 || !/^[a-z0-9-]+(:[a-z0-9-]+)+$/.test(j.command[0] ?? "")) {
-      at(s.name, `${field}.command`, "the first element must be a Symfony console command such as app:sitemap:generate", "list the command and its arguments");
+      at(
+        s.name,
+        `${field}.command`,
+        "the first element must be a Symfony console command such as app:sitemap:generate",
+        "list the command and its arguments",
+      );
     }
     if (j.size) checkSize(s.name, `${field}.size`, j.size, at);
   }
@@ -272,13 +401,23 @@ function checkSize(service: string, field: string, size: Size, at: Report): void
     at(service, `${field}.memoryMiB`, `${size.memoryMiB} is out of range`, "use 64 to 65536 MiB");
   }
   if (size.memoryLimitMiB !== undefined && size.memoryLimitMiB < size.memoryMiB) {
-    at(service, `${field}.memoryLimitMiB`, "the limit is below the request", "set memoryLimitMiB >= memoryMiB");
+    at(
+      service,
+      `${field}.memoryLimitMiB`,
+      "the limit is below the request",
+      "set memoryLimitMiB >= memoryMiB",
+    );
   }
 }
 
 function checkSuffixName(service: string, field: string, name: string, at: Report): void {
   if (!DNS_1123.test(name) || name.length > MAX_SUFFIX_NAME) {
-    at(service, field, `"${name}" is not a DNS-1123 label of at most ${MAX_SUFFIX_NAME} characters`, "use lower-case letters, digits and '-'");
+    at(
+      service,
+      field,
+      `"${name}" is not a DNS-1123 label of at most ${MAX_SUFFIX_NAME} characters`,
+      "use lower-case letters, digits and '-'",
+    );
   }
 }
 

@@ -3,7 +3,9 @@ import { z } from "zod";
 // The `platform:azure` section: what differs between dev, staging and prod on Azure. Defaults
 // are the cheap ones; prod turns on zones, HA and geo-redundant backups explicitly.
 
-const vmSize = z.string().regex(/^Standard_[A-Za-z0-9_]+$/, "must be an Azure VM size such as Standard_D4ds_v5");
+const vmSize = z
+  .string()
+  .regex(/^Standard_[A-Za-z0-9_]+$/, "must be an Azure VM size such as Standard_D4ds_v5");
 
 const nodePool = z.strictObject({
   vmSize,
@@ -48,7 +50,10 @@ export const azureSchema = z.strictObject({
   postgres: z
     .strictObject({
       version: z.enum(["14", "15", "16", "17", "18"]).default("17"),
-      skuName: z.string().regex(/^Standard_[A-Za-z0-9_]+$/).default("Standard_B2s"),
+      skuName: z
+        .string()
+        .regex(/^Standard_[A-Za-z0-9_]+$/)
+        .default("Standard_B2s"),
       tier: z.enum(["Burstable", "GeneralPurpose", "MemoryOptimized"]).default("Burstable"),
       storageSizeGb: z.number().int().min(32).max(32_768).default(32),
       highAvailability: z.boolean().default(false),

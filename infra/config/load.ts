@@ -119,11 +119,17 @@ function toProblem(issue: z.core.$ZodIssue, source: string, values: Record<strin
   const field = `${CONFIG_NAMESPACE}:${path.join(".")}`;
   const actual = valueAt(values, path);
   const shown = actual === undefined ? "" : ` (got ${JSON.stringify(actual)})`;
-  return { source, field, problem: issueText(issue, actual) + shown, fix: fixFor(path.join("."), issue, actual) };
+  return {
+    source,
+    field,
+    problem: issueText(issue, actual) + shown,
+    fix: fixFor(path.join("."), issue, actual),
+  };
 }
 
 function issueText(issue: z.core.$ZodIssue, actual: unknown): string {
-  if (actual === undefined && (issue.code === "invalid_type" || issue.code === "invalid_value")) return "is required";
+  if (actual === undefined && (issue.code === "invalid_type" || issue.code === "invalid_value"))
+    return "is required";
   switch (issue.code) {
     case "invalid_type":
       return `must be ${article(issue.expected)}`;
@@ -136,7 +142,9 @@ function issueText(issue: z.core.$ZodIssue, actual: unknown): string {
       // Zod's own wording is generic; a message written in the schema is not.
       if (!/^Too (small|big)/.test(issue.message)) return issue.message;
       const unit = issue.origin === "string" ? " characters" : issue.origin === "array" ? " entries" : "";
-      return issue.code === "too_small" ? `must be at least ${issue.minimum}${unit}` : `must be at most ${issue.maximum}${unit}`;
+      return issue.code === "too_small"
+        ? `must be at least ${issue.minimum}${unit}`
+        : `must be at most ${issue.maximum}${unit}`;
     }
     default:
       return issue.message;

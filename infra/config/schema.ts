@@ -27,7 +27,16 @@ const registry = z
     "must be a registry host with an optional path, e.g. myregistry.azurecr.io/platform",
   );
 
-export const logLevels = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"] as const;
+export const logLevels = [
+  "debug",
+  "info",
+  "notice",
+  "warning",
+  "error",
+  "critical",
+  "alert",
+  "emergency",
+] as const;
 const logLevel = z.enum(logLevels);
 
 const replicaRange = z
@@ -43,14 +52,21 @@ const serviceOverride = z.strictObject({
   logLevel: logLevel.optional(),
 });
 
-const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$/, "must be a Kubernetes quantity such as 8, 500m or 16Gi");
+const quantity = z
+  .string()
+  .regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$/, "must be a Kubernetes quantity such as 8, 500m or 16Gi");
 
 const clusterSchema = z.discriminatedUnion("source", [
   z.strictObject({ source: z.literal("context"), context: z.string().min(1).optional() }),
   z.strictObject({ source: z.literal("kubeconfig") }),
   z.strictObject({
     source: z.literal("stack-reference"),
-    stack: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be <organization>/<project>/<stack>"),
+    stack: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/,
+        "must be <organization>/<project>/<stack>",
+      ),
     output: z.string().min(1).default("kubeconfig"),
   }),
   z.strictObject({ source: z.literal("aks") }),
@@ -59,14 +75,20 @@ const clusterSchema = z.discriminatedUnion("source", [
 const labelValue = z
   .string()
   .max(63)
-  .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, "must be a Kubernetes label value ([A-Za-z0-9_.-], at most 63)");
+  .regex(
+    /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/,
+    "must be a Kubernetes label value ([A-Za-z0-9_.-], at most 63)",
+  );
 
 const ephemeralSchema = z.strictObject({
   pipeline: labelValue.min(1),
   owner: labelValue.min(1),
   ref: labelValue.optional(),
   commit: labelValue.optional(),
-  expiresAt: z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time such as 2026-11-29T18:00:00Z" }),
+  expiresAt: z.iso.datetime({
+    offset: true,
+    message: "must be an ISO 8601 date-time such as 2026-11-29T18:00:00Z",
+  }),
 });
 
 const gatewaySchema = z.strictObject({
@@ -74,7 +96,10 @@ const gatewaySchema = z.strictObject({
   className: z.string().min(1),
   hostname: z
     .string()
-    .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, "must be a fully qualified host name such as platform.example.com"),
+    .regex(
+      /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/,
+      "must be a fully qualified host name such as platform.example.com",
+    ),
   /** Secret (kubernetes.io/tls) holding the listener certificate; without it the listener is plain HTTP. */
   tlsSecretName: z.string().min(1).optional(),
   /** Where gateway traffic comes from, for the services' NetworkPolicies. */
@@ -90,7 +115,12 @@ const loggingSchema = z.strictObject({
   /** Grafana Alloy is the maintained shipper; Promtail reached end of life on 2026-03-02. */
   shipper: z.enum(["alloy", "promtail"]).default("alloy"),
   /** Lines older than this are dropped by the shipper and expired by Loki. */
-  retentionHours: z.number().int().min(24).max(24 * 90).default(168),
+  retentionHours: z
+    .number()
+    .int()
+    .min(24)
+    .max(24 * 90)
+    .default(168),
 });
 
 const backingSchema = z.strictObject({
@@ -138,7 +168,11 @@ export const stackConfigSchema = z
     logging: loggingSchema.default({ shipper: "alloy", retentionHours: 168 }),
     backing: backingSchema.default({ persistence: "persistent", volumeSizeGi: 5 }),
     quota: quotaSchema.optional(),
-    migrations: migrationsSchema.default({ ttlSecondsAfterFinished: 3600, activeDeadlineSeconds: 900, backoffLimit: 1 }),
+    migrations: migrationsSchema.default({
+      ttlSecondsAfterFinished: 3600,
+      activeDeadlineSeconds: 900,
+      backoffLimit: 1,
+    }),
     /** Namespace of the Prometheus that scrapes :2019; the only one allowed to reach it. */
     monitoringNamespace: z.string().min(1).default("monitoring"),
     ephemeral: ephemeralSchema.optional(),
@@ -152,16 +186,32 @@ export const stackConfigSchema = z
       ctx.addIssue({ code: "custom", path: ["azure"], message: "only applies to the azure profile" });
     }
     if (c.profile === "in-cluster" && c.cluster.source === "aks") {
-      ctx.addIssue({ code: "custom", path: ["cluster", "source"], message: '"aks" creates a cluster and needs the azure profile' });
+      ctx.addIssue({
+        code: "custom",
+        path: ["cluster", "source"],
+        message: '"aks" creates a cluster and needs the azure profile',
+      });
     }
     if (c.environment === "ci" && !c.ephemeral) {
-      ctx.addIssue({ code: "custom", path: ["ephemeral"], message: "is required for ci stacks (pipeline, owner, expiresAt)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["ephemeral"],
+        message: "is required for ci stacks (pipeline, owner, expiresAt)",
+      });
     }
     if (c.ephemeral && !c.quota) {
-      ctx.addIssue({ code: "custom", path: ["quota"], message: "is required for ephemeral stacks so one pipeline cannot starve the cluster" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["quota"],
+        message: "is required for ephemeral stacks so one pipeline cannot starve the cluster",
+      });
     }
     if (c.ephemeral && c.profile !== "in-cluster") {
-      ctx.addIssue({ code: "custom", path: ["profile"], message: "ephemeral stacks use the in-cluster profile (no slow managed cloud resources)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["profile"],
+        message: "ephemeral stacks use the in-cluster profile (no slow managed cloud resources)",
+      });
     }
   });
 
@@ -173,16 +223,22 @@ export type Environment = (typeof environments)[number];
 /** How to fix each kind of mistake, by key path prefix (most specific first). */
 export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
   ["images.tag", "pin a release tag such as 2026.11.3 or a digest sha256:<64 hex>"],
-  ["images.registry", "use the registry host and path your CI pushes to, e.g. myregistry.azurecr.io/platform"],
+  [
+    "images.registry",
+    "use the registry host and path your CI pushes to, e.g. myregistry.azurecr.io/platform",
+  ],
   ["namespace", "use a DNS-1123 label such as platform or platform-ci-1234"],
   ["profile", 'use "in-cluster" (any kube context, CI) or "azure" (AKS and managed services)'],
   ["environment", "use one of local, ci, dev, staging, prod"],
   ["replicaCap", "use a whole number from 1 to 50"],
   ["services", "override only services of the catalog (infra/catalog/services.ts)"],
   ["only", "list catalog service names; their dependencies are added automatically"],
-  ["cluster", 'use {source: context} (current kube context), {source: kubeconfig} with the secret platform:kubeconfig, {source: stack-reference, stack: org/project/stack} or, on Azure, {source: aks}'],
+  [
+    "cluster",
+    "use {source: context} (current kube context), {source: kubeconfig} with the secret platform:kubeconfig, {source: stack-reference, stack: org/project/stack} or, on Azure, {source: aks}",
+  ],
   ["gateway", "see the gateway section of the README"],
   ["ephemeral", "let `npm run ephemeral -- up` write this section"],
-  ["quota", "set quota: {cpu: \"16\", memory: 32Gi, pods: 200}"],
+  ["quota", 'set quota: {cpu: "16", memory: 32Gi, pods: 200}'],
   ["azure", "see the Azure section of the README"],
 ];

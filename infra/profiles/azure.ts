@@ -1,5 +1,5 @@
-import { PlatformInputError } from "../errors";
 import type { LoadedConfig } from "../config/load";
+import { PlatformInputError } from "../errors";
 import type { Profile } from "./profile";
 
 // The Azure profile (AKS, Azure Managed Redis, PostgreSQL Flexible Server, Blob Storage, Key Vault).

@@ -20,7 +20,8 @@ export function inClusterProfile(loaded: LoadedConfig): Profile {
     createBacking: ({ namespace, services, parent }) =>
       new InClusterBacking("backing", { namespace, services, persistence }, { parent }),
     createLogStore: ({ namespace, retentionHours, monitoringNamespace, parent }) =>
-      new InClusterLoki("loki", { namespace, retentionHours, monitoringNamespace, persistence }, { parent }).store,
+      new InClusterLoki("loki", { namespace, retentionHours, monitoringNamespace, persistence }, { parent })
+        .store,
     outputs: {},
   };
 }

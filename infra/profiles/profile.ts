@@ -11,7 +11,11 @@ export interface Profile {
   name: "in-cluster" | "azure";
   /** How to reach the cluster (created by the profile, or attached). */
   connection: ClusterConnection;
-  createBacking(args: { namespace: string; services: readonly ServiceSpec[]; parent: pulumi.Resource }): BackingServices;
+  createBacking(args: {
+    namespace: string;
+    services: readonly ServiceSpec[];
+    parent: pulumi.Resource;
+  }): BackingServices;
   createLogStore(args: {
     namespace: string;
     retentionHours: number;

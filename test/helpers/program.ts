@@ -10,7 +10,12 @@ import type { RecordedResource } from "../../tools/plan/runtime";
 export type KubeObject = {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   // biome-ignore lint/suspicious/noExplicitAny: manifests are free-form; tests navigate them directly.
   spec?: any;
   // biome-ignore lint/suspicious/noExplicitAny: see above
@@ -94,7 +99,12 @@ export class Planned {
 
 export async function plan(
   values: Record<string, unknown>,
-  options: { catalog?: readonly ServiceSpec[]; stack?: string; secretKeys?: string[]; raw?: Record<string, string> } = {},
+  options: {
+    catalog?: readonly ServiceSpec[];
+    stack?: string;
+    secretKeys?: string[];
+    raw?: Record<string, string>;
+  } = {},
 ): Promise<Planned> {
   const run = await runProgram({
     stack: options.stack ?? "test",

@@ -28,7 +28,21 @@ describe("the platform catalog", () => {
   it("is valid and has the thirteen services of the field notes", () => {
     expect(() => validateCatalog(catalog)).not.toThrow();
     expect(catalog.map((s) => s.name).sort()).toEqual(
-      ["authentication", "bam", "config", "content", "conversion", "media", "notification", "pilot", "product", "search", "shorty", "sitemap", "social"].sort(),
+      [
+        "authentication",
+        "bam",
+        "config",
+        "content",
+        "conversion",
+        "media",
+        "notification",
+        "pilot",
+        "product",
+        "search",
+        "shorty",
+        "sitemap",
+        "social",
+      ].sort(),
     );
   });
 
@@ -62,39 +76,129 @@ describe("the platform catalog", () => {
 
 describe("catalog validation", () => {
   const cases: Array<[string, ServiceSpec[], RegExp]> = [
-    ["unknown dependency with a suggestion", [entry({ name: "content" }), entry({ name: "pilot", dependsOn: ["contnet"] })], /catalog entry "pilot".dependsOn\[0\]: unknown service "contnet"\n {2}fix: did you mean "content"\?/],
-    ["duplicate name", [entry({ name: "media" }), entry({ name: "media" })], /catalog entry "media".name: "media" is declared twice/],
+    [
+      "unknown dependency with a suggestion",
+      [entry({ name: "content" }), entry({ name: "pilot", dependsOn: ["contnet"] })],
+      /catalog entry "pilot".dependsOn\[0\]: unknown service "contnet"\n {2}fix: did you mean "content"\?/,
+    ],
+    [
+      "duplicate name",
+      [entry({ name: "media" }), entry({ name: "media" })],
+      /catalog entry "media".name: "media" is declared twice/,
+    ],
     ["name that is not DNS-1035", [entry({ name: "1media" })], /"1media" is not a DNS-1035 label/],
     ["upper-case name", [entry({ name: "Media" })], /"Media" is not a DNS-1035 label/],
     ["name too long for derived object names", [entry({ name: "a".repeat(31) })], /at most 30 characters/],
     ["reserved name", [entry({ name: "redis" })], /"redis" is reserved for a platform component/],
-    ["self dependency", [entry({ name: "media", dependsOn: ["media"] })], /a service cannot depend on itself/],
-    ["dependency listed twice", [entry({ name: "config" }), entry({ name: "media", dependsOn: ["config", "config"] })], /"config" is listed twice/],
+    [
+      "self dependency",
+      [entry({ name: "media", dependsOn: ["media"] })],
+      /a service cannot depend on itself/,
+    ],
+    [
+      "dependency listed twice",
+      [entry({ name: "config" }), entry({ name: "media", dependsOn: ["config", "config"] })],
+      /"config" is listed twice/,
+    ],
     [
       "cycle",
-      [entry({ name: "a", dependsOn: ["b"] }), entry({ name: "b", dependsOn: ["c"] }), entry({ name: "c", dependsOn: ["a"] })],
+      [
+        entry({ name: "a", dependsOn: ["b"] }),
+        entry({ name: "b", dependsOn: ["c"] }),
+        entry({ name: "c", dependsOn: ["a"] }),
+      ],
       /dependency cycle a -> b -> c -> a\n {2}fix: remove one of these edges, or, if the mutual call is intended, declare it in acceptedCycles/,
     ],
-    ["readiness that proves nothing", [entry({ name: "media", readinessPath: "/metrics" })], /"\/metrics" does not prove that the app can serve/],
-    ["relative readiness path", [entry({ name: "media", readinessPath: "health" })], /"health" is not an absolute path/],
-    ["replicated service without Redis", [entry({ name: "media", redis: false, web: { size: "small", replicas: { min: 1, max: 3 } } })], /no shared Redis for cache, sessions and locks/],
-    ["PHP memory above the container limit", [entry({ name: "media", php: { memoryLimitMiB: 300 } })], /PHP may use 300 MiB per request but the container is limited to 256 MiB/],
-    ["replica range inverted", [entry({ name: "media", web: { size: "small", replicas: { min: 3, max: 2 } } })], /\.web\.replicas\.max: 2 is out of range/],
-    ["route claimed twice", [entry({ name: "a", routes: [{ pathPrefix: "/x" }] }), entry({ name: "b", routes: [{ pathPrefix: "/x" }] })], /"\/x" is already routed to "a"/],
-    ["bucket name Blob Storage rejects", [entry({ name: "media", buckets: [{ name: "Originals", purpose: "x" }] })], /container name "media-Originals", which Blob Storage rejects/],
+    [
+      "readiness that proves nothing",
+      [entry({ name: "media", readinessPath: "/metrics" })],
+      /"\/metrics" does not prove that the app can serve/,
+    ],
+    [
+      "relative readiness path",
+      [entry({ name: "media", readinessPath: "health" })],
+      /"health" is not an absolute path/,
+    ],
+    [
+      "replicated service without Redis",
+      [entry({ name: "media", redis: false, web: { size: "small", replicas: { min: 1, max: 3 } } })],
+      /no shared Redis for cache, sessions and locks/,
+    ],
+    [
+      "PHP memory above the container limit",
+      [entry({ name: "media", php: { memoryLimitMiB: 300 } })],
+      /PHP may use 300 MiB per request but the container is limited to 256 MiB/,
+    ],
+    [
+      "replica range inverted",
+      [entry({ name: "media", web: { size: "small", replicas: { min: 3, max: 2 } } })],
+      /\.web\.replicas\.max: 2 is out of range/,
+    ],
+    [
+      "route claimed twice",
+      [
+        entry({ name: "a", routes: [{ pathPrefix: "/x" }] }),
+        entry({ name: "b", routes: [{ pathPrefix: "/x" }] }),
+      ],
+      /"\/x" is already routed to "a"/,
+    ],
+    [
+      "bucket name Blob Storage rejects",
+      [entry({ name: "media", buckets: [{ name: "Originals", purpose: "x" }] })],
+      /container name "media-Originals", which Blob Storage rejects/,
+    ],
     [
       "consumer of an undeclared queue",
-      [entry({ name: "media", messaging: { exchanges: [], queues: [], consumers: [{ name: "thumbs", queues: ["missing"] }] } })],
+      [
+        entry({
+          name: "media",
+          messaging: { exchanges: [], queues: [], consumers: [{ name: "thumbs", queues: ["missing"] }] },
+        }),
+      ],
       /queue "missing" is not declared by this service/,
     ],
     [
       "binding to an undeclared exchange",
-      [entry({ name: "media", messaging: { exchanges: [], queues: [{ name: "q", bindings: [{ exchange: "nope", routingKey: "#" }] }], consumers: [] } })],
+      [
+        entry({
+          name: "media",
+          messaging: {
+            exchanges: [],
+            queues: [{ name: "q", bindings: [{ exchange: "nope", routingKey: "#" }] }],
+            consumers: [],
+          },
+        }),
+      ],
       /binds to undeclared exchange "nope"/,
     ],
-    ["cron expression with six fields", [entry({ name: "sitemap", scheduledJobs: [{ name: "gen", schedule: "0 0 * * * *", command: ["app:sitemap:generate"] }] })], /is not a five-field cron expression/],
-    ["scheduled job that is not a console command", [entry({ name: "sitemap", scheduledJobs: [{ name: "gen", schedule: "0 * * * *", command: ["rm -rf /"] }] })], /must be a Symfony console command/],
-    ["accepted cycle without a reason", [entry({ name: "a", dependsOn: ["b"], acceptedCycles: [{ with: "b", reason: "" }] }), entry({ name: "b", dependsOn: ["a"] })], /an accepted cycle needs a reason/],
+    [
+      "cron expression with six fields",
+      [
+        entry({
+          name: "sitemap",
+          scheduledJobs: [{ name: "gen", schedule: "0 0 * * * *", command: ["app:sitemap:generate"] }],
+        }),
+      ],
+      /is not a five-field cron expression/,
+    ],
+    [
+      "scheduled job that is not a console command",
+      [
+        entry({
+          name: "sitemap",
+          scheduledJobs: [{ name: "gen", schedule: "0 * * * *", command: ["rm -rf /"] }],
+        }),
+      ],
+      /must be a Symfony console command/,
+    ],
+    [
+      "accepted cycle without a reason",
+      [
+        entry({ name: "a", dependsOn: ["b"], acceptedCycles: [{ with: "b", reason: "" }] }),
+        entry({ name: "b", dependsOn: ["a"] }),
+      ],
+      /an accepted cycle needs a reason/,
+    ],
   ];
 
   it.each(cases)("rejects a %s with a message naming the entry and the fix", (_label, services, message) => {
@@ -107,7 +211,11 @@ describe("catalog validation", () => {
   it("accepts a cycle declared on purpose", () => {
     expect(() =>
       validateCatalog([
-        entry({ name: "a", dependsOn: ["b"], acceptedCycles: [{ with: "b", reason: "b calls a back when an export completes" }] }),
+        entry({
+          name: "a",
+          dependsOn: ["b"],
+          acceptedCycles: [{ with: "b", reason: "b calls a back when an export completes" }],
+        }),
         entry({ name: "b", dependsOn: ["a"] }),
       ]),
     ).not.toThrow();
@@ -120,12 +228,19 @@ describe("catalog validation", () => {
   });
 
   it("takes a fourteenth service as one new entry", async () => {
-    const fourteenth = entry({ name: "newsletter", dependsOn: ["content", "notification"], database: {}, routes: [{ pathPrefix: "/newsletter" }] });
+    const fourteenth = entry({
+      name: "newsletter",
+      dependsOn: ["content", "notification"],
+      database: {},
+      routes: [{ pathPrefix: "/newsletter" }],
+    });
     const planned = await plan(baseConfig(), { catalog: [...catalog, fourteenth] });
     expect(planned.run.error).toBeUndefined();
     expect(planned.one("Deployment", "newsletter")).toBeDefined();
     expect(planned.one("HTTPRoute", "newsletter").spec.rules[0].matches[0].path.value).toBe("/newsletter");
-    expect(planned.environment("Deployment", "newsletter").APP__CONTENT__HOST).toBe("content.platform.svc.cluster.local");
+    expect(planned.environment("Deployment", "newsletter").APP__CONTENT__HOST).toBe(
+      "content.platform.svc.cluster.local",
+    );
     expect(planned.all("Job").some((j) => j.metadata.name.startsWith("newsletter-migrate-"))).toBe(true);
   });
 });

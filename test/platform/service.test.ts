@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { migrationJobName } from "../../components/service/migration-job";
 import { ServiceGraph } from "../../infra/catalog/graph";
 import { catalog } from "../../infra/catalog/services";
-import { migrationJobName } from "../../components/service/migration-job";
-import { baseConfig, type KubeObject, plan, type Planned } from "../helpers/program";
+import { baseConfig, type KubeObject, type Planned, plan } from "../helpers/program";
 
 // The service component's guarantees, read off the objects the real program registers.
 
@@ -15,9 +15,12 @@ beforeAll(async () => {
   expect(planned.run.error).toBeUndefined();
 }, 60_000);
 
-const podSpecOf = (o: KubeObject) => (o.kind === "CronJob" ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec);
+const podSpecOf = (o: KubeObject) =>
+  o.kind === "CronJob" ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec;
 const appWorkloads = () =>
-  ["Deployment", "Job", "CronJob"].flatMap((k) => planned.all(k)).filter((o) => catalog.some((s) => s.name === o.metadata.labels?.["app.kubernetes.io/name"]));
+  ["Deployment", "Job", "CronJob"]
+    .flatMap((k) => planned.all(k))
+    .filter((o) => catalog.some((s) => s.name === o.metadata.labels?.["app.kubernetes.io/name"]));
 
 describe("probes", () => {
   it("give every web container three probes that answer different questions", () => {
@@ -49,7 +52,13 @@ describe("migrations", () => {
       const job = planned.one("Job", name);
       const c = podSpecOf(job).containers[0];
       expect(c.image).toBe(image(s.name));
-      expect(c.command).toEqual(["php", "bin/console", "doctrine:migrations:migrate", "--no-interaction", "--all-or-nothing"]);
+      expect(c.command).toEqual([
+        "php",
+        "bin/console",
+        "doctrine:migrations:migrate",
+        "--no-interaction",
+        "--all-or-nothing",
+      ]);
       expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
       // Same environment as the web container.
       expect(c.envFrom).toEqual(planned.container("Deployment", s.name).envFrom);
@@ -70,7 +79,11 @@ describe("migrations", () => {
   }, 60_000);
 
   it("never run in a long-running container", () => {
-    for (const o of [...planned.all("Deployment"), ...planned.all("StatefulSet"), ...planned.all("DaemonSet")]) {
+    for (const o of [
+      ...planned.all("Deployment"),
+      ...planned.all("StatefulSet"),
+      ...planned.all("DaemonSet"),
+    ]) {
       for (const c of [...(o.spec.template.spec.initContainers ?? []), ...o.spec.template.spec.containers]) {
         expect(JSON.stringify([c.command, c.args])).not.toMatch(/migrat/);
       }
@@ -79,7 +92,10 @@ describe("migrations", () => {
 
   it("use Recreate only for services whose schema changes break old code", () => {
     expect(planned.one("Deployment", "pilot").spec.strategy).toEqual({ type: "Recreate" });
-    expect(planned.one("Deployment", "content").spec.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+    expect(planned.one("Deployment", "content").spec.strategy).toEqual({
+      type: "RollingUpdate",
+      rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+    });
   });
 });
 
@@ -96,7 +112,13 @@ describe("environment", () => {
   });
 
   it("delivers every credential as a secretKeyRef and nothing secret as a literal", () => {
-    const credentialNames = ["DATABASE_URL", "IN_MEM_STORE__URI", "LOCK_DSN", "MESSENGER_TRANSPORT_DSN", "APP__STORAGE__CONNECTION_STRING"];
+    const credentialNames = [
+      "DATABASE_URL",
+      "IN_MEM_STORE__URI",
+      "LOCK_DSN",
+      "MESSENGER_TRANSPORT_DSN",
+      "APP__STORAGE__CONNECTION_STRING",
+    ];
     for (const o of appWorkloads()) {
       const c = podSpecOf(o).containers[0];
       for (const e of c.env ?? []) {
@@ -110,7 +132,13 @@ describe("environment", () => {
       }
     }
     const media = planned.environment("Deployment", "media");
-    for (const key of ["DATABASE_URL", "IN_MEM_STORE__URI", "LOCK_DSN", "MESSENGER_TRANSPORT_DSN", "APP__STORAGE__CONNECTION_STRING"]) {
+    for (const key of [
+      "DATABASE_URL",
+      "IN_MEM_STORE__URI",
+      "LOCK_DSN",
+      "MESSENGER_TRANSPORT_DSN",
+      "APP__STORAGE__CONNECTION_STRING",
+    ]) {
       expect(media[key], key).toHaveProperty("secretKeyRef");
     }
   });
@@ -141,7 +169,11 @@ describe("environment", () => {
       APP__LOG__FORMAT: "json",
       APP__LOG__STREAM: "php://stderr",
     });
-    const debug = await plan({ ...baseConfig(), logLevel: "error", services: { media: { logLevel: "debug" } } });
+    const debug = await plan({
+      ...baseConfig(),
+      logLevel: "error",
+      services: { media: { logLevel: "debug" } },
+    });
     expect(debug.environment("Deployment", "media").MONOLOG_LEVEL__DEFAULT).toBe("debug");
     expect(debug.environment("Deployment", "config").MONOLOG_LEVEL__DEFAULT).toBe("error");
   }, 60_000);
@@ -159,7 +191,9 @@ describe("environment", () => {
       { name: "http", containerPort: 80, protocol: "TCP" },
       { name: "metrics", containerPort: 2019, protocol: "TCP" },
     ]);
-    expect(planned.one("Deployment", "media").spec.template.metadata.annotations["prometheus.io/port"]).toBe("2019");
+    expect(planned.one("Deployment", "media").spec.template.metadata.annotations["prometheus.io/port"]).toBe(
+      "2019",
+    );
   });
 });
 
@@ -167,7 +201,10 @@ describe("security", () => {
   it("runs every application pod restricted: non-root, no escalation, no capabilities, RuntimeDefault, read-only root", () => {
     for (const o of appWorkloads()) {
       const pod = podSpecOf(o);
-      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: "RuntimeDefault" },
+      });
       expect(pod.securityContext.runAsUser).toBeGreaterThan(10_000);
       expect(pod.automountServiceAccountToken).toBe(false);
       for (const c of pod.containers) {
@@ -184,11 +221,14 @@ describe("security", () => {
   });
 
   it("gives each service a ServiceAccount whose token is not mounted", () => {
-    for (const s of catalog) expect(planned.one("ServiceAccount", s.name).automountServiceAccountToken).toBe(false);
+    for (const s of catalog)
+      expect(planned.one("ServiceAccount", s.name).automountServiceAccountToken).toBe(false);
   });
 
   it("labels the namespace for Pod Security restricted", () => {
-    expect(planned.one("Namespace", "platform").metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    expect(planned.one("Namespace", "platform").metadata.labels?.["pod-security.kubernetes.io/enforce"]).toBe(
+      "restricted",
+    );
   });
 });
 
@@ -196,13 +236,19 @@ describe("scaling", () => {
   it("adds an HPA and a PDB exactly when a service can run more than one replica", () => {
     for (const s of catalog) {
       const max = s.web.replicas?.max ?? 1;
-      expect(!!planned.find("HorizontalPodAutoscaler", s.name), `${s.name} HPA`).toBe(max > (s.web.replicas?.min ?? 1));
+      expect(!!planned.find("HorizontalPodAutoscaler", s.name), `${s.name} HPA`).toBe(
+        max > (s.web.replicas?.min ?? 1),
+      );
       expect(!!planned.find("PodDisruptionBudget", s.name), `${s.name} PDB`).toBe(max > 1);
     }
     const pdb = planned.one("PodDisruptionBudget", "content");
     expect(pdb.spec.maxUnavailable).toBe(1);
     const hpa = planned.one("HorizontalPodAutoscaler", "content");
-    expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 10, scaleTargetRef: { kind: "Deployment", name: "content" } });
+    expect(hpa.spec).toMatchObject({
+      minReplicas: 2,
+      maxReplicas: 10,
+      scaleTargetRef: { kind: "Deployment", name: "content" },
+    });
     expect(planned.one("Deployment", "content").spec.replicas).toBeUndefined();
   });
 
@@ -216,7 +262,12 @@ describe("scaling", () => {
   it("runs one Deployment per consumer with its own size and stop timeout", () => {
     const converter = planned.one("Deployment", "conversion-converter");
     expect(converter.spec.template.spec.terminationGracePeriodSeconds).toBe(3600);
-    expect(podSpecOf(converter).containers[0].command.slice(0, 4)).toEqual(["php", "bin/console", "messenger:consume", "conversion.requests"]);
+    expect(podSpecOf(converter).containers[0].command.slice(0, 4)).toEqual([
+      "php",
+      "bin/console",
+      "messenger:consume",
+      "conversion.requests",
+    ]);
     expect(podSpecOf(converter).containers[0].resources.requests).toEqual({ cpu: "500m", memory: "1024Mi" });
   });
 
@@ -244,37 +295,70 @@ describe("network policies", () => {
     const allowedEdges = new Set<string>();
     for (const s of catalog) {
       const policy = planned.one("NetworkPolicy", s.name);
-      const egressTargets = (policy.spec.egress as Array<{ to: Array<{ podSelector?: { matchExpressions?: Array<{ values: string[] }> } }>; ports: Array<{ port: number | string }> }>)
+      const egressTargets = (
+        policy.spec.egress as Array<{
+          to: Array<{ podSelector?: { matchExpressions?: Array<{ values: string[] }> } }>;
+          ports: Array<{ port: number | string }>;
+        }>
+      )
         .filter((r) => r.ports.some((p) => p.port === 80))
         .flatMap((r) => r.to.flatMap(names));
       for (const t of egressTargets) allowedEdges.add(`${s.name}->${t}`);
-      const callers = (policy.spec.ingress as Array<{ from: Array<{ podSelector?: { matchExpressions?: Array<{ values: string[] }> } }>; ports: Array<{ port: string }> }>)
+      const callers = (
+        policy.spec.ingress as Array<{
+          from: Array<{ podSelector?: { matchExpressions?: Array<{ values: string[] }> } }>;
+          ports: Array<{ port: string }>;
+        }>
+      )
         .filter((r) => r.ports.some((p) => p.port === "http"))
         .flatMap((r) => r.from.flatMap(names));
       expect(callers.sort(), `${s.name} callers`).toEqual([...graph.dependents(s.name)].sort());
     }
-    expect([...allowedEdges].sort()).toEqual(graph.edges().map(([a, b]) => `${a}->${b}`).sort());
+    expect([...allowedEdges].sort()).toEqual(
+      graph
+        .edges()
+        .map(([a, b]) => `${a}->${b}`)
+        .sort(),
+    );
   });
 
   it("deny everything by default and allow DNS", () => {
-    expect(planned.one("NetworkPolicy", "default-deny").spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
-    expect(planned.one("NetworkPolicy", "allow-dns").spec.egress[0].ports).toContainEqual({ port: 53, protocol: "UDP" });
+    expect(planned.one("NetworkPolicy", "default-deny").spec).toEqual({
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+    });
+    expect(planned.one("NetworkPolicy", "allow-dns").spec.egress[0].ports).toContainEqual({
+      port: 53,
+      protocol: "UDP",
+    });
   });
 
   it("admit the gateway only to services with public routes, and the metrics port only to monitoring", () => {
     const fromGateway = (name: string) =>
-      planned.one("NetworkPolicy", name).spec.ingress.some((r: { from: Array<{ namespaceSelector?: { matchLabels: Record<string, string> } }> }) =>
-        r.from.some((p) => p.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] === "envoy-gateway-system"),
-      );
+      planned
+        .one("NetworkPolicy", name)
+        .spec.ingress.some(
+          (r: { from: Array<{ namespaceSelector?: { matchLabels: Record<string, string> } }> }) =>
+            r.from.some(
+              (p) =>
+                p.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] === "envoy-gateway-system",
+            ),
+        );
     expect(fromGateway("content")).toBe(true);
     expect(fromGateway("config")).toBe(false);
-    const metrics = planned.one("NetworkPolicy", "config").spec.ingress.find((r: { ports: Array<{ port: string }> }) => r.ports[0]?.port === "metrics");
-    expect(metrics.from).toEqual([{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }]);
+    const metrics = planned
+      .one("NetworkPolicy", "config")
+      .spec.ingress.find((r: { ports: Array<{ port: string }> }) => r.ports[0]?.port === "metrics");
+    expect(metrics.from).toEqual([
+      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+    ]);
   });
 
   it("let a service reach only the backing services it uses", () => {
     const egressPorts = (name: string) =>
-      planned.one("NetworkPolicy", name).spec.egress.flatMap((r: { ports: Array<{ port: number }> }) => r.ports.map((p) => p.port));
+      planned
+        .one("NetworkPolicy", name)
+        .spec.egress.flatMap((r: { ports: Array<{ port: number }> }) => r.ports.map((p) => p.port));
     expect(egressPorts("search")).toEqual(expect.arrayContaining([80, 6379]));
     expect(egressPorts("search")).not.toContain(5432);
     expect(egressPorts("media")).toEqual(expect.arrayContaining([5432, 6379, 5672, 10000]));
@@ -284,7 +368,12 @@ describe("network policies", () => {
 describe("gateway", () => {
   it("routes each public path prefix to its service, and nothing else", () => {
     const routed = catalog.filter((s) => s.routes?.length);
-    expect(planned.all("HTTPRoute").map((r) => r.metadata.name).sort()).toEqual(routed.map((s) => s.name).sort());
+    expect(
+      planned
+        .all("HTTPRoute")
+        .map((r) => r.metadata.name)
+        .sort(),
+    ).toEqual(routed.map((s) => s.name).sort());
     const route = planned.one("HTTPRoute", "content");
     expect(route.spec.rules[0]).toEqual({
       matches: [{ path: { type: "PathPrefix", value: "/api/content" } }],

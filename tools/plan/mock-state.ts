@@ -15,10 +15,10 @@ export function digest(...parts: string[]): string {
 /** Pulumi's Kubernetes auto-naming: `<logical name>-<8 random characters>`. */
 function kubernetesState(name: string, inputs: State, type: string): State {
   const metadata = (inputs.metadata ?? {}) as State;
-  if (metadata.name !== undefined || type.startsWith("kubernetes:helm") || type.startsWith("kubernetes:yaml")) return inputs;
+  if (metadata.name !== undefined || type.startsWith("kubernetes:helm") || type.startsWith("kubernetes:yaml"))
+    return inputs;
   return { ...inputs, metadata: { ...metadata, name: `${name}-${digest(type, name).slice(0, 8)}` } };
 }
-
 
 const byType = new Map<string, StateFn>([
   [
@@ -33,14 +33,20 @@ const byType = new Map<string, StateFn>([
     "random:index/randomBytes:RandomBytes",
     (name, inputs) => {
       const bytes = Buffer.from(digest("bytes", name), "hex").subarray(0, Number(inputs.length ?? 32));
-      return { ...inputs, base64: wrapSecret(bytes.toString("base64")), hex: wrapSecret(bytes.toString("hex")) };
+      return {
+        ...inputs,
+        base64: wrapSecret(bytes.toString("base64")),
+        hex: wrapSecret(bytes.toString("hex")),
+      };
     },
   ],
   [
     "pulumi:pulumi:StackReference",
     (name) => ({
       name,
-      outputs: { kubeconfig: "apiVersion: v1\nkind: Config\n# offline plan: the referenced stack's kubeconfig\n" },
+      outputs: {
+        kubeconfig: "apiVersion: v1\nkind: Config\n# offline plan: the referenced stack's kubeconfig\n",
+      },
       secretOutputNames: ["kubeconfig"],
     }),
   ],
@@ -54,7 +60,8 @@ export function registerMockState(type: string, fn: StateFn): void {
 export function mockState(type: string, name: string, inputs: State): State {
   const fn = byType.get(type);
   if (fn) return fn(name, inputs);
-  if (type.startsWith("kubernetes:") && !type.startsWith("pulumi:providers")) return kubernetesState(name, inputs, type);
+  if (type.startsWith("kubernetes:") && !type.startsWith("pulumi:providers"))
+    return kubernetesState(name, inputs, type);
   return inputs;
 }
 

@@ -11,7 +11,11 @@ export function wrapSecret(value: unknown): Record<string, unknown> {
 }
 
 export function isSecretWrapper(value: unknown): value is { value: unknown } {
-  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
+  );
 }
 
 /** Replaces every secret with the marker. */
@@ -41,7 +45,9 @@ export function redactKubernetesObject(object: Record<string, unknown>): Record<
   // Key names stay visible (they document the contract); every value is masked.
   const mask = (data: unknown) => {
     const plain = reveal(data);
-    return plain && typeof plain === "object" ? Object.fromEntries(Object.keys(plain).map((k) => [k, REDACTED])) : REDACTED;
+    return plain && typeof plain === "object"
+      ? Object.fromEntries(Object.keys(plain).map((k) => [k, REDACTED]))
+      : REDACTED;
   };
   return {
     ...redacted,

@@ -9,7 +9,11 @@ import type { RecordedResource } from "./runtime";
 
 /** `kubernetes:apps/v1:Deployment` -> true; providers and provider-side components -> false. */
 export function isKubernetesObject(r: RecordedResource): boolean {
-  return r.custom && /^kubernetes:[^:]+:[A-Za-z]+$/.test(r.type) && !/^kubernetes:(helm\.sh|yaml|kustomize)\//.test(r.type);
+  return (
+    r.custom &&
+    /^kubernetes:[^:]+:[A-Za-z]+$/.test(r.type) &&
+    !/^kubernetes:(helm\.sh|yaml|kustomize)\//.test(r.type)
+  );
 }
 
 export function kubernetesObjects(resources: readonly RecordedResource[]): Array<Record<string, unknown>> {
@@ -33,7 +37,10 @@ export function resourceRecord(r: RecordedResource) {
     ...(r.dependencies.length ? { dependencies: r.dependencies } : {}),
     ...(r.protect ? { protect: true } : {}),
     ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
-    inputs: r.type.startsWith("kubernetes:") && isKubernetesObject(r) ? redactKubernetesObject(r.inputs) : redact(r.inputs),
+    inputs:
+      r.type.startsWith("kubernetes:") && isKubernetesObject(r)
+        ? redactKubernetesObject(r.inputs)
+        : redact(r.inputs),
   };
 }
 
@@ -61,7 +68,10 @@ export function writePlan(
     mkdirSync(join(manifestsDir, path, ".."), { recursive: true });
     writeFileSync(join(manifestsDir, path), stringify(object, { lineWidth: 0 }));
   }
-  writeFileSync(join(directory, "resources.json"), `${JSON.stringify(resources.map(resourceRecord), null, 2)}\n`);
+  writeFileSync(
+    join(directory, "resources.json"),
+    `${JSON.stringify(resources.map(resourceRecord), null, 2)}\n`,
+  );
   writeFileSync(join(directory, "outputs.json"), `${JSON.stringify(redact(outputs), null, 2)}\n`);
   writeFileSync(join(directory, "graph.mmd"), graphMermaid);
   return { directory, manifests: objects.length };

@@ -54,13 +54,18 @@ export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun
 async function resolveDeep(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
     const output = value as pulumi.Output<unknown>;
-    const [inner, secret] = await Promise.all([new Promise<unknown>((r) => output.apply(r)), pulumi.isSecret(output)]);
+    const [inner, secret] = await Promise.all([
+      new Promise<unknown>((r) => output.apply(r)),
+      pulumi.isSecret(output),
+    ]);
     const resolved = await resolveDeep(inner);
     return secret ? wrapSecret(resolved) : resolved;
   }
   if (Array.isArray(value)) return Promise.all(value.map(resolveDeep));
   if (value && typeof value === "object") {
-    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveDeep(v)] as const));
+    const entries = await Promise.all(
+      Object.entries(value).map(async ([k, v]) => [k, await resolveDeep(v)] as const),
+    );
     return Object.fromEntries(entries);
   }
   return value;

@@ -38,7 +38,9 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getIgnorechangesList(): string[];
   getReplaceonchangesList(): string[];
-  getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
+  getPropertydependenciesMap(): {
+    forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void;
+  };
   getObject(): unknown;
 }
 interface RegisterResponse {
@@ -63,7 +65,12 @@ export interface MockSession {
   settle(): Promise<void>;
 }
 
-export async function startMockSession(options: { project: string; stack: string; config: Record<string, string>; secretKeys: string[] }): Promise<MockSession> {
+export async function startMockSession(options: {
+  project: string;
+  stack: string;
+  config: Record<string, string>;
+  secretKeys: string[];
+}): Promise<MockSession> {
   const resources: RecordedResource[] = [];
   await pulumi.runtime.setMocks(
     {

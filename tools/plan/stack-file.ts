@@ -38,8 +38,10 @@ export function readStackFile(root: string, stack: string): StackFileConfig {
     throw new StackFileError(`${relative} is not valid YAML: ${(error as Error).message}`);
   }
   const raw = (doc as { config?: unknown } | null)?.config;
-  if (raw === undefined || raw === null) return { path: relative, config: {}, secretKeys: [], undecrypted: [] };
-  if (typeof raw !== "object" || Array.isArray(raw)) throw new StackFileError(`${relative}: "config" must be a map of keys`);
+  if (raw === undefined || raw === null)
+    return { path: relative, config: {}, secretKeys: [], undecrypted: [] };
+  if (typeof raw !== "object" || Array.isArray(raw))
+    throw new StackFileError(`${relative}: "config" must be a map of keys`);
 
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
@@ -53,7 +55,12 @@ export function readStackFile(root: string, stack: string): StackFileConfig {
       secretKeys.push(key);
       undecrypted.push(key);
     }
-    config[key] = typeof replaced === "string" ? replaced : typeof replaced === "object" && replaced !== null ? JSON.stringify(replaced) : String(replaced);
+    config[key] =
+      typeof replaced === "string"
+        ? replaced
+        : typeof replaced === "object" && replaced !== null
+          ? JSON.stringify(replaced)
+          : String(replaced);
   }
   return { path: relative, config, secretKeys, undecrypted };
 }

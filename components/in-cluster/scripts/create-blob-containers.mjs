@@ -68,7 +68,13 @@ export async function main(env = process.env) {
     const [account, container] = item.split("/");
     const key = keys.get(account);
     if (!key) throw new Error(`no key for account ${account}`);
-    console.log(JSON.stringify({ level: "info", container: item, result: await createContainer(endpoint, account, key, container) }));
+    console.log(
+      JSON.stringify({
+        level: "info",
+        container: item,
+        result: await createContainer(endpoint, account, key, container),
+      }),
+    );
   }
 }
 

@@ -1,0 +1,42 @@
+// Validates a Kubernetes object against the OpenAPI schema of its kind, using the generated
+// models of kubernetes-models (built-in kinds) and @kubernetes-models/gateway-api (Gateway API).
+
+type Validatable = { validate(): void };
+type ModelClass = new (data: unknown) => Validatable;
+
+const groupFolder = (apiVersion: string) => (apiVersion.includes("/") ? apiVersion : `v1`);
+
+async function loadModel(apiVersion: string, kind: string): Promise<ModelClass | undefined> {
+  const [group = "", version = apiVersion] = apiVersion.includes("/") ? apiVersion.split("/") : [];
+  const candidates = group.startsWith("gateway.networking")
+    ? [`@kubernetes-models/gateway-api/${group}/${version}/${kind}`]
+    : [`kubernetes-models/${groupFolder(apiVersion)}/${kind}`];
+  for (const path of candidates) {
+    try {
+      const mod = (await import(/* @vite-ignore */ path)) as Record<string, ModelClass>;
+      if (mod[kind]) return mod[kind];
+    } catch {
+      // not a kind this package models
+    }
+  }
+  return undefined;
+}
+
+export interface SchemaResult {
+  validated: boolean;
+  error?: string;
+}
+
+export async function validateAgainstSchema(object: {
+  apiVersion: string;
+  kind: string;
+}): Promise<SchemaResult> {
+  const Model = await loadModel(object.apiVersion, object.kind);
+  if (!Model) return { validated: false };
+  try {
+    new Model(object).validate();
+    return { validated: true };
+  } catch (error) {
+    return { validated: true, error: (error as Error).message };
+  }
+}
