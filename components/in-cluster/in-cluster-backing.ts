@@ -134,7 +134,7 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
     };
     this.redis = {
       provision: (req) => {
-        if (req.service.redis?.dedicated) {
+        if (req.service.redis !== false && req.service.redis?.dedicated) {
           const server = new InClusterRedis(
             `${req.service.name}-redis`,
             {
