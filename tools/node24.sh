@@ -31,7 +31,7 @@ if [ "$(current_major)" -lt 24 ] || [ "$(current_major)" -ge 25 ]; then
 fi
 
 # npm is a node script: with Node 24 first on PATH it runs on Node 24 too.
-if [ ! -d "$ROOT/node_modules" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+if [ -z "${PLATFORM_SKIP_INSTALL:-}" ] && { [ ! -d "$ROOT/node_modules" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; }; then
   if [ -f "$ROOT/package-lock.json" ]; then
     echo "node24: installing dependencies (npm ci)" >&2
     (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
