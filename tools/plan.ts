@@ -2,7 +2,8 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ServiceGraph } from "../infra/catalog/graph";
 import { catalog } from "../infra/catalog/services";
-import { loadPackConfig, runPolicyGate } from "./plan/policy-gate";
+import { loadPackConfig } from "../policies/runner/config";
+import { runPolicyGate } from "./plan/policy-gate";
 import { writePlan } from "./plan/render";
 import { runProgram } from "./plan/run";
 import { readStackFile, StackFileError } from "./plan/stack-file";
@@ -92,7 +93,7 @@ async function main(): Promise<number> {
     if (stackFile.config["platform:ephemeral"]) tags["platform:ephemeral"] = "true";
     const report = runPolicyGate(
       run.resources,
-      loadPackConfig(ROOT, args.stack),
+      loadPackConfig(args.stack),
       tags,
       join(directory, "policy-report.json"),
     );

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { wrapSecret } from "./redact";
+import "./mock-state-azure";
 
 // What the offline plan answers for each resource the program registers: its inputs, plus the
 // outputs a real provider would compute and the program reads (generated names, random values,

@@ -1,5 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { writeFileSync } from "node:fs";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { type AnalyzedResource, analyze, type PolicyReport } from "../../policies/runner/analyze";
 import { reveal } from "./redact";
@@ -7,21 +6,8 @@ import type { RecordedResource } from "./runtime";
 
 // Runs the policy pack on what the plan registered, the way `pulumi preview --policy-pack` would:
 // resource inputs for resource policies, every resource with its dependencies for stack policies.
-
-/** policies/config/default.json, with policies/config/<stack>.json merged over it per policy. */
-export function loadPackConfig(root: string, stack: string): PolicyPackConfig {
-  const read = (file: string): PolicyPackConfig =>
-    existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as PolicyPackConfig) : {};
-  const base = read(join(root, "policies", "config", "default.json"));
-  const overlay = read(join(root, "policies", "config", `${stack}.json`));
-  const merged: PolicyPackConfig = { ...base };
-  for (const [policy, value] of Object.entries(overlay)) {
-    const current = merged[policy];
-    merged[policy] =
-      typeof value === "object" && typeof current === "object" ? { ...current, ...value } : value;
-  }
-  return merged;
-}
+// The pack config is policies/config/default.json with policies/config/<stack>.json over it
+// (policies/runner/config.ts: loadPackConfig), the same files `npm run policy` reads.
 
 export function toAnalyzed(resources: readonly RecordedResource[]): AnalyzedResource[] {
   return resources.map((r) => ({

@@ -1,0 +1,72 @@
+// Every policy of the pack, in report order. Imported by the pack (index.ts) and by the offline
+// runners; importing it never constructs a PolicyPack.
+
+import type { EnforcementLevel, Policies } from "@pulumi/policy";
+import { acrNoAdmin } from "./acr-no-admin";
+import { aksHardened } from "./aks-hardened";
+import { defaultDenyNetwork } from "./default-deny-network";
+import { deployWindow } from "./deploy-window";
+import { dropAllCapabilities } from "./drop-all-capabilities";
+import { ephemeralStackHygiene } from "./ephemeral-stack-hygiene";
+import { explicitDependencies } from "./explicit-dependencies";
+import { imagePinned } from "./image-pinned";
+import { keyvaultProtected } from "./keyvault-protected";
+import { logsToStdout } from "./logs-to-stdout";
+import { meaningfulReadiness } from "./meaningful-readiness";
+import { migrationsAsJob } from "./migrations-as-job";
+import { noHostNamespaces } from "./no-host-namespaces";
+import { noHostPaths } from "./no-host-paths";
+import { noPlaintextSecrets } from "./no-plaintext-secrets";
+import { noPrivilegeEscalation } from "./no-privilege-escalation";
+import { noPrivileged } from "./no-privileged";
+import { pdbForReplicated } from "./pdb-for-replicated";
+import { postgresPrivate } from "./postgres-private";
+import { protectStatefulProd } from "./protect-stateful-prod";
+import { readonlyRootFs } from "./readonly-root-fs";
+import { redisTlsOnly } from "./redis-tls-only";
+import { resourcesSet } from "./resources-set";
+import { runAsNonRoot } from "./run-as-non-root";
+import { seccompRuntimeDefault } from "./seccomp-runtime-default";
+import { sharedCacheBackend } from "./shared-cache-backend";
+import { startupAndLiveness } from "./startup-and-liveness";
+import { storagePrivate } from "./storage-private";
+
+export const policies: Policies = [
+  // Failure modes of the field notes.
+  noPlaintextSecrets,
+  sharedCacheBackend,
+  meaningfulReadiness,
+  startupAndLiveness,
+  migrationsAsJob,
+  noHostPaths,
+  explicitDependencies,
+  logsToStdout,
+  ephemeralStackHygiene,
+  // Kubernetes hygiene.
+  imagePinned,
+  resourcesSet,
+  runAsNonRoot,
+  noPrivilegeEscalation,
+  dropAllCapabilities,
+  seccompRuntimeDefault,
+  noPrivileged,
+  noHostNamespaces,
+  readonlyRootFs,
+  pdbForReplicated,
+  defaultDenyNetwork,
+  // Azure.
+  redisTlsOnly,
+  postgresPrivate,
+  keyvaultProtected,
+  storagePrivate,
+  aksHardened,
+  acrNoAdmin,
+  protectStatefulProd,
+  // Process.
+  deployWindow,
+];
+
+/** The pack-wide fallback level (the SDK default), for policies that declare none. */
+export const packEnforcementLevel: EnforcementLevel = "advisory";
+
+export const policyIds: readonly string[] = policies.map((p) => p.name);

@@ -1,0 +1,132 @@
+// no-plaintext-secrets: prevents "what survives the build" (field notes 2). `composer dump-env
+// prod` compiled 25 variables, admin passwords and API tokens among them, into an image layer. A
+// literal credential in a container's env value, in its args/command, or in a ConfigMap is the same
+// mistake one layer later: it lands in Git, in the Pulumi state, in `kubectl get -o yaml` and in
+// every log of a rendered manifest. Credentials travel as Secrets (valueFrom.secretKeyRef,
+// envFrom.secretRef) or a CSI secret volume. Heuristics: secret-like names (PASSWORD, SECRET,
+// TOKEN, API_KEY, PRIVATE_KEY, CREDENTIAL, ACCESS_KEY, CLIENT_SECRET, ...) with a literal value,
+// unless the name only points elsewhere (*_SECRET_NAME, *_TOKEN_FILE, *_KEY_ID, *_PASSWORD_PATH)
+// or the value is a reference (empty, ${X}, $(X), %env(X)%, a mounted file path, vault:/akv:...);
+// and, under any name, credential shapes (URL with user:password@, PEM private key, GitHub/GitLab/
+// Slack/AWS tokens, JWTs, Azure AccountKey=/SharedAccessKey=/SAS sig=). Values are never echoed.
+
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { configMapData, literalEnv } from "../lib/env";
+import { plain, type Rec, strs } from "../lib/json";
+import { T } from "../lib/k8s";
+import { configSchema, type Reporter, redact, reporter, type Target, targetOf } from "../lib/report";
+import { credentialShape, isReferenceValue, isSecretName, scanConfigText } from "../lib/secrets";
+import { words } from "../lib/shell";
+import { type ContainerRef, workloadOf } from "../lib/workload";
+
+const POLICY = "no-plaintext-secrets";
+const FIX_ENV =
+  "Fix: store it in a Secret and reference it with env[].valueFrom.secretKeyRef (or envFrom.secretRef, or a CSI secret volume); rotate it, it has been exposed.";
+
+function checkArgs(c: ContainerRef, target: Target, r: Reporter): void {
+  const argv = [...strs(c.spec.command), ...strs(c.spec.args)];
+  const flagged = new Set<string>();
+  const flag = (what: string) => {
+    if (flagged.has(what)) return;
+    flagged.add(what);
+    r.violation(
+      target,
+      `command/args carry ${what}: process arguments are visible to anyone who can read the pod spec or ps. ${FIX_ENV}`,
+      {
+        container: c,
+      },
+    );
+  };
+  // Each argv element, plus the words of shell scripts inside them.
+  const tokens = argv.flatMap((a) => (/\s/.test(a) ? words(a) : [a]));
+  tokens.forEach((tok, i) => {
+    const assign = /^(?:--?)?([A-Za-z][A-Za-z0-9_.-]*)=(.+)$/.exec(tok);
+    if (assign) {
+      const name = assign[1] ?? "";
+      const value = assign[2] ?? "";
+      if (isSecretName(name) && !isReferenceValue(value))
+        flag(`a literal value for ${name} (${redact(value)})`);
+      return;
+    }
+    const opt = /^--([A-Za-z][A-Za-z0-9_-]*)$/.exec(tok);
+    const next = tokens[i + 1];
+    if (
+      opt &&
+      next !== undefined &&
+      !next.startsWith("-") &&
+      isSecretName(opt[1] ?? "") &&
+      !isReferenceValue(next)
+    ) {
+      flag(`a literal value for --${opt[1]} (${redact(next)})`);
+    }
+  });
+  if (/\b(mysql|mysqldump|mariadb|mariadb-dump)\b/.test(tokens.join(" "))) {
+    for (const tok of tokens) {
+      if (/^-p[^\s]+$/.test(tok) && !isReferenceValue(tok.slice(2)))
+        flag(`a MySQL password in ${tok.slice(0, 2)}... (${redact(tok.slice(2))})`);
+    }
+  }
+  const shape = credentialShape(argv.join(" "));
+  if (shape) flag(shape);
+}
+
+function checkEnv(c: ContainerRef, target: Target, r: Reporter): void {
+  for (const e of literalEnv(c)) {
+    if (e.value === undefined) continue;
+    const shape = credentialShape(e.value);
+    if (shape) {
+      r.violation(
+        target,
+        `${e.from} ${e.name} holds ${shape} as a literal value (${redact(e.value)}). ${FIX_ENV}`,
+        { container: c },
+      );
+    } else if (isSecretName(e.name) && !isReferenceValue(e.value)) {
+      r.violation(target, `${e.from} ${e.name} holds a literal credential (${redact(e.value)}). ${FIX_ENV}`, {
+        container: c,
+      });
+    }
+  }
+}
+
+function checkConfigMap(props: Rec, target: Target, r: Reporter): void {
+  const fix =
+    "Fix: ConfigMaps are for non-sensitive configuration; move it to a Secret (and reference it from the file with an env placeholder).";
+  for (const [key, value] of Object.entries(configMapData(props))) {
+    const shape = credentialShape(value);
+    if (shape) {
+      r.violation(target, `data.${key} contains ${shape} (${redact(value)}). ${fix}`);
+      continue;
+    }
+    if (!value.includes("\n")) {
+      if (isSecretName(key) && !isReferenceValue(value)) {
+        r.violation(target, `data.${key} holds a literal credential (${redact(value)}). ${fix}`);
+      }
+      continue;
+    }
+    for (const f of scanConfigText(value)) {
+      r.violation(target, `data.${key}, line ${f.line}: ${f.key} is set to ${f.what}. ${fix}`);
+    }
+  }
+}
+
+export const noPlaintextSecrets: ResourceValidationPolicy = {
+  name: POLICY,
+  description: "No credentials as literals in container env, args/command or ConfigMaps.",
+  enforcementLevel: "mandatory",
+  configSchema: configSchema(),
+  validateResource: (args, report) => {
+    const w = workloadOf(args.type, args.props);
+    if (!w && args.type !== T.configMap) return;
+    const props = w ? w.props : plain(args.props);
+    const target = targetOf(args.type, args.name, props, args.urn);
+    const r = reporter(POLICY, args, report, "resource");
+    if (!w) {
+      checkConfigMap(props, target, r);
+      return;
+    }
+    for (const c of w.containers) {
+      checkEnv(c, target, r);
+      checkArgs(c, target, r);
+    }
+  },
+};

@@ -1,0 +1,570 @@
+// The offline analyzer: runs the pack's policies over a list of resources the way
+// @pulumi/policy's server.js does under `pulumi preview --policy-pack`, without the engine or gRPC.
+//
+// Emulated from server.js / policy.js (1.21.0):
+// - enforcement level = pack config for that policy, else the policy's own, else the pack's
+//   (advisory); `disabled` is skipped; `remediate` is reported as mandatory;
+// - the pack config is resolved and validated as the Pulumi CLI does (see ./config.ts);
+// - resource policies get `{type, props, urn, name, opts, provider?, stackTags, isType, asType,
+//   getConfig, notApplicable}` with props wrapped in `unknownCheckingProxy`; a validateResource
+//   carrying `__pulumiType` is skipped (not applicable) for other types; an array of validations runs
+//   in order;
+// - stack policies get every resource with props (proxied), opts, parent, dependencies and
+//   propertyDependencies resolved to resource objects (missing URNs dropped), isType/asType;
+// - isType/asType compare the class's `__pulumiType` (or call its `isInstance`), like isTypeOf;
+// - reading an unknown value throws UnknownValueError: reported as an advisory "can't run ... during
+//   preview" for that policy; notApplicable() is recorded, not reported; any other exception fails
+//   the run (the real preview fails too);
+// - reportViolation(message, urn) and its object form `{message, enforcementLevel, urn}`;
+// - PULUMI_NODEJS_DRY_RUN is "true" during the run unless `preview: false` (the CLI sets it for the
+//   pack process: offline analysis is a preview).
+// Differences: policies must be synchronous (every policy of this pack is); props are copied through
+// JSON (as they would be through the protobuf Struct) and frozen; the stack resource list is built
+// once per run instead of once per policy; `message` omits the policy description the CLI prints
+// above it.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type {
+  EnforcementLevel,
+  Policies,
+  PolicyPackConfig,
+  PolicyProviderResource,
+  PolicyResource,
+  PolicyResourceOptions,
+  ResourceValidation,
+  ResourceValidationArgs,
+  StackValidation,
+  StackValidationArgs,
+} from "@pulumi/policy";
+import { packEnforcementLevel, policies as packPolicies } from "../checks";
+import { targetOf } from "../lib/report";
+import { PolicyConfigError, resolvePackConfig } from "./config";
+
+export interface AnalyzedResource {
+  type: string;
+  name: string;
+  urn: string;
+  props: Record<string, unknown>;
+  parent?: string;
+  dependencies?: string[];
+  propertyDependencies?: Record<string, string[]>;
+  opts?: {
+    protect?: boolean;
+    retainOnDelete?: boolean;
+    ignoreChanges?: string[];
+    deleteBeforeReplace?: boolean;
+    [k: string]: unknown;
+  };
+  provider?: string;
+}
+
+export interface AnalyzeOptions {
+  config?: PolicyPackConfig;
+  stackTags?: Record<string, string>;
+  /** Sets PULUMI_NODEJS_DRY_RUN for the run; default true (an offline analysis is a preview). */
+  preview?: boolean;
+  /** Policies to run instead of the pack's (runner tests). */
+  policies?: Policies;
+  /** Pack-wide fallback level; default the pack's (advisory). */
+  packEnforcementLevel?: EnforcementLevel;
+}
+
+export interface Violation {
+  policy: string;
+  enforcementLevel: "mandatory" | "advisory";
+  resource: { type: string; name: string; urn: string; kind?: string; namespace?: string };
+  message: string;
+}
+
+export interface NotApplicable {
+  policy: string;
+  urn?: string;
+  reason?: string;
+}
+
+export interface PolicyReport {
+  violations: Violation[];
+  policiesRun: number;
+  resourcesChecked: number;
+  /** notApplicable() calls (informational, as the engine receives them). */
+  notApplicable?: NotApplicable[];
+}
+
+// ---- @pulumi/policy internals we emulate ---------------------------------------------------------
+
+interface ProxyModule {
+  unknownCheckingProxy<T extends object>(value: T): T;
+  UnknownValueError: new (...args: never[]) => Error;
+  unknownBooleanValue: string;
+  unknownNumberValue: string;
+  unknownStringValue: string;
+  unknownArrayValue: string;
+  unknownObjectValue: string;
+  unknownAssetValue: string;
+  unknownArchiveValue: string;
+}
+
+function loadProxyModule(): ProxyModule {
+  // proxy.js is the module server.js uses; its .d.ts is stripped (@internal), hence require.
+  const mod: unknown = require("@pulumi/policy/proxy");
+  if (
+    typeof mod !== "object" ||
+    mod === null ||
+    typeof Reflect.get(mod, "unknownCheckingProxy") !== "function"
+  ) {
+    throw new Error(
+      "@pulumi/policy/proxy does not export unknownCheckingProxy: unsupported @pulumi/policy version",
+    );
+  }
+  return mod as ProxyModule;
+}
+
+const proxy = loadProxyModule();
+
+/** Sentinels for unknown values, to build props as a preview would see them. */
+export const UNKNOWN_VALUES = {
+  boolean: proxy.unknownBooleanValue,
+  number: proxy.unknownNumberValue,
+  string: proxy.unknownStringValue,
+  array: proxy.unknownArrayValue,
+  object: proxy.unknownObjectValue,
+  asset: proxy.unknownAssetValue,
+  archive: proxy.unknownArchiveValue,
+} as const;
+
+const PACK_VERSION: string = (() => {
+  try {
+    const pkg: unknown = JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8"));
+    const v = typeof pkg === "object" && pkg !== null ? Reflect.get(pkg, "version") : undefined;
+    return typeof v === "string" ? v : "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+})();
+
+const PACK_NAME = "platform";
+
+class NotApplicableError extends Error {
+  constructor(readonly reason?: string) {
+    super(reason ?? "Policy does not apply");
+  }
+}
+
+function throwNotApplicable(reason?: string): never {
+  throw new NotApplicableError(reason);
+}
+
+function getPulumiType(obj: unknown): string | undefined {
+  const t =
+    typeof obj === "function" || (typeof obj === "object" && obj !== null)
+      ? Reflect.get(obj, "__pulumiType")
+      : undefined;
+  return typeof t === "string" && t.length > 0 ? t : undefined;
+}
+
+/** policy.js `isResourcePolicy` / `isStackPolicy`. */
+function resourceValidations(p: unknown): ResourceValidation[] | undefined {
+  const v: unknown = typeof p === "object" && p !== null ? Reflect.get(p, "validateResource") : undefined;
+  if (typeof v === "function") return [v as ResourceValidation];
+  if (Array.isArray(v) && v.every((f) => typeof f === "function")) return v as ResourceValidation[];
+  return undefined;
+}
+
+function stackValidation(p: unknown): StackValidation | undefined {
+  const v: unknown = typeof p === "object" && p !== null ? Reflect.get(p, "validateStack") : undefined;
+  return typeof v === "function" ? (v as StackValidation) : undefined;
+}
+
+/** server.js `isTypeOf`. */
+function isTypeOf(type: string, resourceClass: unknown): boolean {
+  const pulumiType = getPulumiType(resourceClass);
+  if (pulumiType) return type === pulumiType;
+  const isInstance =
+    typeof resourceClass === "function" ? Reflect.get(resourceClass, "isInstance") : undefined;
+  return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
+}
+
+function freezeMap(map: Map<string, string>): ReadonlyMap<string, string> {
+  return Object.freeze({
+    entries: map.entries.bind(map),
+    forEach: map.forEach.bind(map),
+    get: map.get.bind(map),
+    has: map.has.bind(map),
+    keys: map.keys.bind(map),
+    size: map.size,
+    values: map.values.bind(map),
+    [Symbol.iterator]: map[Symbol.iterator].bind(map),
+  }) as ReadonlyMap<string, string>;
+}
+
+// ---- resource preparation ------------------------------------------------------------------------
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+/** True when `value` is already what the analyzer would deserialize (plain JSON, no secrets). */
+function isWireClean(value: unknown): boolean {
+  if (value === null || value === undefined || typeof value === "string" || typeof value === "boolean")
+    return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (Array.isArray(value)) {
+    for (const v of value) if (v === undefined || !isWireClean(v)) return false;
+    return true;
+  }
+  if (typeof value !== "object") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const obj = value as Record<string, unknown>;
+  if (obj[SECRET_SIG] !== undefined) return false;
+  for (const k in obj) if (!isWireClean(obj[k])) return false;
+  return true;
+}
+
+/**
+ * The props as the analyzer would deserialize them: JSON values, secrets unwrapped. Plain JSON is
+ * used as is (no copy); anything else is copied and frozen.
+ */
+function wire(value: unknown): unknown {
+  return isWireClean(value) ? value : copyWire(value);
+}
+
+function copyWire(value: unknown): unknown {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (Array.isArray(value)) return Object.freeze(value.map((v) => (v === undefined ? null : copyWire(v))));
+  if (typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if (obj[SECRET_SIG] === SECRET_VALUE) return copyWire(obj.value);
+    if (value instanceof Date) return value.toISOString();
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(obj)) {
+      if (v !== undefined && typeof v !== "function") out[k] = copyWire(v);
+    }
+    return Object.freeze(out);
+  }
+  return null;
+}
+
+interface Prepared {
+  res: AnalyzedResource;
+  props: Record<string, unknown>;
+  opts: PolicyResourceOptions;
+}
+
+function seconds(v: unknown): number {
+  return typeof v === "number" ? v : 0;
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+}
+
+function prepare(res: AnalyzedResource): Prepared {
+  const o = res.opts ?? {};
+  const timeouts =
+    typeof o.customTimeouts === "object" && o.customTimeouts !== null
+      ? (o.customTimeouts as Record<string, unknown>)
+      : {};
+  // getResourceOptions(): exactly the fields the analyzer receives (retainOnDelete is not one of them).
+  const opts: PolicyResourceOptions = {
+    protect: o.protect === true,
+    ignoreChanges: strings(o.ignoreChanges),
+    aliases: strings(o.aliases),
+    customTimeouts: {
+      createSeconds: seconds(timeouts.createSeconds ?? timeouts.create),
+      updateSeconds: seconds(timeouts.updateSeconds ?? timeouts.update),
+      deleteSeconds: seconds(timeouts.deleteSeconds ?? timeouts.delete),
+    },
+    additionalSecretOutputs: strings(o.additionalSecretOutputs),
+  };
+  if (typeof o.deleteBeforeReplace === "boolean") opts.deleteBeforeReplace = o.deleteBeforeReplace;
+  const parent = res.parent ?? (typeof o.parent === "string" ? o.parent : undefined);
+  if (parent) opts.parent = parent;
+  const props = wire(res.props ?? {});
+  return {
+    res,
+    props: (typeof props === "object" && props !== null ? props : {}) as Record<string, unknown>,
+    opts,
+  };
+}
+
+function describeResource(p: Prepared): Violation["resource"] {
+  const t = targetOf(p.res.type, p.res.name, p.props);
+  const out: Violation["resource"] = { type: p.res.type, name: t.name, urn: p.res.urn, kind: t.kind };
+  if (t.namespace !== undefined) out.namespace = t.namespace;
+  return out;
+}
+
+const STACK_RESOURCE: Violation["resource"] = {
+  type: "pulumi:pulumi:Stack",
+  name: "stack",
+  urn: "",
+  kind: "Stack",
+};
+
+function level(l: string | undefined, fallback: "mandatory" | "advisory"): "mandatory" | "advisory" {
+  if (l === "advisory" || l === "mandatory") return l;
+  if (l === "remediate") return "mandatory";
+  return fallback;
+}
+
+function isThenable(v: unknown): boolean {
+  return typeof v === "object" && v !== null && typeof Reflect.get(v, "then") === "function";
+}
+
+export class PolicyRuntimeError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "PolicyRuntimeError";
+  }
+}
+
+// ---- the run -------------------------------------------------------------------------------------
+
+export function analyze(resources: AnalyzedResource[], options: AnalyzeOptions = {}): PolicyReport {
+  const policies = options.policies ?? packPolicies;
+  const packLevel = options.packEnforcementLevel ?? packEnforcementLevel;
+  const resolved = resolvePackConfig(policies, packLevel, options.config);
+  if (resolved.errors.length > 0) throw new PolicyConfigError(resolved.errors);
+
+  const previous = process.env.PULUMI_NODEJS_DRY_RUN;
+  process.env.PULUMI_NODEJS_DRY_RUN = options.preview === false ? "false" : "true";
+  try {
+    return run(resources, options, policies, packLevel, resolved.policies);
+  } finally {
+    if (previous === undefined) delete process.env.PULUMI_NODEJS_DRY_RUN;
+    else process.env.PULUMI_NODEJS_DRY_RUN = previous;
+  }
+}
+
+function run(
+  resources: AnalyzedResource[],
+  options: AnalyzeOptions,
+  policies: Policies,
+  packLevel: EnforcementLevel,
+  settings: ReturnType<typeof resolvePackConfig>["policies"],
+): PolicyReport {
+  const stackTags = freezeMap(new Map(Object.entries(options.stackTags ?? {})));
+  const prepared = resources.map(prepare);
+  const byUrn = new Map<string, Prepared>();
+  for (const p of prepared) byUrn.set(p.res.urn, p);
+  const violations: Violation[] = [];
+  const notApplicable: NotApplicable[] = [];
+  const packRef = `'${PACK_NAME}@v${PACK_VERSION}'`;
+
+  const active = policies
+    .map((p) => ({ p, level: settings.get(p.name)?.enforcementLevel || p.enforcementLevel || packLevel }))
+    .filter((x) => x.level !== "disabled");
+  // getConfig returns a fresh copy of the properties on every call, as server.js does.
+  const getConfigFor = (name: string) => () => ({ ...(settings.get(name)?.properties ?? {}) });
+
+  const push = (
+    policy: string,
+    level: "mandatory" | "advisory",
+    resource: Violation["resource"],
+    message: string,
+  ) => violations.push({ policy, enforcementLevel: level, resource, message });
+
+  /**
+   * server.js makeReportViolationFun: a message string, or the object form with its own level. One
+   * per policy; `own` is the resource under analysis (resource policies) or undefined (stack).
+   */
+  class Reporter {
+    own: Violation["resource"] | undefined;
+    constructor(
+      readonly policy: string,
+      readonly description: string,
+      readonly base: "mandatory" | "advisory",
+    ) {}
+    report(message: unknown, urn?: string): void {
+      let text: string;
+      let lvl = this.base;
+      let target = urn;
+      if (typeof message === "object" && message !== null) {
+        const info = message as Record<string, unknown>;
+        text =
+          typeof info.message === "string" && info.message
+            ? info.message
+            : typeof info.description === "string"
+              ? info.description
+              : this.description;
+        lvl = level(typeof info.enforcementLevel === "string" ? info.enforcementLevel : undefined, this.base);
+        target = typeof info.urn === "string" ? info.urn : undefined;
+      } else {
+        text = typeof message === "string" && message ? message : this.description;
+      }
+      const other = this.own ? undefined : target ? byUrn.get(target) : undefined;
+      push(this.policy, lvl, this.own ?? (other ? describeResource(other) : STACK_RESOURCE), text);
+    }
+  }
+
+  // Resource policies, resource by resource (the engine calls Analyze once per resource).
+  const resourcePolicies = active.flatMap(({ p, level: l }) => {
+    const validations = resourceValidations(p);
+    if (!validations) return [];
+    const reporter = new Reporter(p.name, p.description, level(l, "advisory"));
+    return [
+      {
+        p,
+        validations,
+        reporter,
+        report: reporter.report.bind(reporter),
+        onlyType: validations.length === 1 ? getPulumiType(validations[0]) : undefined,
+        getConfig: getConfigFor(p.name) as ResourceValidationArgs["getConfig"],
+      },
+    ];
+  });
+  for (const r of prepared) {
+    const own = describeResource(r);
+    const provider = providerOf(r, byUrn);
+    const type = r.res.type;
+    // server.js deserializes and proxies the props for each validation; the proxy is stateless, so
+    // one per resource is equivalent (and keeps a 10,000-object run fast).
+    const props = proxy.unknownCheckingProxy(r.props);
+    const isType = (cls: unknown) => isTypeOf(type, cls);
+    const asType = ((cls: unknown) =>
+      isTypeOf(type, cls) ? props : undefined) as ResourceValidationArgs["asType"];
+    for (const { p, validations, reporter, report, onlyType, getConfig } of resourcePolicies) {
+      if (onlyType && onlyType !== type) {
+        notApplicable.push({
+          policy: p.name,
+          urn: r.res.urn,
+          reason: `Policy only applies to resources of type '${onlyType}'`,
+        });
+        continue;
+      }
+      reporter.own = own;
+      for (const validation of validations) {
+        const args: ResourceValidationArgs = {
+          type,
+          props,
+          urn: r.res.urn,
+          name: r.res.name,
+          opts: r.opts,
+          stackTags,
+          isType,
+          asType,
+          getConfig,
+          notApplicable: throwNotApplicable,
+        };
+        if (provider) args.provider = provider;
+        try {
+          const ret = validation(args, report);
+          if (isThenable(ret))
+            throw new Error("returned a Promise: the offline runner only runs synchronous policies");
+        } catch (e) {
+          if (e instanceof proxy.UnknownValueError) {
+            push(
+              p.name,
+              "advisory",
+              own,
+              `can't run policy '${p.name}' from policy pack ${packRef} during preview: ${e.message}`,
+            );
+          } else if (e instanceof NotApplicableError) {
+            notApplicable.push({ policy: p.name, urn: r.res.urn, reason: e.reason });
+          } else {
+            throw new PolicyRuntimeError(
+              `Error validating resource with policy '${p.name}' from policy pack ${packRef} (${r.res.urn}): ${(e as Error).message}`,
+              { cause: e },
+            );
+          }
+        }
+      }
+    }
+  }
+
+  // Stack policies, once each over every resource.
+  const stackPolicies = active.flatMap(({ p, level: l }) => {
+    const v = stackValidation(p);
+    return v ? [{ p, validate: v, reported: level(l, "advisory") }] : [];
+  });
+  if (stackPolicies.length > 0) {
+    const stackResources = buildStackResources(prepared, byUrn);
+    for (const { p, validate, reported } of stackPolicies) {
+      const onlyType = getPulumiType(validate);
+      if (onlyType && !prepared.some((r) => r.res.type === onlyType)) {
+        notApplicable.push({
+          policy: p.name,
+          reason: `Policy only applies to resources of type '${onlyType}'`,
+        });
+        continue;
+      }
+      const args: StackValidationArgs = {
+        resources: stackResources,
+        getConfig: getConfigFor(p.name) as StackValidationArgs["getConfig"],
+        stackTags,
+        notApplicable: throwNotApplicable,
+      };
+      try {
+        const reporter = new Reporter(p.name, p.description, reported);
+        const ret = validate(args, reporter.report.bind(reporter));
+        if (isThenable(ret))
+          throw new Error("returned a Promise: the offline runner only runs synchronous policies");
+      } catch (e) {
+        if (e instanceof proxy.UnknownValueError) {
+          push(
+            p.name,
+            "advisory",
+            STACK_RESOURCE,
+            `can't run policy '${p.name}' from policy pack ${packRef} during preview: ${e.message}`,
+          );
+        } else if (e instanceof NotApplicableError) {
+          notApplicable.push({ policy: p.name, reason: e.reason });
+        } else {
+          throw new PolicyRuntimeError(
+            `Error validating stack with policy '${p.name}' from policy pack ${packRef}: ${(e as Error).message}`,
+            { cause: e },
+          );
+        }
+      }
+    }
+  }
+
+  return { violations, policiesRun: active.length, resourcesChecked: resources.length, notApplicable };
+}
+
+function providerOf(r: Prepared, byUrn: Map<string, Prepared>): PolicyProviderResource | undefined {
+  const ref = r.res.provider;
+  if (!ref) return undefined;
+  const p = byUrn.get(ref) ?? byUrn.get(ref.slice(0, ref.lastIndexOf("::")));
+  if (!p) return undefined;
+  return { type: p.res.type, props: proxy.unknownCheckingProxy(p.props), urn: p.res.urn, name: p.res.name };
+}
+
+function buildStackResources(prepared: Prepared[], byUrn: Map<string, Prepared>): PolicyResource[] {
+  const objects = new Map<string, PolicyResource>();
+  const list: PolicyResource[] = prepared.map((r) => {
+    const type = r.res.type;
+    const props = proxy.unknownCheckingProxy(r.props);
+    const resource: PolicyResource = {
+      type,
+      props,
+      urn: r.res.urn,
+      name: r.res.name,
+      opts: r.opts,
+      dependencies: [],
+      propertyDependencies: {},
+      isType: (cls) => isTypeOf(type, cls),
+      asType: ((cls: unknown) => (isTypeOf(type, cls) ? props : undefined)) as PolicyResource["asType"],
+    };
+    const provider = providerOf(r, byUrn);
+    if (provider) resource.provider = provider;
+    objects.set(r.res.urn, resource);
+    return resource;
+  });
+  const resolve = (urns: string[] | undefined) =>
+    (urns ?? []).map((u) => objects.get(u)).filter((x): x is PolicyResource => x !== undefined);
+  prepared.forEach((r, i) => {
+    const resource = list[i];
+    if (!resource) return;
+    const parentUrn = r.opts.parent;
+    const parent = parentUrn ? objects.get(parentUrn) : undefined;
+    if (parent) resource.parent = parent;
+    resource.dependencies = resolve(r.res.dependencies);
+    for (const [k, urns] of Object.entries(r.res.propertyDependencies ?? {})) {
+      resource.propertyDependencies[k] = resolve(urns);
+    }
+  });
+  return list;
+}

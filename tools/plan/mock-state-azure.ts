@@ -1,0 +1,316 @@
+import { digest, registerMockCall, registerMockState, type State, type StateFn } from "./mock-state";
+
+// What the offline plan answers for the Azure profile: each azure-native resource gets the
+// outputs the real provider computes and the program reads (names, host names, the AKS OIDC
+// issuer, identity client and principal ids, the vault URI, the blob endpoint...), and each
+// provider function the program calls gets a realistic result. Deterministic, like the rest.
+//
+// Resource ids themselves come from mock-state.ts (`<name>-<hash>`): the mock runtime takes the id
+// from a separate answer that the shared mockId() computes for every provider alike.
+
+export const MOCK_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
+export const MOCK_TENANT = "72f988bf-0000-4000-8000-00000000a2e5";
+/** Object id of whoever runs `pulumi up` in the offline plan. */
+export const MOCK_DEPLOYER = "d3b07384-d9a0-4c9b-8f1e-000000000001";
+
+/** A stable GUID from some parts. */
+export function mockGuid(...parts: string[]): string {
+  const h = digest("guid", ...parts);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export function armId(resourceGroup: string, provider: string, ...path: string[]): string {
+  return `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${resourceGroup}/providers/${provider}/${path.join("/")}`;
+}
+
+const str = (v: unknown, fallback: string) => (typeof v === "string" && v !== "" ? v : fallback);
+
+/** Every azure-native resource echoes its inputs, with `name` from its name input (or Pulumi's auto-name). */
+function named(
+  nameKey: string,
+  extra: (name: string, inputs: State, logical: string) => State = () => ({}),
+): StateFn {
+  return (logical, inputs) => {
+    const name = str(inputs[nameKey], `${logical}${digest("autoname", logical).slice(0, 6)}`);
+    return { ...inputs, name, azureApiVersion: "mock", ...extra(name, inputs, logical) };
+  };
+}
+
+const rg = (inputs: State) => str(inputs.resourceGroupName, "rg");
+const location = (inputs: State) => str(inputs.location, "westeurope");
+
+export const azureStates: ReadonlyArray<[string, StateFn]> = [
+  [
+    "azure-native:resources:ResourceGroup",
+    named("resourceGroupName", () => ({ provisioningState: "Succeeded" })),
+  ],
+  [
+    "azure-native:network:VirtualNetwork",
+    named("virtualNetworkName", (name, inputs) => ({
+      resourceGuid: mockGuid("vnet", name),
+      location: location(inputs),
+    })),
+  ],
+  [
+    "azure-native:network:Subnet",
+    named("subnetName", (name, inputs) => ({
+      provisioningState: "Succeeded",
+      addressPrefix: inputs.addressPrefix,
+      etag: digest(name).slice(0, 8),
+    })),
+  ],
+  [
+    "azure-native:network:PrivateEndpoint",
+    named("privateEndpointName", (name, inputs) => {
+      const ip = `10.40.17.${(Number.parseInt(digest("pe", name).slice(0, 2), 16) % 200) + 10}`;
+      return {
+        customDnsConfigs: [{ fqdn: `${name}.privatelink.mock`, ipAddresses: [ip] }],
+        networkInterfaces: [
+          { id: armId(rg(inputs), "Microsoft.Network", "networkInterfaces", `${name}.nic`) },
+        ],
+      };
+    }),
+  ],
+  ["azure-native:network:PrivateDnsZoneGroup", named("privateDnsZoneGroupName")],
+  [
+    "azure-native:network:VirtualNetworkPeering",
+    named("virtualNetworkPeeringName", () => ({ peeringState: "Connected" })),
+  ],
+  ["azure-native:privatedns:PrivateZone", named("privateZoneName", () => ({ numberOfRecordSets: 1 }))],
+  [
+    "azure-native:privatedns:VirtualNetworkLink",
+    named("virtualNetworkLinkName", () => ({ virtualNetworkLinkState: "Completed" })),
+  ],
+  [
+    "azure-native:operationalinsights:Workspace",
+    named("workspaceName", (name) => ({ customerId: mockGuid("workspace", name) })),
+  ],
+  [
+    "azure-native:managedidentity:UserAssignedIdentity",
+    named("resourceName", (name) => ({
+      clientId: mockGuid("client", name),
+      principalId: mockGuid("principal", name),
+      tenantId: MOCK_TENANT,
+    })),
+  ],
+  [
+    "azure-native:managedidentity:FederatedIdentityCredential",
+    named("federatedIdentityCredentialResourceName"),
+  ],
+  [
+    "azure-native:authorization:RoleAssignment",
+    named("roleAssignmentName", (_, inputs, logical) => ({
+      name: mockGuid("role", logical, String(inputs.scope)),
+    })),
+  ],
+  [
+    "azure-native:containerservice:ManagedCluster",
+    named("resourceName", (name, inputs) => ({
+      fqdn: `${str(inputs.dnsPrefix, name)}-${digest("fqdn", name).slice(0, 8)}.hcp.${location(inputs)}.azmk8s.io`,
+      currentKubernetesVersion: `${str(inputs.kubernetesVersion, "1.34")}.1`,
+      oidcIssuerProfile: {
+        enabled: true,
+        issuerURL: `https://${location(inputs)}.oic.prod-aks.azure.com/${MOCK_TENANT}/${mockGuid("issuer", name)}/`,
+      },
+      identityProfile: {
+        kubeletidentity: {
+          clientId: mockGuid("kubelet-client", name),
+          objectId: mockGuid("kubelet-object", name),
+          resourceId: armId(
+            str(inputs.nodeResourceGroup, "MC_rg"),
+            "Microsoft.ManagedIdentity",
+            "userAssignedIdentities",
+            `${name}-agentpool`,
+          ),
+        },
+      },
+      powerState: { code: "Running" },
+    })),
+  ],
+  [
+    "azure-native:containerservice:AgentPool",
+    named("agentPoolName", () => ({ provisioningState: "Succeeded" })),
+  ],
+  [
+    "azure-native:containerregistry:Registry",
+    named("registryName", (name) => ({ loginServer: `${name}.azurecr.io` })),
+  ],
+  [
+    "azure-native:keyvault:Vault",
+    named("vaultName", (name, inputs) => ({
+      properties: {
+        ...((inputs.properties as State | undefined) ?? {}),
+        vaultUri: `https://${name}.vault.azure.net/`,
+      },
+    })),
+  ],
+  [
+    "azure-native:keyvault:Secret",
+    named("secretName", (name, inputs) => {
+      const vault = str(inputs.vaultName, "vault");
+      return {
+        properties: {
+          ...((inputs.properties as State | undefined) ?? {}),
+          secretUri: `https://${vault}.vault.azure.net/secrets/${name}`,
+          secretUriWithVersion: `https://${vault}.vault.azure.net/secrets/${name}/${digest("version", name).slice(0, 32)}`,
+        },
+      };
+    }),
+  ],
+  [
+    "azure-native:storage:StorageAccount",
+    named("accountName", (name) => ({
+      primaryEndpoints: {
+        blob: `https://${name}.blob.core.windows.net/`,
+        dfs: `https://${name}.dfs.core.windows.net/`,
+        file: `https://${name}.file.core.windows.net/`,
+        queue: `https://${name}.queue.core.windows.net/`,
+        table: `https://${name}.table.core.windows.net/`,
+        web: `https://${name}.z6.web.core.windows.net/`,
+      },
+      provisioningState: "Succeeded",
+    })),
+  ],
+  ["azure-native:storage:BlobServiceProperties", named("blobServicesName")],
+  [
+    "azure-native:storage:BlobContainer",
+    named("containerName", () => ({ hasImmutabilityPolicy: false, hasLegalHold: false })),
+  ],
+  [
+    "azure-native:redisenterprise:RedisEnterprise",
+    named("clusterName", (name, inputs) => ({
+      hostName: `${name}.${location(inputs)}.redis.azure.net`,
+      redisVersion: "7.4",
+      provisioningState: "Succeeded",
+    })),
+  ],
+  [
+    "azure-native:redisenterprise:Database",
+    named("databaseName", (_, inputs) => ({ port: inputs.port ?? 10_000 })),
+  ],
+  [
+    "azure-native:dbforpostgresql:Server",
+    named("serverName", (name) => ({
+      fullyQualifiedDomainName: `${name}.postgres.database.azure.com`,
+      state: "Ready",
+    })),
+  ],
+  ["azure-native:dbforpostgresql:Configuration", named("configurationName")],
+  ["azure-native:dbforpostgresql:Database", named("databaseName")],
+];
+
+/** The kubeconfig AKS returns with format=exec for an Entra ID cluster (kubelogin, device code). */
+export function mockAksKubeconfig(cluster: string, server: string): string {
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    `- name: ${cluster}`,
+    "  cluster:",
+    "    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCm1vY2sKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=",
+    `    server: https://${server}:443`,
+    "contexts:",
+    `- name: ${cluster}`,
+    "  context:",
+    `    cluster: ${cluster}`,
+    `    user: clusterUser_${cluster}`,
+    `current-context: ${cluster}`,
+    "users:",
+    `- name: clusterUser_${cluster}`,
+    "  user:",
+    "    exec:",
+    "      apiVersion: client.authentication.k8s.io/v1beta1",
+    "      command: kubelogin",
+    "      args:",
+    "      - get-token",
+    "      - --login",
+    "      - devicecode",
+    "      - --server-id",
+    "      - 6dae42f8-4368-4678-94ff-3960e28e3630",
+    "      - --client-id",
+    "      - 80faf920-1908-4b52-b5ef-a8e7bedfc67a",
+    "      - --tenant-id",
+    `      - ${MOCK_TENANT}`,
+    "      - --environment",
+    "      - AzurePublicCloud",
+    "      interactiveMode: IfAvailable",
+    "",
+  ].join("\n");
+}
+
+export const azureCalls: ReadonlyArray<[string, (inputs: State) => State]> = [
+  [
+    "azure-native:authorization:getClientConfig",
+    () => ({
+      clientId: mockGuid("deployer-client"),
+      objectId: MOCK_DEPLOYER,
+      subscriptionId: MOCK_SUBSCRIPTION,
+      tenantId: MOCK_TENANT,
+    }),
+  ],
+  [
+    "azure-native:containerservice:listManagedClusterUserCredentials",
+    (inputs) => {
+      const cluster = str(inputs.resourceName, "aks");
+      const server = `${cluster}-${digest("fqdn", cluster).slice(0, 8)}.hcp.westeurope.azmk8s.io`;
+      return {
+        kubeconfigs: [
+          { name: "clusterUser", value: Buffer.from(mockAksKubeconfig(cluster, server)).toString("base64") },
+        ],
+      };
+    },
+  ],
+  [
+    "azure-native:containerservice:getManagedCluster",
+    (inputs) => {
+      const name = str(inputs.resourceName, "aks");
+      const group = str(inputs.resourceGroupName, "rg");
+      return {
+        id: armId(group, "Microsoft.ContainerService", "managedClusters", name),
+        name,
+        location: "westeurope",
+        type: "Microsoft.ContainerService/ManagedClusters",
+        oidcIssuerProfile: {
+          enabled: true,
+          issuerURL: `https://westeurope.oic.prod-aks.azure.com/${MOCK_TENANT}/${mockGuid("issuer", name)}/`,
+        },
+        securityProfile: { workloadIdentity: { enabled: true } },
+        identityProfile: {
+          kubeletidentity: {
+            clientId: mockGuid("kubelet-client", name),
+            objectId: mockGuid("kubelet-object", name),
+            resourceId: armId(
+              `MC_${group}`,
+              "Microsoft.ManagedIdentity",
+              "userAssignedIdentities",
+              `${name}-agentpool`,
+            ),
+          },
+        },
+        networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", networkPolicy: "cilium" },
+      };
+    },
+  ],
+  [
+    "azure-native:redisenterprise:listDatabaseKeys",
+    (inputs) => ({
+      // Real keys are base64 and hold '+', '/' and '=': the DSN must encode them.
+      primaryKey: `${Buffer.from(digest("redis-primary", String(inputs.clusterName)), "hex").toString("base64")}`,
+      secondaryKey: `${Buffer.from(digest("redis-secondary", String(inputs.clusterName)), "hex").toString("base64")}`,
+    }),
+  ],
+];
+
+// mock-state.ts imports this module at its top: imports are hoisted, so this body runs before
+// mock-state's own tables exist. Registration waits (a few microtasks) until they do.
+function install(attempt = 0): void {
+  try {
+    for (const [type, fn] of azureStates) registerMockState(type, fn);
+    for (const [token, fn] of azureCalls) registerMockCall(token, fn);
+  } catch (error) {
+    const notYet = error instanceof ReferenceError || error instanceof TypeError;
+    if (!notYet || attempt >= 10_000) throw error;
+    queueMicrotask(() => install(attempt + 1));
+  }
+}
+install();
