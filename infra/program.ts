@@ -66,6 +66,7 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
       podSecurity: "restricted",
       ...namespaceArgs,
       ...(config.quota ? { quota: config.quota } : {}),
+      ...(config.testAccess ? { testClients: config.testAccess.namespaces } : {}),
     },
     { parent: root, providers: { kubernetes: cluster } },
   );

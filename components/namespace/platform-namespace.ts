@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ENVIRONMENT_LABEL, EPHEMERAL_LABEL_PREFIX, PART_OF } from "../kube/labels";
+import { namespacePeer } from "../kube/network";
 
 // A namespace the platform owns: labelled for Pod Security and for the policies that read the
 // environment, closed by default (deny all, then allow DNS), and bounded by a quota when shared.
@@ -26,6 +27,8 @@ export interface PlatformNamespaceArgs {
   podSecurity: "restricted" | "baseline" | "privileged";
   ephemeral?: EphemeralLabels;
   quota?: NamespaceQuota;
+  /** Namespaces of test runners allowed to reach every pod (local and CI stacks only). */
+  testClients?: readonly string[];
 }
 
 /** `2026-11-29T18:00:00Z` -> `20261129T180000Z`: a label value cannot hold ':'. */
@@ -111,6 +114,22 @@ export class PlatformNamespace extends pulumi.ComponentResource {
       },
       inNamespace,
     );
+
+    if (args.testClients?.length) {
+      // Integration tests call services and backing services directly, from the runner's namespace.
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-allow-test-clients`,
+        {
+          metadata: metadata("allow-test-clients"),
+          spec: {
+            podSelector: {},
+            policyTypes: ["Ingress"],
+            ingress: [{ from: args.testClients.map(namespacePeer) }],
+          },
+        },
+        inNamespace,
+      );
+    }
 
     if (args.quota) {
       new k8s.core.v1.ResourceQuota(

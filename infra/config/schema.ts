@@ -173,6 +173,11 @@ export const stackConfigSchema = z
       activeDeadlineSeconds: 900,
       backoffLimit: 1,
     }),
+    /**
+     * Namespaces whose pods may reach every pod of the stack (integration tests run by a CI
+     * runner). Local and CI stacks only: elsewhere it would bypass the dependency graph.
+     */
+    testAccess: z.strictObject({ namespaces: z.array(namespaceName).min(1) }).optional(),
     /** Namespace of the Prometheus that scrapes :2019; the only one allowed to reach it. */
     monitoringNamespace: z.string().min(1).default("monitoring"),
     ephemeral: ephemeralSchema.optional(),
@@ -204,6 +209,13 @@ export const stackConfigSchema = z
         code: "custom",
         path: ["quota"],
         message: "is required for ephemeral stacks so one pipeline cannot starve the cluster",
+      });
+    }
+    if (c.testAccess && c.environment !== "local" && c.environment !== "ci") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["testAccess"],
+        message: "opens every pod to test runners and is only allowed in local and ci stacks",
       });
     }
     if (c.ephemeral && c.profile !== "in-cluster") {

@@ -322,6 +322,18 @@ describe("network policies", () => {
     );
   });
 
+  it("admit test runners only when the stack names their namespace", async () => {
+    expect(planned.find("NetworkPolicy", "allow-test-clients")).toBeUndefined();
+    const withTests = await plan({ ...baseConfig(), testAccess: { namespaces: ["ci-runners"] } });
+    expect(withTests.one("NetworkPolicy", "allow-test-clients").spec).toEqual({
+      podSelector: {},
+      policyTypes: ["Ingress"],
+      ingress: [
+        { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ci-runners" } } }] },
+      ],
+    });
+  }, 60_000);
+
   it("deny everything by default and allow DNS", () => {
     expect(planned.one("NetworkPolicy", "default-deny").spec).toEqual({
       podSelector: {},
