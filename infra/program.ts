@@ -49,7 +49,9 @@ export function preparePlatform(catalog: readonly ServiceSpec[] = defaultCatalog
 export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog): PlatformOutputs {
   const { loaded, model } = preparePlatform(catalog);
   const config = loaded.config;
-  const profile: Profile = config.profile === "azure" ? azureProfile(loaded) : inClusterProfile(loaded);
+  const specs = model.services.map((s) => s.spec);
+  const profile: Profile =
+    config.profile === "azure" ? azureProfile(loaded, specs) : inClusterProfile(loaded);
 
   const root = new Platform(loaded.stack);
   const cluster = clusterProvider("cluster", profile.connection, { parent: root });

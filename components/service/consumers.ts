@@ -32,6 +32,7 @@ export interface ConsumerArgs {
   parent: pulumi.Resource;
 }
 
+/** The consumer's Deployment, and a PodDisruptionBudget when it runs more than one replica. */
 export function consumerWorkload(args: ConsumerArgs): k8s.apps.v1.Deployment {
   const name = `${args.service}-${args.consumer.name}`;
   const selector = {
@@ -47,7 +48,7 @@ export function consumerWorkload(args: ConsumerArgs): k8s.apps.v1.Deployment {
     terminationGracePeriodSeconds: args.consumer.stopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS,
     spread: args.replicas > 1,
   });
-  return new k8s.apps.v1.Deployment(
+  const deployment = new k8s.apps.v1.Deployment(
     `${name}-worker`,
     {
       metadata: {
@@ -65,4 +66,20 @@ export function consumerWorkload(args: ConsumerArgs): k8s.apps.v1.Deployment {
     },
     { parent: args.parent, dependsOn: args.dependsOn },
   );
+  if (args.replicas > 1) {
+    // Drains take one consumer at a time; the others keep the queue moving.
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-worker-pdb`,
+      {
+        metadata: {
+          name,
+          namespace: args.namespace,
+          labels: { ...objectLabels(args.service, "worker"), ...selector },
+        },
+        spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+      },
+      { parent: args.parent },
+    );
+  }
+  return deployment;
 }

@@ -1,95 +1,274 @@
 import { z } from "zod";
 
 // The `platform:azure` section: what differs between dev, staging and prod on Azure. Defaults
-// are the cheap ones; prod turns on zones, HA and geo-redundant backups explicitly.
+// are the cheap ones; prod turns on zones, HA, geo-redundant backups and bigger SKUs explicitly.
+// Names of Azure resources are derived from `prefix` and `nameSuffix` and checked against Azure's
+// naming rules before anything is registered (components/azure/naming.ts).
 
 const vmSize = z
   .string()
   .regex(/^Standard_[A-Za-z0-9_]+$/, "must be an Azure VM size such as Standard_D4ds_v5");
 
-const nodePool = z.strictObject({
-  vmSize,
-  minCount: z.number().int().min(1).max(100),
-  maxCount: z.number().int().min(1).max(100),
+const nodePool = z
+  .strictObject({
+    vmSize,
+    minCount: z.number().int().min(1).max(100),
+    maxCount: z.number().int().min(1).max(100),
+  })
+  .refine((p) => p.minCount <= p.maxCount, {
+    message: "minCount must not exceed maxCount",
+    path: ["minCount"],
+  });
+
+/** `/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>`. */
+export const VNET_ID =
+  /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/([-\w._()]{1,90})\/providers\/Microsoft\.Network\/virtualNetworks\/([-\w.]{2,64})$/;
+
+const resourceGroupName = z
+  .string()
+  .regex(
+    /^[-\w._()]{1,89}[-\w_()]$/,
+    "must be a resource group name (letters, digits, '-', '_', '.', '(', ')')",
+  );
+
+/** An existing AKS cluster the stack attaches to (cluster.source context, kubeconfig or stack-reference). */
+const existingCluster = z.strictObject({
+  resourceGroupName,
+  name: z.string().regex(/^[A-Za-z0-9][-_A-Za-z0-9]{0,62}$/, "must be an AKS cluster name"),
+  /** The cluster's virtual network: peered with the stack's network, linked to its private DNS zones. */
+  virtualNetworkId: z
+    .string()
+    .regex(
+      VNET_ID,
+      "must be a virtual network resource id: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>",
+    ),
+  /**
+   * Resource group of the privatelink DNS zones already linked to the cluster's network (default:
+   * the cluster's resource group, where a stack that created the cluster keeps them).
+   */
+  privateDnsZoneResourceGroup: resourceGroupName.optional(),
 });
 
-export const azureSchema = z.strictObject({
-  location: z.string().regex(/^[a-z]+[a-z0-9]*$/, "must be an Azure region name such as westeurope"),
-  /**
-   * Appended to globally unique names (storage account, key vault, registry, Redis, PostgreSQL):
-   * 3 to 6 lower-case letters or digits, fixed for the life of the stack.
-   */
-  nameSuffix: z.string().regex(/^[a-z0-9]{3,6}$/, "must be 3 to 6 lower-case letters or digits"),
-  /** Availability zones for node pools, PostgreSQL HA and zone-redundant storage. Empty: no zones. */
-  zones: z.array(z.enum(["1", "2", "3"])).default([]),
-  network: z
-    .strictObject({
-      addressSpace: z.cidrv4(),
-      aksSubnet: z.cidrv4(),
-      postgresSubnet: z.cidrv4(),
-      privateEndpointSubnet: z.cidrv4(),
-      /** Pod CIDR of the overlay network; must not overlap the virtual network. */
-      podCidr: z.cidrv4().default("192.168.0.0/16"),
-    })
-    .default({
+const networkSchema = z.strictObject({
+  addressSpace: z.cidrv4(),
+  aksSubnet: z.cidrv4(),
+  postgresSubnet: z.cidrv4(),
+  privateEndpointSubnet: z.cidrv4(),
+  /** Pod CIDR of the overlay network; must not overlap the virtual network. */
+  podCidr: z.cidrv4().default("192.168.0.0/16"),
+  /** Kubernetes service CIDR; must not overlap the virtual network or the pods. */
+  serviceCidr: z.cidrv4().default("172.16.0.0/16"),
+});
+
+const aksSchema = z.strictObject({
+  kubernetesVersion: z.string().regex(/^1\.[0-9]{2}(\.[0-9]+)?$/, "must be a version such as 1.34"),
+  /** Free has no uptime SLA; Standard (financially backed SLA) is for production. */
+  tier: z.enum(["Free", "Standard", "Premium"]).default("Free"),
+  systemPool: nodePool,
+  userPool: nodePool,
+  /** Entra ID group object ids that get cluster-admin (local accounts are disabled). */
+  adminGroupObjectIds: z.array(z.uuid()).default([]),
+  /** Public IP ranges allowed to reach the API server; empty: any (Entra ID still authenticates). */
+  authorizedIpRanges: z.array(z.cidrv4()).default([]),
+  /** How the exported kubeconfig logs in through kubelogin (device code never works unattended). */
+  kubeloginMode: z.enum(["azurecli", "workloadidentity", "spn", "msi"]).default("azurecli"),
+  upgradeChannel: z.enum(["none", "patch", "stable", "rapid", "node-image"]).default("patch"),
+});
+
+const postgresSchema = z.strictObject({
+  version: z.enum(["14", "15", "16", "17", "18"]).default("17"),
+  skuName: z
+    .string()
+    .regex(/^Standard_[A-Za-z0-9_]+$/, "must be a PostgreSQL compute size such as Standard_B2s")
+    .default("Standard_B2s"),
+  tier: z.enum(["Burstable", "GeneralPurpose", "MemoryOptimized"]).default("Burstable"),
+  storageSizeGb: z.number().int().min(32).max(32_768).default(32),
+  /** Zone-redundant standby (not available on Burstable). */
+  highAvailability: z.boolean().default(false),
+  geoRedundantBackup: z.boolean().default(false),
+  backupRetentionDays: z.number().int().min(7).max(35).default(7),
+  /** Server parameters merged over the platform's defaults (require_secure_transport, ...). */
+  parameters: z
+    .record(z.string().regex(/^[a-z_.]+$/, "must be a server parameter name"), z.string())
+    .default({}),
+});
+
+const redisSchema = z.strictObject({
+  sku: z
+    .string()
+    .regex(
+      /^(Balanced_B[0-9]+|MemoryOptimized_M[0-9]+|ComputeOptimized_X[0-9]+|FlashOptimized_A[0-9]+)$/,
+      "must be an Azure Managed Redis SKU such as Balanced_B1",
+    )
+    .default("Balanced_B1"),
+  highAvailability: z.boolean().default(false),
+  /** OSSCluster needs cluster-aware clients; phpredis and Predis without cluster mode need one of these. */
+  clusteringPolicy: z.enum(["EnterpriseCluster", "NoCluster"]).default("EnterpriseCluster"),
+  /** Sessions and locks survive a restart with RDB snapshots; a pure cache needs none. */
+  persistence: z.enum(["none", "rdb", "aof"]).default("none"),
+});
+
+const rabbitmqSchema = z.strictObject({
+  /** 1 for dev; 3 (an odd number, quorum queues) for production. */
+  replicas: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(1),
+  storageGi: z.number().int().min(1).max(4096).default(10),
+  /** Empty: the cluster's default class (managed-csi on AKS). */
+  storageClass: z.string().min(1).optional(),
+  cpuMillis: z.number().int().min(100).max(16_000).default(500),
+  memoryMiB: z.number().int().min(512).max(65_536).default(1024),
+});
+
+const lokiSchema = z.strictObject({
+  /** 1, or 3 replicas replicating each stream (Loki's quorum). */
+  replicas: z.union([z.literal(1), z.literal(3)]).default(1),
+  /** Write-ahead log and index cache on a volume; chunks live in Blob Storage. */
+  storageGi: z.number().int().min(1).max(1024).default(10),
+});
+
+const addonsSchema = z.strictObject({
+  /** cert-manager issues RabbitMQ's TLS certificates; install it unless the cluster already runs it. */
+  certManager: z.boolean().optional(),
+  /** The RabbitMQ Cluster Operator; install it unless the cluster already runs it. */
+  rabbitmqOperator: z.boolean().optional(),
+});
+
+type Cidr = { start: number; end: number };
+
+function cidrRange(cidr: string): Cidr {
+  const [ip = "", bits = "32"] = cidr.split("/");
+  const value = ip.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+  const size = 2 ** (32 - Number(bits));
+  const start = Math.floor(value / size) * size;
+  return { start, end: start + size - 1 };
+}
+
+const overlaps = (a: string, b: string) => {
+  const x = cidrRange(a);
+  const y = cidrRange(b);
+  return x.start <= y.end && y.start <= x.end;
+};
+const contains = (outer: string, inner: string) => {
+  const o = cidrRange(outer);
+  const i = cidrRange(inner);
+  return o.start <= i.start && i.end <= o.end;
+};
+
+export const azureSchema = z
+  .strictObject({
+    location: z.string().regex(/^[a-z]+[a-z0-9]*$/, "must be an Azure region name such as westeurope"),
+    /** First part of every resource name (`kv-<prefix>-<suffix>`, `st<prefix><suffix>`...). */
+    prefix: z
+      .string()
+      .regex(/^[a-z][a-z0-9]*$/, "must start with a letter and hold only lower-case letters and digits")
+      .min(2)
+      .max(16)
+      .default("platform"),
+    /**
+     * Appended to globally unique names (storage account, key vault, registry, Redis, PostgreSQL):
+     * 3 to 6 lower-case letters or digits, fixed for the life of the stack.
+     */
+    nameSuffix: z.string().regex(/^[a-z0-9]{3,6}$/, "must be 3 to 6 lower-case letters or digits"),
+    /** Availability zones for node pools, PostgreSQL HA and zone-redundant storage. Empty: no zones. */
+    zones: z.array(z.enum(["1", "2", "3"])).default([]),
+    network: networkSchema.prefault({
       addressSpace: "10.40.0.0/16",
       aksSubnet: "10.40.0.0/20",
       postgresSubnet: "10.40.16.0/24",
       privateEndpointSubnet: "10.40.17.0/24",
-      podCidr: "192.168.0.0/16",
     }),
-  aks: z
-    .strictObject({
-      kubernetesVersion: z.string().regex(/^1\.[0-9]{2}(\.[0-9]+)?$/, "must be a version such as 1.34"),
-      systemPool: nodePool,
-      userPool: nodePool,
-      /** Entra ID group object ids that get cluster-admin (local accounts are disabled). */
-      adminGroupObjectIds: z.array(z.uuid()).default([]),
-    })
-    .optional(),
-  postgres: z
-    .strictObject({
-      version: z.enum(["14", "15", "16", "17", "18"]).default("17"),
-      skuName: z
-        .string()
-        .regex(/^Standard_[A-Za-z0-9_]+$/)
-        .default("Standard_B2s"),
-      tier: z.enum(["Burstable", "GeneralPurpose", "MemoryOptimized"]).default("Burstable"),
-      storageSizeGb: z.number().int().min(32).max(32_768).default(32),
-      highAvailability: z.boolean().default(false),
-      geoRedundantBackup: z.boolean().default(false),
-      backupRetentionDays: z.number().int().min(7).max(35).default(7),
-    })
-    .default({
-      version: "17",
-      skuName: "Standard_B2s",
-      tier: "Burstable",
-      storageSizeGb: 32,
-      highAvailability: false,
-      geoRedundantBackup: false,
-      backupRetentionDays: 7,
-    }),
-  redis: z
-    .strictObject({
-      sku: z
-        .string()
-        .regex(
-          /^(Balanced_B[0-9]+|MemoryOptimized_M[0-9]+|ComputeOptimized_X[0-9]+|FlashOptimized_A[0-9]+)$/,
-          "must be an Azure Managed Redis SKU such as Balanced_B1",
-        )
-        .default("Balanced_B1"),
-      highAvailability: z.boolean().default(false),
-    })
-    .default({ sku: "Balanced_B1", highAvailability: false }),
-  storage: z
-    .strictObject({
-      replication: z.enum(["LRS", "ZRS", "GRS", "GZRS"]).default("LRS"),
-    })
-    .default({ replication: "LRS" }),
-  /** Days Log Analytics keeps container insights; 0 disables the workspace. */
-  logAnalyticsRetentionDays: z.number().int().min(0).max(730).default(30),
-  /** Extra protection for stateful resources: `protect` and retain-on-delete. Defaults to true in prod. */
-  protectStateful: z.boolean().optional(),
-});
+    /** Required when the stack creates its cluster (platform:cluster.source aks). */
+    aks: aksSchema.optional(),
+    /** Required when the stack attaches to a cluster (platform:cluster.source context, kubeconfig, stack-reference). */
+    existingCluster: existingCluster.optional(),
+    registry: z.strictObject({ sku: z.enum(["Basic", "Standard", "Premium"]).default("Basic") }).prefault({}),
+    postgres: postgresSchema.prefault({}),
+    redis: redisSchema.prefault({}),
+    storage: z
+      .strictObject({
+        replication: z.enum(["LRS", "ZRS", "GRS", "GZRS"]).default("LRS"),
+        /** Days a deleted blob or container stays recoverable. */
+        deleteRetentionDays: z.number().int().min(1).max(365).default(7),
+      })
+      .prefault({}),
+    keyVault: z
+      .strictObject({
+        sku: z.enum(["standard", "premium"]).default("standard"),
+        softDeleteRetentionDays: z.number().int().min(7).max(90).default(90),
+      })
+      .prefault({}),
+    rabbitmq: rabbitmqSchema.prefault({}),
+    loki: lokiSchema.prefault({}),
+    /** Cluster-wide operators; default: installed when the stack creates the cluster, not when it attaches. */
+    addons: addonsSchema.prefault({}),
+    /** Days Log Analytics keeps container insights (30 to 730); 0 disables the workspace. */
+    logAnalyticsRetentionDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(730)
+      .refine((d) => d === 0 || d >= 30, { message: "must be 0 (no workspace) or 30 to 730 days" })
+      .default(30),
+    /** Extra protection for stateful resources: `protect` and retain-on-delete. Defaults to true in prod. */
+    protectStateful: z.boolean().optional(),
+  })
+  .superRefine((a, ctx) => {
+    const n = a.network;
+    for (const key of ["aksSubnet", "postgresSubnet", "privateEndpointSubnet"] as const) {
+      if (!contains(n.addressSpace, n[key])) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["network", key],
+          message: `${n[key]} is outside the address space ${n.addressSpace}`,
+        });
+      }
+    }
+    const subnets = [
+      ["aksSubnet", n.aksSubnet],
+      ["postgresSubnet", n.postgresSubnet],
+      ["privateEndpointSubnet", n.privateEndpointSubnet],
+    ] as const;
+    for (const [i, [key, cidr]] of subnets.entries()) {
+      for (const [otherKey, other] of subnets.slice(i + 1)) {
+        if (overlaps(cidr, other)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["network", otherKey],
+            message: `${other} overlaps ${key} ${cidr}`,
+          });
+        }
+      }
+    }
+    for (const key of ["podCidr", "serviceCidr"] as const) {
+      if (overlaps(n[key], n.addressSpace)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["network", key],
+          message: `${n[key]} overlaps the virtual network ${n.addressSpace}`,
+        });
+      }
+    }
+    if (overlaps(n.podCidr, n.serviceCidr)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["network", "serviceCidr"],
+        message: `${n.serviceCidr} overlaps the pod CIDR ${n.podCidr}`,
+      });
+    }
+    if (a.postgres.highAvailability && a.postgres.tier === "Burstable") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["postgres", "highAvailability"],
+        message:
+          "zone-redundant HA is not available on the Burstable tier: use GeneralPurpose or MemoryOptimized",
+      });
+    }
+    if (a.postgres.highAvailability && a.zones.length < 2) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["postgres", "highAvailability"],
+        message: "zone-redundant HA needs two availability zones in platform:azure.zones",
+      });
+    }
+  });
 
 export type AzureConfig = z.output<typeof azureSchema>;

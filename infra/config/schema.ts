@@ -252,5 +252,5 @@ export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
   ["gateway", "see the gateway section of the README"],
   ["ephemeral", "let `npm run ephemeral -- up` write this section"],
   ["quota", 'set quota: {cpu: "16", memory: 32Gi, pods: 200}'],
-  ["azure", "see the Azure section of the README"],
+  ["azure", "see docs/azure.md for every key of the Azure profile"],
 ];

@@ -1,16 +1,143 @@
+import { AzureBacking, credentialKeysOf } from "../../components/azure/azure-backing";
+import { AzureLoki } from "../../components/azure/azure-loki";
+import { AzurePlatform, type ClusterSource } from "../../components/azure/azure-platform";
+import { azureNames, type NamingInput, validateAzureNames } from "../../components/azure/naming";
+import type { ServiceSpec } from "../catalog/types";
+import { existingClusterConnection } from "../cluster";
+import type { AzureConfig } from "../config/azure-schema";
 import type { LoadedConfig } from "../config/load";
-import { PlatformInputError } from "../errors";
+import { type InputProblem, PlatformInputError } from "../errors";
 import type { Profile } from "./profile";
 
-// The Azure profile (AKS, Azure Managed Redis, PostgreSQL Flexible Server, Blob Storage, Key Vault).
+// The Azure profile: AKS (created, or attached through a kube context, a kubeconfig secret or a
+// stack reference), Azure Managed Redis, PostgreSQL flexible server, Blob Storage and Key Vault
+// with workload identity, RabbitMQ through its operator, Loki from its chart. Every name and the
+// cluster settings are checked before the first resource is registered.
 
-export function azureProfile(loaded: LoadedConfig): Profile {
-  throw new PlatformInputError([
-    {
-      source: loaded.source,
-      field: "platform:profile",
-      problem: "the azure profile is not yet available in this version",
-      fix: 'use profile "in-cluster" for now (plan the local stack with `npm run plan`)',
-    },
-  ]);
+export const CATALOG_FILE = "infra/catalog/services.ts";
+
+function clusterSource(loaded: LoadedConfig, azure: AzureConfig): ClusterSource {
+  const { cluster } = loaded.config;
+  const problems: InputProblem[] = [];
+  const problem = (field: string, text: string, fix: string) =>
+    problems.push({ source: loaded.source, field, problem: text, fix });
+  if (cluster.source === "aks") {
+    if (!azure.aks) {
+      problem(
+        "platform:azure.aks",
+        "is required when platform:cluster.source is aks (the stack creates the cluster)",
+        "add platform:azure.aks with kubernetesVersion, systemPool and userPool (see docs/azure.md)",
+      );
+    }
+    if (azure.existingCluster) {
+      problem(
+        "platform:azure.existingCluster",
+        "only applies when the stack attaches to a cluster, but platform:cluster.source is aks",
+        "remove platform:azure.existingCluster, or attach with platform:cluster.source context, kubeconfig or stack-reference",
+      );
+    }
+  } else {
+    if (!azure.existingCluster) {
+      problem(
+        "platform:azure.existingCluster",
+        `is required when the stack attaches to a cluster (platform:cluster.source is ${cluster.source}): workload identity needs the cluster's OIDC issuer, and pods need a route to the private endpoints`,
+        "add platform:azure.existingCluster {resourceGroupName, name, virtualNetworkId} of the cluster",
+      );
+    }
+    if (azure.aks) {
+      problem(
+        "platform:azure.aks",
+        `only applies when the stack creates the cluster, but platform:cluster.source is ${cluster.source}`,
+        "remove platform:azure.aks, or set platform:cluster.source to aks",
+      );
+    }
+  }
+  if (problems.length > 0) throw new PlatformInputError(problems);
+  if (cluster.source === "aks") return { create: true };
+  // Checked above; narrowed here for the compiler.
+  const existing = azure.existingCluster;
+  if (!existing) throw new Error("internal: existingCluster checked above");
+  return { create: false, existing };
+}
+
+export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpec[]): Profile {
+  const { config } = loaded;
+  const azure = config.azure;
+  if (!azure) throw new Error("internal: the schema requires platform:azure for the azure profile");
+
+  // Everything that can be wrong with the input is reported before the first resource exists.
+  const source = clusterSource(loaded, azure);
+  const naming: NamingInput = {
+    prefix: azure.prefix,
+    environment: config.environment,
+    suffix: azure.nameSuffix,
+  };
+  validateAzureNames(
+    naming,
+    services.map((s) => ({
+      name: s.name,
+      dedicatedDatabase: !!s.database?.dedicated,
+      dedicatedRedis: s.redis !== false && !!s.redis?.dedicated,
+      buckets: (s.buckets ?? []).map((b) => b.name),
+      credentialKeys: credentialKeysOf(s),
+    })),
+    { stackFile: loaded.source, catalogFile: CATALOG_FILE },
+  );
+
+  const names = azureNames(naming);
+  const protect = azure.protectStateful ?? config.environment === "prod";
+  const createsCluster = source.create;
+  const platform = new AzurePlatform("azure", {
+    environment: config.environment,
+    config: azure,
+    names,
+    protect,
+    cluster: source,
+    applicationRouting: config.gateway?.enabled === true && config.gateway.className.startsWith("approuting"),
+  });
+
+  return {
+    name: "azure",
+    connection: platform.kubeconfig ? { kubeconfig: platform.kubeconfig } : existingClusterConnection(loaded),
+    createBacking: ({ namespace, services: deployed, parent }) =>
+      new AzureBacking(
+        "backing",
+        {
+          namespace,
+          services: deployed,
+          foundation: platform.foundation,
+          naming,
+          names,
+          config: azure,
+          protect,
+          vault: platform.vault,
+          storage: platform.storage,
+          issuer: platform.issuer,
+          addons: {
+            certManager: azure.addons.certManager ?? createsCluster,
+            rabbitmqOperator: azure.addons.rabbitmqOperator ?? createsCluster,
+          },
+          monitoringNamespace: config.monitoringNamespace,
+        },
+        { parent },
+      ),
+    createLogStore: ({ namespace, retentionHours, monitoringNamespace, parent }) =>
+      new AzureLoki(
+        "loki",
+        {
+          namespace,
+          retentionHours,
+          monitoringNamespace,
+          foundation: platform.foundation,
+          storage: platform.storage,
+          containers: names.lokiContainers,
+          identityName: names.lokiIdentity,
+          issuer: platform.issuer,
+          replicas: azure.loki.replicas,
+          storageGi: azure.loki.storageGi,
+        },
+        { parent },
+      ).store,
+    outputs: platform.outputs(),
+  };
 }

@@ -259,6 +259,20 @@ describe("scaling", () => {
     expect(single.one("Deployment", "content").spec.replicas).toBe(1);
   }, 60_000);
 
+  it("gives a consumer with more than one replica its own PodDisruptionBudget", () => {
+    expect(planned.one("PodDisruptionBudget", "media-thumbnailer").spec).toEqual({
+      maxUnavailable: 1,
+      selector: {
+        matchLabels: {
+          "app.kubernetes.io/name": "media",
+          "app.kubernetes.io/component": "worker",
+          "platform.internal/consumer": "thumbnailer",
+        },
+      },
+    });
+    expect(planned.find("PodDisruptionBudget", "content-indexer")).toBeUndefined();
+  });
+
   it("runs one Deployment per consumer with its own size and stop timeout", () => {
     const converter = planned.one("Deployment", "conversion-converter");
     expect(converter.spec.template.spec.terminationGracePeriodSeconds).toBe(3600);

@@ -1,12 +1,12 @@
-import { digest, registerMockCall, registerMockState, type State, type StateFn } from "./mock-state";
+import { type CallFn, digest, type IdFn, type State, type StateFn } from "./mock-kit";
 
 // What the offline plan answers for the Azure profile: each azure-native resource gets the
 // outputs the real provider computes and the program reads (names, host names, the AKS OIDC
 // issuer, identity client and principal ids, the vault URI, the blob endpoint...), and each
 // provider function the program calls gets a realistic result. Deterministic, like the rest.
 //
-// Resource ids themselves come from mock-state.ts (`<name>-<hash>`): the mock runtime takes the id
-// from a separate answer that the shared mockId() computes for every provider alike.
+// Resource ids are ARM ids (`/subscriptions/.../providers/Microsoft.X/...`), so role assignment
+// scopes and references read like the real ones.
 
 export const MOCK_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 export const MOCK_TENANT = "72f988bf-0000-4000-8000-00000000a2e5";
@@ -238,7 +238,7 @@ export function mockAksKubeconfig(cluster: string, server: string): string {
   ].join("\n");
 }
 
-export const azureCalls: ReadonlyArray<[string, (inputs: State) => State]> = [
+export const azureCalls: ReadonlyArray<[string, CallFn]> = [
   [
     "azure-native:authorization:getClientConfig",
     () => ({
@@ -301,16 +301,137 @@ export const azureCalls: ReadonlyArray<[string, (inputs: State) => State]> = [
   ],
 ];
 
-// mock-state.ts imports this module at its top: imports are hoisted, so this body runs before
-// mock-state's own tables exist. Registration waits (a few microtasks) until they do.
-function install(attempt = 0): void {
-  try {
-    for (const [type, fn] of azureStates) registerMockState(type, fn);
-    for (const [token, fn] of azureCalls) registerMockCall(token, fn);
-  } catch (error) {
-    const notYet = error instanceof ReferenceError || error instanceof TypeError;
-    if (!notYet || attempt >= 10_000) throw error;
-    queueMicrotask(() => install(attempt + 1));
-  }
+/** `/subscriptions/.../resourceGroups/<rg>/providers/<namespace>/<path>` from the answered state. */
+function arm(namespace: string, ...path: Array<(state: State) => string>): IdFn {
+  return (_, state) => armId(rg(state), namespace, ...path.map((segment) => segment(state)));
 }
-install();
+const own = (state: State) => str(state.name, "unnamed");
+const input = (key: string) => (state: State) => str(state[key], key);
+const fixed = (segment: string) => () => segment;
+
+export const azureIds: ReadonlyArray<[string, IdFn]> = [
+  [
+    "azure-native:resources:ResourceGroup",
+    (_, state) => `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${own(state)}`,
+  ],
+  ["azure-native:network:VirtualNetwork", arm("Microsoft.Network", fixed("virtualNetworks"), own)],
+  [
+    "azure-native:network:Subnet",
+    arm("Microsoft.Network", fixed("virtualNetworks"), input("virtualNetworkName"), fixed("subnets"), own),
+  ],
+  [
+    "azure-native:network:VirtualNetworkPeering",
+    arm(
+      "Microsoft.Network",
+      fixed("virtualNetworks"),
+      input("virtualNetworkName"),
+      fixed("virtualNetworkPeerings"),
+      own,
+    ),
+  ],
+  ["azure-native:network:PrivateEndpoint", arm("Microsoft.Network", fixed("privateEndpoints"), own)],
+  [
+    "azure-native:network:PrivateDnsZoneGroup",
+    arm(
+      "Microsoft.Network",
+      fixed("privateEndpoints"),
+      input("privateEndpointName"),
+      fixed("privateDnsZoneGroups"),
+      own,
+    ),
+  ],
+  ["azure-native:privatedns:PrivateZone", arm("Microsoft.Network", fixed("privateDnsZones"), own)],
+  [
+    "azure-native:privatedns:VirtualNetworkLink",
+    arm(
+      "Microsoft.Network",
+      fixed("privateDnsZones"),
+      input("privateZoneName"),
+      fixed("virtualNetworkLinks"),
+      own,
+    ),
+  ],
+  [
+    "azure-native:operationalinsights:Workspace",
+    arm("Microsoft.OperationalInsights", fixed("workspaces"), own),
+  ],
+  [
+    "azure-native:managedidentity:UserAssignedIdentity",
+    arm("Microsoft.ManagedIdentity", fixed("userAssignedIdentities"), own),
+  ],
+  [
+    "azure-native:managedidentity:FederatedIdentityCredential",
+    arm(
+      "Microsoft.ManagedIdentity",
+      fixed("userAssignedIdentities"),
+      input("resourceName"),
+      fixed("federatedIdentityCredentials"),
+      own,
+    ),
+  ],
+  [
+    "azure-native:authorization:RoleAssignment",
+    (_, state) => `${str(state.scope, "")}/providers/Microsoft.Authorization/roleAssignments/${own(state)}`,
+  ],
+  [
+    "azure-native:containerservice:ManagedCluster",
+    arm("Microsoft.ContainerService", fixed("managedClusters"), own),
+  ],
+  [
+    "azure-native:containerservice:AgentPool",
+    arm(
+      "Microsoft.ContainerService",
+      fixed("managedClusters"),
+      input("resourceName"),
+      fixed("agentPools"),
+      own,
+    ),
+  ],
+  ["azure-native:containerregistry:Registry", arm("Microsoft.ContainerRegistry", fixed("registries"), own)],
+  ["azure-native:keyvault:Vault", arm("Microsoft.KeyVault", fixed("vaults"), own)],
+  [
+    "azure-native:keyvault:Secret",
+    arm("Microsoft.KeyVault", fixed("vaults"), input("vaultName"), fixed("secrets"), own),
+  ],
+  ["azure-native:storage:StorageAccount", arm("Microsoft.Storage", fixed("storageAccounts"), own)],
+  [
+    "azure-native:storage:BlobServiceProperties",
+    arm(
+      "Microsoft.Storage",
+      fixed("storageAccounts"),
+      input("accountName"),
+      fixed("blobServices"),
+      fixed("default"),
+    ),
+  ],
+  [
+    "azure-native:storage:BlobContainer",
+    arm(
+      "Microsoft.Storage",
+      fixed("storageAccounts"),
+      input("accountName"),
+      fixed("blobServices/default/containers"),
+      own,
+    ),
+  ],
+  ["azure-native:redisenterprise:RedisEnterprise", arm("Microsoft.Cache", fixed("redisEnterprise"), own)],
+  [
+    "azure-native:redisenterprise:Database",
+    arm("Microsoft.Cache", fixed("redisEnterprise"), input("clusterName"), fixed("databases"), own),
+  ],
+  ["azure-native:dbforpostgresql:Server", arm("Microsoft.DBforPostgreSQL", fixed("flexibleServers"), own)],
+  [
+    "azure-native:dbforpostgresql:Configuration",
+    arm(
+      "Microsoft.DBforPostgreSQL",
+      fixed("flexibleServers"),
+      input("serverName"),
+      fixed("configurations"),
+      own,
+    ),
+  ],
+  [
+    "azure-native:dbforpostgresql:Database",
+    arm("Microsoft.DBforPostgreSQL", fixed("flexibleServers"), input("serverName"), fixed("databases"), own),
+  ],
+];

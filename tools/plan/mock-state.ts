@@ -1,17 +1,10 @@
-import { createHash } from "node:crypto";
+import { type CallFn, digest, type IdFn, type State, type StateFn } from "./mock-kit";
+import { azureCalls, azureIds, azureStates } from "./mock-state-azure";
 import { wrapSecret } from "./redact";
-import "./mock-state-azure";
 
 // What the offline plan answers for each resource the program registers: its inputs, plus the
 // outputs a real provider would compute and the program reads (generated names, random values,
 // a referenced stack's outputs). Deterministic: the same program plans to the same files.
-
-export type State = Record<string, unknown>;
-export type StateFn = (name: string, inputs: State) => State;
-
-export function digest(...parts: string[]): string {
-  return createHash("sha256").update(parts.join("\0")).digest("hex");
-}
 
 /** Pulumi's Kubernetes auto-naming: `<logical name>-<8 random characters>`. */
 function kubernetesState(name: string, inputs: State, type: string): State {
@@ -21,7 +14,7 @@ function kubernetesState(name: string, inputs: State, type: string): State {
   return { ...inputs, metadata: { ...metadata, name: `${name}-${digest(type, name).slice(0, 8)}` } };
 }
 
-const byType = new Map<string, StateFn>([
+const builtInStates: ReadonlyArray<[string, StateFn]> = [
   [
     "random:index/randomPassword:RandomPassword",
     (name, inputs) => {
@@ -51,33 +44,25 @@ const byType = new Map<string, StateFn>([
       secretOutputNames: ["kubeconfig"],
     }),
   ],
-]);
+];
 
-/** Profiles with cloud resources add their own answers (the Azure mocks register here). */
-export function registerMockState(type: string, fn: StateFn): void {
-  byType.set(type, fn);
-}
+// Every profile's answers in one place: a type or token is answered by exactly one table.
+const states = new Map<string, StateFn>([...builtInStates, ...azureStates]);
+const ids = new Map<string, IdFn>(azureIds);
+const calls = new Map<string, CallFn>(azureCalls);
 
 export function mockState(type: string, name: string, inputs: State): State {
-  const fn = byType.get(type);
+  const fn = states.get(type);
   if (fn) return fn(name, inputs);
-  if (type.startsWith("kubernetes:") && !type.startsWith("pulumi:providers"))
-    return kubernetesState(name, inputs, type);
+  if (type.startsWith("kubernetes:")) return kubernetesState(name, inputs, type);
   return inputs;
 }
 
-export function mockId(type: string, name: string): string {
-  return `${name}-${digest("id", type, name).slice(0, 12)}`;
+export function mockId(type: string, name: string, state: State): string {
+  return ids.get(type)?.(name, state) ?? `${name}-${digest("id", type, name).slice(0, 12)}`;
 }
-
-export type CallFn = (inputs: State) => State;
-const calls = new Map<string, CallFn>();
 
 /** Provider functions (invokes) the program calls, answered offline. */
-export function registerMockCall(token: string, fn: CallFn): void {
-  calls.set(token, fn);
-}
-
 export function mockCall(token: string, inputs: State): State {
   const fn = calls.get(token);
   if (!fn) throw new Error(`the offline plan has no answer for the provider function ${token}`);

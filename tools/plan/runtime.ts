@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { mockCall, mockId, mockState, type State } from "./mock-state";
+import type { State } from "./mock-kit";
+import { mockCall, mockId, mockState } from "./mock-state";
 
 // Runs the real program against Pulumi's mock runtime and records every registration the way the
 // engine would see it: type, name, URN, parent, provider, dependencies, options and inputs.
@@ -24,6 +25,8 @@ export interface RecordedResource {
   inputs: State;
   /** Outputs answered by the mocks (inputs plus generated names and values), same encoding. */
   state: State;
+  /** Physical id answered by the mocks (custom resources only). */
+  id?: string;
 }
 
 interface RegisterRequest {
@@ -49,7 +52,7 @@ interface RegisterResponse {
 type Callback = (err: unknown, response?: RegisterResponse) => void;
 interface MockMonitorLike {
   registerResource(req: RegisterRequest, cb: Callback): Promise<void>;
-  resources: Map<string, { state: State }>;
+  resources: Map<string, { state: State; id: string | null }>;
 }
 
 // Internal SDK modules: stable across 3.x, and the only way to drain pending registrations.
@@ -74,10 +77,10 @@ export async function startMockSession(options: {
   const resources: RecordedResource[] = [];
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => ({
-        id: args.custom ? mockId(args.type, args.name) : undefined,
-        state: mockState(args.type, args.name, args.inputs as State),
-      }),
+      newResource: (args) => {
+        const state = mockState(args.type, args.name, args.inputs as State);
+        return { id: args.custom ? mockId(args.type, args.name, state) : undefined, state };
+      },
       call: (args) => mockCall(args.token, args.inputs as State),
     },
     options.project,
@@ -112,6 +115,7 @@ export async function startMockSession(options: {
           replaceOnChanges: req.getReplaceonchangesList(),
           inputs: rpc.deserializeProperties(req.getObject()),
           state: monitor.resources.get(urn)?.state ?? {},
+          ...(monitor.resources.get(urn)?.id ? { id: monitor.resources.get(urn)?.id as string } : {}),
         });
       }
       cb(err, response);

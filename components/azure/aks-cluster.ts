@@ -1,0 +1,232 @@
+import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import type * as inputs from "@pulumi/azure-native/types/input";
+import * as pulumi from "@pulumi/pulumi";
+import type { AzureFoundation } from "./foundation";
+import { type KubeloginMode, withKubeloginMode } from "./kubeconfig";
+import type { AzureNames } from "./naming";
+import { grant } from "./roles";
+
+// The AKS cluster when the stack creates it: Entra ID only (local accounts disabled), the OIDC
+// issuer and workload identity for pods, Azure CNI overlay with the Cilium dataplane enforcing
+// NetworkPolicies, the Key Vault secrets provider add-on, and two node pools: a small tainted
+// system pool inside the cluster resource and the user pool as its own AgentPool resource (pool
+// profiles inside the cluster cannot change in place).
+
+export interface NodePoolSettings {
+  vmSize: string;
+  minCount: number;
+  maxCount: number;
+}
+
+export interface AksClusterArgs {
+  foundation: AzureFoundation;
+  names: AzureNames;
+  kubernetesVersion: string;
+  tier: "Free" | "Standard" | "Premium";
+  systemPool: NodePoolSettings;
+  userPool: NodePoolSettings;
+  /** Empty: no zones (dev). */
+  zones: string[];
+  adminGroupObjectIds: string[];
+  authorizedIpRanges: string[];
+  kubeloginMode: KubeloginMode;
+  upgradeChannel: string;
+  podCidr: string;
+  serviceCidr: string;
+  /** Turns on the application routing add-on (the `approuting-istio` Gateway class builds on it). */
+  applicationRouting: boolean;
+}
+
+/** The tenth address of the service range, as AKS's own default does. */
+export function dnsServiceIp(serviceCidr: string): string {
+  const [ip = ""] = serviceCidr.split("/");
+  const octets = ip.split(".").map(Number);
+  octets[3] = (octets[3] ?? 0) + 10;
+  return octets.join(".");
+}
+
+export class AksCluster extends pulumi.ComponentResource {
+  readonly cluster: containerservice.ManagedCluster;
+  readonly userPool: containerservice.AgentPool;
+  readonly name: pulumi.Output<string>;
+  /** Kubeconfig for the deployer (kubelogin, the configured login mode), a Pulumi secret. */
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly oidcIssuerUrl: pulumi.Output<string>;
+  /** Object id of the nodes' kubelet identity (pulls images). */
+  readonly kubeletObjectId: pulumi.Output<string>;
+
+  constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:azure:AksCluster", name, {}, opts);
+    const f = args.foundation;
+    const parent = { parent: this };
+    const zones = args.zones.length > 0 ? { availabilityZones: args.zones } : {};
+
+    // The control plane's own identity, allowed to manage the nodes' subnet (load balancers, routes).
+    const identity = new managedidentity.UserAssignedIdentity(
+      `${name}-identity`,
+      {
+        resourceGroupName: f.resourceGroupName,
+        location: f.location,
+        resourceName: args.names.clusterIdentity,
+        tags: f.tags,
+      },
+      parent,
+    );
+    const subnetAccess = grant(
+      `${name}-subnet-network-contributor`,
+      {
+        role: "networkContributor",
+        scope: f.subnets.aks.id,
+        principalId: identity.principalId,
+        principalType: "ServicePrincipal",
+        subscriptionId: f.client.subscriptionId,
+        description: "AKS control plane manages load balancers and routes in its node subnet",
+      },
+      parent,
+    );
+
+    const addonProfiles: Record<string, inputs.containerservice.ManagedClusterAddonProfileArgs> = {
+      azureKeyvaultSecretsProvider: {
+        enabled: true,
+        config: { enableSecretRotation: "true", rotationPollInterval: "2m" },
+      },
+    };
+    if (f.workspace) {
+      addonProfiles.omsagent = {
+        enabled: true,
+        config: { logAnalyticsWorkspaceResourceID: f.workspace.id, useAADAuth: "true" },
+      };
+    }
+
+    this.cluster = new containerservice.ManagedCluster(
+      `${name}-cluster`,
+      {
+        resourceGroupName: f.resourceGroupName,
+        location: f.location,
+        tags: f.tags,
+        resourceName: args.names.aksCluster,
+        dnsPrefix: args.names.aksDnsPrefix,
+        nodeResourceGroup: args.names.nodeResourceGroup,
+        kubernetesVersion: args.kubernetesVersion,
+        sku: { name: "Base", tier: args.tier },
+        identity: {
+          type: containerservice.ResourceIdentityType.UserAssigned,
+          userAssignedIdentities: [identity.id],
+        },
+        enableRBAC: true,
+        disableLocalAccounts: true,
+        aadProfile: {
+          managed: true,
+          enableAzureRBAC: true,
+          adminGroupObjectIDs: args.adminGroupObjectIds,
+          tenantID: f.client.tenantId,
+        },
+        oidcIssuerProfile: { enabled: true },
+        securityProfile: {
+          workloadIdentity: { enabled: true },
+          imageCleaner: { enabled: true, intervalHours: 48 },
+        },
+        networkProfile: {
+          networkPlugin: "azure",
+          networkPluginMode: "overlay",
+          networkDataplane: "cilium",
+          networkPolicy: "cilium",
+          podCidr: args.podCidr,
+          serviceCidr: args.serviceCidr,
+          dnsServiceIP: dnsServiceIp(args.serviceCidr),
+          loadBalancerSku: "standard",
+          outboundType: "loadBalancer",
+        },
+        ...(args.authorizedIpRanges.length > 0
+          ? { apiServerAccessProfile: { authorizedIPRanges: args.authorizedIpRanges } }
+          : {}),
+        autoUpgradeProfile: { upgradeChannel: args.upgradeChannel, nodeOSUpgradeChannel: "NodeImage" },
+        addonProfiles,
+        ...(args.applicationRouting ? { ingressProfile: { webAppRouting: { enabled: true } } } : {}),
+        agentPoolProfiles: [
+          {
+            name: "system",
+            mode: "System",
+            type: "VirtualMachineScaleSets",
+            osType: "Linux",
+            osSKU: "AzureLinux",
+            vmSize: args.systemPool.vmSize,
+            enableAutoScaling: true,
+            count: args.systemPool.minCount,
+            minCount: args.systemPool.minCount,
+            maxCount: args.systemPool.maxCount,
+            vnetSubnetID: f.subnets.aks.id,
+            // Only cluster add-ons run here; application pods go to the user pool.
+            nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
+            upgradeSettings: { maxSurge: "33%" },
+            ...zones,
+          },
+        ],
+      },
+      {
+        ...parent,
+        dependsOn: [subnetAccess],
+        // The autoscaler owns the node count.
+        ignoreChanges: ["agentPoolProfiles[0].count"],
+      },
+    );
+    this.name = this.cluster.name;
+
+    this.userPool = new containerservice.AgentPool(
+      `${name}-user-pool`,
+      {
+        resourceGroupName: f.resourceGroupName,
+        resourceName: this.cluster.name,
+        agentPoolName: "user",
+        mode: "User",
+        type: "VirtualMachineScaleSets",
+        osType: "Linux",
+        osSKU: "AzureLinux",
+        vmSize: args.userPool.vmSize,
+        enableAutoScaling: true,
+        count: args.userPool.minCount,
+        minCount: args.userPool.minCount,
+        maxCount: args.userPool.maxCount,
+        vnetSubnetID: f.subnets.aks.id,
+        orchestratorVersion: args.kubernetesVersion,
+        upgradeSettings: { maxSurge: "33%" },
+        ...zones,
+      },
+      { ...parent, ignoreChanges: ["count"] },
+    );
+
+    this.oidcIssuerUrl = this.cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? "");
+    this.kubeletObjectId = this.cluster.identityProfile.apply((p) => p?.kubeletidentity?.objectId ?? "");
+
+    // Whoever runs `pulumi up` administers the cluster through Entra ID (local accounts are off).
+    const deployerAccess = grant(
+      `${name}-deployer-cluster-admin`,
+      {
+        role: "aksRbacClusterAdmin",
+        scope: this.cluster.id,
+        principalId: f.client.objectId,
+        subscriptionId: f.client.subscriptionId,
+        description: "the identity running pulumi up deploys the platform's Kubernetes objects",
+      },
+      parent,
+    );
+
+    const credentials = containerservice.listManagedClusterUserCredentialsOutput(
+      { resourceGroupName: f.resourceGroupName, resourceName: this.cluster.name, format: "exec" },
+      parent,
+    );
+    // The kubeconfig is usable once the user pool can run pods and the deployer may use the API.
+    this.kubeconfig = pulumi.secret(
+      pulumi
+        .all([credentials, this.userPool.id, deployerAccess.id])
+        .apply(([c]) =>
+          withKubeloginMode(
+            Buffer.from(c.kubeconfigs[0]?.value ?? "", "base64").toString("utf8"),
+            args.kubeloginMode,
+          ),
+        ),
+    );
+    this.registerOutputs({ name: this.name, oidcIssuerUrl: this.oidcIssuerUrl });
+  }
+}

@@ -1,0 +1,67 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+// Cluster-wide operators the Azure profile relies on, installed once per cluster from their
+// upstream releases, pinned: cert-manager (issues RabbitMQ's TLS certificates) and the RabbitMQ
+// Cluster Operator (Azure has no managed RabbitMQ). A stack that attaches to a cluster where
+// another stack installed them leaves them alone.
+
+export const addonVersions = {
+  certManagerChart: "v1.19.2",
+  rabbitmqClusterOperator: "v2.22.3",
+} as const;
+
+export const CERT_MANAGER_NAMESPACE = "cert-manager";
+
+export function rabbitmqOperatorManifest(version: string = addonVersions.rabbitmqClusterOperator): string {
+  return `https://github.com/rabbitmq/cluster-operator/releases/download/${version}/cluster-operator.yml`;
+}
+
+export interface ClusterAddonsArgs {
+  certManager: boolean;
+  rabbitmqOperator: boolean;
+}
+
+export class ClusterAddons extends pulumi.ComponentResource {
+  /** What custom resources of these operators must wait for (empty when they are not ours). */
+  readonly ready: pulumi.Resource[] = [];
+
+  constructor(name: string, args: ClusterAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:azure:ClusterAddons", name, {}, opts);
+    const parent = { parent: this };
+    if (args.certManager) {
+      const namespace = new k8s.core.v1.Namespace(
+        `${name}-cert-manager-namespace`,
+        {
+          metadata: {
+            name: CERT_MANAGER_NAMESPACE,
+            labels: {
+              "app.kubernetes.io/managed-by": "pulumi",
+              "pod-security.kubernetes.io/enforce": "restricted",
+            },
+          },
+        },
+        parent,
+      );
+      this.ready.push(
+        new k8s.helm.v4.Chart(
+          `${name}-cert-manager`,
+          {
+            name: "cert-manager",
+            chart: "oci://quay.io/jetstack/charts/cert-manager",
+            version: addonVersions.certManagerChart,
+            namespace: CERT_MANAGER_NAMESPACE,
+            values: { crds: { enabled: true, keep: true } },
+          },
+          { ...parent, dependsOn: [namespace] },
+        ),
+      );
+    }
+    if (args.rabbitmqOperator) {
+      this.ready.push(
+        new k8s.yaml.v2.ConfigFile(`${name}-rabbitmq-operator`, { file: rabbitmqOperatorManifest() }, parent),
+      );
+    }
+    this.registerOutputs({});
+  }
+}

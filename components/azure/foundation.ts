@@ -1,0 +1,195 @@
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as network from "@pulumi/azure-native/network";
+import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
+import * as privatedns from "@pulumi/azure-native/privatedns";
+import * as resources from "@pulumi/azure-native/resources";
+import * as pulumi from "@pulumi/pulumi";
+import type { AzureNames } from "./naming";
+
+// What every other Azure resource of a stack sits in: the resource group, the virtual network
+// with its three subnets (AKS nodes, PostgreSQL's delegated subnet, private endpoints), the
+// private DNS zones that make the managed services resolve to private addresses inside the
+// network, and a Log Analytics workspace when container insights are kept.
+
+export interface NetworkPlan {
+  addressSpace: string;
+  aksSubnet: string;
+  postgresSubnet: string;
+  privateEndpointSubnet: string;
+}
+
+export interface AzureFoundationArgs {
+  names: AzureNames;
+  location: string;
+  network: NetworkPlan;
+  /** 0: no workspace. */
+  logAnalyticsRetentionDays: number;
+  tags: Record<string, string>;
+  /**
+   * Resource group holding the `privatelink.*` zones of the network the cluster lives in, when the
+   * stack attaches to a cluster another stack owns: a network can be linked to one zone of a given
+   * name only, so the endpoints register in the owner's zones instead of zones of their own.
+   */
+  sharedPrivateLinkZonesGroup?: string;
+}
+
+/** The private DNS zones of the services reached through private endpoints or VNet integration. */
+export type PrivateZoneKey = "postgres" | "blob" | "vault" | "redis";
+
+export const privateLinkZones: Record<Exclude<PrivateZoneKey, "postgres">, string> = {
+  blob: "privatelink.blob.core.windows.net",
+  vault: "privatelink.vaultcore.azure.net",
+  // Azure Managed Redis (<name>.<region>.redis.azure.net).
+  redis: "privatelink.redis.azure.net",
+};
+
+export class AzureFoundation extends pulumi.ComponentResource {
+  readonly resourceGroup: resources.ResourceGroup;
+  readonly resourceGroupName: pulumi.Output<string>;
+  readonly location: string;
+  readonly tags: Record<string, string>;
+  readonly virtualNetwork: network.VirtualNetwork;
+  readonly subnets: { aks: network.Subnet; postgres: network.Subnet; privateEndpoints: network.Subnet };
+  readonly plan: NetworkPlan;
+  /** Resource ids of the private DNS zones (the stack's own, or the cluster owner's privatelink zones). */
+  readonly zoneIds: Record<PrivateZoneKey, pulumi.Output<string>>;
+  /** What must exist before a record goes into a zone or a server resolves through it. */
+  readonly zoneReady: Record<PrivateZoneKey, pulumi.Resource[]>;
+  /** The PostgreSQL zone is always the stack's own (its name is unique to the stack). */
+  readonly postgresZone: privatedns.PrivateZone;
+  readonly workspace?: operationalinsights.Workspace;
+  /** Subscription, tenant and object id of whoever runs `pulumi up`. */
+  readonly client: pulumi.Output<authorization.GetClientConfigResult>;
+
+  constructor(name: string, args: AzureFoundationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:azure:Foundation", name, {}, opts);
+    const { names, location, tags } = args;
+    this.location = location;
+    this.tags = tags;
+    this.plan = args.network;
+    const parent = { parent: this };
+    this.client = authorization.getClientConfigOutput(parent);
+
+    this.resourceGroup = new resources.ResourceGroup(
+      `${name}-rg`,
+      { resourceGroupName: names.resourceGroup, location, tags },
+      parent,
+    );
+    this.resourceGroupName = this.resourceGroup.name;
+    const inGroup = { resourceGroupName: this.resourceGroupName, location, tags };
+
+    this.virtualNetwork = new network.VirtualNetwork(
+      `${name}-vnet`,
+      {
+        ...inGroup,
+        virtualNetworkName: names.virtualNetwork,
+        addressSpace: { addressPrefixes: [args.network.addressSpace] },
+      },
+      // Subnets are their own resources; without this, every update of the network would delete them.
+      { ...parent, ignoreChanges: ["subnets"] },
+    );
+    const subnet = (
+      key: string,
+      args: Omit<network.SubnetArgs, "resourceGroupName" | "virtualNetworkName">,
+      after?: pulumi.Resource,
+    ) =>
+      new network.Subnet(
+        `${name}-${key}-subnet`,
+        { resourceGroupName: this.resourceGroupName, virtualNetworkName: this.virtualNetwork.name, ...args },
+        // Azure refuses concurrent changes to one network's subnets: one after the other.
+        { ...parent, ...(after ? { dependsOn: [after] } : {}) },
+      );
+    const aks = subnet("aks", { subnetName: "aks-nodes", addressPrefix: args.network.aksSubnet });
+    const postgres = subnet(
+      "postgres",
+      {
+        subnetName: "postgres",
+        addressPrefix: args.network.postgresSubnet,
+        delegations: [
+          { name: "postgres-flexible-servers", serviceName: "Microsoft.DBforPostgreSQL/flexibleServers" },
+        ],
+      },
+      aks,
+    );
+    const privateEndpoints = subnet(
+      "private-endpoints",
+      {
+        subnetName: "private-endpoints",
+        addressPrefix: args.network.privateEndpointSubnet,
+        // Lets network security groups and route tables apply to private endpoint traffic.
+        privateEndpointNetworkPolicies: "Enabled",
+      },
+      postgres,
+    );
+    this.subnets = { aks, postgres, privateEndpoints };
+
+    const zone = (key: PrivateZoneKey, zoneName: string) => {
+      const z = new privatedns.PrivateZone(
+        `${name}-${key}-zone`,
+        { resourceGroupName: this.resourceGroupName, privateZoneName: zoneName, location: "global", tags },
+        parent,
+      );
+      return {
+        zone: z,
+        link: this.linkZone(`${name}-${key}`, z.name, this.virtualNetwork.id, names.virtualNetwork),
+      };
+    };
+    const postgresZone = zone("postgres", names.postgresDnsZone);
+    this.postgresZone = postgresZone.zone;
+    const privateLink = (key: Exclude<PrivateZoneKey, "postgres">) => {
+      const shared = args.sharedPrivateLinkZonesGroup;
+      if (shared) {
+        const id = pulumi.interpolate`/subscriptions/${this.client.subscriptionId}/resourceGroups/${shared}/providers/Microsoft.Network/privateDnsZones/${privateLinkZones[key]}`;
+        return { id, ready: [] as pulumi.Resource[] };
+      }
+      const own = zone(key, privateLinkZones[key]);
+      return { id: own.zone.id, ready: [own.link] as pulumi.Resource[] };
+    };
+    const blob = privateLink("blob");
+    const vault = privateLink("vault");
+    const redis = privateLink("redis");
+    this.zoneIds = { postgres: postgresZone.zone.id, blob: blob.id, vault: vault.id, redis: redis.id };
+    this.zoneReady = {
+      postgres: [postgresZone.link],
+      blob: blob.ready,
+      vault: vault.ready,
+      redis: redis.ready,
+    };
+
+    if (args.logAnalyticsRetentionDays > 0) {
+      this.workspace = new operationalinsights.Workspace(
+        `${name}-logs`,
+        {
+          ...inGroup,
+          workspaceName: names.logAnalytics,
+          sku: { name: "PerGB2018" },
+          retentionInDays: args.logAnalyticsRetentionDays,
+        },
+        parent,
+      );
+    }
+    this.registerOutputs({ resourceGroupName: this.resourceGroupName });
+  }
+
+  /** Links one zone to a network (the stack's, or an attached cluster's). */
+  linkZone(
+    name: string,
+    zoneName: pulumi.Input<string>,
+    virtualNetworkId: pulumi.Input<string>,
+    networkName: string,
+  ): privatedns.VirtualNetworkLink {
+    return new privatedns.VirtualNetworkLink(
+      `${name}-link-${networkName}`,
+      {
+        resourceGroupName: this.resourceGroupName,
+        privateZoneName: zoneName,
+        virtualNetworkLinkName: `link-${networkName}`.slice(0, 80),
+        virtualNetwork: { id: virtualNetworkId },
+        registrationEnabled: false,
+        location: "global",
+        tags: this.tags,
+      },
+      { parent: this },
+    );
+  }
+}
