@@ -109,6 +109,14 @@ spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
   });
 
+  it("counts documents the same when the file opens with a separator", () => {
+    const file = join(tempDir(), "broken-leading.yaml");
+    writeFileSync(file, "# rendered\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\nkind: [unclosed\n");
+    const r = cli(["check", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(": document 2: invalid YAML: ");
+  });
+
   it("exits 2 on a document that is not a Kubernetes object", () => {
     const r = cli(["check", "-"], "apiVersion: v1\nmetadata: {name: x}\n");
     expect(r.code).toBe(2);
