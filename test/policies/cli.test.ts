@@ -111,7 +111,10 @@ spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
 
   it("counts documents the same when the file opens with a separator", () => {
     const file = join(tempDir(), "broken-leading.yaml");
-    writeFileSync(file, "# rendered\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\nkind: [unclosed\n");
+    writeFileSync(
+      file,
+      "# rendered\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\nkind: [unclosed\n",
+    );
     const r = cli(["check", file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(": document 2: invalid YAML: ");
