@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
+// As tools/plan.ts does: no source-mapped stack traces (see there).
 process.setSourceMapsEnabled(false);
 
 async function main() {

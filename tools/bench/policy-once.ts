@@ -5,10 +5,11 @@ import { toAnalyzed } from "../plan/policy-gate";
 import { runProgram } from "../plan/run";
 import { readStackFile } from "../plan/stack-file";
 
+// As tools/plan.ts does: no source-mapped stack traces (see there).
+process.setSourceMapsEnabled(false);
+
 // The policy pack alone over the platform's plan, in process: the plan runs once, the pack runs
 // twenty times, and the median is printed (the plan itself is measured by plan-once.ts).
-
-process.setSourceMapsEnabled(false);
 
 async function main() {
   const root = resolve(__dirname, "..", "..");

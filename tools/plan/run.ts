@@ -27,7 +27,27 @@ export interface ProgramRunOptions {
   catalog?: readonly ServiceSpec[];
 }
 
+/**
+ * The Pulumi SDK captures a stack trace for every resource and promise it creates (source
+ * positions for the engine, leak diagnostics); under the mocks nobody reads them, and capturing
+ * them is a third of the evaluation. A short limit keeps the throwing frame of any error.
+ * PLATFORM_PLAN_STACK_TRACES=full restores full traces for debugging the program.
+ */
+function stackTraceLimitForPlans(): number {
+  return process.env.PLATFORM_PLAN_STACK_TRACES === "full" ? Error.stackTraceLimit : 2;
+}
+
 export async function runProgram(options: ProgramRunOptions): Promise<ProgramRun> {
+  const previousLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = stackTraceLimitForPlans();
+  try {
+    return await evaluate(options);
+  } finally {
+    Error.stackTraceLimit = previousLimit;
+  }
+}
+
+async function evaluate(options: ProgramRunOptions): Promise<ProgramRun> {
   const session = await startMockSession({
     project: PROJECT,
     stack: options.stack,

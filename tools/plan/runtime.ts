@@ -44,7 +44,6 @@ interface RegisterRequest {
   getPropertydependenciesMap(): {
     forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void;
   };
-  getObject(): unknown;
 }
 interface RegisterResponse {
   getUrn(): string;
@@ -60,7 +59,6 @@ const settings = require("@pulumi/pulumi/runtime/settings") as {
   getMonitor(): unknown;
   waitForRPCs(): Promise<void>;
 };
-const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(struct: unknown): State };
 
 export interface MockSession {
   resources: RecordedResource[];
@@ -75,9 +73,13 @@ export async function startMockSession(options: {
   secretKeys: string[];
 }): Promise<MockSession> {
   const resources: RecordedResource[] = [];
+  // The mock monitor calls newResource synchronously inside registerResource (before its first
+  // await): the inputs it deserialized are handed to the recorder below instead of decoding twice.
+  let lastInputs: State = {};
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
+        lastInputs = args.inputs as State;
         const state = mockState(args.type, args.name, args.inputs as State);
         return { id: args.custom ? mockId(args.type, args.name, state) : undefined, state };
       },
@@ -91,8 +93,9 @@ export async function startMockSession(options: {
 
   const monitor = settings.getMonitor() as MockMonitorLike;
   const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) =>
-    register(req, (err, response) => {
+  monitor.registerResource = (req, cb) => {
+    let inputs: State = {};
+    const registered = register(req, (err, response) => {
       if (!err && response) {
         const urn = response.getUrn();
         const propertyDependencies: Record<string, string[]> = {};
@@ -113,13 +116,16 @@ export async function startMockSession(options: {
           deleteBeforeReplace: req.getDeletebeforereplace(),
           ignoreChanges: req.getIgnorechangesList(),
           replaceOnChanges: req.getReplaceonchangesList(),
-          inputs: rpc.deserializeProperties(req.getObject()),
+          inputs,
           state: monitor.resources.get(urn)?.state ?? {},
           ...(monitor.resources.get(urn)?.id ? { id: monitor.resources.get(urn)?.id as string } : {}),
         });
       }
       cb(err, response);
     });
+    inputs = lastInputs;
+    return registered;
+  };
 
   return { resources, settle: () => settings.waitForRPCs() };
 }
