@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import type { ServiceSpec } from "../../infra/catalog/types";
-import type { IdentityBinding, PodAdditions, SecretStore, StoredCredentials } from "../backing/types";
+import type { PodAdditions, SecretStore, StoredCredentials, StoreRequest } from "../backing/types";
 import { serviceLabels } from "../kube/labels";
 import type { AzureKeyVault } from "./key-vault";
 import { vaultSecretName } from "./naming";
@@ -44,13 +44,7 @@ export interface KeyVaultSecretStoreArgs {
 export class KeyVaultSecretStore implements SecretStore {
   constructor(private readonly args: KeyVaultSecretStoreArgs) {}
 
-  store(request: {
-    service: ServiceSpec;
-    namespace: string;
-    credentials: Record<string, pulumi.Output<string>>;
-    identity: IdentityBinding;
-    parent: pulumi.Resource;
-  }): StoredCredentials {
+  store(request: StoreRequest): StoredCredentials {
     const { service, identity } = request;
     const vault = this.args.vault;
     const extra = this.args.extraMounts?.(service) ?? { volumes: [], volumeMounts: [] };

@@ -1,8 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import type { MessagingSpec } from "../../infra/catalog/types";
-import { rabbitDefinitions, rabbitPasswordHash } from "../backing/rabbitmq-definitions";
+import { rabbitUsers } from "../backing/rabbitmq-users";
 import type { NetworkPath, PodAdditions } from "../backing/types";
 import { images } from "../in-cluster/images";
 import { shortHash } from "../kube/hash";
@@ -59,44 +58,13 @@ export class OperatorRabbitMq extends pulumi.ComponentResource {
     this.host = `${args.name}.${ns}.svc.cluster.local`;
     const podLabel = { "app.kubernetes.io/name": args.name };
 
-    const credential = (who: string) => ({
-      password: new random.RandomPassword(`${name}-${who}-password`, { length: 32, special: false }, parent)
-        .result,
-      // A stable salt keeps the definitions, and so the pods, unchanged between runs.
-      salt: new random.RandomBytes(`${name}-${who}-salt`, { length: 4 }, parent).base64,
-    });
-    const admin = credential("admin");
-    const tenants = args.tenants.map((t) => ({ ...t, ...credential(t.service) }));
-    const definitions = pulumi.secret(
-      pulumi
-        .all([admin.password, admin.salt, pulumi.all(tenants.map((t) => pulumi.all([t.password, t.salt])))])
-        .apply(([adminPassword, adminSalt, secrets]) =>
-          JSON.stringify(
-            rabbitDefinitions(
-              tenants.map((t, i) => {
-                const [password, salt] = secrets[i] as [string, string];
-                return {
-                  service: t.service,
-                  messaging: t.messaging,
-                  passwordHash: rabbitPasswordHash(password, Buffer.from(salt, "base64")),
-                };
-              }),
-              {
-                user: "admin",
-                passwordHash: rabbitPasswordHash(adminPassword, Buffer.from(adminSalt, "base64")),
-              },
-            ),
-            null,
-            2,
-          ),
-        ),
-    );
+    const users = rabbitUsers(name, args.tenants, this);
     const definitionsSecret = new k8s.core.v1.Secret(
       `${name}-definitions`,
       {
         metadata: { namespace: ns, labels },
         type: "Opaque",
-        stringData: { "definitions.json": definitions },
+        stringData: { "definitions.json": users.definitions },
       },
       parent,
     );
@@ -105,7 +73,7 @@ export class OperatorRabbitMq extends pulumi.ComponentResource {
       {
         metadata: { name: `${args.name}-admin`, namespace: ns, labels },
         type: "Opaque",
-        stringData: { username: "admin", password: admin.password },
+        stringData: { username: "admin", password: users.adminPassword },
       },
       parent,
     );
@@ -311,12 +279,12 @@ export class OperatorRabbitMq extends pulumi.ComponentResource {
       volumeMounts: [{ name: "rabbitmq-ca", mountPath: RABBITMQ_CA_DIR, readOnly: true }],
     };
     this.tenants = new Map(
-      tenants.map((t) => [
+      args.tenants.map((t) => [
         t.service,
         {
           vhost: t.service,
           dsn: pulumi.secret(
-            pulumi.interpolate`amqps://${t.service}:${t.password}@${this.host}:${AMQPS_PORT}/${t.service}?cacert=${RABBITMQ_CA_DIR}/ca.crt`,
+            pulumi.interpolate`amqps://${t.service}:${users.passwords.get(t.service)}@${this.host}:${AMQPS_PORT}/${t.service}?cacert=${RABBITMQ_CA_DIR}/ca.crt`,
           ),
         },
       ]),

@@ -72,14 +72,16 @@ export interface StoredCredentials {
   dependsOn: pulumi.Resource[];
 }
 
+export interface StoreRequest {
+  service: ServiceSpec;
+  namespace: string;
+  credentials: Record<string, pulumi.Output<string>>;
+  identity: IdentityBinding;
+  parent: pulumi.Resource;
+}
+
 export interface SecretStore {
-  store(request: {
-    service: ServiceSpec;
-    namespace: string;
-    credentials: Record<string, pulumi.Output<string>>;
-    identity: IdentityBinding;
-    parent: pulumi.Resource;
-  }): StoredCredentials;
+  store(request: StoreRequest): StoredCredentials;
 }
 
 /** Everything a profile provides to the services. */

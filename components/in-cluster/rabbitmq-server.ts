@@ -1,8 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import type { MessagingSpec } from "../../infra/catalog/types";
-import { rabbitDefinitions, rabbitPasswordHash } from "../backing/rabbitmq-definitions";
+import { rabbitUsers } from "../backing/rabbitmq-users";
 import { objectLabels } from "../kube/labels";
 import { podsOfServices } from "../kube/network";
 import { fixedResources } from "../kube/resources";
@@ -46,42 +45,7 @@ export class InClusterRabbitMq extends pulumi.ComponentResource {
 
   constructor(name: string, args: RabbitMqServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:in-cluster:RabbitMq", name, {}, opts);
-    const credential = (who: string) => ({
-      password: new random.RandomPassword(
-        `${name}-${who}-password`,
-        { length: 32, special: false },
-        { parent: this },
-      ).result,
-      // A stable salt keeps the definitions file, and so the pod, unchanged between runs.
-      salt: new random.RandomBytes(`${name}-${who}-salt`, { length: 4 }, { parent: this }).base64,
-    });
-    const admin = credential("admin");
-    const tenants = args.tenants.map((t) => ({ ...t, ...credential(t.service) }));
-
-    const definitions = pulumi.secret(
-      pulumi
-        .all([admin.password, admin.salt, pulumi.all(tenants.map((t) => pulumi.all([t.password, t.salt])))])
-        .apply(([adminPassword, adminSalt, tenantSecrets]) =>
-          JSON.stringify(
-            rabbitDefinitions(
-              tenants.map((t, i) => {
-                const [password, salt] = tenantSecrets[i] as [string, string];
-                return {
-                  service: t.service,
-                  messaging: t.messaging,
-                  passwordHash: rabbitPasswordHash(password, Buffer.from(salt, "base64")),
-                };
-              }),
-              {
-                user: "admin",
-                passwordHash: rabbitPasswordHash(adminPassword, Buffer.from(adminSalt, "base64")),
-              },
-            ),
-            null,
-            2,
-          ),
-        ),
-    );
+    const users = rabbitUsers(name, args.tenants, this);
     const labels = objectLabels(args.name, "message-broker");
     const config = new k8s.core.v1.Secret(
       `${name}-config`,
@@ -91,7 +55,7 @@ export class InClusterRabbitMq extends pulumi.ComponentResource {
         stringData: {
           "rabbitmq.conf": rabbitmqConf,
           enabled_plugins: "[rabbitmq_management,rabbitmq_prometheus].\n",
-          "definitions.json": definitions,
+          "definitions.json": users.definitions,
         },
       },
       { parent: this },
@@ -101,7 +65,7 @@ export class InClusterRabbitMq extends pulumi.ComponentResource {
       {
         metadata: { namespace: args.namespace, labels },
         type: "Opaque",
-        stringData: { username: "admin", password: admin.password },
+        stringData: { username: "admin", password: users.adminPassword },
       },
       { parent: this },
     );
@@ -149,11 +113,13 @@ export class InClusterRabbitMq extends pulumi.ComponentResource {
     );
     const host = this.server.host;
     this.tenants = new Map(
-      tenants.map((t) => [
+      args.tenants.map((t) => [
         t.service,
         {
           vhost: t.service,
-          dsn: pulumi.secret(pulumi.interpolate`amqp://${t.service}:${t.password}@${host}:5672/${t.service}`),
+          dsn: pulumi.secret(
+            pulumi.interpolate`amqp://${t.service}:${users.passwords.get(t.service)}@${host}:5672/${t.service}`,
+          ),
         },
       ]),
     );

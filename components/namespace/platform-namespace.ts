@@ -1,18 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { EphemeralConfig } from "../../infra/config/schema";
 import { ENVIRONMENT_LABEL, EPHEMERAL_LABEL_PREFIX, PART_OF } from "../kube/labels";
 import { namespacePeer } from "../kube/network";
 
 // A namespace the platform owns: labelled for Pod Security and for the policies that read the
 // environment, closed by default (deny all, then allow DNS), and bounded by a quota when shared.
-
-export interface EphemeralLabels {
-  pipeline: string;
-  owner: string;
-  ref?: string;
-  commit?: string;
-  expiresAt: string;
-}
 
 export interface NamespaceQuota {
   cpu: string;
@@ -25,7 +18,7 @@ export interface PlatformNamespaceArgs {
   environment: string;
   /** `restricted` for applications; `privileged` only for node-level agents such as a log shipper. */
   podSecurity: "restricted" | "baseline" | "privileged";
-  ephemeral?: EphemeralLabels;
+  ephemeral?: EphemeralConfig;
   quota?: NamespaceQuota;
   /** Namespaces of test runners allowed to reach every pod (local and CI stacks only). */
   testClients?: readonly string[];

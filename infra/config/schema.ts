@@ -228,6 +228,8 @@ export const stackConfigSchema = z
   });
 
 export type StackConfigInput = z.input<typeof stackConfigSchema>;
+/** `platform:ephemeral`: who and what an ephemeral stack is for, and when it expires. */
+export type EphemeralConfig = z.output<typeof ephemeralSchema>;
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type LogLevel = (typeof logLevels)[number];
 export type Environment = (typeof environments)[number];

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { ServiceGraph } from "../../infra/catalog/graph";
 import type { ServiceSpec } from "../../infra/catalog/types";
+import type { EphemeralConfig } from "../../infra/config/schema";
 import { fixHints, imageTag, stackConfigSchema } from "../../infra/config/schema";
 import { UsageError } from "./errors";
 import { commitId, type EphemeralName, labelValue, MAX_LABEL_LENGTH } from "./naming";
@@ -82,16 +83,8 @@ export interface EphemeralRequest {
   services?: ServiceSelection;
 }
 
-export interface EphemeralLabels {
-  pipeline: string;
-  owner: string;
-  ref?: string;
-  commit?: string;
-  expiresAt: string;
-}
-
 /** `platform:ephemeral`: label-safe values, as the schema and the namespace labels need them. */
-export function ephemeralLabels(request: EphemeralRequest): EphemeralLabels {
+export function ephemeralLabels(request: EphemeralRequest): EphemeralConfig {
   const owner = labelValue(request.owner) ?? "unknown";
   const ref = request.ref === undefined ? undefined : labelValue(request.ref);
   const commit =
