@@ -1,4 +1,5 @@
 import { ServiceGraph } from "./catalog/graph";
+import { closestName } from "./catalog/suggest";
 import type { ServiceSpec } from "./catalog/types";
 import type { LogLevel, StackConfig } from "./config/schema";
 import { type InputProblem, PlatformInputError } from "./errors";
@@ -26,6 +27,11 @@ export interface PlatformModel {
   services: DeployedService[];
 }
 
+function suggestion(name: string, names: readonly string[]): string | undefined {
+  const hint = closestName(name, names);
+  return hint ? `did you mean "${hint}"?` : undefined;
+}
+
 export function imageReference(registry: string, repository: string, tag: string): string {
   return tag.startsWith("sha256:") ? `${registry}/${repository}@${tag}` : `${registry}/${repository}:${tag}`;
 }
@@ -43,7 +49,7 @@ export function buildModel(
         source,
         field: `platform:services.${name}`,
         problem: `"${name}" is not a service of the catalog`,
-        fix: `override one of: ${full.names().join(", ")}`,
+        fix: suggestion(name, full.names()) ?? `override one of: ${full.names().join(", ")}`,
       });
     }
   }
@@ -53,7 +59,7 @@ export function buildModel(
         source,
         field: `platform:only[${i}]`,
         problem: `"${name}" is not a service of the catalog`,
-        fix: `name services of the catalog: ${full.names().join(", ")}`,
+        fix: suggestion(name, full.names()) ?? `name services of the catalog: ${full.names().join(", ")}`,
       });
     }
   }

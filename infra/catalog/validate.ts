@@ -1,6 +1,7 @@
 import { type InputProblem, PlatformInputError } from "../errors";
 import { findCycle } from "./graph";
 import { resolvePhpLimits, resolveSize } from "./sizes";
+import { closestName } from "./suggest";
 import type { ServiceSpec, Size } from "./types";
 
 // Catalog validation: everything a reviewer would otherwise have to catch by eye, with an error
@@ -419,31 +420,4 @@ function checkSuffixName(service: string, field: string, name: string, at: Repor
       "use lower-case letters, digits and '-'",
     );
   }
-}
-
-/** The catalog name closest to a misspelt one, when it is close enough to be a typo. */
-function closestName(name: string, names: ReadonlySet<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const candidate of names) {
-    const d = editDistance(name, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row.push(Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost));
-    }
-    prev = row;
-  }
-  return prev[b.length] as number;
 }

@@ -1,4 +1,5 @@
 import { ServiceGraph } from "../../infra/catalog/graph";
+import { closestName } from "../../infra/catalog/suggest";
 import type { ServiceSpec } from "../../infra/catalog/types";
 import { UsageError } from "./errors";
 
@@ -34,7 +35,7 @@ export function selectServices(
   const unknown = requested.filter((n) => !graph.has(n));
   if (unknown.length > 0) {
     const lines = unknown.map((n) => {
-      const near = closest(n, graph.names());
+      const near = closestName(n, graph.names());
       return `  "${n}" is not a service of the catalog${near ? ` (did you mean "${near}"?)` : ""}`;
     });
     throw new UsageError(
@@ -42,24 +43,4 @@ export function selectServices(
     );
   }
   return { requested: [...requested], deployed: graph.closure(requested) };
-}
-
-/** The catalog name within edit distance 2, if exactly one is that close. */
-function closest(name: string, names: readonly string[]): string | undefined {
-  const scored = names.map((n) => [n, distance(name.toLowerCase(), n)] as const).filter(([, d]) => d <= 2);
-  scored.sort((a, b) => a[1] - b[1]);
-  return scored[0]?.[0];
-}
-
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

@@ -131,7 +131,7 @@ const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
     withChange((c) => {
       c.services = { pliot: { logLevel: "debug" } };
     }),
-    /platform:services.pliot: "pliot" is not a service of the catalog/,
+    /platform:services.pliot: "pliot" is not a service of the catalog\n {2}fix: did you mean "pilot"\?/,
   ],
   [
     "an unknown log level",
@@ -159,7 +159,7 @@ const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
     withChange((c) => {
       c.only = ["contnet"];
     }),
-    /platform:only\[0\]: "contnet" is not a service of the catalog/,
+    /platform:only\[0\]: "contnet" is not a service of the catalog\n {2}fix: did you mean "content"\?/,
   ],
   [
     "an unknown cluster source",
