@@ -1,0 +1,151 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type KubeList, kubectl, kubectlJson } from "./lib/cluster";
+import { e2eStackFile, PART_OF } from "./lib/platform";
+import { E2EError, installSignalHandlers, onCleanup, runCleanups, tail } from "./lib/proc";
+import { pulumi, pulumiMayFail } from "./lib/pulumi";
+import { elapsed, makeLogger, median, seconds, type Timing } from "./lib/report";
+import { setUp } from "./lib/setup";
+import { ROOT } from "./lib/toolchain";
+
+// `npm run bench:e2e`: wall time, on the real engine and a kwok cluster, of
+//   up      the whole platform (local stack) from an empty cluster until every workload is Ready,
+//   update  one image tag changed (platform:services.content.imageTag): new migration Job, then
+//           the content Deployments roll,
+//   destroy everything,
+// each `pulumi up|destroy --yes --skip-preview` with the policy pack and its config, as CI runs
+// them; E2E_BENCH_RUNS runs (default 3), median printed. Set-up (toolchain, cluster) not counted.
+
+const runId = randomBytes(4).toString("hex").slice(0, 6);
+const runs = Number.parseInt(process.env.E2E_BENCH_RUNS ?? "3", 10);
+const logDir = join(ROOT, "out", "e2e-bench");
+let logFile: string | undefined;
+const log = makeLogger(() => logFile);
+
+async function main(): Promise<number> {
+  installSignalHandlers(log);
+  rmSync(logDir, { recursive: true, force: true });
+  mkdirSync(logDir, { recursive: true });
+  logFile = join(logDir, `bench-${runId}.log`);
+  const tmp = mkdtempSync(join(tmpdir(), `platform-bench-${runId}-`));
+  onCleanup("temporary directory", () => rmSync(tmp, { recursive: true, force: true }));
+  const setupTimings: Timing[] = [];
+  const env = await setUp({ runId, tmp, logFile, log, timings: setupTimings });
+  const { cluster, engine, policyConfig } = env;
+
+  const stack = `e2e-bench-${runId}`;
+  const stackFile = join(ROOT, "stacks", `Pulumi.${stack}.yaml`);
+  writeFileSync(stackFile, e2eStackFile(cluster.context));
+  onCleanup("stack file", () => rmSync(stackFile, { force: true }));
+  onCleanup("bench stack", async () => {
+    await pulumiMayFail(engine, ["stack", "rm", "--yes", "--force", "--stack", stack], { timeoutMs: 60_000 });
+  });
+  await pulumi(engine, ["stack", "init", stack, "--non-interactive"]);
+  const policy = ["--policy-pack", "policies", "--policy-pack-config", policyConfig];
+  const op = async (args: string[]) => {
+    const r = await pulumiMayFail(
+      engine,
+      [...args, "--yes", "--non-interactive", "--skip-preview", "--stack", stack],
+      {
+        timeoutMs: 25 * 60_000,
+      },
+    );
+    if (r.code !== 0)
+      throw new E2EError(`pulumi ${args[0]} failed:\n${tail(`${r.stdout}\n${r.stderr}`, 30)}`);
+    return r.ms;
+  };
+  const deploymentsReady = async (): Promise<number> => {
+    const list = await kubectlJson<KubeList>(cluster, ["get", "deployments", "-A", "-l", PART_OF]);
+    const notReady = list.items.filter((d) => {
+      const s = (d.status ?? {}) as { readyReplicas?: number };
+      const want = ((d.spec ?? {}) as { replicas?: number }).replicas ?? 1;
+      return (s.readyReplicas ?? 0) !== want;
+    });
+    if (list.items.length === 0 || notReady.length > 0) {
+      throw new E2EError(
+        `not ready after up: ${notReady.map((d) => d.metadata.name).join(", ") || "no Deployments"}`,
+      );
+    }
+    return list.items.length;
+  };
+
+  const ups: number[] = [];
+  const updates: number[] = [];
+  const destroys: number[] = [];
+  for (let i = 1; i <= runs; i++) {
+    await pulumiMayFail(engine, [
+      "config",
+      "rm",
+      "--path",
+      "platform:services.content.imageTag",
+      "--stack",
+      stack,
+    ]);
+    const up = await op(["up", ...policy]);
+    const deployments = await deploymentsReady();
+    ups.push(up);
+    log(`run ${i}/${runs}: up ${seconds(up)} (${deployments} Deployments Ready)`);
+
+    const tag = `2026.11.4-bench${i}`;
+    await pulumi(engine, [
+      "config",
+      "set",
+      "--path",
+      "platform:services.content.imageTag",
+      tag,
+      "--stack",
+      stack,
+    ]);
+    const update = await op(["up", ...policy]);
+    await deploymentsReady();
+    const image = await kubectl(cluster, [
+      "get",
+      "deployment",
+      "-n",
+      "platform",
+      "content",
+      "-o",
+      "jsonpath={.spec.template.spec.containers[0].image}",
+    ]);
+    if (!image.stdout.endsWith(`:${tag}`)) throw new E2EError(`content runs ${image.stdout}, not tag ${tag}`);
+    updates.push(update);
+    log(`run ${i}/${runs}: update of one image tag ${seconds(update)} (content now ${image.stdout})`);
+
+    const destroy = await op(["destroy"]);
+    const left = await kubectl(cluster, [
+      "get",
+      "all,cm,secret,netpol,job,cronjob",
+      "-A",
+      "-l",
+      PART_OF,
+      "-o",
+      "name",
+    ]);
+    if (left.stdout.trim() !== "") throw new E2EError(`left after destroy: ${left.stdout.trim()}`);
+    destroys.push(destroy);
+    log(`run ${i}/${runs}: destroy ${seconds(destroy)}`);
+  }
+
+  const row = (label: string, values: number[]) =>
+    `  ${label.padEnd(34)} median ${seconds(median(values)).padStart(8)}   runs: ${values.map(seconds).join(", ")}`;
+  log(`== benchmark (${runs} runs, pulumi ${env.toolchain.pulumiVersion}, kwok cluster, policy pack on)`);
+  log(row("up (empty -> all Ready)", ups));
+  log(row("update (one image tag)", updates));
+  log(row("destroy", destroys));
+  for (const t of setupTimings) log(`  set-up: ${t.label} ${seconds(t.ms)}`);
+  log(`total ${elapsed()}`);
+  return 0;
+}
+
+main()
+  .catch((error: unknown) => {
+    log(`FAILED: ${error instanceof E2EError ? error.message : ((error as Error).stack ?? String(error))}`);
+    return 1;
+  })
+  .then(async (code) => {
+    log("cleanup: stopping the cluster, removing the stack file and temporary directories");
+    await runCleanups(log);
+    process.exit(code);
+  });

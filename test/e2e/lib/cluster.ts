@@ -1,0 +1,214 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { E2EError, mustRun, type RunOptions, run, sleep } from "./proc";
+
+// A Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) with
+// kwok faking the nodes and the pod lifecycle, started by kwokctl from the binaries build.sh made.
+// Its state and kubeconfig live in the e2e's temporary directory; ~/.kube and ~/.kwok are never
+// touched.
+
+export interface Cluster {
+  name: string;
+  /** The kube context kwokctl writes: kwok-<name>. */
+  context: string;
+  kubeconfig: string;
+  workdir: string;
+  env: NodeJS.ProcessEnv;
+  stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  name: string;
+  bin: string;
+  workdir: string;
+  kubeconfig: string;
+  nodes: number;
+  logFile: string;
+  log: (message: string) => void;
+}
+
+function pidsOf(workdir: string, name: string): number[] {
+  const dir = join(workdir, "clusters", name, "pids");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((f) => Number.parseInt(readFileSync(join(dir, f), "utf8").trim(), 10))
+    .filter((p) => Number.isInteger(p) && p > 0);
+}
+
+/** A process that is gone or a zombie (exited, not yet reaped by whoever adopted it). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return !/^State:\s+Z/m.test(status);
+  } catch {
+    return false;
+  }
+}
+
+export async function startCluster(o: ClusterOptions): Promise<Cluster> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KWOK_WORKDIR: o.workdir,
+    KUBECONFIG: o.kubeconfig,
+    // kwokctl runs kubectl from PATH (Debian's /usr/bin/kubectl on these machines).
+    PATH: `${o.bin}:${process.env.PATH ?? ""}`,
+  };
+  const base: RunOptions = { env, logFile: o.logFile, timeoutMs: 5 * 60_000 };
+  let started = false;
+  const cluster: Cluster = {
+    name: o.name,
+    context: `kwok-${o.name}`,
+    kubeconfig: o.kubeconfig,
+    workdir: o.workdir,
+    env,
+    stop: async () => {
+      if (!started) return;
+      started = false;
+      const pids = pidsOf(o.workdir, o.name);
+      const r = await run(
+        join(o.bin, "kwokctl"),
+        ["delete", "cluster", "--name", o.name, "--kubeconfig", o.kubeconfig],
+        base,
+      );
+      if (r.code !== 0) o.log(`kwokctl delete cluster failed (exit ${r.code}); killing its processes`);
+      // kwokctl stops the components by pid; make sure none survives.
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && pids.some(alive)) await sleep(200);
+      for (const pid of pids.filter(alive)) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+      o.log(`cluster ${o.name} stopped`);
+    },
+  };
+  o.log(`cluster: kwokctl create cluster --name ${o.name} --runtime binary (local binaries)`);
+  started = true;
+  await mustRun(
+    join(o.bin, "kwokctl"),
+    [
+      "create",
+      "cluster",
+      "--name",
+      o.name,
+      "--runtime",
+      "binary",
+      "--kube-apiserver-binary",
+      join(o.bin, "kube-apiserver"),
+      "--kube-controller-manager-binary",
+      join(o.bin, "kube-controller-manager"),
+      "--kube-scheduler-binary",
+      join(o.bin, "kube-scheduler"),
+      "--kwok-controller-binary",
+      join(o.bin, "kwok"),
+      "--etcd-binary",
+      join(o.bin, "etcd"),
+      "--kubeconfig",
+      o.kubeconfig,
+      "--wait",
+      "3m",
+    ],
+    base,
+  );
+  await mustRun(
+    join(o.bin, "kwokctl"),
+    ["--name", o.name, "scale", "node", "--replicas", String(o.nodes)],
+    base,
+  );
+  await kubectl(cluster, ["wait", "--for=condition=Ready", "node", "--all", "--timeout=120s"]);
+
+  // kwok's default stages: pods become Ready (pod-ready) and pods owned by a Job complete
+  // (pod-complete). Without the second one, no migration Job would ever finish.
+  const config = readFileSync(join(o.workdir, "clusters", o.name, "kwok.yaml"), "utf8");
+  const stages = config.split(/^---$/m).filter((d) => /^kind: Stage$/m.test(d));
+  const complete = stages.find((d) => /^ {2}name: pod-complete$/m.test(d));
+  if (!complete || !/ownerReferences[\s\S]*-\s+Job\b/.test(complete)) {
+    throw new E2EError(
+      "kwok's configuration has no pod-complete stage for Job-owned pods: migration Jobs would never complete",
+    );
+  }
+  if (!stages.some((d) => /^ {2}name: pod-ready$/m.test(d))) {
+    throw new E2EError("kwok's configuration has no pod-ready stage: Deployments would never become Ready");
+  }
+  const version = await kubectl(cluster, ["version", "-o", "json"]);
+  const server = (JSON.parse(version.stdout) as { serverVersion?: { gitVersion?: string } }).serverVersion;
+  o.log(
+    `cluster: ${cluster.context} up, Kubernetes ${server?.gitVersion ?? "?"}, ${o.nodes} kwok node(s); stages pod-ready and pod-complete (Job pods) present`,
+  );
+  return cluster;
+}
+
+export function kubectl(cluster: Cluster, args: readonly string[], options: RunOptions = {}) {
+  return mustRun("kubectl", ["--context", cluster.context, ...args], {
+    env: cluster.env,
+    timeoutMs: 3 * 60_000,
+    ...options,
+  });
+}
+
+export async function kubectlJson<T>(cluster: Cluster, args: readonly string[]): Promise<T> {
+  const r = await kubectl(cluster, [...args, "-o", "json"]);
+  return JSON.parse(r.stdout) as T;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    creationTimestamp: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { kind: string; name: string }[];
+    generation?: number;
+  };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+}
+
+export interface KubeList<T = KubeObject> {
+  items: T[];
+}
+
+/** Gateway API CRDs (standard channel) from the module proxy's copy of sigs.k8s.io/gateway-api. */
+export async function installGatewayApi(
+  cluster: Cluster,
+  version: string,
+  logFile: string,
+  log: (message: string) => void,
+): Promise<void> {
+  const dl = await mustRun("go", ["mod", "download", "-json", `sigs.k8s.io/gateway-api@${version}`], {
+    cwd: cluster.workdir,
+    env: { ...process.env, GOFLAGS: "", GO111MODULE: "on", GOTOOLCHAIN: "local" },
+    logFile,
+    timeoutMs: 5 * 60_000,
+  });
+  const dir = (JSON.parse(dl.stdout) as { Dir?: string }).Dir;
+  const crds = dir ? join(dir, "config", "crd", "standard") : "";
+  if (!crds || !existsSync(crds)) {
+    throw new E2EError(`go mod download of sigs.k8s.io/gateway-api@${version} gave no config/crd/standard`);
+  }
+  await kubectl(cluster, ["apply", "--server-side", "-f", crds], { logFile });
+  await kubectl(
+    cluster,
+    [
+      "wait",
+      "--for=condition=Established",
+      "crd/gateways.gateway.networking.k8s.io",
+      "crd/httproutes.gateway.networking.k8s.io",
+      "crd/gatewayclasses.gateway.networking.k8s.io",
+      "--timeout=60s",
+    ],
+    { logFile },
+  );
+  const files = readdirSync(crds).filter((f) => f.endsWith(".yaml")).length;
+  log(`gateway api: ${version} standard channel applied (${files} files from the Go module proxy)`);
+}

@@ -1,0 +1,98 @@
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Cluster, installGatewayApi, startCluster } from "./cluster";
+import { E2EError, onCleanup, run, tail } from "./proc";
+import { type Engine, setupEngine } from "./pulumi";
+import type { Timing } from "./report";
+import { buildToolchain, ROOT, type Toolchain } from "./toolchain";
+
+// What the e2e and the benchmark share: the toolchain, a kwok cluster with the Gateway API CRDs,
+// the engine (file backend, providers installed), and the policy pack config of our stacks.
+
+export const GATEWAY_API_VERSION = "v1.6.1";
+
+export interface Environment {
+  toolchain: Toolchain;
+  cluster: Cluster;
+  engine: Engine;
+  /** `npm run policy -- config --stack local`: default.json with the local overlay. */
+  policyConfig: string;
+}
+
+export async function setUp(o: {
+  runId: string;
+  tmp: string;
+  logFile: string;
+  log: (message: string) => void;
+  timings: Timing[];
+}): Promise<Environment> {
+  const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await fn();
+    } finally {
+      o.timings.push({ label, ms: Date.now() - started });
+    }
+  };
+  const toolchain = await timed("toolchain (build.sh + language host)", () =>
+    buildToolchain(o.log, o.logFile),
+  );
+  o.log(`toolchain: ${toolchain.bin}`);
+  o.log(`toolchain: ${toolchain.engineBin} (pulumi ${toolchain.pulumiVersion} + pulumi-language-nodejs)`);
+  if (!toolchain.randomProvider) {
+    throw new E2EError(
+      "build.sh did not produce pulumi-resource-random (piece random-provider): the program creates RandomPassword and RandomBytes, so `pulumi up` cannot run without it",
+    );
+  }
+
+  let cluster: Cluster | undefined;
+  onCleanup("cluster", async () => {
+    await cluster?.stop();
+  });
+  cluster = await timed("cluster start + Gateway API CRDs", async () => {
+    const c = await startCluster({
+      name: `e2e-${o.runId}`,
+      bin: toolchain.bin,
+      workdir: join(o.tmp, "kwok"),
+      kubeconfig: join(o.tmp, "kubeconfig"),
+      nodes: 2,
+      logFile: o.logFile,
+      log: o.log,
+    });
+    cluster = c;
+    await installGatewayApi(c, GATEWAY_API_VERSION, o.logFile, o.log);
+    return c;
+  });
+
+  const engine = await setupEngine({
+    tmp: o.tmp,
+    toolchain,
+    cluster,
+    passphrase: randomBytes(18).toString("base64url"),
+    logFile: o.logFile,
+    log: o.log,
+  });
+
+  // The pack config of our stacks (exemptions such as the log shipper's hostPath mount live
+  // there), as CI passes it to `pulumi preview/up --policy-pack-config`.
+  const cfg = await run(
+    process.execPath,
+    [
+      "--require",
+      "./tools/fast-start.cjs",
+      "--import",
+      "tsx",
+      "policies/cli.ts",
+      "config",
+      "--stack",
+      "local",
+    ],
+    { cwd: ROOT, logFile: o.logFile },
+  );
+  if (cfg.code !== 0)
+    throw new E2EError(`npm run policy -- config --stack local failed:\n${tail(cfg.stderr)}`);
+  const policyConfig = join(o.tmp, "policy-config.json");
+  writeFileSync(policyConfig, cfg.stdout);
+  return { toolchain, cluster, engine, policyConfig };
+}

@@ -1,0 +1,464 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type KubeList, kubectl, kubectlJson } from "./lib/cluster";
+import { backendFilesOf, dotenvNames, ephemeralProject } from "./lib/ephemeral";
+import { e2eStackFile, PART_OF, stateNamespaces, verifyPlatform, viewCluster } from "./lib/platform";
+import { E2EError, installSignalHandlers, onCleanup, run, runCleanups, tail } from "./lib/proc";
+import { exportState, type PolicyReport, pulumi, pulumiMayFail, readEvents } from "./lib/pulumi";
+import { Checks, elapsed, makeLogger, seconds, type Timing } from "./lib/report";
+import { type Environment, setUp } from "./lib/setup";
+import { ROOT } from "./lib/toolchain";
+
+// `npm run test:e2e`: the platform on the real engine. Builds (or reuses) the toolchain, starts a
+// kwok cluster, deploys the `local` stack with the policy pack, checks the cluster, proves the
+// analyzer rejects an unsafe program, runs two ephemeral stacks through `npm run ephemeral`,
+// destroys everything and checks nothing is left. See test/e2e/README.md.
+
+export const POLICY_PACK = "platform";
+const UNSAFE_DIR = join(ROOT, "test", "e2e", "fixtures", "unsafe");
+const IMAGE_TAG = "2026.11.3";
+
+const runId = randomBytes(4).toString("hex").slice(0, 6);
+const logDir = join(ROOT, "out", "e2e");
+let logFile: string | undefined;
+const log = makeLogger(() => logFile);
+const checks = new Checks(log);
+const timings: Timing[] = [];
+const verbose = process.env.E2E_VERBOSE === "1";
+
+async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await fn();
+  } finally {
+    timings.push({ label, ms: Date.now() - started });
+  }
+}
+
+/** Runs a phase; an exception fails it (recorded) and the run goes on with the next one. */
+async function phase(name: string, fn: () => Promise<void>): Promise<boolean> {
+  log(`== ${name}`);
+  try {
+    await fn();
+    return true;
+  } catch (error) {
+    checks.fail(`${name}: ${(error as Error).message}`);
+    if (!(error instanceof E2EError)) log((error as Error).stack ?? "");
+    return false;
+  }
+}
+
+function policyChecks(label: string, report: PolicyReport, output: string): void {
+  const analyzed = report.analyzed.get(POLICY_PACK) ?? 0;
+  const passed = report.passed.get(POLICY_PACK)?.size ?? 0;
+  checks.that(
+    report.loaded && analyzed > 0 && report.stackAnalyzed.has(POLICY_PACK),
+    `${label}: policy pack "${POLICY_PACK}" loaded in the real analyzer, checked ${analyzed} resources and the stack (${passed} policies passed)`,
+    `loaded=${report.loaded}, resources analyzed=${analyzed}, stack analyzed=${report.stackAnalyzed.has(POLICY_PACK)}`,
+  );
+  checks.that(
+    new RegExp(`${POLICY_PACK}@v[0-9.]+`).test(output),
+    `${label}: the engine output names the pack (${POLICY_PACK}@v…)`,
+  );
+}
+
+async function main(): Promise<number> {
+  installSignalHandlers(log);
+  rmSync(logDir, { recursive: true, force: true });
+  mkdirSync(logDir, { recursive: true });
+  logFile = join(logDir, `e2e-${runId}.log`);
+  const tmp = mkdtempSync(join(tmpdir(), `platform-e2e-${runId}-`));
+  onCleanup("temporary directory", () => rmSync(tmp, { recursive: true, force: true }));
+  log(`run ${runId}: temporary files in ${tmp}, logs in ${logDir}`);
+
+  const stack = `e2e-${runId}`;
+  const stackFile = join(ROOT, "stacks", `Pulumi.${stack}.yaml`);
+  let mainUp = false;
+
+  // 1-3. Toolchain, cluster with the Gateway API CRDs, engine.
+  let env: Environment | undefined;
+  await phase("set-up: toolchain, kwok cluster, Gateway API CRDs, engine", async () => {
+    env = await setUp({ runId, tmp, logFile: logFile ?? "", log, timings });
+  });
+  if (!env) return summary();
+  const { cluster: kube, engine: eng, policyConfig } = env;
+
+  // 4. The local stack on the cluster, with the policy pack.
+  await phase(`pulumi up of the local stack (${stack}) with --policy-pack policies`, async () => {
+    writeFileSync(stackFile, e2eStackFile(kube.context));
+    onCleanup("stack file", () => rmSync(stackFile, { force: true }));
+    onCleanup("main stack", async () => {
+      if (existsSync(join(eng.stateDir, ".pulumi"))) {
+        await pulumiMayFail(eng, ["stack", "rm", "--yes", "--force", "--stack", stack], {
+          timeoutMs: 60_000,
+        });
+      }
+    });
+    await pulumi(eng, ["stack", "init", stack, "--non-interactive"]);
+    log(
+      `stack ${stack}: stacks/Pulumi.local.yaml with cluster {source: context, context: ${kube.context}}, backing.persistence ephemeral, replicaCap 1`,
+    );
+    const events = join(tmp, "up.events.jsonl");
+    const up = await timed("pulumi up (preview + update, policy pack)", () =>
+      pulumiMayFail(
+        eng,
+        [
+          "up",
+          "--yes",
+          "--non-interactive",
+          "--stack",
+          stack,
+          "--policy-pack",
+          "policies",
+          "--policy-pack-config",
+          policyConfig,
+          "--event-log",
+          events,
+        ],
+        { timeoutMs: 25 * 60_000, ...(verbose ? { echo: "  | " } : {}) },
+      ),
+    );
+    const output = `${up.stdout}\n${up.stderr}`;
+    const report = readEvents(events);
+    mainUp = checks.that(
+      up.code === 0,
+      `pulumi up succeeded in ${seconds(up.ms)} (${Object.entries(report.resourceChanges)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(", ")})`,
+      `exit ${up.code}:\n${tail(output, 30)}`,
+    );
+    policyChecks("up", report, output);
+    const mandatory = report.violations.filter((v) => v.enforcementLevel === "mandatory");
+    checks.that(
+      mandatory.length === 0,
+      "up: the policy pack reported no mandatory violation",
+      mandatory.map((v) => `${v.policyName} on ${v.resourceUrn ?? "the stack"}`).join(", "),
+    );
+    const advisory = report.violations.filter((v) => v.enforcementLevel !== "mandatory");
+    if (advisory.length > 0) log(`up: advisory findings: ${advisory.map((v) => v.policyName).join(", ")}`);
+    if (!mainUp) return;
+
+    const state = await exportState(eng, stack);
+    const namespaces = stateNamespaces(state);
+    const view = await viewCluster(kube, namespaces);
+    verifyPlatform(checks, state, view, { servicesNamespace: "platform", engineOutput: output, label: "up" });
+    // Enforcement, not only a label: a privileged pod is refused in the services' namespace.
+    const probe = await run(
+      "kubectl",
+      [
+        "--context",
+        kube.context,
+        "-n",
+        "platform",
+        "run",
+        "psa-probe",
+        "--image=registry.localhost:5000/probe:1",
+        "--privileged",
+        "--dry-run=server",
+      ],
+      { env: kube.env, logFile: logFile ?? "" },
+    );
+    checks.that(
+      probe.code !== 0 && /violates PodSecurity/.test(probe.stderr),
+      'up: Pod Security admission refuses a privileged pod in namespace platform ("violates PodSecurity")',
+      `kubectl run --privileged --dry-run=server: exit ${probe.code} ${tail(probe.stderr, 3)}`,
+    );
+    const again = await timed("pulumi preview --expect-no-changes", () =>
+      pulumiMayFail(
+        eng,
+        ["preview", "--non-interactive", "--stack", stack, "--expect-no-changes", "--diff"],
+        {
+          timeoutMs: 10 * 60_000,
+        },
+      ),
+    );
+    checks.that(
+      again.code === 0,
+      `preview after up shows no changes (${seconds(again.ms)}): the provider reads back what it applied`,
+      tail(`${again.stdout}\n${again.stderr}`, 40),
+    );
+  });
+
+  // 5. The analyzer rejects an unsafe program during preview.
+  await phase("pulumi preview of test/e2e/fixtures/unsafe with --policy-pack policies", async () => {
+    const unsafe = `unsafe-${runId}`;
+    onCleanup("unsafe stack file", () => rmSync(join(UNSAFE_DIR, `Pulumi.${unsafe}.yaml`), { force: true }));
+    onCleanup("unsafe stack", async () => {
+      await pulumiMayFail(eng, ["stack", "rm", "--yes", "--force", "--stack", unsafe], {
+        cwd: UNSAFE_DIR,
+        timeoutMs: 60_000,
+      });
+    });
+    await pulumi(eng, ["stack", "init", unsafe, "--non-interactive"], { cwd: UNSAFE_DIR });
+    const events = join(tmp, "unsafe.events.jsonl");
+    const preview = await timed("pulumi preview of the unsafe program", () =>
+      pulumiMayFail(
+        eng,
+        [
+          "preview",
+          "--non-interactive",
+          "--stack",
+          unsafe,
+          "--policy-pack",
+          join(ROOT, "policies"),
+          "--policy-pack-config",
+          policyConfig,
+          "--event-log",
+          events,
+        ],
+        { cwd: UNSAFE_DIR, timeoutMs: 10 * 60_000 },
+      ),
+    );
+    const output = `${preview.stdout}\n${preview.stderr}`;
+    const report = readEvents(events);
+    checks.that(preview.code !== 0, "unsafe: preview failed", `exit ${preview.code}:\n${tail(output, 20)}`);
+    policyChecks("unsafe", report, output);
+    const mandatory = [
+      ...new Set(
+        report.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName),
+      ),
+    ].sort();
+    checks.that(
+      JSON.stringify(mandatory) === JSON.stringify(["meaningful-readiness", "no-plaintext-secrets"]),
+      "unsafe: exactly no-plaintext-secrets (literal DATABASE_PASSWORD) and meaningful-readiness (`php -v` probe) reported as mandatory",
+      `mandatory violations: ${mandatory.join(", ") || "none"}`,
+    );
+    checks.that(
+      !output.includes("correct-horse-battery-staple"),
+      "unsafe: the literal credential is not echoed in the engine output",
+    );
+    const ns = await run("kubectl", ["--context", kube.context, "get", "namespace", "e2e-unsafe"], {
+      env: kube.env,
+    });
+    checks.that(ns.code !== 0, "unsafe: nothing reached the cluster (no namespace e2e-unsafe)");
+  });
+
+  // 6. Two ephemeral stacks at once through the real CLI (Automation API driver).
+  await phase("npm run ephemeral -- up / down, two pipelines at once", async () => {
+    const project = ephemeralProject(join(tmp, "project"), kube.context);
+    const ids = [`e2e${runId}a`, `e2e${runId}b`];
+    // The npm running this script (npm_execpath), else the one on PATH.
+    const npmCli = process.env.npm_execpath;
+    const npm = npmCli ? process.execPath : "npm";
+    const npmArgs = npmCli ? [npmCli] : [];
+    const dotenv = (id: string) => join(tmp, `${id}.env`);
+    for (const id of ids) {
+      onCleanup(`ephemeral stack ci-${id}`, async () => {
+        const gone = await pulumiMayFail(eng, ["stack", "select", `ci-${id}`, "--non-interactive"], {
+          cwd: project,
+          timeoutMs: 60_000,
+        });
+        if (gone.code === 0) {
+          await pulumiMayFail(
+            eng,
+            ["destroy", "--yes", "--non-interactive", "--skip-preview", "--stack", `ci-${id}`],
+            {
+              cwd: project,
+              timeoutMs: 10 * 60_000,
+            },
+          );
+        }
+      });
+    }
+    const ephemeral = (id: string, args: string[]) =>
+      run(npm, [...npmArgs, "run", "-s", "ephemeral", "--", ...args, "--id", id], {
+        cwd: project,
+        env: eng.env,
+        logFile: logFile ?? "",
+        timeoutMs: 25 * 60_000,
+        ...(verbose ? { echo: `  [${id}] ` } : {}),
+      });
+    const ups = await timed("ephemeral up ×2 (concurrent)", () =>
+      Promise.all(
+        ids.map((id) =>
+          ephemeral(id, [
+            "up",
+            "--image-tag",
+            IMAGE_TAG,
+            "--owner",
+            "e2e",
+            "--ref",
+            "e2e",
+            "--ttl",
+            "2h",
+            "--dotenv",
+            dotenv(id),
+          ]),
+        ),
+      ),
+    );
+    ups.forEach((r, i) => {
+      checks.that(
+        r.code === 0,
+        `ephemeral up --id ${ids[i]} succeeded (${seconds(r.ms)})`,
+        `exit ${r.code}:\n${tail(`${r.stdout}\n${r.stderr}`, 25)}`,
+      );
+    });
+    const namespaceSets: string[][] = [];
+    for (const [i, id] of ids.entries()) {
+      if (ups[i]?.code !== 0) continue;
+      const ns = `ci-${id}`;
+      const nsObj = await kubectlJson<KubeList>(kube, [
+        "get",
+        "namespaces",
+        "-l",
+        `platform.internal/pipeline=${id}`,
+      ]);
+      const names = nsObj.items.map((n) => n.metadata.name).sort();
+      namespaceSets.push(names);
+      checks.that(
+        JSON.stringify(names) === JSON.stringify([ns, `${ns}-logs`]),
+        `ephemeral ${id}: namespaces ${ns} and ${ns}-logs, labelled platform.internal/pipeline=${id}`,
+        `found: ${names.join(", ") || "none"}`,
+      );
+      const labels = nsObj.items.find((n) => n.metadata.name === ns)?.metadata.labels ?? {};
+      checks.that(
+        labels["platform.internal/ephemeral"] === "true" &&
+          labels["app.kubernetes.io/part-of"] === "platform" &&
+          labels["platform.internal/environment"] === "ci" &&
+          labels["pod-security.kubernetes.io/enforce"] === "restricted" &&
+          typeof labels["platform.internal/expires-at"] === "string",
+        `ephemeral ${id}: namespace labels ephemeral=true, environment=ci, expires-at, part-of=platform, Pod Security restricted`,
+        JSON.stringify(labels),
+      );
+      const state = await exportState(eng, ns, project);
+      const view = await viewCluster(kube, stateNamespaces(state));
+      verifyPlatform(checks, state, view, {
+        servicesNamespace: ns,
+        engineOutput: `${ups[i]?.stdout ?? ""}`,
+        label: `ephemeral ${id}`,
+      });
+      const file = dotenv(id);
+      const names2 = existsSync(file) ? dotenvNames(readFileSync(file, "utf8")) : [];
+      checks.that(
+        names2.length > 0,
+        `ephemeral ${id}: dotenv written (${names2.length} variables, e.g. ${names2.slice(0, 3).join(", ")})`,
+        `${file} ${existsSync(file) ? "has no variables" : "does not exist"}`,
+      );
+    }
+    if (namespaceSets.length === 2) {
+      const [a = [], b = []] = namespaceSets;
+      checks.that(
+        !a.some((n) => b.includes(n)),
+        "ephemeral: the two pipelines have separate namespaces",
+        `${a.join(",")} / ${b.join(",")}`,
+      );
+    }
+
+    const downs = await timed("ephemeral down ×2 (concurrent)", () =>
+      Promise.all(ids.map((id) => ephemeral(id, ["down"]))),
+    );
+    const listed = await pulumiMayFail(eng, ["stack", "ls", "--json"], { cwd: project });
+    for (const [i, id] of ids.entries()) {
+      const r = downs[i];
+      checks.that(
+        r?.code === 0,
+        `ephemeral down --id ${id} succeeded (${seconds(r?.ms ?? 0)})`,
+        `exit ${r?.code}:\n${tail(`${r?.stdout ?? ""}\n${r?.stderr ?? ""}`, 25)}`,
+      );
+      const stackName = `ci-${id}`;
+      checks.that(
+        listed.code === 0 &&
+          !listed.stdout.includes(`"${stackName}"`) &&
+          !listed.stdout.includes(`/${stackName}"`),
+        `ephemeral ${id}: stack ${stackName} no longer listed by the backend`,
+      );
+      const files = backendFilesOf(eng.stateDir, stackName);
+      checks.that(
+        files.length === 0,
+        `ephemeral ${id}: no state, backup, history or tag file of ${stackName} left in the file backend`,
+        files.join(", "),
+      );
+      const config = join(project, "stacks", `Pulumi.${stackName}.yaml`);
+      checks.that(
+        !existsSync(config),
+        `ephemeral ${id}: stack config file stacks/Pulumi.${stackName}.yaml removed`,
+      );
+      const left = await kubectl(kube, [
+        "get",
+        "all,cm,secret,netpol,job,cronjob,ns",
+        "-A",
+        "-l",
+        `platform.internal/pipeline=${id}`,
+        "-o",
+        "name",
+      ]);
+      const nsLeft = await run(
+        "kubectl",
+        ["--context", kube.context, "get", "ns", stackName, `${stackName}-logs`],
+        {
+          env: kube.env,
+        },
+      );
+      checks.that(
+        left.stdout.trim() === "" && !/Active|Terminating/.test(nsLeft.stdout),
+        `ephemeral ${id}: namespaces ${stackName}, ${stackName}-logs and their objects are gone`,
+        `${left.stdout.trim()} ${nsLeft.stdout.trim()}`,
+      );
+    }
+  });
+
+  // 7. Destroy the main stack; nothing with the platform's labels may remain.
+  await phase(`pulumi destroy of ${stack}`, async () => {
+    if (!existsSync(stackFile)) throw new E2EError("the stack was never created");
+    const destroy = await timed("pulumi destroy", () =>
+      pulumiMayFail(eng, ["destroy", "--yes", "--non-interactive", "--skip-preview", "--stack", stack], {
+        timeoutMs: 20 * 60_000,
+      }),
+    );
+    checks.that(
+      destroy.code === 0,
+      `pulumi destroy succeeded in ${seconds(destroy.ms)}`,
+      tail(`${destroy.stdout}\n${destroy.stderr}`, 25),
+    );
+    const left = await kubectl(kube, [
+      "get",
+      "all,cm,secret,netpol,job,cronjob",
+      "-A",
+      "-l",
+      PART_OF,
+      "-o",
+      "name",
+    ]);
+    checks.that(
+      left.stdout.trim() === "",
+      `no object labelled ${PART_OF} left (kubectl get all,cm,secret,netpol,job,cronjob -A)`,
+      left.stdout.trim().split("\n").slice(0, 10).join(", "),
+    );
+    const ns = await kubectl(kube, ["get", "namespaces", "-l", PART_OF, "-o", "name"]);
+    checks.that(ns.stdout.trim() === "", "no namespace of the platform left", ns.stdout.trim());
+    if (destroy.code === 0) {
+      await pulumi(eng, ["stack", "rm", "--yes", "--stack", stack]);
+      checks.that(!existsSync(stackFile), `stack ${stack} removed with its stack file`);
+    }
+  });
+
+  return summary();
+}
+
+function summary(): number {
+  log("== summary");
+  for (const t of timings) log(`  ${t.label.padEnd(46)} ${seconds(t.ms).padStart(9)}`);
+  log(`  ${"total".padEnd(46)} ${elapsed().padStart(9)}`);
+  if (checks.failures.length > 0) {
+    log(`FAILED: ${checks.failures.length} of ${checks.passed + checks.failures.length} checks failed:`);
+    for (const f of checks.failures) log(`  - ${f.split("\n")[0]}`);
+    log(`full log: ${logFile ?? "(none)"}`);
+    return 1;
+  }
+  log(`PASSED: all ${checks.passed} checks (log: ${logFile ?? "(none)"})`);
+  return 0;
+}
+
+main()
+  .catch((error: unknown) => {
+    checks.fail(`unexpected error: ${(error as Error).stack ?? String(error)}`);
+    return summary();
+  })
+  .then(async (code) => {
+    log("cleanup: stopping the cluster, removing stack files and temporary directories");
+    await runCleanups(log);
+    process.exit(code);
+  });
