@@ -1,12 +1,11 @@
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type KubeList, kubectl, kubectlJson } from "./lib/cluster";
 import { e2eStackFile, PART_OF } from "./lib/platform";
-import { E2EError, installSignalHandlers, onCleanup, runCleanups, tail } from "./lib/proc";
+import { E2EError, onCleanup, tail } from "./lib/proc";
 import { pulumi, pulumiMayFail } from "./lib/pulumi";
-import { elapsed, makeLogger, median, seconds, type Timing } from "./lib/report";
+import { elapsed, median, seconds, type Timing } from "./lib/report";
+import { closeSessionWith, openSession } from "./lib/session";
 import { setUp } from "./lib/setup";
 import { ROOT } from "./lib/toolchain";
 
@@ -18,19 +17,11 @@ import { ROOT } from "./lib/toolchain";
 // each `pulumi up|destroy --yes --skip-preview` with the policy pack and its config, as CI runs
 // them; E2E_BENCH_RUNS runs (default 3), median printed. Set-up (toolchain, cluster) not counted.
 
-const runId = randomBytes(4).toString("hex").slice(0, 6);
 const runs = Number.parseInt(process.env.E2E_BENCH_RUNS ?? "3", 10);
-const logDir = join(ROOT, "out", "e2e-bench");
-let logFile: string | undefined;
-const log = makeLogger(() => logFile);
+const session = openSession("bench");
+const { runId, logFile, tmp, log } = session;
 
 async function main(): Promise<number> {
-  installSignalHandlers(log);
-  rmSync(logDir, { recursive: true, force: true });
-  mkdirSync(logDir, { recursive: true });
-  logFile = join(logDir, `bench-${runId}.log`);
-  const tmp = mkdtempSync(join(tmpdir(), `platform-bench-${runId}-`));
-  onCleanup("temporary directory", () => rmSync(tmp, { recursive: true, force: true }));
   const setupTimings: Timing[] = [];
   const env = await setUp({ runId, tmp, logFile, log, timings: setupTimings });
   const { cluster, engine, policyConfig } = env;
@@ -58,10 +49,21 @@ async function main(): Promise<number> {
   };
   const deploymentsReady = async (): Promise<number> => {
     const list = await kubectlJson<KubeList>(cluster, ["get", "deployments", "-A", "-l", PART_OF]);
+    // Rolled out as the engine's await logic means it: the current generation observed and all
+    // replicas updated and available. Right after a rolling update the old pod may still be
+    // terminating (preStop delay), so ready replicas can briefly exceed the spec: not a failure.
     const notReady = list.items.filter((d) => {
-      const s = (d.status ?? {}) as { readyReplicas?: number };
+      const s = (d.status ?? {}) as {
+        observedGeneration?: number;
+        updatedReplicas?: number;
+        availableReplicas?: number;
+      };
       const want = ((d.spec ?? {}) as { replicas?: number }).replicas ?? 1;
-      return (s.readyReplicas ?? 0) !== want;
+      return (
+        (s.observedGeneration ?? 0) < (d.metadata.generation ?? 1) ||
+        (s.updatedReplicas ?? 0) < want ||
+        (s.availableReplicas ?? 0) < want
+      );
     });
     if (list.items.length === 0 || notReady.length > 0) {
       throw new E2EError(
@@ -139,13 +141,7 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main()
-  .catch((error: unknown) => {
-    log(`FAILED: ${error instanceof E2EError ? error.message : ((error as Error).stack ?? String(error))}`);
-    return 1;
-  })
-  .then(async (code) => {
-    log("cleanup: stopping the cluster, removing the stack file and temporary directories");
-    await runCleanups(log);
-    process.exit(code);
-  });
+closeSessionWith(session, main(), (error: unknown) => {
+  log(`FAILED: ${error instanceof E2EError ? error.message : ((error as Error).stack ?? String(error))}`);
+  return 1;
+});

@@ -1,13 +1,12 @@
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type KubeList, kubectl, kubectlJson } from "./lib/cluster";
 import { backendFilesOf, dotenvNames, ephemeralProject } from "./lib/ephemeral";
 import { e2eStackFile, PART_OF, stateNamespaces, verifyPlatform, viewCluster } from "./lib/platform";
-import { E2EError, installSignalHandlers, onCleanup, run, runCleanups, tail } from "./lib/proc";
+import { E2EError, onCleanup, run, tail } from "./lib/proc";
 import { exportState, type PolicyReport, pulumi, pulumiMayFail, readEvents } from "./lib/pulumi";
-import { Checks, elapsed, makeLogger, seconds, type Timing } from "./lib/report";
+import { Checks, elapsed, seconds, type Timing } from "./lib/report";
+import { closeSessionWith, openSession } from "./lib/session";
 import { type Environment, setUp } from "./lib/setup";
 import { ROOT } from "./lib/toolchain";
 
@@ -20,10 +19,8 @@ export const POLICY_PACK = "platform";
 const UNSAFE_DIR = join(ROOT, "test", "e2e", "fixtures", "unsafe");
 const IMAGE_TAG = "2026.11.3";
 
-const runId = randomBytes(4).toString("hex").slice(0, 6);
-const logDir = join(ROOT, "out", "e2e");
-let logFile: string | undefined;
-const log = makeLogger(() => logFile);
+const session = openSession("e2e");
+const { runId, logFile, tmp, log } = session;
 const checks = new Checks(log);
 const timings: Timing[] = [];
 const verbose = process.env.E2E_VERBOSE === "1";
@@ -65,13 +62,7 @@ function policyChecks(label: string, report: PolicyReport, output: string): void
 }
 
 async function main(): Promise<number> {
-  installSignalHandlers(log);
-  rmSync(logDir, { recursive: true, force: true });
-  mkdirSync(logDir, { recursive: true });
-  logFile = join(logDir, `e2e-${runId}.log`);
-  const tmp = mkdtempSync(join(tmpdir(), `platform-e2e-${runId}-`));
-  onCleanup("temporary directory", () => rmSync(tmp, { recursive: true, force: true }));
-  log(`run ${runId}: temporary files in ${tmp}, logs in ${logDir}`);
+  log(`run ${runId}: temporary files in ${tmp}, logs in ${session.logDir}`);
 
   const stack = `e2e-${runId}`;
   const stackFile = join(ROOT, "stacks", `Pulumi.${stack}.yaml`);
@@ -80,7 +71,7 @@ async function main(): Promise<number> {
   // 1-3. Toolchain, cluster with the Gateway API CRDs, engine.
   let env: Environment | undefined;
   await phase("set-up: toolchain, kwok cluster, Gateway API CRDs, engine", async () => {
-    env = await setUp({ runId, tmp, logFile: logFile ?? "", log, timings });
+    env = await setUp({ runId, tmp, logFile, log, timings });
   });
   if (!env) return summary();
   const { cluster: kube, engine: eng, policyConfig } = env;
@@ -158,7 +149,7 @@ async function main(): Promise<number> {
         "--privileged",
         "--dry-run=server",
       ],
-      { env: kube.env, logFile: logFile ?? "" },
+      { env: kube.env, logFile },
     );
     checks.that(
       probe.code !== 0 && /violates PodSecurity/.test(probe.stderr),
@@ -266,7 +257,7 @@ async function main(): Promise<number> {
       run(npm, [...npmArgs, "run", "-s", "ephemeral", "--", ...args, "--id", id], {
         cwd: project,
         env: eng.env,
-        logFile: logFile ?? "",
+        logFile,
         timeoutMs: 25 * 60_000,
         ...(verbose ? { echo: `  [${id}] ` } : {}),
       });
@@ -445,20 +436,14 @@ function summary(): number {
   if (checks.failures.length > 0) {
     log(`FAILED: ${checks.failures.length} of ${checks.passed + checks.failures.length} checks failed:`);
     for (const f of checks.failures) log(`  - ${f.split("\n")[0]}`);
-    log(`full log: ${logFile ?? "(none)"}`);
+    log(`full log: ${logFile}`);
     return 1;
   }
-  log(`PASSED: all ${checks.passed} checks (log: ${logFile ?? "(none)"})`);
+  log(`PASSED: all ${checks.passed} checks (log: ${logFile})`);
   return 0;
 }
 
-main()
-  .catch((error: unknown) => {
-    checks.fail(`unexpected error: ${(error as Error).stack ?? String(error)}`);
-    return summary();
-  })
-  .then(async (code) => {
-    log("cleanup: stopping the cluster, removing stack files and temporary directories");
-    await runCleanups(log);
-    process.exit(code);
-  });
+closeSessionWith(session, main(), (error: unknown) => {
+  checks.fail(`unexpected error: ${(error as Error).stack ?? String(error)}`);
+  return summary();
+});
