@@ -205,10 +205,16 @@ export interface StateResource {
   inputs?: Record<string, unknown>;
 }
 
-export async function exportState(engine: Engine, stack: string, cwd = ROOT): Promise<StateResource[]> {
+export interface ExportedState {
+  resources: StateResource[];
+  /** The export as the CLI printed it (secrets encrypted). */
+  text: string;
+}
+
+export async function exportState(engine: Engine, stack: string, cwd = ROOT): Promise<ExportedState> {
   const r = await pulumi(engine, ["stack", "export", "--stack", stack], { cwd });
   const doc = JSON.parse(r.stdout) as { deployment?: { resources?: StateResource[] } };
-  return doc.deployment?.resources ?? [];
+  return { resources: doc.deployment?.resources ?? [], text: r.stdout };
 }
 
 /** Kind/namespace/name of the Kubernetes objects in a stack's state. */

@@ -49,6 +49,18 @@ export interface Timing {
   ms: number;
 }
 
+/** Runs `fn` and appends its wall time, under `label`, to `timings` (also when it throws). */
+export function timer(timings: Timing[]) {
+  return async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await fn();
+    } finally {
+      timings.push({ label, ms: Date.now() - started });
+    }
+  };
+}
+
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 export function median(values: readonly number[]): number {

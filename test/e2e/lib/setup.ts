@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type Cluster, installGatewayApi, startCluster } from "./cluster";
 import { E2EError, onCleanup, run, tail } from "./proc";
 import { type Engine, setupEngine } from "./pulumi";
-import type { Timing } from "./report";
+import { type Timing, timer } from "./report";
 import { buildToolchain, ROOT, type Toolchain } from "./toolchain";
 
 // What the e2e and the benchmark share: the toolchain, a kwok cluster with the Gateway API CRDs,
@@ -27,14 +27,8 @@ export async function setUp(o: {
   log: (message: string) => void;
   timings: Timing[];
 }): Promise<Environment> {
-  const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
-    const started = Date.now();
-    try {
-      return await fn();
-    } finally {
-      o.timings.push({ label, ms: Date.now() - started });
-    }
-  };
+  const timed = timer(o.timings);
+
   const toolchain = await timed("toolchain (build.sh + language host)", () =>
     buildToolchain(o.log, o.logFile),
   );
