@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type KubeList, kubectl, kubectlJson } from "./lib/cluster";
-import { e2eStackFile, PART_OF } from "./lib/platform";
+import { e2eStackFile, objectsLeft, PART_OF } from "./lib/platform";
 import { E2EError, onCleanup, tail } from "./lib/proc";
 import { pulumi, pulumiMayFail } from "./lib/pulumi";
 import { elapsed, median, seconds, type Timing } from "./lib/report";
@@ -116,16 +116,8 @@ async function main(): Promise<number> {
     log(`run ${i}/${runs}: update of one image tag ${seconds(update)} (content now ${image.stdout})`);
 
     const destroy = await op(["destroy"]);
-    const left = await kubectl(cluster, [
-      "get",
-      "all,cm,secret,netpol,job,cronjob",
-      "-A",
-      "-l",
-      PART_OF,
-      "-o",
-      "name",
-    ]);
-    if (left.stdout.trim() !== "") throw new E2EError(`left after destroy: ${left.stdout.trim()}`);
+    const left = await objectsLeft(cluster);
+    if (left.length > 0) throw new E2EError(`left after destroy: ${left.join(", ")}`);
     destroys.push(destroy);
     log(`run ${i}/${runs}: destroy ${seconds(destroy)}`);
   }

@@ -2,7 +2,15 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type KubeList, kubectl, kubectlJson } from "./lib/cluster";
 import { backendFilesOf, dotenvNames, ephemeralProject } from "./lib/ephemeral";
-import { e2eStackFile, PART_OF, stateNamespaces, verifyPlatform, viewCluster } from "./lib/platform";
+import {
+  e2eStackFile,
+  LEFTOVER_KINDS,
+  objectsLeft,
+  PART_OF,
+  stateNamespaces,
+  verifyPlatform,
+  viewCluster,
+} from "./lib/platform";
 import { E2EError, onCleanup, run, tail } from "./lib/proc";
 import { exportState, type PolicyReport, pulumi, pulumiMayFail, readEvents } from "./lib/pulumi";
 import { Checks, elapsed, seconds, type Timing, timer } from "./lib/report";
@@ -450,15 +458,7 @@ async function main(): Promise<number> {
         !existsSync(config),
         `ephemeral ${id}: stack config file stacks/Pulumi.${stackName}.yaml removed`,
       );
-      const left = await kubectl(kube, [
-        "get",
-        "all,cm,secret,netpol,job,cronjob,ns",
-        "-A",
-        "-l",
-        `platform.internal/pipeline=${id}`,
-        "-o",
-        "name",
-      ]);
+      const left = await objectsLeft(kube, `platform.internal/pipeline=${id}`);
       const nsLeft = await run(
         "kubectl",
         ["--context", kube.context, "get", "ns", stackName, `${stackName}-logs`],
@@ -467,9 +467,9 @@ async function main(): Promise<number> {
         },
       );
       checks.that(
-        left.stdout.trim() === "" && !/Active|Terminating/.test(nsLeft.stdout),
+        left.length === 0 && !/Active|Terminating/.test(nsLeft.stdout),
         `ephemeral ${id}: namespaces ${stackName}, ${stackName}-logs and their objects are gone`,
-        `${left.stdout.trim()} ${nsLeft.stdout.trim()}`,
+        `${left.join(", ")} ${nsLeft.stdout.trim()}`,
       );
     }
   });
@@ -487,22 +487,12 @@ async function main(): Promise<number> {
       `pulumi destroy succeeded in ${seconds(destroy.ms)}`,
       tail(`${destroy.stdout}\n${destroy.stderr}`, 25),
     );
-    const left = await kubectl(kube, [
-      "get",
-      "all,cm,secret,netpol,job,cronjob",
-      "-A",
-      "-l",
-      PART_OF,
-      "-o",
-      "name",
-    ]);
+    const left = await objectsLeft(kube);
     checks.that(
-      left.stdout.trim() === "",
-      `no object labelled ${PART_OF} left (kubectl get all,cm,secret,netpol,job,cronjob -A)`,
-      left.stdout.trim().split("\n").slice(0, 10).join(", "),
+      left.length === 0,
+      `no object or namespace labelled ${PART_OF} left (kubectl get ${LEFTOVER_KINDS} -A)`,
+      left.slice(0, 10).join(", "),
     );
-    const ns = await kubectl(kube, ["get", "namespaces", "-l", PART_OF, "-o", "name"]);
-    checks.that(ns.stdout.trim() === "", "no namespace of the platform left", ns.stdout.trim());
     if (destroy.code === 0) {
       await pulumi(eng, ["stack", "rm", "--yes", "--stack", stack]);
       checks.that(!existsSync(stackFile), `stack ${stack} removed with its stack file`);

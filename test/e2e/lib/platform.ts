@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { type Cluster, type KubeList, type KubeObject, kubectlJson } from "./cluster";
+import { type Cluster, type KubeList, type KubeObject, kubectl, kubectlJson } from "./cluster";
 import type { StateResource } from "./pulumi";
 import { kubernetesObjects } from "./pulumi";
 import type { Checks } from "./report";
@@ -10,6 +10,14 @@ import { ROOT } from "./toolchain";
 // The e2e stack and what the cluster must look like after `pulumi up` of it.
 
 export const PART_OF = "app.kubernetes.io/part-of=platform";
+/** The kinds a destroyed stack must leave none of. */
+export const LEFTOVER_KINDS = "all,cm,secret,netpol,job,cronjob,ns";
+
+/** Objects labelled `selector` (default: the platform's) still in the cluster, as kind/name. */
+export async function objectsLeft(cluster: Cluster, selector = PART_OF): Promise<string[]> {
+  const r = await kubectl(cluster, ["get", LEFTOVER_KINDS, "-A", "-l", selector, "-o", "name"]);
+  return r.stdout.split("\n").filter((line) => line.trim() !== "");
+}
 
 /** stacks/Pulumi.local.yaml, pointed at the kwok cluster, with data in emptyDirs (kwok has no
  * storage provisioner) and one replica of everything. */

@@ -55,7 +55,12 @@ export async function secretValues(engine: Engine, stack: string, cwd = ROOT): P
     logFile: undefined,
   });
   if (r.code !== 0) throw new E2EError(`pulumi stack export --show-secrets failed:\n${tail(r.stderr, 10)}`);
-  const doc = JSON.parse(r.stdout) as { deployment?: { resources?: { urn: string }[] } };
+  return secretValuesIn(r.stdout);
+}
+
+/** The secret values of a `stack export --show-secrets` document, with their resources. */
+export function secretValuesIn(exported: string): SecretValue[] {
+  const doc = JSON.parse(exported) as { deployment?: { resources?: { urn: string }[] } };
   const out: SecretValue[] = [];
   for (const resource of doc.deployment?.resources ?? []) collect(resource, resource.urn, out);
   return out;
