@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type KubeList, kubectl, kubectlJson } from "./lib/cluster";
+import { type KubeList, type KubeObject, kubectl, kubectlJson } from "./lib/cluster";
 import { backendFilesOf, dotenvNames, ephemeralProject } from "./lib/ephemeral";
 import {
   e2eStackFile,
@@ -27,6 +27,8 @@ import { ROOT } from "./lib/toolchain";
 export const POLICY_PACK = "platform";
 const UNSAFE_DIR = join(ROOT, "test", "e2e", "fixtures", "unsafe");
 const IMAGE_TAG = "2026.11.3";
+/** The tag the image-update phase gives the content service. */
+const UPDATED_TAG = "2026.11.4-e2e";
 
 const session = openSession("e2e");
 const { runId, logFile, tmp, log } = session;
@@ -62,6 +64,22 @@ function policyChecks(label: string, report: PolicyReport, output: string): void
     `${label}: the engine output names the pack (${POLICY_PACK}@v…)`,
   );
 }
+
+/** The migration Jobs of `service` in the main stack's namespace. */
+async function migrationJobs(cluster: Environment["cluster"], service: string): Promise<KubeObject[]> {
+  const jobs = await kubectlJson<KubeList>(cluster, [
+    "get",
+    "jobs",
+    "-n",
+    "platform",
+    "-l",
+    `app.kubernetes.io/name=${service}`,
+  ]);
+  return jobs.items.filter((j) => j.metadata.name.startsWith(`${service}-migrate-`));
+}
+
+const rec = (v: unknown): Record<string, unknown> =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 /**
  * No value the state holds as a secret appears in plain text in `places`, the stack outputs, this
@@ -234,6 +252,76 @@ async function main(): Promise<number> {
       again.code === 0,
       `preview after up shows no changes (${seconds(again.ms)}): the provider reads back what it applied`,
       tail(`${again.stdout}\n${again.stderr}`, 40),
+    );
+  });
+
+  // 4b. A new image of one service: its migration runs again, to completion, before the rollout.
+  await phase("pulumi up after changing one image tag (content)", async () => {
+    if (!mainUp) throw new E2EError("skipped: the first up failed");
+    const before = await migrationJobs(kube, "content");
+    await pulumi(eng, [
+      "config",
+      "set",
+      "--path",
+      "platform:services.content.imageTag",
+      UPDATED_TAG,
+      "--stack",
+      stack,
+    ]);
+    const update = await timed("pulumi up of one new image tag", () =>
+      pulumiMayFail(
+        eng,
+        [
+          "up",
+          "--yes",
+          "--non-interactive",
+          "--skip-preview",
+          "--stack",
+          stack,
+          "--policy-pack",
+          "policies",
+          "--policy-pack-config",
+          policyConfig,
+        ],
+        { timeoutMs: 10 * 60_000 },
+      ),
+    );
+    if (
+      !checks.that(
+        update.code === 0,
+        `update of content's image tag succeeded in ${seconds(update.ms)}`,
+        tail(`${update.stdout}\n${update.stderr}`, 25),
+      )
+    )
+      return;
+    const after = await migrationJobs(kube, "content");
+    const fresh = after.filter((j) => !before.some((b) => b.metadata.name === j.metadata.name));
+    const job = fresh[0];
+    const done = job ? rec(job.status).completionTime : undefined;
+    checks.that(
+      fresh.length === 1 && typeof done === "string" && after.length === 1,
+      `a new migration Job (${job?.metadata.name ?? "none"}) ran to completion for the new image, and the previous one (${before.map((b) => b.metadata.name).join(", ")}) was removed`,
+      `before: ${before.map((b) => b.metadata.name).join(", ")}; after: ${after.map((j) => `${j.metadata.name} (${typeof rec(j.status).completionTime === "string" ? "complete" : "not complete"})`).join(", ")}`,
+    );
+    const rollouts = (
+      await kubectlJson<KubeList>(kube, [
+        "get",
+        "replicasets",
+        "-n",
+        "platform",
+        "-l",
+        "app.kubernetes.io/name=content",
+      ])
+    ).items.filter((rs) => JSON.stringify(rs.spec ?? {}).includes(`:${UPDATED_TAG}"`));
+    const early = rollouts.filter(
+      (rs) => typeof done !== "string" || Date.parse(rs.metadata.creationTimestamp) < Date.parse(done),
+    );
+    checks.that(
+      rollouts.length > 0 && early.length === 0,
+      `the ${rollouts.length} ReplicaSets running :${UPDATED_TAG} were created after that migration completed (${String(done)})`,
+      rollouts.length === 0
+        ? "no ReplicaSet runs the new image"
+        : early.map((rs) => `${rs.metadata.name} created ${rs.metadata.creationTimestamp}`).join(", "),
     );
   });
 
