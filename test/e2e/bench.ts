@@ -1,9 +1,9 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type KubeList, kubectl, kubectlJson } from "./lib/cluster";
 import { e2eStackFile, objectsLeft, PART_OF } from "./lib/platform";
-import { E2EError, onCleanup, tail } from "./lib/proc";
-import { pulumi, pulumiMayFail } from "./lib/pulumi";
+import { E2EError, tail } from "./lib/proc";
+import { initTemporaryStack, pulumi, pulumiMayFail } from "./lib/pulumi";
 import { elapsed, median, seconds, type Timing } from "./lib/report";
 import { closeSessionWith, openSession } from "./lib/session";
 import { setUp } from "./lib/setup";
@@ -24,17 +24,12 @@ const { runId, logFile, tmp, log } = session;
 async function main(): Promise<number> {
   const setupTimings: Timing[] = [];
   const env = await setUp({ runId, tmp, logFile, log, timings: setupTimings });
-  const { cluster, engine, policyConfig } = env;
+  const { cluster, engine, policyPack } = env;
 
   const stack = `e2e-bench-${runId}`;
   const stackFile = join(ROOT, "stacks", `Pulumi.${stack}.yaml`);
   writeFileSync(stackFile, e2eStackFile(cluster.context));
-  onCleanup("stack file", () => rmSync(stackFile, { force: true }));
-  onCleanup("bench stack", async () => {
-    await pulumiMayFail(engine, ["stack", "rm", "--yes", "--force", "--stack", stack], { timeoutMs: 60_000 });
-  });
-  await pulumi(engine, ["stack", "init", stack, "--non-interactive"]);
-  const policy = ["--policy-pack", "policies", "--policy-pack-config", policyConfig];
+  await initTemporaryStack(engine, stack, { configFile: stackFile });
   const op = async (args: string[]) => {
     const r = await pulumiMayFail(
       engine,
@@ -85,7 +80,7 @@ async function main(): Promise<number> {
       "--stack",
       stack,
     ]);
-    const up = await op(["up", ...policy]);
+    const up = await op(["up", ...policyPack]);
     const deployments = await deploymentsReady();
     ups.push(up);
     log(`run ${i}/${runs}: up ${seconds(up)} (${deployments} Deployments Ready)`);
@@ -100,7 +95,7 @@ async function main(): Promise<number> {
       "--stack",
       stack,
     ]);
-    const update = await op(["up", ...policy]);
+    const update = await op(["up", ...policyPack]);
     await deploymentsReady();
     const image = await kubectl(cluster, [
       "get",

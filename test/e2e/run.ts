@@ -12,7 +12,14 @@ import {
   viewCluster,
 } from "./lib/platform";
 import { E2EError, onCleanup, run, tail } from "./lib/proc";
-import { exportState, type PolicyReport, pulumi, pulumiMayFail, readEvents } from "./lib/pulumi";
+import {
+  exportState,
+  initTemporaryStack,
+  type PolicyReport,
+  pulumi,
+  pulumiMayFail,
+  readEvents,
+} from "./lib/pulumi";
 import { Checks, elapsed, seconds, type Timing, timer } from "./lib/report";
 import { eventLogPlaces, findLeaks, type Place, type SecretValue, secretValues } from "./lib/secrets";
 import { closeSessionWith, openSession } from "./lib/session";
@@ -134,20 +141,12 @@ async function main(): Promise<number> {
     env = await setUp({ runId, tmp, logFile, log, timings });
   });
   if (!env) return summary();
-  const { cluster: kube, engine: eng, policyConfig } = env;
+  const { cluster: kube, engine: eng, policyPack } = env;
 
   // 4. The local stack on the cluster, with the policy pack.
   await phase(`pulumi up of the local stack (${stack}) with --policy-pack policies`, async () => {
     writeFileSync(stackFile, e2eStackFile(kube.context));
-    onCleanup("stack file", () => rmSync(stackFile, { force: true }));
-    onCleanup("main stack", async () => {
-      if (existsSync(join(eng.stateDir, ".pulumi"))) {
-        await pulumiMayFail(eng, ["stack", "rm", "--yes", "--force", "--stack", stack], {
-          timeoutMs: 60_000,
-        });
-      }
-    });
-    await pulumi(eng, ["stack", "init", stack, "--non-interactive"]);
+    await initTemporaryStack(eng, stack, { configFile: stackFile });
     log(
       `stack ${stack}: stacks/Pulumi.local.yaml with cluster {source: context, context: ${kube.context}}, backing.persistence ephemeral, replicaCap 1`,
     );
@@ -155,19 +154,7 @@ async function main(): Promise<number> {
     const up = await timed("pulumi up (preview + update, policy pack)", () =>
       pulumiMayFail(
         eng,
-        [
-          "up",
-          "--yes",
-          "--non-interactive",
-          "--stack",
-          stack,
-          "--policy-pack",
-          "policies",
-          "--policy-pack-config",
-          policyConfig,
-          "--event-log",
-          events,
-        ],
+        ["up", "--yes", "--non-interactive", "--stack", stack, ...policyPack, "--event-log", events],
         { timeoutMs: 25 * 60_000, ...(verbose ? { echo: "  | " } : {}) },
       ),
     );
@@ -271,18 +258,7 @@ async function main(): Promise<number> {
     const update = await timed("pulumi up of one new image tag", () =>
       pulumiMayFail(
         eng,
-        [
-          "up",
-          "--yes",
-          "--non-interactive",
-          "--skip-preview",
-          "--stack",
-          stack,
-          "--policy-pack",
-          "policies",
-          "--policy-pack-config",
-          policyConfig,
-        ],
+        ["up", "--yes", "--non-interactive", "--skip-preview", "--stack", stack, ...policyPack],
         { timeoutMs: 10 * 60_000 },
       ),
     );
@@ -328,30 +304,15 @@ async function main(): Promise<number> {
   // 5. The analyzer rejects an unsafe program during preview.
   await phase("pulumi preview of test/e2e/fixtures/unsafe with --policy-pack policies", async () => {
     const unsafe = `unsafe-${runId}`;
-    onCleanup("unsafe stack file", () => rmSync(join(UNSAFE_DIR, `Pulumi.${unsafe}.yaml`), { force: true }));
-    onCleanup("unsafe stack", async () => {
-      await pulumiMayFail(eng, ["stack", "rm", "--yes", "--force", "--stack", unsafe], {
-        cwd: UNSAFE_DIR,
-        timeoutMs: 60_000,
-      });
+    await initTemporaryStack(eng, unsafe, {
+      cwd: UNSAFE_DIR,
+      configFile: join(UNSAFE_DIR, `Pulumi.${unsafe}.yaml`),
     });
-    await pulumi(eng, ["stack", "init", unsafe, "--non-interactive"], { cwd: UNSAFE_DIR });
     const events = join(tmp, "unsafe.events.jsonl");
     const preview = await timed("pulumi preview of the unsafe program", () =>
       pulumiMayFail(
         eng,
-        [
-          "preview",
-          "--non-interactive",
-          "--stack",
-          unsafe,
-          "--policy-pack",
-          join(ROOT, "policies"),
-          "--policy-pack-config",
-          policyConfig,
-          "--event-log",
-          events,
-        ],
+        ["preview", "--non-interactive", "--stack", unsafe, ...policyPack, "--event-log", events],
         { cwd: UNSAFE_DIR, timeoutMs: 10 * 60_000 },
       ),
     );

@@ -232,22 +232,23 @@ export function verifyPlatform(
     order.join("; ") || "the state has no migration Job",
   );
 
-  // Services and NetworkPolicies.
-  const services = index(view.services);
-  const stateServices = ofType("kubernetes:core/v1:Service");
-  const missingSvc = stateServices.filter((s) => !services.has(key(s.namespace, s.name)));
-  checks.that(
-    stateServices.length > 0 && missingSvc.length === 0,
-    `${L}: all ${stateServices.length} Services present`,
-    missingSvc.map((s) => `${s.namespace}/${s.name}`).join(", ") || "the state has no Service",
-  );
-  const netpols = index(view.networkPolicies);
-  const stateNetpols = ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy");
-  const missingNp = stateNetpols.filter((n) => !netpols.has(key(n.namespace, n.name)));
-  checks.that(
-    stateNetpols.length > 0 && missingNp.length === 0,
-    `${L}: all ${stateNetpols.length} NetworkPolicies present`,
-    missingNp.map((n) => `${n.namespace}/${n.name}`).join(", ") || "the state has no NetworkPolicy",
+  // Services and NetworkPolicies: every one the state has exists in the cluster.
+  const present = (type: string, inCluster: KubeObject[], noun: string, plural: string) => {
+    const found = index(inCluster);
+    const inState = ofType(type);
+    const missing = inState.filter((o) => !found.has(key(o.namespace, o.name)));
+    checks.that(
+      inState.length > 0 && missing.length === 0,
+      `${L}: all ${inState.length} ${plural} present`,
+      missing.map((o) => `${o.namespace}/${o.name}`).join(", ") || `the state has no ${noun}`,
+    );
+  };
+  present("kubernetes:core/v1:Service", view.services, "Service", "Services");
+  present(
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    view.networkPolicies,
+    "NetworkPolicy",
+    "NetworkPolicies",
   );
   const undenied = view.namespaces
     .map((n) => n.metadata.name)

@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Cluster } from "./cluster";
-import { E2EError, mustRun, type RunOptions, type RunResult, run } from "./proc";
+import { E2EError, mustRun, onCleanup, type RunOptions, type RunResult, run } from "./proc";
 import { ROOT, type Toolchain } from "./toolchain";
 
 // The Pulumi engine of the e2e: the CLI built from Go modules with our Node.js language host beside
@@ -127,6 +127,26 @@ export async function pulumiMayFail(
   options: RunOptions = {},
 ): Promise<RunResult> {
   return run(engine.pulumi, args, { env: engine.env, logFile: engine.logFile, cwd: ROOT, ...options });
+}
+
+/**
+ * A stack that exists for this run only: created now; at cleanup removed from the backend and its
+ * config file deleted (`stack rm` does that too, unless the backend is already gone).
+ */
+export async function initTemporaryStack(
+  engine: Engine,
+  stack: string,
+  options: { cwd?: string; configFile: string },
+): Promise<void> {
+  const cwd = options.cwd ?? ROOT;
+  onCleanup(`stack file of ${stack}`, () => rmSync(options.configFile, { force: true }));
+  onCleanup(`stack ${stack}`, async () => {
+    await pulumiMayFail(engine, ["stack", "rm", "--yes", "--force", "--stack", stack], {
+      cwd,
+      timeoutMs: 60_000,
+    });
+  });
+  await pulumi(engine, ["stack", "init", stack, "--non-interactive"], { cwd });
 }
 
 // Engine events (--event-log): one JSON object per line.

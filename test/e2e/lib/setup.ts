@@ -16,8 +16,11 @@ export interface Environment {
   toolchain: Toolchain;
   cluster: Cluster;
   engine: Engine;
-  /** `npm run policy -- config --stack local`: default.json with the local overlay. */
-  policyConfig: string;
+  /**
+   * `--policy-pack <repo>/policies --policy-pack-config <file>`: our pack with the config of our
+   * stacks (`npm run policy -- config --stack local`: default.json with the local overlay).
+   */
+  policyPack: string[];
 }
 
 export async function setUp(o: {
@@ -88,5 +91,10 @@ export async function setUp(o: {
     throw new E2EError(`npm run policy -- config --stack local failed:\n${tail(cfg.stderr)}`);
   const policyConfig = join(o.tmp, "policy-config.json");
   writeFileSync(policyConfig, cfg.stdout);
-  return { toolchain, cluster, engine, policyConfig };
+  return {
+    toolchain,
+    cluster,
+    engine,
+    policyPack: ["--policy-pack", join(ROOT, "policies"), "--policy-pack-config", policyConfig],
+  };
 }
