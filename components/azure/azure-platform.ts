@@ -45,6 +45,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
         location: c.location,
         network: c.network,
         logAnalyticsRetentionDays: c.logAnalyticsRetentionDays,
+        ...(c.deployer.principalType ? { deployerPrincipalType: c.deployer.principalType } : {}),
         tags: { platform: c.prefix, environment: args.environment, "managed-by": "pulumi" },
         ...(args.cluster.create
           ? {}
@@ -72,8 +73,11 @@ export class AzurePlatform extends pulumi.ComponentResource {
           userPool: aks.userPool,
           zones: c.zones,
           adminGroupObjectIds: aks.adminGroupObjectIds,
-          authorizedIpRanges: aks.authorizedIpRanges,
+          // The deployer's own ranges: `pulumi up` talks to the API server it restricts.
+          authorizedIpRanges: [...new Set([...aks.authorizedIpRanges, ...c.deployer.ipRanges])],
+          privateCluster: aks.privateCluster,
           kubeloginMode: aks.kubeloginMode,
+          kubelogin: aks.kubeloginMsiClientId ? { msiClientId: aks.kubeloginMsiClientId } : {},
           upgradeChannel: aks.upgradeChannel,
           podCidr: c.network.podCidr,
           serviceCidr: c.network.serviceCidr,
@@ -109,6 +113,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
         sku: c.keyVault.sku,
         softDeleteRetentionDays: c.keyVault.softDeleteRetentionDays,
         protect: args.protect,
+        deployerIpRanges: c.deployer.ipRanges,
       },
       parent,
     );

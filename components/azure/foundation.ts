@@ -4,12 +4,14 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as privatedns from "@pulumi/azure-native/privatedns";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
+import { deployerPrincipalType, type PrincipalType } from "./deployer";
 import type { AzureNames } from "./naming";
 
 // What every other Azure resource of a stack sits in: the resource group, the virtual network
 // with its three subnets (AKS nodes, PostgreSQL's delegated subnet, private endpoints), the
 // private DNS zones that make the managed services resolve to private addresses inside the
-// network, and a Log Analytics workspace when container insights are kept.
+// network, and the Log Analytics workspace that receives Azure's own resource logs (diagnostic
+// settings, Defender). Container logs go to Loki, not to the workspace.
 
 export interface NetworkPlan {
   addressSpace: string;
@@ -31,6 +33,8 @@ export interface AzureFoundationArgs {
    * name only, so the endpoints register in the owner's zones instead of zones of their own.
    */
   sharedPrivateLinkZonesGroup?: string;
+  /** The deployer's principal type; unset: derived from the provider's login (components/azure/deployer.ts). */
+  deployerPrincipalType?: PrincipalType;
 }
 
 /** The private DNS zones of the services reached through private endpoints or VNet integration. */
@@ -60,6 +64,8 @@ export class AzureFoundation extends pulumi.ComponentResource {
   readonly workspace?: operationalinsights.Workspace;
   /** Subscription, tenant and object id of whoever runs `pulumi up`. */
   readonly client: pulumi.Output<authorization.GetClientConfigResult>;
+  /** The deployer's principal type, for the role assignments it receives. */
+  readonly deployerPrincipalType: pulumi.Output<PrincipalType>;
 
   constructor(name: string, args: AzureFoundationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:azure:Foundation", name, {}, opts);
@@ -69,6 +75,9 @@ export class AzureFoundation extends pulumi.ComponentResource {
     this.plan = args.network;
     const parent = { parent: this };
     this.client = authorization.getClientConfigOutput(parent);
+    this.deployerPrincipalType = this.client.apply((c) =>
+      deployerPrincipalType(args.deployerPrincipalType, c.clientId),
+    );
 
     this.resourceGroup = new resources.ResourceGroup(
       `${name}-rg`,
