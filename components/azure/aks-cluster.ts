@@ -79,7 +79,7 @@ export class AksCluster extends pulumi.ComponentResource {
         resourceName: args.names.clusterIdentity,
         tags: f.tags,
       },
-      parent,
+      { ...parent, ...(f.protect ? { protect: true } : {}) },
     );
     const subnetAccess = grant(
       `${name}-subnet-network-contributor`,
@@ -183,12 +183,15 @@ export class AksCluster extends pulumi.ComponentResource {
       },
       {
         ...parent,
+        ...(f.protect ? { protect: true } : {}),
         dependsOn: [subnetAccess],
         // The autoscaler owns the node count.
         ignoreChanges: ["agentPoolProfiles[0].count"],
       },
     );
     this.name = this.cluster.name;
+    f.guard(name, this.cluster.id, "the cluster", parent);
+    f.diagnose(name, "aks", this.cluster.id, parent);
 
     this.userPool = new containerservice.AgentPool(
       `${name}-user-pool`,

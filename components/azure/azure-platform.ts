@@ -46,6 +46,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
         network: c.network,
         logAnalyticsRetentionDays: c.logAnalyticsRetentionDays,
         ...(c.deployer.principalType ? { deployerPrincipalType: c.deployer.principalType } : {}),
+        protect: args.protect,
         tags: { platform: c.prefix, environment: args.environment, "managed-by": "pulumi" },
         ...(args.cluster.create
           ? {}
@@ -102,7 +103,15 @@ export class AzurePlatform extends pulumi.ComponentResource {
 
     this.registry = new ContainerRegistry(
       "registry",
-      { foundation: f, registryName: names.containerRegistry, sku: c.registry.sku, kubeletObjectId },
+      {
+        foundation: f,
+        registryName: names.containerRegistry,
+        sku: c.registry.sku,
+        kubeletObjectId,
+        retentionDays: c.registry.retentionDays,
+        quarantine: c.registry.quarantine,
+        deployerIpRanges: c.deployer.ipRanges,
+      },
       parent,
     );
     this.vault = new AzureKeyVault(

@@ -85,6 +85,8 @@ export class AzureKeyVault extends pulumi.ComponentResource {
     // created after it, and deleted before it on `pulumi destroy`.
     this.name = pulumi.all([this.vault.name, officer.id]).apply(([vaultName]) => vaultName);
     this.uri = this.vault.properties.apply((p) => p.vaultUri ?? "");
+    f.guard(name, this.vault.id, "the platform's credentials", { parent: this });
+    f.diagnose(name, "keyVault", this.vault.id, { parent: this });
     this.access = privateAccess(
       name,
       {

@@ -105,6 +105,8 @@ export class FlexiblePostgres extends pulumi.ComponentResource {
       },
     );
     this.host = this.server.fullyQualifiedDomainName;
+    f.guard(name, this.server.id, "the services' databases", parent);
+    f.diagnose(name, "postgres", this.server.id, parent);
 
     // Azure refuses concurrent parameter updates on one server: one after the other.
     const parameters = { ...defaultServerParameters, ...args.parameters };

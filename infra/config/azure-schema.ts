@@ -1,3 +1,4 @@
+import { SkuName as RedisSkuName } from "@pulumi/azure-native/types/enums/redisenterprise";
 import { z } from "zod";
 
 // The `platform:azure` section: what differs between dev, staging and prod on Azure. Defaults
@@ -130,7 +131,8 @@ const postgresSchema = z.strictObject({
     .regex(/^Standard_[A-Za-z0-9_]+$/, "must be a PostgreSQL compute size such as Standard_B2s")
     .default("Standard_B2s"),
   tier: z.enum(["Burstable", "GeneralPurpose", "MemoryOptimized"]).default("Burstable"),
-  storageSizeGb: z.number().int().min(32).max(32_768).default(32),
+  /** Azure's range for a flexible server's disk: 32 GiB to 32767 GiB (32 TiB less one). */
+  storageSizeGb: z.number().int().min(32).max(32_767).default(32),
   /** Zone-redundant standby (not available on Burstable). */
   highAvailability: z.boolean().default(false),
   geoRedundantBackup: z.boolean().default(false),
@@ -141,13 +143,15 @@ const postgresSchema = z.strictObject({
     .default({}),
 });
 
+/** Azure Managed Redis SKUs, from the SDK's enum: Balanced, MemoryOptimized, ComputeOptimized, FlashOptimized. */
+export const managedRedisSkus = Object.values(RedisSkuName).filter((sku) =>
+  /^(Balanced|MemoryOptimized|ComputeOptimized|FlashOptimized)_/.test(sku),
+) as [string, ...string[]];
+
 const redisSchema = z.strictObject({
+  /** An Azure Managed Redis SKU of the SDK's enum (not the retiring Enterprise/EnterpriseFlash ones). */
   sku: z
-    .string()
-    .regex(
-      /^(Balanced_B[0-9]+|MemoryOptimized_M[0-9]+|ComputeOptimized_X[0-9]+|FlashOptimized_A[0-9]+)$/,
-      "must be an Azure Managed Redis SKU such as Balanced_B1",
-    )
+    .enum(managedRedisSkus, { error: "must be an Azure Managed Redis SKU such as Balanced_B1" })
     .default("Balanced_B1"),
   highAvailability: z.boolean().default(false),
   /** OSSCluster needs cluster-aware clients; phpredis and Predis without cluster mode need one of these. */
@@ -229,7 +233,20 @@ export const azureSchema = z
     aks: aksSchema.optional(),
     /** Required when the stack attaches to a cluster (platform:cluster.source context, kubeconfig, stack-reference). */
     existingCluster: existingCluster.optional(),
-    registry: z.strictObject({ sku: z.enum(["Basic", "Standard", "Premium"]).default("Basic") }).prefault({}),
+    registry: z
+      .strictObject({
+        /** Premium (prod): private endpoint, firewall, retention, quarantine, zone redundancy. */
+        sku: z.enum(["Basic", "Standard", "Premium"]).default("Basic"),
+        /** Premium: days an untagged manifest is kept before Azure deletes it (0 to 365). */
+        retentionDays: z.number().int().min(0).max(365).default(7),
+        /**
+         * Premium: a pushed image is not pullable until a scanner marks it released
+         * (`az acr` quarantine flow). Leave off unless the pipeline runs such a scanner.
+         * @default false
+         */
+        quarantine: z.boolean().default(false),
+      })
+      .prefault({}),
     postgres: postgresSchema.prefault({}),
     redis: redisSchema.prefault({}),
     storage: z
