@@ -144,14 +144,18 @@ const postgresSchema = z.strictObject({
 });
 
 /** Azure Managed Redis SKUs, from the SDK's enum: Balanced, MemoryOptimized, ComputeOptimized, FlashOptimized. */
-export const managedRedisSkus = Object.values(RedisSkuName).filter((sku) =>
+export const managedRedisSkus: readonly string[] = Object.values(RedisSkuName).filter((sku) =>
   /^(Balanced|MemoryOptimized|ComputeOptimized|FlashOptimized)_/.test(sku),
-) as [string, ...string[]];
+);
 
 const redisSchema = z.strictObject({
   /** An Azure Managed Redis SKU of the SDK's enum (not the retiring Enterprise/EnterpriseFlash ones). */
   sku: z
-    .enum(managedRedisSkus, { error: "must be an Azure Managed Redis SKU such as Balanced_B1" })
+    .string()
+    .refine((sku) => managedRedisSkus.includes(sku), {
+      message:
+        "must be an Azure Managed Redis SKU such as Balanced_B1 (one of the SDK's Balanced_B*, MemoryOptimized_M*, ComputeOptimized_X*, FlashOptimized_A* sizes)",
+    })
     .default("Balanced_B1"),
   highAvailability: z.boolean().default(false),
   /** OSSCluster needs cluster-aware clients; phpredis and Predis without cluster mode need one of these. */
