@@ -4,6 +4,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { loadPackConfig } from "../../policies/runner/config";
 import { ROOT } from "./helpers";
 
 // The CI templates log in to Azure and run every preview and update through the policy pack:
@@ -266,4 +267,21 @@ describe("GitLab template", () => {
     expect((prod.variables as Yaml).ARM_CLIENT_ID).toBe("$PROD_ARM_CLIENT_ID");
     expect(text).toMatch(/PROD_ARM_CLIENT_ID\s+protected/);
   });
+});
+
+describe("docs/azure.md", () => {
+  const doc = readFileSync(join(ROOT, "docs", "azure.md"), "utf8");
+  const shell = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => (m[1] ?? "").split("\n"));
+
+  it("shows the pack-config command the templates run, and it prints the pack's config for the stack", () => {
+    const line = shell.find((l) => l.startsWith("npm run --silent policy -- config --stack staging"));
+    expect(line).toBe("npm run --silent policy -- config --stack staging > policy-config.staging.json");
+    const out = execFileSync("npm", ["run", "--silent", "policy", "--", "config", "--stack", "staging"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(loadPackConfig("staging"))));
+    const workflows = readdirSync(githubDir).map((f) => readFileSync(join(githubDir, f), "utf8"));
+    expect(workflows.some((w) => w.includes(line as string))).toBe(true);
+  }, 60_000);
 });
