@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeployedService } from "../../infra/model";
+import { needs } from "../backing/kind";
+import { databaseKind } from "../backing/kinds";
 import type { BackingBinding, BackingServices } from "../backing/types";
 import { serviceLabels } from "../kube/labels";
 import { consumerWorkload } from "./consumers";
@@ -52,11 +54,10 @@ export class PhpService extends pulumi.ComponentResource {
       parent: this,
     });
     const request = { service: spec, namespace: ns, parent: this, identity };
-    const bindings: BackingBinding[] = [];
-    if (spec.database) bindings.push(args.backing.database.provision(request));
-    if (spec.redis !== false) bindings.push(args.backing.redis.provision(request));
-    if (spec.buckets?.length) bindings.push(args.backing.objectStore.provision(request));
-    if (spec.messaging) bindings.push(args.backing.messageBroker.provision(request));
+    // Each backing kind the spec asks for, from the profile's provisioner for it.
+    const bindings: BackingBinding[] = args.backing.provisioners
+      .filter((p) => needs(p.kind, spec))
+      .map((p) => p.provision(request));
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(
       `${spec.name}-sa`,
@@ -82,7 +83,6 @@ export class PhpService extends pulumi.ComponentResource {
           spec,
           namespace: ns,
           logLevel: args.service.logLevel,
-          hasRedis: spec.redis !== false,
           backingSettings: settings,
         }),
       },
@@ -114,7 +114,7 @@ export class PhpService extends pulumi.ComponentResource {
     };
     const ready = [...identity.dependsOn, ...stored.dependsOn, ...bindings.flatMap((b) => b.dependsOn)];
 
-    if (spec.database) {
+    if (needs(databaseKind, spec)) {
       this.migration = migrationJob({
         service: spec.name,
         namespace: ns,
