@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeployedService } from "../../infra/model";
 import { needs } from "../backing/kind";
-import { databaseKind } from "../backing/kinds";
+import { backingKinds, databaseKind } from "../backing/kinds";
 import type { BackingBinding, BackingServices } from "../backing/types";
 import { serviceLabels } from "../kube/labels";
 import { consumerWorkload } from "./consumers";
@@ -13,9 +13,10 @@ import type { ImageSettings } from "./pod-template";
 import { scheduledJob } from "./scheduled-jobs";
 import { webWorkload } from "./web";
 
-// One catalog entry, run: the service together with what it needs. Its database, Redis, object
-// storage and broker come from the profile's provisioners; its identity and credentials from the
-// profile's identity and secret store; everything else is plain Kubernetes with safe defaults.
+// One catalog entry, run: the service together with what it needs. Its backing services
+// (database, Redis, object storage, broker: components/backing/kinds) come from the profile's
+// provisioners; its identity and credentials from the profile's identity and secret store;
+// everything else is plain Kubernetes with safe defaults.
 
 export interface PhpServiceArgs {
   service: DeployedService;
@@ -55,6 +56,12 @@ export class PhpService extends pulumi.ComponentResource {
     });
     const request = { service: spec, namespace: ns, parent: this, identity };
     // Each backing kind the spec asks for, from the profile's provisioner for it.
+    const answered = new Set(args.backing.provisioners.map((p) => p.kind));
+    const unanswered = backingKinds.filter((k) => needs(k, spec) && !answered.has(k));
+    if (unanswered.length > 0)
+      throw new Error(
+        `internal: the ${args.backing.profile} profile has no provisioner for ${unanswered.map((k) => k.name).join(", ")}`,
+      );
     const bindings: BackingBinding[] = args.backing.provisioners
       .filter((p) => needs(p.kind, spec))
       .map((p) => p.provision(request));
