@@ -18,11 +18,7 @@ function cleanImage(extra: LayerSpec[] = [], config: ImageSpec["config"] = {}): 
   return {
     config: {
       User: "10001:10001",
-      Env: [
-        "APP_ENV=prod",
-        "APP_DEBUG=0",
-        "PHP_INI_SCAN_DIR=:/usr/local/etc/php/app.conf.d",
-      ],
+      Env: ["APP_ENV=prod", "APP_DEBUG=0", "PHP_INI_SCAN_DIR=:/usr/local/etc/php/app.conf.d"],
       Entrypoint: ["docker-php-entrypoint"],
       Cmd: ["frankenphp", "run", "--config", "/etc/caddy/Caddyfile"],
       WorkingDir: "/app",
