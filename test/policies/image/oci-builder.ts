@@ -30,7 +30,7 @@ export interface ImageSpec {
 async function layerTar(layer: LayerSpec): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on("data", (c: Buffer) => chunks.push(c));
+  p.on("data", (c: unknown) => chunks.push(c as Buffer));
   const done = new Promise<void>((resolve, reject) => {
     p.on("end", () => resolve());
     p.on("error", reject);
@@ -131,7 +131,7 @@ export async function dockerArchive(
   const { config, layers } = await build({ ...spec, compression: spec.compression ?? "none" });
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on("data", (c: Buffer) => chunks.push(c));
+  p.on("data", (c: unknown) => chunks.push(c as Buffer));
   const done = new Promise<void>((resolve) => p.on("end", () => resolve()));
   const configName = `${sha(config)}.json`;
   const layerNames = layers.map((l) => `${sha(l.data)}/layer.tar`);
