@@ -140,7 +140,7 @@ export async function dockerArchive(
     JSON.stringify([{ Config: configName, RepoTags: ["platform/fixture:1"], Layers: layerNames }]),
   );
   p.entry({ name: configName }, config);
-  layers.forEach((l, i) => p.entry({ name: layerNames[i] as string }, l.data));
+  for (const [i, l] of layers.entries()) p.entry({ name: layerNames[i] as string }, l.data);
   p.finalize();
   await done;
   writeFileSync(file, Buffer.concat(chunks));
