@@ -17,7 +17,11 @@ export const REGISTRY_VERSION = "v3.1.2";
 export function registryBinary(): string | undefined {
   const path =
     process.env.PLATFORM_TEST_REGISTRY ??
-    join(process.env.PLATFORM_CACHE_DIR ?? join(homedir(), ".cache", "platform"), `registry-${REGISTRY_VERSION}`, "registry");
+    join(
+      process.env.PLATFORM_CACHE_DIR ?? join(homedir(), ".cache", "platform"),
+      `registry-${REGISTRY_VERSION}`,
+      "registry",
+    );
   return existsSync(path) ? path : undefined;
 }
 
@@ -56,7 +60,25 @@ interface TokenIssuer {
 function tokenIssuer(dir: string): TokenIssuer {
   const key = join(dir, "token.key");
   const certFile = join(dir, "token.crt");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certFile, "-days", "1", "-subj", "/CN=token-issuer"], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      certFile,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=token-issuer",
+    ],
+    { stdio: "ignore" },
+  );
   const der = execFileSync("openssl", ["x509", "-in", certFile, "-outform", "DER"]);
   const pem = readFileSync(key, "utf8");
   return {
@@ -91,7 +113,9 @@ async function tokenServer(issuer: TokenIssuer): Promise<{ server: Server; url: 
       return;
     }
     const token = issuer.issue(url.searchParams.get("scope") ?? "");
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token, access_token: token }));
+    res
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify({ token, access_token: token }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/token` };
@@ -135,7 +159,8 @@ export async function startRegistry(binary: string, auth: AuthMode): Promise<Loc
     } catch {
       // not listening yet
     }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the registry did not start: ${stderr.slice(-1000)}`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`the registry did not start: ${stderr.slice(-1000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
@@ -158,11 +183,18 @@ export async function push(
 ): Promise<void> {
   const headers: Record<string, string> = registry.pushAuth ? { authorization: registry.pushAuth } : {};
   for (const [digest, data] of image.blobs) {
-    const start = await fetch(`http://${registry.host}/v2/${repository}/blobs/uploads/`, { method: "POST", headers });
+    const start = await fetch(`http://${registry.host}/v2/${repository}/blobs/uploads/`, {
+      method: "POST",
+      headers,
+    });
     if (start.status !== 202) throw new Error(`upload start: HTTP ${start.status} ${await start.text()}`);
     const location = new URL(start.headers.get("location") ?? "", `http://${registry.host}`);
     location.searchParams.set("digest", digest);
-    const put = await fetch(location, { method: "PUT", headers: { ...headers, "content-type": "application/octet-stream" }, body: data });
+    const put = await fetch(location, {
+      method: "PUT",
+      headers: { ...headers, "content-type": "application/octet-stream" },
+      body: data,
+    });
     if (put.status !== 201) throw new Error(`upload ${digest}: HTTP ${put.status} ${await put.text()}`);
   }
   const m = await fetch(`http://${registry.host}/v2/${repository}/manifests/${tag}`, {
