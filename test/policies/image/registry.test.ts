@@ -54,6 +54,10 @@ async function cli(
 }
 
 const binary = registryBinary();
+if (!binary)
+  console.warn(
+    "policy image --registry tests SKIPPED: no test registry; build it with tools/registry/build.sh (needs Go)",
+  );
 
 describe.skipIf(!binary)("policy image --registry against a local distribution registry", () => {
   const registries = new Map<AuthMode, LocalRegistry>();
