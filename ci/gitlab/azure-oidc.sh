@@ -12,8 +12,8 @@ if ! command -v kubelogin > /dev/null 2>&1; then
   install -m 0755 /tmp/kubelogin/bin/linux_amd64/kubelogin /usr/local/bin/kubelogin
 fi
 
-umask 077
-printf '%s' "${ARM_OIDC_TOKEN}" > /tmp/azure-federated-token
+# Readable by the job's user only, without changing the umask of the rest of the job.
+(umask 077 && printf '%s' "${ARM_OIDC_TOKEN}" > /tmp/azure-federated-token)
 export AZURE_FEDERATED_TOKEN_FILE=/tmp/azure-federated-token
 export AZURE_CLIENT_ID="${ARM_CLIENT_ID}"
 export AZURE_TENANT_ID="${ARM_TENANT_ID}"
