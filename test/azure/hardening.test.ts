@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DIAGNOSTIC_CATEGORIES } from "../../components/azure/diagnostics";
+import { AZURE_POSTGRES_ROOTS, POSTGRES_CA_DIR, POSTGRES_CA_FILE } from "../../components/azure/postgres-ca";
 import { LOCK_NAME } from "../../components/azure/resource-lock";
 import { LOCKED_TYPES, PROTECTED_INFRASTRUCTURE } from "../../policies/checks/protect-infrastructure-prod";
 import type { RecordedResource } from "../../tools/plan/runtime";
@@ -132,6 +133,62 @@ describe("diagnostic settings", () => {
     );
     for (const server of ofType(prod, T.postgres))
       expect(categoriesOf(idOf(server)), server.name).toEqual(["PostgreSQLLogs"]);
+  });
+});
+
+describe("PostgreSQL clients", () => {
+  // biome-ignore lint/suspicious/noExplicitAny: pod specs are navigated as plain objects.
+  const podSpec = (o: any) => o.spec?.jobTemplate?.spec?.template?.spec ?? o.spec?.template?.spec;
+
+  it("verify the server's certificate and host name against Azure's roots (sslmode=verify-full)", () => {
+    const urls = ofType(prod, T.secret)
+      .filter((r) => String(inputs(r).secretName).endsWith("-database-url"))
+      .map((r) => String(inputs(r).properties.value));
+    expect(urls.length).toBeGreaterThan(0);
+    for (const url of urls)
+      expect(url).toMatch(new RegExp(`[?&]sslmode=verify-full&sslrootcert=${POSTGRES_CA_FILE}$`));
+    const bundle = prod.objects.filter(
+      (o) => o.kind === "ConfigMap" && o.metadata.name === "azure-postgres-ca",
+    );
+    expect(bundle).toHaveLength(1);
+    const pem = (bundle[0] as unknown as { data: Record<string, string> }).data["ca.crt"];
+    expect(pem).toBe(AZURE_POSTGRES_ROOTS);
+    expect(pem?.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(3);
+  });
+
+  it("mount the roots wherever a DATABASE_URL is used, the setup Job included", () => {
+    let users = 0;
+    for (const o of prod.objects) {
+      const spec = podSpec(o);
+      if (!spec) continue;
+      const containers = [...(spec.initContainers ?? []), ...spec.containers];
+      // biome-ignore lint/suspicious/noExplicitAny: see podSpec
+      const usesDatabase = containers.filter((c: any) =>
+        (c.env ?? []).some((e: { name: string }) => e.name === "DATABASE_URL" || e.name === "PGSSLROOTCERT"),
+      );
+      if (usesDatabase.length === 0) continue;
+      users++;
+      // biome-ignore lint/suspicious/noExplicitAny: see podSpec
+      const volume = spec.volumes.find((v: any) => v.configMap?.name === "azure-postgres-ca");
+      expect(volume, `${o.kind} ${o.metadata.name}`).toBeDefined();
+      for (const c of usesDatabase) {
+        expect(
+          // biome-ignore lint/suspicious/noExplicitAny: see podSpec
+          c.volumeMounts.some((m: any) => m.name === volume.name && m.mountPath === POSTGRES_CA_DIR),
+          `${o.kind} ${o.metadata.name} ${c.name}`,
+        ).toBe(true);
+      }
+    }
+    expect(users).toBeGreaterThan(1);
+    const setup = prod.objects.find((o) => o.kind === "Job" && o.metadata.name.startsWith("postgres-setup-"));
+    const env = Object.fromEntries(
+      (podSpec(setup).containers[0].env as Array<{ name: string; value?: string }>).map((e) => [
+        e.name,
+        e.value,
+      ]),
+    );
+    expect(env.PGSSLMODE).toBe("verify-full");
+    expect(env.PGSSLROOTCERT).toBe(POSTGRES_CA_FILE);
   });
 });
 
