@@ -101,7 +101,7 @@ describe("PostgreSQL flexible server", () => {
     );
     const job = prod.all("Job").find((j) => j.metadata.name.startsWith("postgres-setup-"));
     const env = job?.spec.template.spec.containers[0].env;
-    expect(env.find((e: { name: string }) => e.name === "PGSSLMODE").value).toBe("require");
+    expect(env.find((e: { name: string }) => e.name === "PGSSLMODE").value).toBe("verify-full");
     expect(env.find((e: { name: string }) => e.name === "PGPASSWORD").valueFrom.secretKeyRef.key).toBe(
       "password",
     );
