@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../../infra/catalog/types";
 import type { AzureConfig } from "../../infra/config/azure-schema";
 import { objectStoreSettings } from "../backing/object-store-settings";
 import type {
@@ -11,6 +10,7 @@ import type {
   ServiceRequest,
   WorkloadIdentity,
 } from "../backing/types";
+import type { ServiceSpec } from "../service/spec";
 import type { AzureBlobStorage } from "./blob-storage";
 import { ClusterAddons } from "./cluster-addons";
 import type { AzureFoundation } from "./foundation";

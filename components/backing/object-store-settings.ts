@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../../infra/catalog/types";
+import type { ServiceSpec } from "../service/spec";
 
 // Field notes, failure mode 1: shared files live in an attached object store chosen by
 // environment (Flysystem's lazy adapter), never on a host path or a ReadWriteMany volume.

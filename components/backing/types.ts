@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../../infra/catalog/types";
+import type { ServiceSpec } from "../service/spec";
 
 // The small interfaces between a service and what backs it. The in-cluster profile (laptop, CI)
 // and the Azure profile implement them; the service component never knows which one it got.

@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../../infra/catalog/types";
 import { objectStoreSettings } from "../backing/object-store-settings";
 import type { PostgresTenant } from "../backing/postgres-tenants";
 import type {
@@ -13,6 +12,7 @@ import type {
   WorkloadIdentity,
 } from "../backing/types";
 import { serviceLabels } from "../kube/labels";
+import type { ServiceSpec } from "../service/spec";
 import { InClusterAzurite } from "./azurite-server";
 import { InClusterPostgres } from "./postgres-server";
 import { InClusterRabbitMq } from "./rabbitmq-server";

@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { catalog } from "../../infra/catalog/services";
 import {
   buildStackConfig,
   type EphemeralRequest,
@@ -15,6 +14,7 @@ import {
 import { UsageError } from "../../stacks/ephemeral/errors";
 import { ephemeralName } from "../../stacks/ephemeral/naming";
 import { parseServiceList, selectServices } from "../../stacks/ephemeral/services";
+import { catalog } from "../helpers/catalog";
 import { ROOT, SHA } from "./helpers";
 
 function request(overrides: Partial<EphemeralRequest> = {}): EphemeralRequest {

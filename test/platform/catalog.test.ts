@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import type { ServiceSpec } from "../../components/service/spec";
 import { ServiceGraph } from "../../infra/catalog/graph";
-import { catalog } from "../../infra/catalog/services";
-import type { ServiceSpec } from "../../infra/catalog/types";
 import { validateCatalog } from "../../infra/catalog/validate";
 import { PlatformInputError } from "../../infra/errors";
+import { catalog } from "../helpers/catalog";
 import { baseConfig, plan } from "../helpers/program";
 
 const entry = (overrides: Partial<ServiceSpec> & { name: string }): ServiceSpec => ({

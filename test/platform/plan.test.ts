@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { ServiceGraph } from "../../infra/catalog/graph";
-import { catalog } from "../../infra/catalog/services";
 import { isSecretWrapper } from "../../tools/plan/redact";
 import { runProgram } from "../../tools/plan/run";
 import { readStackFile } from "../../tools/plan/stack-file";
+import { catalog } from "../helpers/catalog";
 import { validateAgainstSchema } from "../helpers/manifest-schema";
 
 // The main job end to end: `npm run plan` as a user runs it, and what it writes.

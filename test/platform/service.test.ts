@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { migrationJobName } from "../../components/service/migration-job";
 import { ServiceGraph } from "../../infra/catalog/graph";
-import { catalog } from "../../infra/catalog/services";
+import { catalog } from "../helpers/catalog";
 import { baseConfig, type KubeObject, type Planned, plan } from "../helpers/program";
 
 // The service component's guarantees, read off the objects the real program registers.
