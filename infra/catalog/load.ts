@@ -1,8 +1,8 @@
 import { readdirSync } from "node:fs";
 import { basename, delimiter, isAbsolute, join, relative, resolve } from "node:path";
 import { type ServiceSpec, serviceSpecSchema } from "../../components/service/spec";
-import { type InputProblem, PlatformInputError } from "../errors";
-import { readSpecFile } from "./spec-file";
+import { type InputProblem, isPlatformInputError, PlatformInputError } from "../errors";
+import { readSpecFile, type SpecFile } from "./spec-file";
 import { specProblems } from "./spec-issues";
 import { CATALOG_DIRECTORY, validateCatalog } from "./validate";
 
@@ -107,6 +107,7 @@ function assemble(
   problems: InputProblem[],
 ): Catalog {
   const sources = new Map<string, string>();
+  const located = new Map<string, SpecFile>();
   const byName = new Map<string, ServiceSpec>(base.map((s) => [s.name, s]));
   const external = new Set<string>();
   for (const f of files) {
@@ -149,6 +150,7 @@ function assemble(
     if (f.external) external.add(spec.name);
     byName.set(spec.name, spec);
     sources.set(spec.name, f.shown);
+    located.set(spec.name, file);
   }
   if (problems.length > 0) throw new PlatformInputError(problems);
 
@@ -156,6 +158,24 @@ function assemble(
     services: [...byName.values()],
     sourceOf: (service) => sources.get(service) ?? `${CATALOG_DIRECTORY}/${service}.yaml`,
   };
-  validateCatalog(catalog.services, catalog.sourceOf);
+  try {
+    validateCatalog(catalog.services, catalog.sourceOf);
+  } catch (error) {
+    if (!isPlatformInputError(error)) throw error;
+    // Point each problem at its line in the file it came from.
+    throw new PlatformInputError(
+      error.problems.map((p) => {
+        const file = [...located.values()].find((f) => f.shown === p.source);
+        return file ? { ...p, source: file.locate(parseFieldPath(p.field)) } : p;
+      }),
+    );
+  }
   return catalog;
+}
+
+/** `scheduledJobs[0].schedule` back into ["scheduledJobs", 0, "schedule"]. */
+function parseFieldPath(field: string): PropertyKey[] {
+  return [...field.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) =>
+    m[2] !== undefined ? Number(m[2]) : (m[1] as string),
+  );
 }

@@ -66,7 +66,7 @@ export function readSpecFile(absolute: string, shown: string): SpecFileResult {
           : yamlError.code === "TAG_RESOLVE_FAILED"
             ? "remove the tag: a spec holds plain strings, numbers, booleans, lists and mappings"
             : "fix the YAML syntax there (indentation, a ':' after each key, closed quotes and brackets)";
-    return fail(`invalid YAML: ${firstLine(yamlError.message)}`, fix, at(yamlError.pos[0]), "(YAML)");
+    return fail(`invalid YAML: ${firstLine(yamlError.message)}`, fix, at(yamlError.pos[0]), "(syntax)");
   }
   let alias: Node | undefined;
   visit(doc, {
@@ -80,7 +80,7 @@ export function readSpecFile(absolute: string, shown: string): SpecFileResult {
       `uses the alias ${String(alias)}: anchors and aliases are not accepted in service specs`,
       "write the value out in full",
       at(alias.range?.[0]),
-      "(YAML)",
+      "(syntax)",
     );
   }
   if (doc.contents === null) {
@@ -92,7 +92,7 @@ export function readSpecFile(absolute: string, shown: string): SpecFileResult {
       `holds ${what}, not a mapping of fields`,
       "write one service as `key: value` lines (name, description, dependsOn, readinessPath, web)",
       at(doc.contents.range?.[0]),
-      "(YAML)",
+      "(top level)",
     );
   }
   const data = doc.toJS({ maxAliasCount: 0 }) as Record<string, unknown>;

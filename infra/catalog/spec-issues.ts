@@ -98,17 +98,14 @@ function acceptedValues(schema: Schema | undefined): unknown[] {
   return [];
 }
 
-function acceptsMapping(schema: Schema | undefined): string[] | undefined {
+/** The fields of the mapping a schema accepts (directly or as one form of a union). */
+function mappingFields(schema: Schema | undefined): string[] | undefined {
   if (!schema) return undefined;
   const def = defOf(unwrap(schema));
-  if (def.type === "object") {
-    return Object.entries(def.shape ?? {})
-      .filter(([, s]) => defOf(s).type !== "optional")
-      .map(([k]) => k);
-  }
+  if (def.type === "object") return Object.keys(def.shape ?? {});
   if (def.type === "union") {
     for (const o of def.options ?? []) {
-      const keys = acceptsMapping(o);
+      const keys = mappingFields(o);
       if (keys) return keys;
     }
   }
@@ -139,7 +136,7 @@ export function specProblems(
 
   for (const issue of issues) {
     if (issue.code !== "unrecognized_keys") continue;
-    const allowed = Object.keys(defOf(unwrap(schemaAt(root, issue.path) ?? root)).shape ?? {});
+    const allowed = mappingFields(schemaAt(root, issue.path) ?? root) ?? [];
     for (const key of issue.keys) {
       const hint = closestName(key, allowed);
       if (hint) suggested.add(fieldPath([...issue.path, hint]));
@@ -182,7 +179,7 @@ function describe(issue: z.core.$ZodIssue, root: Schema, data: unknown, missing:
     case "invalid_value":
     case "invalid_union": {
       const values = acceptedValues(schema);
-      const mapping = acceptsMapping(schema);
+      const mapping = mappingFields(schema);
       if (
         issue.code === "invalid_union" &&
         mapping &&
@@ -212,8 +209,8 @@ function describe(issue: z.core.$ZodIssue, root: Schema, data: unknown, missing:
             )
           : undefined;
       const alternatives = [
-        names ? `one of ${names}` : "",
-        mapping ? `a mapping with ${mapping.join(", ")}` : "",
+        names ? (values.length === 1 ? names : `one of ${names}`) : "",
+        mapping ? `a mapping (fields: ${mapping.join(", ")})` : "",
       ]
         .filter(Boolean)
         .join(", or ");
