@@ -24,8 +24,8 @@ export interface SpecFile {
   /** The path as shown to people: relative to the repository, or as given on the command line. */
   shown: string;
   data: Record<string, unknown>;
-  /** `file:line:col` of the value at `path` (or of the nearest enclosing node that exists). */
-  locate(path: readonly PropertyKey[]): string;
+  /** `file:line:col` of the value at `path` (or its key, or the nearest enclosing node that exists). */
+  locate(path: readonly PropertyKey[], at?: "key" | "value"): string;
 }
 
 export type SpecFileResult = { file: SpecFile } | { problem: InputProblem };
@@ -96,7 +96,7 @@ export function readSpecFile(absolute: string, shown: string): SpecFileResult {
     );
   }
   const data = doc.toJS({ maxAliasCount: 0 }) as Record<string, unknown>;
-  return { file: { shown, data, locate: (path) => at(offsetOf(doc, path)) } };
+  return { file: { shown, data, locate: (path, where) => at(offsetOf(doc, path, where)) } };
 }
 
 function firstLine(message: string): string {
@@ -104,7 +104,7 @@ function firstLine(message: string): string {
 }
 
 /** Offset of the value at `path`, or of the key when the value is missing, or of its parent. */
-function offsetOf(doc: Document, path: readonly PropertyKey[]): number | undefined {
+function offsetOf(doc: Document, path: readonly PropertyKey[], where = "value"): number | undefined {
   let node: unknown = doc.contents;
   let offset = (doc.contents as Node | null)?.range?.[0];
   for (const key of path) {
@@ -114,6 +114,7 @@ function offsetOf(doc: Document, path: readonly PropertyKey[]): number | undefin
       );
       if (!pair) return offset;
       offset = (pair.key as Node).range?.[0] ?? offset;
+      if (where === "key" && key === path.at(-1)) return offset;
       node = pair.value;
     } else if (isSeq(node) && typeof key === "number") {
       node = node.items[key];

@@ -114,7 +114,7 @@ function mappingFields(schema: Schema | undefined): string[] | undefined {
 
 export interface Located {
   source: string;
-  locate?: (path: readonly PropertyKey[]) => string;
+  locate?: (path: readonly PropertyKey[], at?: "key" | "value") => string;
 }
 
 /** The problems of one spec, one per mistake (a misspelt key is not also reported as missing). */
@@ -126,9 +126,9 @@ export function specProblems(
 ): InputProblem[] {
   const suggested = new Set<string>();
   const problems: InputProblem[] = [];
-  const push = (path: readonly PropertyKey[], problem: string, fix: string) =>
+  const push = (path: readonly PropertyKey[], problem: string, fix: string, at?: "key") =>
     problems.push({
-      source: where.locate?.(path) ?? where.source,
+      source: where.locate?.(path, at) ?? where.source,
       field: fieldPath(path) || "(top level)",
       problem,
       fix,
@@ -144,6 +144,7 @@ export function specProblems(
         [...issue.path, key],
         `unknown field "${key}"`,
         hint ? `did you mean "${hint}"?` : `remove it; the fields here are ${allowed.join(", ")}`,
+        "key",
       );
     }
   }
@@ -231,7 +232,7 @@ function describe(issue: z.core.$ZodIssue, root: Schema, data: unknown, missing:
         ];
       return [
         `${String(value)} is out of range`,
-        range ? `use a whole number from ${range}` : "use a value in range",
+        range ? `use a whole number ${range}` : "use a value in range",
       ];
     }
     default:
@@ -242,8 +243,10 @@ function describe(issue: z.core.$ZodIssue, root: Schema, data: unknown, missing:
 function rangeOf(schema: Schema | undefined): string | undefined {
   if (!schema) return undefined;
   const n = unwrap(schema) as unknown as { minValue?: number | null; maxValue?: number | null };
-  if (typeof n.minValue !== "number" || typeof n.maxValue !== "number") return undefined;
-  return `${n.minValue} to ${n.maxValue}`;
+  const { minValue: min, maxValue: max } = n;
+  if (typeof min !== "number") return undefined;
+  // An integer without an upper bound still carries the safe-integer limit: do not show it.
+  return typeof max === "number" && max < 1e9 ? `from ${min} to ${max}` : `of at least ${min}`;
 }
 
 function article(type: string): string {
