@@ -1,5 +1,6 @@
 // Cron expressions as Kubernetes reads a CronJob's schedule (robfig/cron's standard parser): five
-// fields with their ranges and names, `*` or `?`, ranges, lists and steps, or a macro.
+// fields with their ranges and names, `*` or `?`, ranges, lists and steps, a macro, or
+// `@every <Go duration>`.
 
 export const CRON_MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
 
@@ -24,10 +25,15 @@ export const CRON_FIELDS: readonly CronField[] = [
 /** What is wrong with a schedule, in words, or undefined when Kubernetes accepts it. */
 export function cronProblem(schedule: string): string | undefined {
   const text = schedule.trim();
+  if (/^@every(\s|$)/.test(text)) {
+    return /^@every\s+(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(text)
+      ? undefined
+      : `"${text}" needs a duration such as @every 5m or @every 1h30m`;
+  }
   if (text.startsWith("@")) {
     return CRON_MACROS.includes(text.toLowerCase())
       ? undefined
-      : `"${text}" is not a macro Kubernetes knows (${CRON_MACROS.join(", ")})`;
+      : `"${text}" is not a macro Kubernetes knows (${CRON_MACROS.join(", ")}, @every <duration>)`;
   }
   if (/^(CRON_)?TZ=/.test(text)) return "a time zone inside the schedule is refused by Kubernetes";
   const parts = text.split(/\s+/);

@@ -11,7 +11,7 @@ export const scheduledJobSpecSchema = z
     }),
     schedule: z.string().meta({
       description:
-        "Kubernetes cron expression: five fields (minute hour day-of-month month day-of-week, with names JAN-DEC and SUN-SAT, ranges, lists and steps) or a macro such as @daily.",
+        "Kubernetes cron expression: five fields (minute hour day-of-month month day-of-week, with names JAN-DEC and SUN-SAT, ranges, lists and steps), a macro such as @daily, or @every <duration>.",
       examples: ["0 8 * * MON", "*/15 * * * *", "@daily"],
     }),
     command: z.array(z.string()).meta({
