@@ -1,9 +1,9 @@
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { ServiceGraph } from "../infra/catalog/graph";
 import { type Catalog, loadCatalog } from "../infra/catalog/load";
 import { isPlatformInputError, type PlatformInputError } from "../infra/errors";
 import { loadPackConfig } from "../policies/runner/config";
+import { PLAN_USAGE, type PlanArgs, parsePlanArgs } from "./plan/args";
 import { runPolicyGate } from "./plan/policy-gate";
 import { writePlan } from "./plan/render";
 import { runProgram } from "./plan/run";
@@ -20,8 +20,7 @@ import { readStackFile, StackFileError } from "./plan/stack-file";
 process.setSourceMapsEnabled(false);
 
 const ROOT = resolve(__dirname, "..");
-const USAGE =
-  "usage: npm run plan -- [--stack <name>] [--out <dir>] [--no-policy] [--service-spec <file>]...";
+const USAGE = PLAN_USAGE;
 
 /** The one way invalid input is reported, wherever it was found. */
 function reportInvalidInput(stack: string, error: PlatformInputError): number {
@@ -31,28 +30,13 @@ function reportInvalidInput(stack: string, error: PlatformInputError): number {
 
 async function main(): Promise<number> {
   const started = performance.now();
-  let args: { stack: string; out: string; policy: boolean; serviceSpecs: string[] };
+  let args: PlanArgs;
   try {
-    const { values } = parseArgs({
-      options: {
-        stack: { type: "string", short: "s", default: "local" },
-        out: { type: "string", default: join(ROOT, "out") },
-        "no-policy": { type: "boolean", default: false },
-        "service-spec": { type: "string", multiple: true, default: [] },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-    });
-    if (values.help) {
+    args = parsePlanArgs(process.argv.slice(2), join(ROOT, "out"));
+    if (args.help) {
       console.log(USAGE);
       return 0;
     }
-    args = {
-      stack: values.stack,
-      out: values.out,
-      policy: !values["no-policy"],
-      serviceSpecs: values["service-spec"],
-    };
   } catch (error) {
     console.error(`plan: ${(error as Error).message}\n${USAGE}`);
     return 2;
