@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
+import { SERVICE_SPECS_ENV, specFilesFromEnv } from "../../infra/catalog/load";
 import { parseCommandLine } from "../../stacks/ephemeral/args";
 import { parsePlanArgs } from "../../tools/plan/args";
 import { catalog } from "../helpers/catalog";
@@ -161,8 +162,7 @@ describe("npm run ephemeral -- up --service-spec", () => {
     expect(stack?.config["platform:only"]).toEqual(["newsletter"]);
   });
 
-  it("passes the spec files to the Pulumi program through PLATFORM_SERVICE_SPECS", async () => {
-    const { SERVICE_SPECS_ENV, specFilesFromEnv } = await import("../../infra/catalog/load");
+  it("passes the spec files to the Pulumi program through PLATFORM_SERVICE_SPECS", () => {
     expect(specFilesFromEnv({ [SERVICE_SPECS_ENV]: `${FIXTURE}:/elsewhere/b.yaml` })).toEqual([
       FIXTURE,
       "/elsewhere/b.yaml",
