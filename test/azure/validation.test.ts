@@ -151,7 +151,7 @@ describe("Azure naming rules", () => {
             credentialKeys: [],
           },
         ],
-        { stackFile: "stacks/Pulumi.prod.yaml", catalogFile: "infra/catalog/services.ts" },
+        { stackFile: "stacks/Pulumi.prod.yaml", catalogFile: "infra/catalog/services/" },
       );
     } catch (e) {
       error = e;
