@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import type { ServiceSpec } from "../../components/service/spec";
 import { loadCatalog } from "../../infra/catalog/load";
 import { isPlatformInputError } from "../../infra/errors";
 import { parseCommandLine, USAGE } from "./args";
@@ -49,6 +50,7 @@ export async function run(argv: readonly string[], ctx: Context): Promise<number
 }
 
 export function processContext(): Context {
+  let catalog: readonly ServiceSpec[] | undefined;
   return {
     driver: async (options) => {
       // Loaded on first use: --help and usage errors never load the Automation API.
@@ -70,7 +72,8 @@ export function processContext(): Context {
     root: ROOT,
     // Read on first use, inside run(): a broken spec file is reported like any bad input (exit 2).
     get catalog() {
-      return loadCatalog().services;
+      catalog ??= loadCatalog().services;
+      return catalog;
     },
   };
 }
