@@ -1,3 +1,5 @@
+import { needs } from "../../components/backing/kind";
+import { databaseKind } from "../../components/backing/kinds";
 import type { ServiceSpec } from "../../components/service/spec";
 import { ServiceGraph } from "../../infra/catalog/graph";
 import { loadCatalog } from "../../infra/catalog/load";
@@ -223,7 +225,7 @@ export function simulateProgram(
   );
   const credentials = Object.fromEntries(
     names
-      .filter((n) => graph.get(n).database)
+      .filter((n) => needs(databaseKind, graph.get(n)))
       .map((n) => [n, { DATABASE_URL: `postgresql://${n}:s3cr3t-${n}@${host("postgres")}:5432/${n}` }]),
   );
   const gateway = config["platform:gateway"] as { hostname?: string } | undefined;
