@@ -158,7 +158,7 @@ describe("Azure naming rules", () => {
     }
     expect(error).toBeInstanceOf(PlatformInputError);
     expect((error as Error).message).toMatch(
-      /infra\/catalog\/services\.ts: catalog entry "loki"\.buckets: the blob container "loki-chunks" is also used by Loki/,
+      /infra\/catalog\/services\/: catalog entry "loki"\.buckets: the blob container "loki-chunks" is also used by Loki/,
     );
   });
 });
