@@ -90,7 +90,8 @@ export function schemaErrors(object: Record<string, unknown>): SchemaResult {
   const model = models.get(modelKey(String(object.apiVersion), String(object.kind)));
   if (!model) return { validated: false, errors: [] };
   try {
-    new model(object).validate();
+    // The model's validate() on the object itself: constructing the model would deep-copy it first.
+    model.prototype.validate.call(object);
     return { validated: true, errors: [] };
   } catch (error) {
     const list = (error as { errors?: AjvError[] }).errors;

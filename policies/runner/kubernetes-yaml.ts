@@ -12,7 +12,7 @@
 import { load, YAMLException } from "js-yaml";
 import { isClusterScoped, typeToken } from "../lib/k8s";
 import type { AnalyzedResource } from "./analyze";
-import { GO_YAML_V2_SCHEMA } from "./go-yaml-schema";
+import { GO_YAML_V2_SCHEMA, nonFiniteCount } from "./go-yaml-schema";
 import {
   charge,
   DEFAULT_MAX_INPUT_MIB,
@@ -171,8 +171,6 @@ function checkExpansion(value: unknown, where: string): void {
   size(value, "");
 }
 
-const NEEDS_VALUE_CHECK = /[&]|\.(?:inf|nan)\b/i;
-
 // ---- parsing -------------------------------------------------------------------------------------
 
 /** Parses one document's text as kubectl would; undefined for an empty document. */
@@ -180,6 +178,7 @@ function parseDocument(doc: DocumentText, source: string, n: number): unknown {
   const helm = helmAction(doc.text);
   if (helm) throw unrendered(source, n, doc.line + helm.line + 1, helm.action);
   let value: unknown;
+  const nonFiniteBefore = nonFiniteCount();
   try {
     value = load(doc.text, { schema: GO_YAML_V2_SCHEMA, json: true, filename: source });
   } catch (error) {
@@ -190,7 +189,12 @@ function parseDocument(doc: DocumentText, source: string, n: number): unknown {
       : "";
     throw new InputError(`${source}: document ${n}: invalid YAML: ${error.reason} (line ${line})${template}`);
   }
-  if (value !== null && value !== undefined && NEEDS_VALUE_CHECK.test(doc.text))
+  // Only documents with anchors (aliases need one) or .inf/.nan need the walk.
+  if (
+    value !== null &&
+    value !== undefined &&
+    (nonFiniteCount() !== nonFiniteBefore || doc.text.includes("&"))
+  )
     checkExpansion(value, `${source}: document ${n}`);
   return value;
 }
