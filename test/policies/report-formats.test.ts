@@ -275,3 +275,27 @@ describe("CI report formats", () => {
     expect(junit).toContain('failures="0"');
   });
 });
+
+describe("the report commands policies/README.md shows", () => {
+  const readme = readFileSync(join(__dirname, "..", "..", "policies", "README.md"), "utf8");
+  const commands = [...readme.matchAll(/^npm run -s policy -- (check deploy\/ [^>\n]*?)\s*>\s*(\S+)/gm)];
+
+  it("shows one command per CI format", () => {
+    expect(commands.map((m) => /--format (\S+)/.exec(m[1] ?? "")?.[1]).sort()).toEqual([
+      "gitlab-codequality",
+      "junit",
+      "sarif",
+    ]);
+  });
+
+  it.each(commands.map((m) => [m[1] ?? "", m[2] ?? ""]))("%s > %s works as written", async (command, out) => {
+    // deploy/ stands for the user's manifests: a directory with one finding.
+    const { dir } = manifests();
+    const argv = command.split(/\s+/).map((a) => (a === "deploy/" ? dir : a));
+    const r = await cli(argv);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(1);
+    if (out.endsWith(".xml")) expect(XMLValidator.validate(r.stdout)).toBe(true);
+    else expect(() => JSON.parse(r.stdout)).not.toThrow();
+  });
+});
