@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { ServiceGraph } from "../../infra/catalog/graph";
 import { catalog } from "../../infra/catalog/services";
+import { parseKubernetesYaml } from "../../policies/runner/kubernetes-yaml";
 import { CI_REPORTS } from "../../tools/plan/policy-gate";
 import { isSecretWrapper } from "../../tools/plan/redact";
 import { runProgram } from "../../tools/plan/run";
@@ -105,6 +106,20 @@ describe("npm run plan (local stack)", () => {
     expect(errors).toEqual([]);
     expect([...unvalidated]).toEqual([]);
   }, 120_000);
+
+  it("writes manifests kubectl reads as written (YAML 1.1: no unquoted yes/no/on/off)", () => {
+    // kubectl and Helm decode with go-yaml v2: re-read every manifest that way and compare with what
+    // the plan meant (the YAML 1.2 reading of the same text).
+    const manifests = files(join(out, "local", "manifests"));
+    const differing: string[] = [];
+    for (const file of manifests) {
+      const text = readFileSync(file, "utf8");
+      const meant = parseAllDocuments(text).map((d) => d.toJS());
+      const asKubectl = parseKubernetesYaml(text, file).map((o) => o.object);
+      if (JSON.stringify(asKubectl) !== JSON.stringify(meant)) differing.push(file);
+    }
+    expect(differing).toEqual([]);
+  });
 
   it("writes the dependency graph with every declared edge", () => {
     const mermaid = readFileSync(join(out, "local", "graph.mmd"), "utf8");
