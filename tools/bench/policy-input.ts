@@ -88,19 +88,14 @@ function endlessStdin(): Promise<{ wallMs: number; status: number | null }> {
   });
 }
 
+/** The classic "billion laughs" (9 levels of 9 aliases: 9^9 strings), as a ConfigMap's data. */
 function aliasBomb(): string {
-  const lines = [
-    "apiVersion: v1",
-    "kind: ConfigMap",
-    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
-  ];
+  const lines = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: laughs}", "data:"];
+  lines.push(`  a: &a [${Array(9).fill('"lol"').join(", ")}]`);
   const names = "abcdefghi";
   for (let i = 1; i < names.length; i++) {
-    lines.push(
-      `${names[i]}: &${names[i]} [${Array(9)
-        .fill(`*${names[i - 1]}`)
-        .join(",")}]`,
-    );
+    const alias = `*${names[i - 1]}`;
+    lines.push(`  ${names[i]}: &${names[i]} [${Array(9).fill(alias).join(", ")}]`);
   }
   return `${lines.join("\n")}\n`;
 }
