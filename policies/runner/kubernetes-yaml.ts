@@ -121,6 +121,29 @@ function helmAction(text: string): { action: string; line: number } | undefined 
   return undefined;
 }
 
+/**
+ * `name: {{ $name }}` is valid YAML: a flow mapping whose key is a flow mapping, which a JSON object
+ * can only hold as the key "[object Object]". No Kubernetes object has such a key; a template does.
+ */
+function hasMappingKey(value: unknown, depth = 0): boolean {
+  if (typeof value !== "object" || value === null || depth > 100) return false;
+  if (Array.isArray(value)) return value.some((v) => hasMappingKey(v, depth + 1));
+  for (const k in value) {
+    if (k === "[object Object]") return true;
+    if (hasMappingKey((value as Record<string, unknown>)[k], depth + 1)) return true;
+  }
+  return false;
+}
+
+function firstTemplate(text: string): { action: string; line: number } {
+  const at = text.indexOf("{{");
+  const end = text.indexOf("}}", at);
+  const action = text.slice(at, end === -1 ? at + 40 : Math.min(end + 2, at + 60));
+  let line = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < at; i = text.indexOf("\n", i + 1)) line++;
+  return { action, line };
+}
+
 function unrendered(source: string, n: number, line: number, action: string): InputError {
   return new InputError(
     `${source}: document ${n}: an unrendered Helm template (${JSON.stringify(action)} on line ${line}): render it first with helm template (helm template <release> <chart> | npm run policy -- check -)`,
@@ -188,6 +211,10 @@ function parseDocument(doc: DocumentText, source: string, n: number): unknown {
       ? " (it contains {{ ... }}: an unrendered template? render it first with helm template)"
       : "";
     throw new InputError(`${source}: document ${n}: invalid YAML: ${error.reason} (line ${line})${template}`);
+  }
+  if (value !== null && value !== undefined && doc.text.includes("{{") && hasMappingKey(value)) {
+    const t = firstTemplate(doc.text);
+    throw unrendered(source, n, doc.line + t.line + 1, t.action);
   }
   // Only documents with anchors (aliases need one) or .inf/.nan need the walk.
   if (

@@ -210,6 +210,11 @@ describe("input that is not Kubernetes objects yet", () => {
     ],
     ["a control line", "{{- if .Values.enabled }}\napiVersion: v1\nkind: ConfigMap\n{{- end }}\n"],
     ["toYaml", "apiVersion: v1\nkind: ConfigMap\ndata:\n  {{- toYaml .Values.data | nindent 2 }}\n"],
+    [
+      "a template call",
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ template "x.fullname" . }}\n',
+    ],
+    ["a variable", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ $name }}\n"],
   ])("an unrendered Helm template (%s) is exit 2: render it first", async (_, yaml) => {
     const r = await cli(["check", "-"], yaml);
     expect(r.code).toBe(2);
