@@ -9,6 +9,9 @@
 
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { packEnforcementLevel, policies } from "./checks";
+import { asPolicyReport, IMAGE_USAGE, ImageUsageError, parseImageArgs, runImageAudit } from "./image/cli";
+import { LayerReadError } from "./image/layers";
+import { ImageInputError } from "./image/source";
 import { analyze, type PolicyReport, type Violation } from "./runner/analyze";
 import { loadPackConfig, PolicyConfigError, readConfigFile, resolvePackConfig } from "./runner/config";
 import { DEFAULT_MAX_INPUT_MIB, readStdinBounded } from "./runner/input-files";
@@ -35,6 +38,7 @@ export interface CliIO {
 const USAGE = `usage:
   npm run policy -- check <file|dir|->... [--format text|json|sarif|junit|gitlab-codequality] [--config <pack-config.json> | --stack <name>] [--stack-tag key=value]... [--max-input-mib N]
   npm run policy -- config [--stack <name>]
+${IMAGE_USAGE}
 
 check   runs every policy of the pack (resource and stack level) on Kubernetes YAML
         (multi-document files, directories recursively, or - for stdin), read as kubectl
@@ -46,7 +50,11 @@ check   runs every policy of the pack (resource and stack level) on Kubernetes Y
         --max-input-mib  bytes all inputs may add up to, in MiB (default ${DEFAULT_MAX_INPUT_MIB})
         exit 0 clean (advisories allowed), 1 mandatory violation or schema error,
         2 unreadable/oversized/unrendered input, no Kubernetes objects, or bad usage
-config  prints the merged pack config of a stack (for pulumi preview --policy-pack-config)`;
+config  prints the merged pack config of a stack (for pulumi preview --policy-pack-config)
+image   audits a container image without Docker: credentials in its config, .env files and keys in
+        any layer (also ones a later layer deleted), root USER, migrations at start, dev mode,
+        file state in a replicated service's config (--service), the runtime contract.
+        REGISTRY_USERNAME/REGISTRY_PASSWORD or REGISTRY_TOKEN authenticate --registry.`;
 
 class UsageError extends Error {}
 
@@ -119,6 +127,31 @@ function locator(objects: readonly LoadedObject[]): (urn: string) => SourceLocat
   return (urn) => byUrn.get(urn);
 }
 
+async function imageMain(argv: string[], io: CliIO): Promise<number> {
+  try {
+    const args = parseImageArgs(argv, ["text", "json"]);
+    const report = asPolicyReport(await runImageAudit(args));
+    io.stdout(formatReport(args.format === "json" ? "json" : "text", { report, rules: [] }));
+    return report.violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
+  } catch (e) {
+    if (e instanceof ImageUsageError) {
+      io.stderr(`error: ${e.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof ImageInputError || e instanceof LayerReadError) {
+      io.stderr(`error: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+/** The CLI: `image` audits an image; `check` and `config` are `main`. */
+export function run(argv: string[], io: CliIO): Promise<number> {
+  if (argv[0] === "image") return imageMain(argv.slice(1), io);
+  return main(argv, io);
+}
+
 export async function main(argv: string[], io: CliIO): Promise<number> {
   try {
     const [command, ...rest] = argv;
@@ -177,7 +210,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2), {
+  run(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     readStdin: readStdinBounded,
