@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parse } from "yaml";
@@ -97,8 +97,9 @@ function planRef(root: string, commit: string, stack: string): PlanSnapshot {
     });
     if (untar.status !== 0) throw new BaselineError(`--diff: extracting ${commit}: ${untar.stderr.trim()}`);
     for (const modules of ["node_modules", join("policies", "node_modules")]) {
-      if (existsSync(join(root, modules)) && existsSync(join(tree, modules, "..")))
-        symlinkSync(join(root, modules), join(tree, modules));
+      const target = join(tree, modules);
+      if (existsSync(join(root, modules)) && existsSync(join(target, "..")) && !isPresent(target))
+        symlinkSync(join(root, modules), target);
     }
     if (!existsSync(join(tree, "stacks", `Pulumi.${stack}.yaml`)))
       throw new BaselineError(`--diff: stacks/Pulumi.${stack}.yaml does not exist at ${commit.slice(0, 12)}`);
@@ -116,5 +117,15 @@ function planRef(root: string, commit: string, stack: string): PlanSnapshot {
     return readPlanDirectory(join(out, stack));
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Present, even as a (dangling) symbolic link. */
+function isPresent(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 // out/<stack>/ is all or nothing: a plan writes into a temporary directory beside it and renames
@@ -18,6 +18,8 @@ export class PlanOutput {
   /** Checks `--out` (a writable directory, created if missing) and opens a staging directory in it. */
   static open(out: string, stack: string): PlanOutput {
     const root = resolve(out);
+    if (existsSync(root) && !statSync(root).isDirectory())
+      throw new OutputDirectoryError(`--out ${out} is a file, not a directory`);
     try {
       mkdirSync(root, { recursive: true });
     } catch (error) {
