@@ -13,14 +13,17 @@ import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { catalog } from "../../infra/catalog/services";
+import { loadPackConfig } from "../../policies/runner/config";
 import { manifestPaths } from "../../tools/plan/manifest-names";
 import { toManifestYaml } from "../../tools/plan/manifest-yaml";
 import { diffPlans } from "../../tools/plan/plan-diff";
+import { runPolicyGate } from "../../tools/plan/policy-gate";
 import { progressFor } from "../../tools/plan/progress";
 import { isSecretWrapper, reveal } from "../../tools/plan/redact";
 import { writePlan } from "../../tools/plan/render";
 import { runProgram } from "../../tools/plan/run";
 import { readStackFile } from "../../tools/plan/stack-file";
+import { renderSummary } from "../../tools/plan/summary";
 import { commitAll, copyCheckout, editCatalogValue } from "../helpers/checkout-copy";
 
 // The plan as a merge-request review: all-or-nothing output, names that survive a change,
@@ -285,6 +288,79 @@ describe("npm run plan in a copy of this checkout", () => {
       "plan: --diff no-such-ref: neither a plan directory nor a git ref of this repository\n",
     );
   }, 60_000);
+});
+
+describe("summary.md", () => {
+  it("shows every policy finding with its text, advisories included, and the changes", async () => {
+    const file = readStackFile(ROOT, "local");
+    const run = await runProgram({ stack: "local", config: file.config, secretKeys: file.secretKeys });
+    // Without their exemptions and as advisories, two policies report the log shipper.
+    const config = { ...loadPackConfig("local"), "run-as-non-root": "advisory", "no-host-paths": "advisory" };
+    const report = runPolicyGate(run.resources, config as never, { "platform:stack": "local" });
+    expect(report.violations.length).toBeGreaterThan(0);
+    const summary = renderSummary({
+      stack: "local",
+      profile: "in-cluster",
+      environment: "local",
+      namespace: "platform",
+      services: [{ name: "content", image: "r/content:1", routes: ["/api/content"] }],
+      resourceCounts: [["kubernetes:apps/v1:Deployment", 1]],
+      kubernetesObjects: 1,
+      policy: report,
+      diff: {
+        baseline: "main",
+        changes: [
+          {
+            id: "platform/deployment-content",
+            change: "changed",
+            fields: [{ path: "spec.replicas", before: 1, after: 2 }],
+          },
+        ],
+      },
+      mermaid: "flowchart LR\n  a --> b\n",
+      notes: [],
+    });
+    const unescaped = summary.replace(/\\([\\`*_[\]<>|&#])/g, "$1");
+    expect(summary).toContain(`## Policy findings (0 mandatory, ${report.violations.length} advisory)`);
+    for (const v of report.violations) {
+      expect(summary).toContain(`\`${v.policy}\``);
+      expect(unescaped).toContain(v.message);
+    }
+    expect(summary).toContain("## Changes against main (0 added, 1 changed, 0 removed)");
+    expect(summary).toContain("```diff\n~ platform/deployment-content\n    spec.replicas: 1 → 2\n```");
+    expect(summary).toContain("```mermaid\nflowchart LR\n  a --> b\n```");
+  }, 60_000);
+
+  it("cannot be made to inject markup by a value", () => {
+    const summary = renderSummary({
+      stack: "x",
+      profile: "in-cluster",
+      environment: "local",
+      namespace: "ns",
+      services: [{ name: "a`|<img src=x>", routes: ["/x`y"] }],
+      resourceCounts: [],
+      kubernetesObjects: 0,
+      policy: {
+        policiesRun: 1,
+        violations: [
+          {
+            policy: "p",
+            enforcementLevel: "advisory",
+            resource: { type: "t", name: "n", urn: "u" },
+            message: "<script>alert(1)</script> [link](http://x) \u001b[31m",
+          },
+        ],
+      },
+      mermaid: "",
+      notes: [],
+    });
+    // Escaped with a backslash, Markdown shows the characters instead of interpreting them; inside
+    // a code span nothing is interpreted, and no backtick of a value can close one.
+    expect(summary).toContain("`aˋ\\|<img src=x>`");
+    expect(summary.replace(/`[^`\n]*`/g, "")).not.toMatch(/(?<!\\)<(script|img)|(?<!\\)\]\(http/);
+    expect(summary).not.toContain("\u001b");
+    expect(summary).toContain("\\<script\\>");
+  });
 });
 
 describe("progress", () => {
