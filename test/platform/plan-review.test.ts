@@ -190,6 +190,20 @@ describe("npm run plan -- --out", () => {
   }, 60_000);
 });
 
+describe("npm run plan -- --stack", () => {
+  it("refuses a stack name that is a path before touching anything", () => {
+    const dir = mkdtempSync(join(tmpdir(), "out-"));
+    mkdirSync(join(dir, "victim"));
+    writeFileSync(join(dir, "victim", "keep"), "");
+    const result = planCli(ROOT, ["--stack", "../victim", "--out", join(dir, "out")]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(
+      `plan: --stack "../victim" is not a stack name: use letters, digits, '-', '_' and '.'\n`,
+    );
+    expect(existsSync(join(dir, "victim", "keep"))).toBe(true);
+  }, 60_000);
+});
+
 describe("npm run plan in a copy of this checkout", () => {
   let copy: string;
   let out: string;

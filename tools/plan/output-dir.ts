@@ -9,6 +9,8 @@ import {
   statSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
+import { displayText } from "../../infra/display";
+import { isStackName } from "./stack-file";
 
 // out/<stack>/ is all or nothing: a plan writes into a temporary directory beside it and renames
 // it into place when everything is written. A plan that fails removes out/<stack>/, so a previous
@@ -26,6 +28,11 @@ export class PlanOutput {
 
   /** Checks `--out` (a writable directory, created if missing) and opens a staging directory in it. */
   static open(out: string, stack: string): PlanOutput {
+    // The stack names a directory that a failed plan removes: never a path.
+    if (!isStackName(stack))
+      throw new OutputDirectoryError(
+        `--stack "${displayText(stack, 100)}" is not a stack name: use letters, digits, '-', '_' and '.'`,
+      );
     const root = resolve(out);
     if (existsSync(root) && !statSync(root).isDirectory())
       throw new OutputDirectoryError(`--out ${out} is a file, not a directory`);

@@ -35,6 +35,11 @@ export interface StackFileConfig {
 /** The stack file itself is wrong (missing, not YAML, misshapen): the same format as config errors. */
 export class StackFileError extends PlatformInputError {}
 
+/** Letters, digits, '-', '_' and '.', and not a path (`.`, `..`): it names files and directories. */
+export function isStackName(stack: string): boolean {
+  return /^[A-Za-z0-9_.-]+$/.test(stack) && stack !== "." && stack !== "..";
+}
+
 export function stackFilePath(root: string, stack: string): string {
   return join(root, "stacks", `Pulumi.${stack}.yaml`);
 }
@@ -45,7 +50,7 @@ export function readStackFile(root: string, stack: string): StackFileConfig {
   const fail = (field: string, problem: string, fix: string): never => {
     throw new StackFileError([{ source: relative, field, problem, fix }]);
   };
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
+  if (!isStackName(stack)) {
     fail("--stack", `"${stack}" is not a stack name`, "use letters, digits, '-', '_' and '.'");
   }
   if (!existsSync(path)) {
