@@ -16,7 +16,7 @@ import { catalog } from "../../infra/catalog/services";
 import { loadPackConfig } from "../../policies/runner/config";
 import { manifestPaths } from "../../tools/plan/manifest-names";
 import { toManifestYaml } from "../../tools/plan/manifest-yaml";
-import { diffPlans } from "../../tools/plan/plan-diff";
+import { diffLines, diffPlans } from "../../tools/plan/plan-diff";
 import { runPolicyGate } from "../../tools/plan/policy-gate";
 import { progressFor } from "../../tools/plan/progress";
 import { isSecretWrapper, reveal } from "../../tools/plan/redact";
@@ -396,6 +396,11 @@ describe("secrets in --diff", () => {
     const after = await planInto(join(dir, "b"), { ...config, "platform:namespace": "elsewhere" });
     const diff = diffPlans(before, after, "a");
     expect(diff.changes.some((c) => c.id.includes("/secret-"))).toBe(true);
+    // A log gets the first 50 objects; diff.json all of them.
+    expect(diff.changes.length).toBeGreaterThan(50);
+    const lines = diffLines(diff);
+    expect(lines[1]).toBe(`  (the first 50 of ${diff.changes.length} objects; diff.json lists them all)`);
+    expect(lines.filter((l) => /^ {2}[~+-] /.test(l))).toHaveLength(50);
     const text = JSON.stringify(diff);
     const run = await runProgram({ stack: "local", config, secretKeys: [] });
     const plain: string[] = [];

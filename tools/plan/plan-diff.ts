@@ -1,4 +1,4 @@
-import { displayValue } from "../../infra/display";
+import { displayText, displayValue } from "../../infra/display";
 import { type FieldChange, fieldChanges } from "./object-diff";
 import { isKubernetesObject, type ResourceRecord } from "./render";
 
@@ -85,14 +85,19 @@ export function describeField(f: FieldChange): string {
   return `${f.path}: ${displayValue(f.before)} → ${displayValue(f.after)}`;
 }
 
-/** The diff as text lines: a heading, then `+ id`, `- id`, `~ id` with its fields indented. */
-export function diffLines(diff: PlanDiff, maxFieldsPerObject = 20): string[] {
+/**
+ * The diff as text lines: a heading, then `+ id`, `- id`, `~ id` with its fields indented; a
+ * terminal or CI log gets the first objects, diff.json and summary.md have them all.
+ */
+export function diffLines(diff: PlanDiff, maxFieldsPerObject = 20, maxObjects = 50): string[] {
   const counts = countChanges(diff);
   const lines = [
-    `changes against ${diff.baseline}: ${counts.added} added, ${counts.changed} changed, ${counts.removed} removed`,
+    `changes against ${displayText(diff.baseline, 200)}: ${counts.added} added, ${counts.changed} changed, ${counts.removed} removed`,
   ];
-  for (const c of diff.changes) {
-    lines.push(`  ${SIGN[c.change]} ${c.id}`);
+  if (diff.changes.length > maxObjects)
+    lines.push(`  (the first ${maxObjects} of ${diff.changes.length} objects; diff.json lists them all)`);
+  for (const c of diff.changes.slice(0, maxObjects)) {
+    lines.push(`  ${SIGN[c.change]} ${displayText(c.id, 200)}`);
     for (const f of c.fields.slice(0, maxFieldsPerObject)) lines.push(`      ${describeField(f)}`);
     if (c.fields.length > maxFieldsPerObject)
       lines.push(
