@@ -1,9 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { ServiceGraph } from "../infra/catalog/graph";
-import { catalog } from "../infra/catalog/services";
+import { type Catalog, loadCatalog } from "../infra/catalog/load";
+import { isPlatformInputError } from "../infra/errors";
 import { loadPackConfig } from "../policies/runner/config";
+import { PLAN_USAGE, type PlanArgs, parsePlanArgs } from "./plan/args";
 import { type Baseline, BaselineError, loadBaseline } from "./plan/baseline";
 import { OutputDirectoryError, PlanOutput } from "./plan/output-dir";
 import { diffLines, diffPlans, type PlanDiff } from "./plan/plan-diff";
@@ -14,57 +15,30 @@ import { runProgram } from "./plan/run";
 import { readStackFile, StackFileError } from "./plan/stack-file";
 import { renderSummary } from "./plan/summary";
 
-// `npm run plan -- [--stack local] [--out out] [--diff <dir|git ref>] [--no-policy]`: evaluates
-// the program for one stack offline (Pulumi's mock runtime: no CLI, no credentials, no cluster),
-// writes out/<stack>/ (all or nothing: output-dir.ts) and runs the policy pack on the result.
-// Exit 0: clean; 1: a mandatory policy is violated; 2: invalid input (config, catalog, flags).
+// `npm run plan -- [--stack local] [--out out] [--diff <dir|git ref>] [--service-spec <file>...]`:
+// evaluates the program for one stack offline (Pulumi's mock runtime: no CLI, no credentials, no
+// cluster), writes out/<stack>/ (all or nothing: output-dir.ts) and runs the policy pack on the
+// result. `--service-spec` adds or replaces catalog entries from spec files kept elsewhere (a
+// service repository); `--diff` compares with a baseline plan (plan/baseline.ts). Exit 0: clean;
+// 1: a mandatory policy is violated; 2: invalid input (stack file, catalog, spec files, flags),
+// nothing planned and no out/<stack>/ left.
 
 // Pulumi captures a stack trace for every resource and promise; mapping each through source maps
 // (which tsx turns on) costs more than evaluating the program. The plan prints messages, not frames.
 process.setSourceMapsEnabled(false);
 
 const ROOT = resolve(__dirname, "..");
-const USAGE = "usage: npm run plan -- [--stack <name>] [--out <dir>] [--diff <dir|git ref>] [--no-policy]";
-
-interface PlanArgs {
-  stack: string;
-  out: string;
-  policy: boolean;
-  /** A previous plan directory or a git ref to compare with. */
-  diff?: string;
-}
-
-/** Every flag of the plan, parsed in one place. Undefined: --help was printed. */
-function parseArguments(argv: string[]): PlanArgs | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      stack: { type: "string", short: "s", default: "local" },
-      out: { type: "string", default: join(ROOT, "out") },
-      diff: { type: "string" },
-      "no-policy": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    strict: true,
-  });
-  if (values.help) return undefined;
-  return {
-    stack: values.stack,
-    out: values.out,
-    policy: !values["no-policy"],
-    ...(values.diff !== undefined ? { diff: values.diff } : {}),
-  };
-}
+const USAGE = PLAN_USAGE;
 
 async function main(): Promise<number> {
-  let args: PlanArgs | undefined;
+  let args: PlanArgs;
   try {
-    args = parseArguments(process.argv.slice(2));
+    args = parsePlanArgs(process.argv.slice(2), join(ROOT, "out"));
   } catch (error) {
     console.error(`plan: ${(error as Error).message}\n${USAGE}`);
     return 2;
   }
-  if (!args) {
+  if (args.help) {
     console.log(USAGE);
     return 0;
   }
@@ -120,11 +94,22 @@ async function plan(args: PlanArgs, output: PlanOutput, progress: Progress): Pro
     throw error;
   }
 
+  progress.phase("reading the catalog");
+  let catalog: Catalog;
+  try {
+    catalog = loadCatalog({ specFiles: args.serviceSpecs });
+  } catch (error) {
+    if (isPlatformInputError(error))
+      return fail(`invalid input for stack ${args.stack}, nothing was planned:\n${error.message}`);
+    throw error;
+  }
+
   progress.phase("evaluating the program under the mock runtime");
   const run = await runProgram({
     stack: args.stack,
     config: stackFile.config,
     secretKeys: stackFile.secretKeys,
+    catalog: catalog.services,
   });
   if (run.error) {
     const internal =
@@ -140,7 +125,7 @@ async function plan(args: PlanArgs, output: PlanOutput, progress: Progress): Pro
   const outputs = run.outputs;
   const services = (outputs.services ?? {}) as Record<string, { image?: string; routes?: string[] }>;
   const deployed = Object.keys(services);
-  const mermaid = new ServiceGraph(catalog).subgraph(deployed).toMermaid();
+  const mermaid = new ServiceGraph(catalog.services).subgraph(deployed).toMermaid();
   const rendered = writePlan(output.staging, run.resources, outputs, mermaid);
 
   let policyLine = "policies: skipped (--no-policy)";

@@ -1,5 +1,6 @@
 // "Did you mean ...?" for misspelt service names, wherever a name is typed: the catalog's
-// dependsOn, the stack's services and only keys, the ephemeral CLI's --services.
+// dependsOn, the stack's services and only keys, the ephemeral CLI's --services, and the field names
+// and enum values of a service spec (case-insensitive: `dependson` is `dependsOn`).
 
 /** The catalog name closest to a misspelt one, when it is close enough to be a typo. */
 export function closestName(name: string, names: Iterable<string>): string | undefined {
@@ -8,7 +9,7 @@ export function closestName(name: string, names: Iterable<string>): string | und
   for (const candidate of names) {
     // The length difference is a lower bound of the distance: a 2 MB typo costs nothing.
     if (Math.abs(name.length - candidate.length) >= bestDistance) continue;
-    const d = editDistance(name.toLowerCase(), candidate);
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { catalog } from "../../infra/catalog/services";
+import { loadCatalog } from "../../infra/catalog/load";
 import { loadPackConfig } from "../../policies/runner/config";
 import { manifestPaths } from "../../tools/plan/manifest-names";
 import { toManifestYaml } from "../../tools/plan/manifest-yaml";
@@ -226,6 +226,7 @@ describe("npm run plan in a copy of this checkout", () => {
     const phases = first.stdout.split("\n").filter((l) => /^plan: .+ \(\d+ ms\)$/.test(l));
     expect(phases.map((l) => l.replace(/ \(\d+ ms\)$/, ""))).toEqual([
       "plan: reading stacks/Pulumi.local.yaml",
+      "plan: reading the catalog",
       "plan: evaluating the program under the mock runtime",
       "plan: writing manifests",
       "plan: running the policy pack",
@@ -264,7 +265,7 @@ describe("npm run plan in a copy of this checkout", () => {
   }, 120_000);
 
   it("--diff <git ref> names exactly the catalog field that changed", () => {
-    const service = catalog.find((s) => (s.routes?.length ?? 0) > 0);
+    const service = loadCatalog().services.find((s) => (s.routes?.length ?? 0) > 0);
     const prefix = service?.routes?.[0]?.pathPrefix as string;
     expect(prefix).toBeDefined();
     commitAll(copy, "baseline");
