@@ -72,19 +72,6 @@ async function plan(args: PlanArgs, output: PlanOutput, progress: Progress): Pro
     return 2;
   };
 
-  // The baseline first: a bad --diff fails fast, and an out/<stack>/ baseline is read before
-  // this plan replaces it.
-  let baseline: Baseline | undefined;
-  if (args.diff !== undefined) {
-    progress.phase(`reading the baseline ${args.diff}`);
-    try {
-      baseline = loadBaseline(args.diff, args.stack, ROOT);
-    } catch (error) {
-      if (error instanceof BaselineError) return fail(error.message);
-      throw error;
-    }
-  }
-
   progress.phase(`reading stacks/Pulumi.${args.stack}.yaml`);
   let stackFile: ReturnType<typeof readStackFile>;
   try {
@@ -119,6 +106,20 @@ async function plan(args: PlanArgs, output: PlanOutput, progress: Progress): Pro
     return fail(
       `invalid input for stack ${args.stack}, nothing was planned:\n${run.error.message}${internal}`,
     );
+  }
+
+  progress.release();
+
+  // The baseline is read before this plan replaces out/<stack>/ (it may be the baseline).
+  let baseline: Baseline | undefined;
+  if (args.diff !== undefined) {
+    progress.phase(`reading the baseline ${args.diff}`);
+    try {
+      baseline = loadBaseline(args.diff, args.stack, ROOT);
+    } catch (error) {
+      if (error instanceof BaselineError) return fail(error.message);
+      throw error;
+    }
   }
 
   progress.phase("writing manifests");

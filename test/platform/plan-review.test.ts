@@ -386,6 +386,28 @@ describe("progress", () => {
     progress.done();
     expect(written).toEqual(["\r\u001b[2K… evaluating", "\r\u001b[2K"]);
   });
+
+  it("in CI, holds the input phases' lines until the input is valid: invalid input prints only its error", () => {
+    const written: string[] = [];
+    const stream = { isTTY: false, write: (s: string) => written.push(s) } as never;
+    const failed = progressFor(stream);
+    failed.phase("reading the stack file");
+    failed.phase("evaluating");
+    failed.done();
+    expect(written).toEqual([]);
+    const planned = progressFor(stream);
+    planned.phase("reading the stack file");
+    planned.phase("evaluating");
+    planned.release();
+    planned.phase("writing");
+    planned.done();
+    expect(written.join("").split("\n")).toEqual([
+      expect.stringMatching(/^plan: reading the stack file \(\d+ ms\)$/),
+      expect.stringMatching(/^plan: evaluating \(\d+ ms\)$/),
+      expect.stringMatching(/^plan: writing \(\d+ ms\)$/),
+      "",
+    ]);
+  });
 });
 
 describe("secrets in --diff", () => {
