@@ -144,6 +144,7 @@ async function plan(args: PlanArgs, output: PlanOutput, progress: Progress): Pro
       loadPackConfig(args.stack),
       tags,
       join(output.staging, "policy-report.json"),
+      `stacks/Pulumi.${args.stack}.yaml`,
     );
     const mandatory = report.violations.filter((v) => v.enforcementLevel === "mandatory");
     const advisory = report.violations.length - mandatory.length;
@@ -188,7 +189,7 @@ async function plan(args: PlanArgs, output: PlanOutput, progress: Progress): Pro
 
   for (const line of mandatoryLines) console.error(line);
   const files = ["manifests/", "resources.json", "outputs.json", "graph.mmd"];
-  if (args.policy) files.push("policy-report.json");
+  if (args.policy) files.push("policy-report.json with .sarif, .junit.xml and .codequality.json");
   if (diff) files.push("diff.json");
   files.push("summary.md");
   const lines = [
