@@ -1,5 +1,6 @@
 import { SkuName as RedisSkuName } from "@pulumi/azure-native/types/enums/redisenterprise";
 import { z } from "zod";
+import { objectName } from "./kubernetes-names";
 
 // The `platform:azure` section: what differs between dev, staging and prod on Azure. Defaults
 // are the cheap ones; prod turns on zones, HA, geo-redundant backups and bigger SKUs explicitly.
@@ -169,7 +170,7 @@ const rabbitmqSchema = z.strictObject({
   replicas: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(1),
   storageGi: z.number().int().min(1).max(4096).default(10),
   /** Empty: the cluster's default class (managed-csi on AKS). */
-  storageClass: z.string().min(1).optional(),
+  storageClass: objectName.optional(),
   cpuMillis: z.number().int().min(100).max(16_000).default(500),
   memoryMiB: z.number().int().min(512).max(65_536).default(1024),
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { azureSchema } from "./azure-schema";
+import { namespaceReference, objectName } from "./kubernetes-names";
 
 // The stack configuration (`platform:*` keys of stacks/Pulumi.<stack>.yaml), as one strict schema:
 // an unknown key is an error, not a silently ignored typo.
@@ -93,7 +94,8 @@ const ephemeralSchema = z.strictObject({
 
 const gatewaySchema = z.strictObject({
   enabled: z.boolean().default(true),
-  className: z.string().min(1),
+  /** The GatewayClass (a cluster-scoped object) the Gateway asks for. */
+  className: objectName,
   hostname: z
     .string()
     .regex(
@@ -101,11 +103,11 @@ const gatewaySchema = z.strictObject({
       "must be a fully qualified host name such as platform.example.com",
     ),
   /** Secret (kubernetes.io/tls) holding the listener certificate; without it the listener is plain HTTP. */
-  tlsSecretName: z.string().min(1).optional(),
+  tlsSecretName: objectName.optional(),
   /** Where gateway traffic comes from, for the services' NetworkPolicies. */
   allowFrom: z
     .strictObject({
-      namespaces: z.array(z.string().min(1)).default([]),
+      namespaces: z.array(namespaceReference).default([]),
       cidrs: z.array(z.cidrv4()).default([]),
     })
     .default({ namespaces: [], cidrs: [] }),
@@ -126,7 +128,7 @@ const loggingSchema = z.strictObject({
 const backingSchema = z.strictObject({
   /** `ephemeral` keeps in-cluster data in emptyDirs: fast to create, gone with the pod (CI). */
   persistence: z.enum(["persistent", "ephemeral"]).default("persistent"),
-  storageClass: z.string().min(1).optional(),
+  storageClass: objectName.optional(),
   volumeSizeGi: z.number().int().min(1).max(1024).default(5),
 });
 
@@ -155,7 +157,7 @@ export const stackConfigSchema = z
       tag: imageTag,
       pullPolicy: z.enum(["IfNotPresent", "Always"]).default("IfNotPresent"),
       /** Secret of type kubernetes.io/dockerconfigjson in the namespace, for private registries. */
-      pullSecret: z.string().min(1).optional(),
+      pullSecret: objectName.optional(),
     }),
     logLevel: logLevel.default("warning"),
     /** Upper bound on every replica count: 1 on a laptop or in CI. */
@@ -179,7 +181,7 @@ export const stackConfigSchema = z
      */
     testAccess: z.strictObject({ namespaces: z.array(namespaceName).min(1) }).optional(),
     /** Namespace of the Prometheus that scrapes :2019; the only one allowed to reach it. */
-    monitoringNamespace: z.string().min(1).default("monitoring"),
+    monitoringNamespace: namespaceReference.default("monitoring"),
     ephemeral: ephemeralSchema.optional(),
     azure: azureSchema.optional(),
   })
@@ -236,6 +238,10 @@ export type Environment = (typeof environments)[number];
 
 /** How to fix each kind of mistake, by key path prefix (most specific first). */
 export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
+  [
+    "images.pullSecret",
+    "name a kubernetes.io/dockerconfigjson Secret of the namespace, e.g. registry-credentials",
+  ],
   ["images.tag", "pin a release tag such as 2026.11.3 or a digest sha256:<64 hex>"],
   [
     "images.registry",
@@ -251,8 +257,15 @@ export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
     "cluster",
     "use {source: context} (current kube context), {source: kubeconfig} with the secret platform:kubeconfig, {source: stack-reference, stack: org/project/stack} or, on Azure, {source: aks}",
   ],
+  ["gateway.className", "name a GatewayClass of the cluster (kubectl get gatewayclass), e.g. envoy-gateway"],
+  ["gateway.tlsSecretName", "name a kubernetes.io/tls Secret of the namespace, e.g. platform-tls"],
+  ["gateway.allowFrom.namespaces", "list namespace names, e.g. [envoy-gateway-system]"],
   ["gateway", "see the gateway section of the README"],
+  ["monitoringNamespace", "name the namespace your Prometheus runs in, e.g. monitoring"],
+  ["backing.storageClass", "name a StorageClass of the cluster (kubectl get storageclass), e.g. standard"],
+  ["testAccess", "list the namespaces your test runners run in, e.g. [gitlab-runner]"],
   ["ephemeral", "let `npm run ephemeral -- up` write this section"],
   ["quota", 'set quota: {cpu: "16", memory: 32Gi, pods: 200}'],
+  ["azure.rabbitmq.storageClass", "name a StorageClass of the cluster, e.g. managed-csi, or leave it out"],
   ["azure", "see docs/azure.md for every key of the Azure profile"],
 ];

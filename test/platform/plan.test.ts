@@ -177,7 +177,7 @@ describe("plan exit codes", () => {
   it("exits 2 with a clear message for a stack that does not exist", () => {
     const result = spawnSync(TSX, ["tools/plan.ts", "--stack", "nope"], { cwd: ROOT, encoding: "utf8" });
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain("stacks/Pulumi.nope.yaml does not exist");
+    expect(result.stderr).toContain("stacks/Pulumi.nope.yaml: does not exist");
   }, 60_000);
 
   it("exits 2 on an unknown option", () => {
