@@ -167,7 +167,8 @@ describe("environment", () => {
     expect(planned.environment("Deployment", "config")).toMatchObject({
       MONOLOG_LEVEL__DEFAULT: "warning",
       APP__LOG__FORMAT: "json",
-      APP__LOG__STREAM: "php://stderr",
+      APP__LOG__STREAM: "php://stdout",
+      APP__LOG__ERROR_STREAM: "php://stderr",
     });
     const debug = await plan({
       ...baseConfig(),
