@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../../infra/catalog/types";
 import type { AzureConfig } from "../../infra/config/azure-schema";
 import { objectStoreSettings } from "../backing/object-store-settings";
+import { REDIS_CREDENTIAL_KEYS, redisCredentials } from "../backing/redis-layout";
 import type {
   BackingBinding,
   BackingServices,
@@ -32,9 +33,14 @@ import { AzureWorkloadIdentity } from "./workload-identity";
 export function credentialKeysOf(s: ServiceSpec): string[] {
   return [
     ...(s.database ? ["DATABASE_URL"] : []),
-    ...(s.redis !== false ? ["IN_MEM_STORE__URI", "LOCK_DSN"] : []),
+    ...(s.redis !== false ? REDIS_CREDENTIAL_KEYS : []),
     ...(s.messaging ? ["MESSENGER_TRANSPORT_DSN"] : []),
   ];
+}
+
+interface ManagedRedisStores {
+  state: AzureManagedRedis;
+  cache: AzureManagedRedis;
 }
 
 export interface AzureBackingArgs {
@@ -95,20 +101,41 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
         },
         { parent },
       );
-    const managedRedis = (resourceName: string, clusterName: string, parent: pulumi.Resource) =>
-      new AzureManagedRedis(
-        resourceName,
-        {
-          foundation: f,
-          clusterName,
-          sku: c.redis.sku,
-          highAvailability: c.redis.highAvailability,
-          clusteringPolicy: c.redis.clusteringPolicy,
-          persistence: c.redis.persistence,
-          protect: args.protect,
-        },
-        { parent },
-      );
+    // The layout's two stores (components/backing/redis-layout.ts): state as configured, and a
+    // cache cluster of its own size that never persists.
+    const managedRedis = (
+      resourceName: string,
+      names: { state: string; cache: string },
+      parent: pulumi.Resource,
+    ): ManagedRedisStores => {
+      const common = { foundation: f, clusteringPolicy: c.redis.clusteringPolicy, protect: args.protect };
+      return {
+        state: new AzureManagedRedis(
+          resourceName,
+          {
+            ...common,
+            role: "state",
+            clusterName: names.state,
+            sku: c.redis.sku,
+            highAvailability: c.redis.highAvailability,
+            persistence: c.redis.persistence,
+          },
+          { parent },
+        ),
+        cache: new AzureManagedRedis(
+          `${resourceName}-cache`,
+          {
+            ...common,
+            role: "cache",
+            clusterName: names.cache,
+            sku: c.redis.cache.sku,
+            highAvailability: c.redis.cache.highAvailability,
+            persistence: "none",
+          },
+          { parent },
+        ),
+      };
+    };
 
     const sharedDatabaseTenants = shared((s) => !!s.database && !s.database.dedicated);
     const postgres =
@@ -117,7 +144,9 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
         : undefined;
     const sharedRedisTenants = shared((s) => s.redis !== false && !s.redis?.dedicated);
     const redis =
-      sharedRedisTenants.length > 0 ? managedRedis("redis", args.names.managedRedis, this) : undefined;
+      sharedRedisTenants.length > 0
+        ? managedRedis("redis", { state: args.names.managedRedis, cache: args.names.managedRedisCache }, this)
+        : undefined;
 
     const messaging = args.services.flatMap((s) =>
       s.messaging ? [{ service: s.name, messaging: s.messaging }] : [],
@@ -144,7 +173,10 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
         : undefined;
 
     if (postgres) this.endpoints.postgres = pulumi.interpolate`${postgres.host}:5432`;
-    if (redis) this.endpoints.redis = pulumi.interpolate`${redis.host}:10000`;
+    if (redis) {
+      this.endpoints.redis = pulumi.interpolate`${redis.state.host}:10000`;
+      this.endpoints.redisCache = pulumi.interpolate`${redis.cache.host}:10000`;
+    }
     if (rabbitmq) this.endpoints.rabbitmq = `${rabbitmq.host}:5671`;
     this.endpoints.objectStore = args.storage.endpoint;
     this.endpoints.keyVault = args.vault.uri;
@@ -180,19 +212,24 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
       },
     };
 
-    const redisBinding = (cache: AzureManagedRedis): BackingBinding => ({
+    const redisBinding = ({ state, cache }: ManagedRedisStores): BackingBinding => ({
       // The keyspace prefix (APP__REDIS__PREFIX) comes with the runtime contract.
       settings: {},
-      credentials: { IN_MEM_STORE__URI: cache.url, LOCK_DSN: cache.url },
-      egress: [cache.path],
-      dependsOn: [cache.database, cache.access.dnsZoneGroup],
+      credentials: redisCredentials(state.url, cache.url),
+      egress: [state.path, cache.path],
+      dependsOn: [state.database, state.access.dnsZoneGroup, cache.database, cache.access.dnsZoneGroup],
     });
     this.redis = {
       provision: (req) => {
         const s = req.service;
         if (s.redis !== false && s.redis?.dedicated) {
+          const names = serviceNames(args.naming, s.name);
           return redisBinding(
-            managedRedis(`${s.name}-redis`, serviceNames(args.naming, s.name).dedicatedRedis, req.parent),
+            managedRedis(
+              `${s.name}-redis`,
+              { state: names.dedicatedRedis, cache: names.dedicatedRedisCache },
+              req.parent,
+            ),
           );
         }
         return redisBinding(must(redis, "no shared Redis for a sharing tenant"));

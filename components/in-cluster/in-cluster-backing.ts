@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../../infra/catalog/types";
 import { objectStoreSettings } from "../backing/object-store-settings";
 import type { PostgresTenant } from "../backing/postgres-tenants";
+import { redisCredentials } from "../backing/redis-layout";
 import type {
   BackingBinding,
   BackingServices,
@@ -64,11 +65,7 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
     const sharedRedisTenants = shared((s) => s.redis !== false && !s.redis?.dedicated);
     const redis =
       sharedRedisTenants.length > 0
-        ? new InClusterRedis(
-            "redis",
-            { name: "redis", namespace, tenants: sharedRedisTenants, persistence, maxMemoryMiB: 256 },
-            { parent: this },
-          )
+        ? redisStores("redis", "redis", { namespace, tenants: sharedRedisTenants, persistence }, this)
         : undefined;
     const messaging = args.services.flatMap((s) =>
       s.messaging ? [{ service: s.name, messaging: s.messaging }] : [],
@@ -96,7 +93,10 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
         : undefined;
 
     if (postgres) this.endpoints.postgres = `${postgres.endpoint.host}:5432`;
-    if (redis) this.endpoints.redis = `${redis.server.host}:6379`;
+    if (redis) {
+      this.endpoints.redis = `${redis.state.server.host}:6379`;
+      this.endpoints.redisCache = `${redis.cache.server.host}:6379`;
+    }
     if (rabbitmq) this.endpoints.rabbitmq = `${rabbitmq.server.host}:5672`;
     if (azurite) this.endpoints.objectStore = `http://${azurite.server.host}:10000`;
 
@@ -123,30 +123,26 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
       },
     };
 
-    const redisBinding = (server: InClusterRedis, service: string): BackingBinding => {
-      const tenant = tenantOf(server.tenants, service, "redis");
+    const redisBinding = (stores: RedisStores, service: string): BackingBinding => {
+      const state = tenantOf(stores.state.tenants, service, "redis");
+      const cache = tenantOf(stores.cache.tenants, service, "redis cache");
       return {
         settings: {},
-        credentials: { IN_MEM_STORE__URI: tenant.url, LOCK_DSN: tenant.url },
-        egress: [server.server.path],
-        dependsOn: [server.server.statefulSet],
+        credentials: redisCredentials(state.url, cache.url),
+        egress: [stores.state.server.path, stores.cache.server.path],
+        dependsOn: [stores.state.server.statefulSet, stores.cache.server.statefulSet],
       };
     };
     this.redis = {
       provision: (req) => {
         if (req.service.redis !== false && req.service.redis?.dedicated) {
-          const server = new InClusterRedis(
+          const stores = redisStores(
             `${req.service.name}-redis`,
-            {
-              name: `redis-${req.service.name}`,
-              namespace,
-              tenants: [req.service.name],
-              persistence,
-              maxMemoryMiB: 256,
-            },
-            { parent: req.parent },
+            `redis-${req.service.name}`,
+            { namespace, tenants: [req.service.name], persistence },
+            req.parent,
           );
-          return redisBinding(server, req.service.name);
+          return redisBinding(stores, req.service.name);
         }
         return redisBinding(required(redis), req.service.name);
       },
@@ -198,6 +194,27 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
     };
     this.registerOutputs({ endpoints: this.endpoints });
   }
+}
+
+interface RedisStores {
+  state: InClusterRedis;
+  cache: InClusterRedis;
+}
+
+/** The two Redis servers of the layout: `<server>` for state, `<server>-cache` for cache. */
+function redisStores(
+  resourceName: string,
+  server: string,
+  args: { namespace: string; tenants: readonly string[]; persistence: Persistence },
+  parent: pulumi.Resource,
+): RedisStores {
+  const store = (suffix: string, role: "state" | "cache") =>
+    new InClusterRedis(
+      `${resourceName}${suffix}`,
+      { ...args, name: `${server}${suffix}`, role, maxMemoryMiB: 256 },
+      { parent },
+    );
+  return { state: store("", "state"), cache: store("-cache", "cache") };
 }
 
 function tenantOf<T>(tenants: ReadonlyMap<string, T> | undefined, service: string, what: string): T {

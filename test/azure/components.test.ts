@@ -106,13 +106,21 @@ describe("a dedicated database and Redis (catalog: dedicated: true)", () => {
       ofType(dedicated, T.redis)
         .map((r) => inputs(r).clusterName)
         .sort(),
-    ).toEqual(["redis-platform-content-plstg", "redis-platform-plstg"]);
+    ).toEqual([
+      "redis-platform-cache-plstg",
+      "redis-platform-content-cache-plstg",
+      "redis-platform-content-plstg",
+      "redis-platform-plstg",
+    ]);
     const url = inputs(find(dedicated, T.secret, (i) => i.secretName === "content-database-url")).properties
       .value;
     expect(url).toMatch(/@psql-platform-content-plstg\.postgres\.database\.azure\.com:5432\/content\?/);
     const cache = inputs(find(dedicated, T.secret, (i) => i.secretName === "content-in-mem-store-uri"))
       .properties.value;
     expect(cache).toMatch(/@redis-platform-content-plstg\.westeurope\.redis\.azure\.net:10000$/);
+    const cacheDsn = inputs(find(dedicated, T.secret, (i) => i.secretName === "content-cache-dsn")).properties
+      .value;
+    expect(cacheDsn).toMatch(/@redis-platform-content-cache-plstg\.westeurope\.redis\.azure\.net:10000$/);
   });
 
   it("keeps the service out of the shared server, and everything else unchanged", () => {

@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  alloyConfig,
-  type LogPipeline,
-  promtailConfig,
-  type Stage,
-} from "../../components/logging/pipeline";
+import { alloyConfig, type LogPipeline, promtailConfig, type Stage } from "../../components/logging/pipeline";
 import { applicationEnv } from "../../components/service/environment";
 import { catalog } from "../../infra/catalog/services";
 
