@@ -3,6 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ConsumerSpec } from "../../infra/catalog/types";
 import { objectLabels, selectorLabels } from "../kube/labels";
 import { resourceRequirements } from "../kube/resources";
+import type { StopBeforeMigration } from "./breaking-release";
 import { type PodTemplateArgs, podTemplate } from "./pod-template";
 
 // One Deployment per message consumer, sized on its own, with a stop timeout long enough for the
@@ -29,6 +30,8 @@ export interface ConsumerArgs {
   replicas: number;
   pod: Omit<PodTemplateArgs, "role" | "command" | "resources" | "terminationGracePeriodSeconds" | "spread">;
   dependsOn: pulumi.Resource[];
+  /** Breaking schema changes: the Deployment is gone before the migration runs. */
+  stopBeforeMigration?: StopBeforeMigration;
   parent: pulumi.Resource;
 }
 
@@ -55,6 +58,7 @@ export function consumerWorkload(args: ConsumerArgs): k8s.apps.v1.Deployment {
         name,
         namespace: args.namespace,
         labels: { ...objectLabels(args.service, "worker"), ...selector },
+        ...(args.stopBeforeMigration ? { annotations: args.stopBeforeMigration.annotations } : {}),
       },
       spec: {
         replicas: args.replicas,
@@ -64,7 +68,7 @@ export function consumerWorkload(args: ConsumerArgs): k8s.apps.v1.Deployment {
         template,
       },
     },
-    { parent: args.parent, dependsOn: args.dependsOn },
+    { parent: args.parent, dependsOn: args.dependsOn, ...args.stopBeforeMigration?.options },
   );
   if (args.replicas > 1) {
     // Drains take one consumer at a time; the others keep the queue moving.

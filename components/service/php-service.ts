@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DeployedService } from "../../infra/model";
 import type { BackingBinding, BackingServices } from "../backing/types";
 import { serviceLabels } from "../kube/labels";
+import { breakingRelease } from "./breaking-release";
 import { consumerWorkload } from "./consumers";
 import { applicationEnv, clusterHost, credentialEnv, HTTP_PORT } from "./environment";
 import { type MigrationSettings, migrationJob } from "./migration-job";
@@ -114,6 +115,12 @@ export class PhpService extends pulumi.ComponentResource {
     };
     const ready = [...identity.dependsOn, ...stored.dependsOn, ...bindings.flatMap((b) => b.dependsOn)];
 
+    // Breaking schema changes: the old workloads are gone before the Job (breaking-release.ts).
+    const release =
+      spec.database?.schemaChanges === "breaking"
+        ? breakingRelease(spec.name, args.service.image, this)
+        : undefined;
+    const stopBeforeMigration = release ? { stopBeforeMigration: release.workloads } : {};
     if (spec.database) {
       this.migration = migrationJob({
         service: spec.name,
@@ -121,7 +128,7 @@ export class PhpService extends pulumi.ComponentResource {
         image: args.service.image,
         settings: args.migrations,
         pod,
-        dependsOn: ready,
+        dependsOn: release ? [...ready, release.gate] : ready,
         parent: this,
       });
     }
@@ -133,6 +140,7 @@ export class PhpService extends pulumi.ComponentResource {
       replicas: args.service.replicas,
       pod,
       dependsOn: rolloutAfter,
+      ...stopBeforeMigration,
       parent: this,
     });
     this.deployment = web.deployment;
@@ -146,13 +154,22 @@ export class PhpService extends pulumi.ComponentResource {
           replicas: args.service.consumerReplicas[consumer.name] ?? 1,
           pod,
           dependsOn: rolloutAfter,
+          ...stopBeforeMigration,
           parent: this,
         }),
       );
     }
     for (const job of spec.scheduledJobs ?? []) {
       this.scheduledJobs.push(
-        scheduledJob({ service: spec.name, namespace: ns, job, pod, dependsOn: rolloutAfter, parent: this }),
+        scheduledJob({
+          service: spec.name,
+          namespace: ns,
+          job,
+          pod,
+          dependsOn: rolloutAfter,
+          ...stopBeforeMigration,
+          parent: this,
+        }),
       );
     }
 

@@ -3,6 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ScheduledJobSpec } from "../../infra/catalog/types";
 import { objectLabels } from "../kube/labels";
 import { resourceRequirements } from "../kube/resources";
+import type { StopBeforeMigration } from "./breaking-release";
 import { type PodTemplateArgs, podTemplate } from "./pod-template";
 
 // Scheduled work as CronJobs that never overlap (concurrencyPolicy Forbid): five pods running the
@@ -19,6 +20,8 @@ export interface ScheduledJobArgs {
     "role" | "command" | "resources" | "terminationGracePeriodSeconds" | "restartPolicy" | "spread"
   >;
   dependsOn: pulumi.Resource[];
+  /** Breaking schema changes: the CronJob (and any run of it) is gone before the migration runs. */
+  stopBeforeMigration?: StopBeforeMigration;
   parent: pulumi.Resource;
 }
 
@@ -27,7 +30,12 @@ export function scheduledJob(args: ScheduledJobArgs): k8s.batch.v1.CronJob {
   return new k8s.batch.v1.CronJob(
     `${name}-cron`,
     {
-      metadata: { name, namespace: args.namespace, labels: objectLabels(args.service, "scheduled-job") },
+      metadata: {
+        name,
+        namespace: args.namespace,
+        labels: objectLabels(args.service, "scheduled-job"),
+        ...(args.stopBeforeMigration ? { annotations: args.stopBeforeMigration.annotations } : {}),
+      },
       spec: {
         schedule: args.job.schedule,
         ...(args.job.timeZone ? { timeZone: args.job.timeZone } : {}),
@@ -54,6 +62,6 @@ export function scheduledJob(args: ScheduledJobArgs): k8s.batch.v1.CronJob {
         },
       },
     },
-    { parent: args.parent, dependsOn: args.dependsOn },
+    { parent: args.parent, dependsOn: args.dependsOn, ...args.stopBeforeMigration?.options },
   );
 }

@@ -19,8 +19,10 @@ export interface DatabaseNeed {
   /** A server of its own instead of a share (database + role) of the platform's server. */
   dedicated?: boolean;
   /**
-   * `breaking`: the service's migrations are not backward compatible with the running code, so the
-   * web Deployment uses the Recreate strategy (a short outage instead of old code on a new schema).
+   * `breaking`: the service's migrations are not backward compatible with the running code, so on a
+   * new image its workloads are deleted before the migration Job and created again after it (a
+   * short outage instead of old code on a new schema; docs/runtime-contract.md, "Migrations").
+   * @default "compatible"
    */
   schemaChanges?: "compatible" | "breaking";
 }
