@@ -4,6 +4,7 @@ import type { ConsumerSpec } from "../../infra/catalog/types";
 import { objectLabels, selectorLabels } from "../kube/labels";
 import { resourceRequirements } from "../kube/resources";
 import type { StopBeforeMigration } from "./breaking-release";
+import { consumeCommand, type ResolvedCommands } from "./commands";
 import { type PodTemplateArgs, podTemplate } from "./pod-template";
 
 // One Deployment per message consumer, sized on its own, with a stop timeout long enough for the
@@ -12,21 +13,15 @@ import { type PodTemplateArgs, podTemplate } from "./pod-template";
 const DEFAULT_STOP_TIMEOUT_SECONDS = 60;
 const DEFAULT_TIME_LIMIT_SECONDS = 3600;
 
-export function consumerCommand(consumer: ConsumerSpec): string[] {
-  return [
-    "php",
-    "bin/console",
-    "messenger:consume",
-    ...consumer.queues,
-    `--time-limit=${consumer.timeLimitSeconds ?? DEFAULT_TIME_LIMIT_SECONDS}`,
-    "--no-interaction",
-  ];
+export function consumerCommand(consumer: ConsumerSpec, commands: ResolvedCommands): string[] {
+  return consumeCommand(commands, consumer.queues, consumer.timeLimitSeconds ?? DEFAULT_TIME_LIMIT_SECONDS);
 }
 
 export interface ConsumerArgs {
   service: string;
   namespace: string;
   consumer: ConsumerSpec;
+  commands: ResolvedCommands;
   replicas: number;
   pod: Omit<PodTemplateArgs, "role" | "command" | "resources" | "terminationGracePeriodSeconds" | "spread">;
   dependsOn: pulumi.Resource[];
@@ -46,7 +41,7 @@ export function consumerWorkload(args: ConsumerArgs): k8s.apps.v1.Deployment {
     ...args.pod,
     podLabels: { ...args.pod.podLabels, "platform.internal/consumer": args.consumer.name },
     role: "worker",
-    command: consumerCommand(args.consumer),
+    command: consumerCommand(args.consumer, args.commands),
     resources: resourceRequirements(args.consumer.size ?? "small"),
     terminationGracePeriodSeconds: args.consumer.stopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS,
     spread: args.replicas > 1,

@@ -9,6 +9,7 @@ import { applicationEnv, clusterHost, credentialEnv, HTTP_PORT } from "./environ
 import { type MigrationSettings, migrationJob } from "./migration-job";
 import { serviceNetworkPolicy } from "./network-policy";
 import type { ImageSettings } from "./pod-template";
+import { serviceProcesses } from "./processes";
 import { scheduledJob } from "./scheduled-jobs";
 import { webWorkload } from "./web";
 
@@ -121,11 +122,13 @@ export class PhpService extends pulumi.ComponentResource {
         ? breakingRelease(spec.name, args.service.image, this)
         : undefined;
     const stopBeforeMigration = release ? { stopBeforeMigration: release.workloads } : {};
-    if (spec.database) {
+    const processes = serviceProcesses(spec);
+    if (processes.release.length > 0) {
       this.migration = migrationJob({
         service: spec.name,
         namespace: ns,
         image: args.service.image,
+        commands: processes.release,
         settings: args.migrations,
         pod,
         dependsOn: release ? [...ready, release.gate] : ready,
@@ -151,6 +154,7 @@ export class PhpService extends pulumi.ComponentResource {
           service: spec.name,
           namespace: ns,
           consumer,
+          commands: processes.commands,
           replicas: args.service.consumerReplicas[consumer.name] ?? 1,
           pod,
           dependsOn: rolloutAfter,
@@ -159,12 +163,13 @@ export class PhpService extends pulumi.ComponentResource {
         }),
       );
     }
-    for (const job of spec.scheduledJobs ?? []) {
+    for (const job of processes.scheduledJobs) {
       this.scheduledJobs.push(
         scheduledJob({
           service: spec.name,
           namespace: ns,
           job,
+          commands: processes.commands,
           pod,
           dependsOn: rolloutAfter,
           ...stopBeforeMigration,

@@ -4,6 +4,7 @@ import type { ScheduledJobSpec } from "../../infra/catalog/types";
 import { objectLabels } from "../kube/labels";
 import { resourceRequirements } from "../kube/resources";
 import type { StopBeforeMigration } from "./breaking-release";
+import { consoleCommand, type ResolvedCommands } from "./commands";
 import { type PodTemplateArgs, podTemplate } from "./pod-template";
 
 // Scheduled work as CronJobs that never overlap (concurrencyPolicy Forbid): five pods running the
@@ -15,6 +16,7 @@ export interface ScheduledJobArgs {
   service: string;
   namespace: string;
   job: ScheduledJobSpec;
+  commands: ResolvedCommands;
   pod: Omit<
     PodTemplateArgs,
     "role" | "command" | "resources" | "terminationGracePeriodSeconds" | "restartPolicy" | "spread"
@@ -52,7 +54,7 @@ export function scheduledJob(args: ScheduledJobArgs): k8s.batch.v1.CronJob {
             template: podTemplate({
               ...args.pod,
               role: "scheduled-job",
-              command: ["php", "bin/console", ...args.job.command, "--no-interaction"],
+              command: consoleCommand(args.commands, [...args.job.command, "--no-interaction"]),
               resources: resourceRequirements(args.job.size ?? "small"),
               terminationGracePeriodSeconds: 30,
               restartPolicy: "Never",

@@ -119,7 +119,11 @@ export const catalog: ServiceSpec[] = [
     messaging: {
       exchanges: [{ name: "social", type: "direct" }],
       queues: [{ name: "social.publish", bindings: [{ exchange: "social", routingKey: "publish" }] }],
-      consumers: [{ name: "publisher", queues: ["social.publish"], size: "small" }],
+      consumers: [
+        { name: "publisher", queues: ["social.publish"], size: "small" },
+        // Symfony Scheduler: engagement is collected on a schedule, no RabbitMQ queue involved.
+        { name: "scheduler", queues: ["scheduler_engagement"], size: "small" },
+      ],
     },
     readinessPath: "/health/ready",
     web: { size: "small", replicas: { min: 1, max: 3 } },
@@ -193,5 +197,20 @@ export const catalog: ServiceSpec[] = [
     readinessPath: "/health/ready",
     web: { size: "medium", replicas: { min: 1, max: 4 } },
     php: { memoryLimitMiB: 384, maxExecutionSeconds: 60, uploadMaxMiB: 50 },
+  },
+  {
+    name: "invoicing",
+    description: "Invoices and payment reminders: a Laravel application on the same platform.",
+    framework: "laravel",
+    dependsOn: ["authentication"],
+    database: {},
+    messaging: {
+      exchanges: [{ name: "invoicing", type: "direct" }],
+      queues: [{ name: "invoicing.reminders", bindings: [{ exchange: "invoicing", routingKey: "reminder" }] }],
+      consumers: [{ name: "reminders", queues: ["invoicing.reminders"], size: "small" }],
+    },
+    routes: [{ pathPrefix: "/api/invoices" }],
+    readinessPath: "/up",
+    web: { size: "small", replicas: { min: 1, max: 3 } },
   },
 ];

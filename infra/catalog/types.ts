@@ -1,3 +1,5 @@
+import type { Framework, ServiceCommands } from "../../components/service/commands";
+
 // The shape of one catalog entry: everything the platform needs to know about a
 // service to run it. Static, typed, reviewed in merge requests like code.
 
@@ -56,7 +58,11 @@ export interface QueueSpec {
   kind?: "quorum" | "classic";
 }
 
-/** A message consumer: one Deployment running `bin/console messenger:consume <queues>`. */
+/**
+ * A message consumer: one Deployment running the service's consume command (`bin/console
+ * messenger:consume <queues>` by default). `scheduler_<name>` queues are Symfony Scheduler
+ * transports: consumed like queues, never declared on the broker.
+ */
 export interface ConsumerSpec {
   /** DNS-1123 label, unique within the service; the Deployment is named `<service>-<name>`. */
   name: string;
@@ -130,4 +136,12 @@ export interface ServiceSpec {
   php?: Partial<PhpLimits>;
   /** FrankenPHP worker mode keeps PHP processes alive across requests: only once audited. */
   workerModeAudited?: boolean;
+  /**
+   * The preset of console entry point, release, consumer and scheduler commands
+   * (components/service/commands.ts).
+   * @default "symfony"
+   */
+  framework?: Framework;
+  /** Commands that replace the preset's, field by field. */
+  commands?: ServiceCommands;
 }

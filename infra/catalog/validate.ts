@@ -1,3 +1,4 @@
+import { isSchedulerTransport } from "../../components/service/commands";
 import { type InputProblem, PlatformInputError } from "../errors";
 import { findCycle } from "./graph";
 import { resolvePhpLimits, resolveSize } from "./sizes";
@@ -326,7 +327,7 @@ function validateMessaging(s: ServiceSpec, at: Report): void {
     if (c.queues.length === 0)
       at(s.name, `${field}.queues`, "a consumer must consume at least one queue", "list the queues it reads");
     for (const q of c.queues) {
-      if (!queues.has(q))
+      if (!queues.has(q) && !isSchedulerTransport(q))
         at(
           s.name,
           `${field}.queues`,

@@ -25,10 +25,12 @@ function problemOf(services: ServiceSpec[]): string {
 }
 
 describe("the platform catalog", () => {
-  it("is valid and has the thirteen services of the field notes", () => {
+  it("is valid and has the thirteen services of the field notes, plus the Laravel example", () => {
     expect(() => validateCatalog(catalog)).not.toThrow();
+    expect(catalog.filter((s) => s.framework === "laravel").map((s) => s.name)).toEqual(["invoicing"]);
     expect(catalog.map((s) => s.name).sort()).toEqual(
       [
+        "invoicing",
         "authentication",
         "bam",
         "config",

@@ -1,0 +1,36 @@
+import type { ScheduledJobSpec, ServiceSpec } from "../../infra/catalog/types";
+import { consoleCommand, type ResolvedCommands, resolveCommands } from "./commands";
+
+// Which one-off and periodic processes a service runs, from its catalog entry and its commands.
+
+/** Laravel's scheduler runs every minute; the CronJob's name is `<service>-scheduler`. */
+export const SCHEDULER_JOB_NAME = "scheduler";
+
+export interface ServiceProcesses {
+  commands: ResolvedCommands;
+  /** Full command lines of the release Job, in order; empty: no release Job. */
+  release: string[][];
+  scheduledJobs: ScheduledJobSpec[];
+}
+
+export function serviceProcesses(spec: ServiceSpec): ServiceProcesses {
+  const commands = resolveCommands(spec.framework, spec.commands);
+  // A preset's migration needs a database; release commands the entry names run regardless.
+  const releases = spec.database || spec.commands?.release ? commands.release : [];
+  const scheduler: ScheduledJobSpec[] =
+    commands.schedule.length > 0
+      ? [
+          {
+            name: SCHEDULER_JOB_NAME,
+            schedule: "* * * * *",
+            command: commands.schedule,
+            deadlineSeconds: 600,
+          },
+        ]
+      : [];
+  return {
+    commands,
+    release: releases.map((c) => consoleCommand(commands, c)),
+    scheduledJobs: [...(spec.scheduledJobs ?? []), ...scheduler],
+  };
+}
