@@ -12,6 +12,7 @@ import { buildModel, type PlatformModel } from "./model";
 import { azureProfile } from "./profiles/azure";
 import { inClusterProfile } from "./profiles/in-cluster";
 import type { Profile } from "./profiles/profile";
+import { planServiceSettings, readStackSecrets } from "./service-settings";
 
 // The program: validate everything first (config, catalog, their combination), then compose
 // namespaces, backing services, logging, services and the gateway, and export what users need.
@@ -50,6 +51,14 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
   const { loaded, model } = preparePlatform(catalog);
   const config = loaded.config;
   const specs = model.services.map((s) => s.spec);
+  const ownSettings = planServiceSettings(
+    loaded.stack,
+    loaded.source,
+    config,
+    readStackSecrets(),
+    catalog,
+    specs,
+  );
   const profile: Profile =
     config.profile === "azure" ? azureProfile(loaded, specs) : inClusterProfile(loaded);
 
@@ -126,6 +135,7 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
           migrations: config.migrations,
           gateway: gatewayPeers,
           monitoringNamespace: config.monitoringNamespace,
+          ...optional("appSettings", ownSettings.forService(s.spec.name)),
         },
         { parent: scope },
       ),
@@ -174,4 +184,9 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
       : {}),
     ...profile.outputs,
   };
+}
+
+/** `{key: value}` when the value is defined, `{}` otherwise (optional properties stay absent). */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }

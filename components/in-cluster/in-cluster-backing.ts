@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../../infra/catalog/types";
+import { credentialsVersion } from "../backing/credentials-version";
 import { objectStoreSettings } from "../backing/object-store-settings";
 import type { PostgresTenant } from "../backing/postgres-tenants";
 import { redisCredentials } from "../backing/redis-layout";
@@ -185,8 +186,11 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
           },
           { parent: req.parent },
         );
+        if (Object.keys(req.references ?? {}).length > 0)
+          throw new Error(`internal: ${req.service.name} references secrets a Kubernetes store cannot read`);
         return {
           secretName: secret.metadata.name,
+          version: credentialsVersion(req.service.name, req.credentials, req.parent),
           pod: { volumes: [], volumeMounts: [] },
           dependsOn: [secret],
         };

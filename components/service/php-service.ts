@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DeployedService } from "../../infra/model";
 import type { BackingBinding, BackingServices } from "../backing/types";
 import { serviceLabels } from "../kube/labels";
+import type { AppSettings } from "./app-settings";
+import { CREDENTIALS_VERSION_ANNOTATION } from "./app-settings";
 import { breakingRelease } from "./breaking-release";
 import { consumerWorkload } from "./consumers";
 import { applicationEnv, clusterHost, credentialEnv, HTTP_PORT } from "./environment";
@@ -27,6 +29,8 @@ export interface PhpServiceArgs {
   migrations: MigrationSettings;
   gateway: { namespaces: string[]; cidrs: string[] };
   monitoringNamespace: string;
+  /** The service's own settings and secrets (components/service/app-settings.ts). */
+  appSettings?: (parent: pulumi.Resource) => AppSettings;
 }
 
 export class PhpService extends pulumi.ComponentResource {
@@ -59,6 +63,8 @@ export class PhpService extends pulumi.ComponentResource {
     if (spec.redis !== false) bindings.push(args.backing.redis.provision(request));
     if (spec.buckets?.length) bindings.push(args.backing.objectStore.provision(request));
     if (spec.messaging) bindings.push(args.backing.messageBroker.provision(request));
+    const own = args.appSettings?.(this);
+    if (own) bindings.push(own.binding);
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(
       `${spec.name}-sa`,
@@ -100,6 +106,7 @@ export class PhpService extends pulumi.ComponentResource {
       service: spec,
       namespace: ns,
       credentials,
+      ...(own ? { references: own.vaultReferences } : {}),
       identity,
       parent: this,
     });
@@ -109,7 +116,11 @@ export class PhpService extends pulumi.ComponentResource {
       image: args.service.image,
       images: args.images,
       configMapName: this.configMap.metadata.name,
-      credentialEnv: credentialEnv(Object.keys(credentials), stored.secretName),
+      credentialEnv: credentialEnv(
+        [...Object.keys(credentials), ...Object.keys(own?.vaultReferences ?? {})],
+        stored.secretName,
+      ),
+      rolloutAnnotations: { [CREDENTIALS_VERSION_ANNOTATION]: stored.version },
       serviceAccountName: serviceAccount.metadata.name,
       podLabels: identity.podLabels,
       additions: stored.pod,

@@ -41,6 +41,8 @@ export interface PodTemplateArgs {
   /** Spread replicas over zones and nodes (long-running, replicated processes only). */
   spread: boolean;
   annotations?: Record<string, string>;
+  /** Values whose change must restart the pods (the credentials' version). */
+  rolloutAnnotations?: Record<string, pulumi.Input<string>>;
 }
 
 /** Paths FrankenPHP and Symfony write to at run time; everything else is read-only. */
@@ -70,7 +72,9 @@ export function podTemplate(args: PodTemplateArgs): k8s.types.input.core.v1.PodT
   return {
     metadata: {
       labels: { ...objectLabels(args.service, args.role), ...args.podLabels },
-      ...(args.annotations ? { annotations: args.annotations } : {}),
+      ...(args.annotations || args.rolloutAnnotations
+        ? { annotations: { ...args.annotations, ...args.rolloutAnnotations } }
+        : {}),
     },
     spec: {
       serviceAccountName: args.serviceAccountName,

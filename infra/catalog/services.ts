@@ -17,6 +17,20 @@ export const catalog: ServiceSpec[] = [
     web: { size: "medium", replicas: { min: 2, max: 6 } },
     php: { memoryLimitMiB: 256 },
     scheduledJobs: [{ name: "purge-tokens", schedule: "17 3 * * *", command: ["app:tokens:purge-expired"] }],
+    env: { JWT_TOKEN_TTL: "3600" },
+    secrets: [
+      {
+        name: "APP_SECRET",
+        description: "Symfony's kernel secret (CSRF, signed URLs)",
+        generate: { length: 64 },
+      },
+      { name: "JWT_PASSPHRASE", description: "passphrase of the JWT signing key pair baked into the image" },
+      {
+        name: "OAUTH_GOOGLE_CLIENT_SECRET",
+        description: "Google sign-in; the login page hides the button without it",
+        optional: true,
+      },
+    ],
   },
   {
     name: "config",
@@ -206,10 +220,13 @@ export const catalog: ServiceSpec[] = [
     database: {},
     messaging: {
       exchanges: [{ name: "invoicing", type: "direct" }],
-      queues: [{ name: "invoicing.reminders", bindings: [{ exchange: "invoicing", routingKey: "reminder" }] }],
+      queues: [
+        { name: "invoicing.reminders", bindings: [{ exchange: "invoicing", routingKey: "reminder" }] },
+      ],
       consumers: [{ name: "reminders", queues: ["invoicing.reminders"], size: "small" }],
     },
     routes: [{ pathPrefix: "/api/invoices" }],
+    secrets: [{ name: "APP_KEY", description: "Laravel's encryption key", generate: { length: 32 } }],
     readinessPath: "/up",
     web: { size: "small", replicas: { min: 1, max: 3 } },
   },

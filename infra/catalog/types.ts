@@ -1,3 +1,4 @@
+import type { SecretSpec } from "../../components/service/app-settings";
 import type { Framework, ServiceCommands } from "../../components/service/commands";
 
 // The shape of one catalog entry: everything the platform needs to know about a
@@ -144,4 +145,11 @@ export interface ServiceSpec {
   framework?: Framework;
   /** Commands that replace the preset's, field by field. */
   commands?: ServiceCommands;
+  /**
+   * Plain settings for the service's ConfigMap (`FEATURE_X: "on"`); the policy pack's
+   * no-plaintext-secrets check reads them like every ConfigMap, so no credential hides here.
+   */
+  env?: Record<string, string>;
+  /** Secrets the service needs; values come from the stack (docs/runtime-contract.md, "Secrets"). */
+  secrets?: SecretSpec[];
 }

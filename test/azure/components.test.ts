@@ -39,7 +39,9 @@ describe("Redis DSN", () => {
 describe("Key Vault objects", () => {
   it("name each secret after its service and variable, and alias it back to the variable", () => {
     expect(vaultSecretName("content", "IN_MEM_STORE__URI")).toBe("content-in-mem-store-uri");
-    const objects = parse(providerObjects("content", ["DATABASE_URL"]));
+    const objects = parse(
+      providerObjects([{ objectName: vaultSecretName("content", "DATABASE_URL"), alias: "DATABASE_URL" }]),
+    );
     expect(parse(objects.array[0])).toEqual({
       objectName: "content-database-url",
       objectType: "secret",
