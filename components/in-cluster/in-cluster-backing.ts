@@ -1,24 +1,21 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../../infra/catalog/types";
 import { credentialsVersion } from "../backing/credentials-version";
-import { objectStoreSettings } from "../backing/object-store-settings";
-import type { PostgresTenant } from "../backing/postgres-tenants";
-import { redisCredentials } from "../backing/redis-layout";
+import { databaseKind, messageBrokerKind, objectStoreKind, redisKind } from "../backing/kinds";
+import { type Tenant, tenantProvisioner } from "../backing/provisioner";
 import type {
-  BackingBinding,
   BackingServices,
   IdentityBinding,
   Provisioner,
   SecretStore,
-  ServiceRequest,
+  ServiceSpec,
   WorkloadIdentity,
 } from "../backing/types";
 import { serviceLabels } from "../kube/labels";
 import { InClusterAzurite } from "./azurite-server";
 import { InClusterPostgres } from "./postgres-server";
 import { InClusterRabbitMq } from "./rabbitmq-server";
-import { InClusterRedis } from "./redis-server";
+import { InClusterRedis, type RedisRole } from "./redis-server";
 import type { Persistence } from "./stateful-server";
 
 // The in-cluster profile's backing services: shared servers for the tenants that share, a
@@ -41,139 +38,118 @@ const noIdentity: IdentityBinding = {
 
 export class InClusterBacking extends pulumi.ComponentResource implements BackingServices {
   readonly profile = "in-cluster";
-  readonly database: Provisioner;
-  readonly redis: Provisioner;
-  readonly objectStore: Provisioner;
-  readonly messageBroker: Provisioner;
+  readonly provisioners: readonly Provisioner[];
   readonly identity: WorkloadIdentity = { bind: () => noIdentity };
   readonly secrets: SecretStore;
   readonly endpoints: Record<string, pulumi.Input<string>> = {};
 
   constructor(name: string, args: InClusterBackingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:in-cluster:Backing", name, {}, opts);
-    const { namespace, persistence } = args;
-    const shared = (need: (s: ServiceSpec) => boolean) => args.services.filter(need).map((s) => s.name);
+    const { namespace, persistence, services } = args;
+    const names = <Need>(tenants: ReadonlyArray<Tenant<Need>>) => tenants.map((t) => t.service.name);
 
-    const sharedDatabaseTenants = shared((s) => !!s.database && !s.database.dedicated);
-    const postgres =
-      sharedDatabaseTenants.length > 0
-        ? new InClusterPostgres(
-            "postgres",
-            { name: "postgres", namespace, tenants: sharedDatabaseTenants, persistence },
-            { parent: this },
-          )
-        : undefined;
-    const sharedRedisTenants = shared((s) => s.redis !== false && !s.redis?.dedicated);
-    const redis =
-      sharedRedisTenants.length > 0
-        ? redisStores("redis", "redis", { namespace, tenants: sharedRedisTenants, persistence }, this)
-        : undefined;
-    const messaging = args.services.flatMap((s) =>
-      s.messaging ? [{ service: s.name, messaging: s.messaging }] : [],
-    );
-    const rabbitmq =
-      messaging.length > 0
-        ? new InClusterRabbitMq(
-            "rabbitmq",
-            { name: "rabbitmq", namespace, tenants: messaging, persistence },
-            { parent: this },
-          )
-        : undefined;
-    const buckets = new Map(
-      args.services
-        .filter((s) => s.buckets?.length)
-        .map((s) => [s.name, (s.buckets ?? []).map((b) => `${s.name}-${b.name}`)]),
-    );
-    const azurite =
-      buckets.size > 0
-        ? new InClusterAzurite(
-            "azurite",
-            { name: "azurite", namespace, tenants: buckets, persistence },
-            { parent: this },
-          )
-        : undefined;
-
-    if (postgres) this.endpoints.postgres = `${postgres.endpoint.host}:5432`;
-    if (redis) {
-      this.endpoints.redis = `${redis.state.server.host}:6379`;
-      this.endpoints.redisCache = `${redis.cache.server.host}:6379`;
-    }
-    if (rabbitmq) this.endpoints.rabbitmq = `${rabbitmq.server.host}:5672`;
-    if (azurite) this.endpoints.objectStore = `http://${azurite.server.host}:10000`;
-
-    const databaseBinding = (tenant: PostgresTenant, server: InClusterPostgres): BackingBinding => ({
-      settings: {},
-      credentials: { DATABASE_URL: tenant.url },
-      egress: [server.endpoint.egress],
-      dependsOn: [server.tenants.setupJob],
+    const postgres = (resourceName: string, server: string, tenants: string[], parent: pulumi.Resource) =>
+      new InClusterPostgres(resourceName, { name: server, namespace, tenants, persistence }, { parent });
+    const database = tenantProvisioner(databaseKind, services, {
+      shared: (tenants) => postgres("postgres", "postgres", names(tenants), this),
+      dedicated: ({ service, parent }) =>
+        postgres(`${service.name}-postgres`, `postgres-${service.name}`, [service.name], parent),
+      connect: (server, { service }) => ({
+        connection: { url: tenantOf(server.tenants.tenants, service.name, "database").url },
+        egress: [server.endpoint.egress],
+        dependsOn: [server.tenants.setupJob],
+      }),
     });
-    this.database = {
-      provision: (req: ServiceRequest) => {
-        if (req.service.database?.dedicated) {
-          const server = new InClusterPostgres(
-            `${req.service.name}-postgres`,
-            { name: `postgres-${req.service.name}`, namespace, tenants: [req.service.name], persistence },
-            { parent: req.parent },
-          );
-          return databaseBinding(tenantOf(server.tenants.tenants, req.service.name, "database"), server);
-        }
-        return databaseBinding(
-          tenantOf(postgres?.tenants.tenants, req.service.name, "database"),
-          required(postgres),
+
+    // The Redis layout's two stores (components/backing/redis-layout.ts): `<server>` for state,
+    // `<server>-cache` for cache.
+    const redisStores = (
+      resourceName: string,
+      server: string,
+      tenants: string[],
+      parent: pulumi.Resource,
+    ) => {
+      const store = (suffix: string, role: RedisRole) =>
+        new InClusterRedis(
+          `${resourceName}${suffix}`,
+          { name: `${server}${suffix}`, role, namespace, tenants, persistence, maxMemoryMiB: 256 },
+          { parent },
         );
-      },
+      return { state: store("", "state"), cache: store("-cache", "cache") };
     };
+    const redis = tenantProvisioner(redisKind, services, {
+      shared: (tenants) => redisStores("redis", "redis", names(tenants), this),
+      dedicated: ({ service, parent }) =>
+        redisStores(`${service.name}-redis`, `redis-${service.name}`, [service.name], parent),
+      connect: ({ state, cache }, { service }) => ({
+        connection: {
+          state: tenantOf(state.tenants, service.name, "redis").url,
+          cache: tenantOf(cache.tenants, service.name, "redis cache").url,
+        },
+        egress: [state.server.path, cache.server.path],
+        dependsOn: [state.server.statefulSet, cache.server.statefulSet],
+      }),
+    });
 
-    const redisBinding = (stores: RedisStores, service: string): BackingBinding => {
-      const state = tenantOf(stores.state.tenants, service, "redis");
-      const cache = tenantOf(stores.cache.tenants, service, "redis cache");
-      return {
-        settings: {},
-        credentials: redisCredentials(state.url, cache.url),
-        egress: [stores.state.server.path, stores.cache.server.path],
-        dependsOn: [stores.state.server.statefulSet, stores.cache.server.statefulSet],
-      };
-    };
-    this.redis = {
-      provision: (req) => {
-        if (req.service.redis !== false && req.service.redis?.dedicated) {
-          const stores = redisStores(
-            `${req.service.name}-redis`,
-            `redis-${req.service.name}`,
-            { namespace, tenants: [req.service.name], persistence },
-            req.parent,
-          );
-          return redisBinding(stores, req.service.name);
-        }
-        return redisBinding(required(redis), req.service.name);
-      },
-    };
-
-    this.messageBroker = {
-      provision: (req) => {
-        const broker = required(rabbitmq);
-        const tenant = tenantOf(broker.tenants, req.service.name, "message broker");
+    const broker = tenantProvisioner(messageBrokerKind, services, {
+      shared: (tenants) =>
+        new InClusterRabbitMq(
+          "rabbitmq",
+          {
+            name: "rabbitmq",
+            namespace,
+            tenants: tenants.map((t) => ({ service: t.service.name, messaging: t.need })),
+            persistence,
+          },
+          { parent: this },
+        ),
+      connect: (server, { service }) => {
+        const tenant = tenantOf(server.tenants, service.name, "message broker");
         return {
-          settings: { APP__MESSENGER__VHOST: tenant.vhost },
-          credentials: { MESSENGER_TRANSPORT_DSN: tenant.dsn },
-          egress: [broker.server.path],
-          dependsOn: [broker.server.statefulSet],
+          connection: { vhost: tenant.vhost, dsn: tenant.dsn },
+          egress: [server.server.path],
+          dependsOn: [server.server.statefulSet],
         };
       },
-    };
+    });
 
-    this.objectStore = {
-      provision: (req) => {
-        const store = required(azurite);
-        const tenant = tenantOf(store.tenants, req.service.name, "object store");
+    const objectStore = tenantProvisioner(objectStoreKind, services, {
+      shared: (tenants) =>
+        new InClusterAzurite(
+          "azurite",
+          {
+            name: "azurite",
+            namespace,
+            tenants: new Map(
+              tenants.map((t) => [t.service.name, t.need.map((b) => `${t.service.name}-${b.name}`)]),
+            ),
+            persistence,
+          },
+          { parent: this },
+        ),
+      connect: (server, { service }) => {
+        const tenant = tenantOf(server.tenants, service.name, "object store");
         return {
-          settings: objectStoreSettings(req.service, tenant.endpoint, tenant.account, "connection-string"),
-          credentials: { APP__STORAGE__CONNECTION_STRING: tenant.connectionString },
-          egress: [store.server.path],
-          dependsOn: [store.setupJob],
+          connection: {
+            endpoint: tenant.endpoint,
+            account: tenant.account,
+            auth: "connection-string" as const,
+            connectionString: tenant.connectionString,
+          },
+          egress: [server.server.path],
+          dependsOn: [server.setupJob],
         };
       },
-    };
+    });
+    this.provisioners = [database, redis, objectStore, broker].map((p) => p.provisioner);
+
+    if (database.shared) this.endpoints.postgres = `${database.shared.endpoint.host}:5432`;
+    if (redis.shared) {
+      this.endpoints.redis = `${redis.shared.state.server.host}:6379`;
+      this.endpoints.redisCache = `${redis.shared.cache.server.host}:6379`;
+    }
+    if (broker.shared) this.endpoints.rabbitmq = `${broker.shared.server.host}:5672`;
+    if (objectStore.shared) this.endpoints.objectStore = `http://${objectStore.shared.server.host}:10000`;
 
     this.secrets = {
       store: (req) => {
@@ -200,35 +176,8 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
   }
 }
 
-interface RedisStores {
-  state: InClusterRedis;
-  cache: InClusterRedis;
-}
-
-/** The two Redis servers of the layout: `<server>` for state, `<server>-cache` for cache. */
-function redisStores(
-  resourceName: string,
-  server: string,
-  args: { namespace: string; tenants: readonly string[]; persistence: Persistence },
-  parent: pulumi.Resource,
-): RedisStores {
-  const store = (suffix: string, role: "state" | "cache") =>
-    new InClusterRedis(
-      `${resourceName}${suffix}`,
-      { ...args, name: `${server}${suffix}`, role, maxMemoryMiB: 256 },
-      { parent },
-    );
-  return { state: store("", "state"), cache: store("-cache", "cache") };
-}
-
 function tenantOf<T>(tenants: ReadonlyMap<string, T> | undefined, service: string, what: string): T {
   const tenant = tenants?.get(service);
   if (!tenant) throw new Error(`internal: ${service} was not registered as a ${what} tenant`);
   return tenant;
-}
-
-function required<T>(server: T | undefined): T {
-  if (!server)
-    throw new Error("internal: a provisioner was called for a backing service no service declared");
-  return server;
 }

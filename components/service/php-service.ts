@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeployedService } from "../../infra/model";
+import { needs } from "../backing/kind";
+import { backingKinds, databaseKind } from "../backing/kinds";
 import type { BackingBinding, BackingServices } from "../backing/types";
 import { serviceLabels } from "../kube/labels";
 import type { AppSettings } from "./app-settings";
@@ -15,9 +17,10 @@ import { serviceProcesses } from "./processes";
 import { scheduledJob } from "./scheduled-jobs";
 import { webWorkload } from "./web";
 
-// One catalog entry, run: the service together with what it needs. Its database, Redis, object
-// storage and broker come from the profile's provisioners; its identity and credentials from the
-// profile's identity and secret store; everything else is plain Kubernetes with safe defaults.
+// One catalog entry, run: the service together with what it needs. Its backing services
+// (database, Redis, object storage, broker: components/backing/kinds) come from the profile's
+// provisioners; its identity and credentials from the profile's identity and secret store;
+// everything else is plain Kubernetes with safe defaults.
 
 export interface PhpServiceArgs {
   service: DeployedService;
@@ -58,11 +61,16 @@ export class PhpService extends pulumi.ComponentResource {
       parent: this,
     });
     const request = { service: spec, namespace: ns, parent: this, identity };
-    const bindings: BackingBinding[] = [];
-    if (spec.database) bindings.push(args.backing.database.provision(request));
-    if (spec.redis !== false) bindings.push(args.backing.redis.provision(request));
-    if (spec.buckets?.length) bindings.push(args.backing.objectStore.provision(request));
-    if (spec.messaging) bindings.push(args.backing.messageBroker.provision(request));
+    // Each backing kind the spec asks for, from the profile's provisioner for it.
+    const answered = new Set(args.backing.provisioners.map((p) => p.kind));
+    const unanswered = backingKinds.filter((k) => needs(k, spec) && !answered.has(k));
+    if (unanswered.length > 0)
+      throw new Error(
+        `internal: the ${args.backing.profile} profile has no provisioner for ${unanswered.map((k) => k.name).join(", ")}`,
+      );
+    const bindings: BackingBinding[] = args.backing.provisioners
+      .filter((p) => needs(p.kind, spec))
+      .map((p) => p.provision(request));
     const own = args.appSettings?.(this);
     if (own) bindings.push(own.binding);
 
@@ -90,7 +98,6 @@ export class PhpService extends pulumi.ComponentResource {
           spec,
           namespace: ns,
           logLevel: args.service.logLevel,
-          hasRedis: spec.redis !== false,
           backingSettings: settings,
         }),
       },
@@ -133,7 +140,8 @@ export class PhpService extends pulumi.ComponentResource {
         ? breakingRelease(spec.name, args.service.image, this)
         : undefined;
     const stopBeforeMigration = release ? { stopBeforeMigration: release.workloads } : {};
-    const processes = serviceProcesses(spec);
+    // A preset's migration needs a database; release commands the entry names run regardless.
+    const processes = serviceProcesses(spec, needs(databaseKind, spec));
     if (processes.release.length > 0) {
       this.migration = migrationJob({
         service: spec.name,

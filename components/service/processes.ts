@@ -13,10 +13,10 @@ export interface ServiceProcesses {
   scheduledJobs: ScheduledJobSpec[];
 }
 
-export function serviceProcesses(spec: ServiceSpec): ServiceProcesses {
+/** `hasDatabase`: a preset's migration needs one; release commands the entry names run regardless. */
+export function serviceProcesses(spec: ServiceSpec, hasDatabase: boolean): ServiceProcesses {
   const commands = resolveCommands(spec.framework, spec.commands);
-  // A preset's migration needs a database; release commands the entry names run regardless.
-  const releases = spec.database || spec.commands?.release ? commands.release : [];
+  const releases = hasDatabase || spec.commands?.release ? commands.release : [];
   const scheduler: ScheduledJobSpec[] =
     commands.schedule.length > 0
       ? [

@@ -211,7 +211,6 @@ describe("the runtime contract's log streams", () => {
       spec,
       namespace: "platform",
       logLevel: "warning",
-      hasRedis: false,
       backingSettings: {},
     });
     expect(env).toMatchObject({
