@@ -8,7 +8,7 @@ import type { ServiceSpec } from "../../infra/catalog/types";
 import { setSecretCommand } from "../../infra/service-settings";
 import { redact, reveal } from "../../tools/plan/redact";
 import { writePlan } from "../../tools/plan/render";
-import { inputs, ofType, planStack, T } from "../azure/helpers";
+import { inputs, mandatoryViolations, ofType, planStack, T } from "../azure/helpers";
 import { baseConfig, type KubeObject, type Planned, plan } from "../helpers/program";
 
 // A service's own settings and secrets: where each value comes from, that a missing one stops the
@@ -111,6 +111,33 @@ describe("values", () => {
     for (const s of withSecrets)
       for (const x of required(s))
         expect(p.environment("Deployment", s.name)[x.name]).toHaveProperty("secretKeyRef");
+  }, 60_000);
+});
+
+describe("plain settings", () => {
+  it("are read by the policy pack: a credential hidden in env fails no-plaintext-secrets", async () => {
+    const s = withEnv[0] as ServiceSpec;
+    const leaky = { ...s, env: { ...s.env, PAYMENT_API_TOKEN: "sk_live_51HxQmLkz8f7TqW2p9" } };
+    const p = await plan(
+      { ...baseConfig(), only: [s.name] },
+      { catalog: catalog.map((x) => (x.name === s.name ? leaky : x)) },
+    );
+    expect(p.run.error).toBeUndefined();
+    const violations = mandatoryViolations(p, "local", "local");
+    expect(violations.map((v) => v.policy)).toContain("no-plaintext-secrets");
+    expect(violations.find((v) => v.policy === "no-plaintext-secrets")?.message).toMatch(/PAYMENT_API_TOKEN/);
+  }, 60_000);
+
+  it("may not take over a variable the platform sets", async () => {
+    const s = withEnv[0] as ServiceSpec;
+    const p = await plan(baseConfig(), {
+      catalog: catalog.map((x) =>
+        x.name === s.name ? { ...s, env: { ...s.env, APP__LOG__STREAM: "/var/log/app.log" } } : x,
+      ),
+    });
+    expect(p.run.error?.problems.map((x) => x.field)).toContain(
+      `catalog entry "${s.name}".env.APP__LOG__STREAM`,
+    );
   }, 60_000);
 });
 
