@@ -1,36 +1,59 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { z } from "zod";
 import type { BackingBinding, NetworkPath } from "../backing/types";
 
 // A service's own settings and secrets (what its code reads besides the backing services):
 // plain settings go to its ConfigMap, secrets to the same credentials path as the backing
 // services' (a Kubernetes Secret in-cluster, Key Vault + CSI on Azure), never as literals.
 
-/** How a secret the platform creates is generated. */
-export interface GenerateSpec {
-  /** @default 64 */
-  length?: number;
-}
+export const DEFAULT_GENERATED_LENGTH = 64;
+
+const variableName = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]*$/, "must be an upper-case variable name such as APP_SECRET");
+
+/** `secrets` of a catalog entry, one item. */
+export const secretSpecSchema = z
+  .strictObject({
+    name: variableName.meta({ description: "The environment variable.", examples: ["APP_SECRET"] }),
+    description: z
+      .string()
+      .optional()
+      .meta({ description: "What it is for and who issues it.", examples: ["Symfony's kernel secret"] }),
+    generate: z
+      .strictObject({
+        length: z
+          .number()
+          .int()
+          .min(16)
+          .max(512)
+          .optional()
+          .meta({ description: "Default 64.", default: 64 }),
+      })
+      .optional()
+      .meta({
+        description: "Generated with @pulumi/random when the stack sets no value.",
+        examples: [{ length: 64 }],
+      }),
+    optional: z
+      .boolean()
+      .optional()
+      .meta({ description: "The service starts without it. Default false.", default: false }),
+  })
+  .meta({
+    description: "A secret the service reads; its value comes from the stack (platform:secrets).",
+    examples: [{ name: "JWT_PASSPHRASE" }, { name: "APP_SECRET", generate: { length: 64 } }],
+  });
+
+/** `env` of a catalog entry: plain settings. */
+export const plainSettingsSchema = z.record(variableName, z.string()).meta({
+  description: "Plain settings for the service's ConfigMap; never a credential (the policy pack checks).",
+  examples: [{ FEATURE_X: "on" }],
+});
 
 /** One secret a service needs (catalog: `secrets`). */
-export interface SecretSpec {
-  /** The environment variable, e.g. `APP_SECRET`. */
-  name: string;
-  /** What it is for and who issues it: shown in the error when it is missing. */
-  description?: string;
-  /**
-   * Generated with @pulumi/random when the stack sets no value (and kept in the state, so it is
-   * stable across updates): for secrets the platform may invent, such as APP_SECRET.
-   */
-  generate?: GenerateSpec;
-  /**
-   * The service starts without it (a third-party integration it can disable).
-   * @default false
-   */
-  optional?: boolean;
-}
-
-export const DEFAULT_GENERATED_LENGTH = 64;
+export type SecretSpec = z.infer<typeof secretSpecSchema>;
 
 /** Pod-template annotation that changes when any credential's value does: rotation rolls the pods. */
 export const CREDENTIALS_VERSION_ANNOTATION = "platform.internal/credentials-version";

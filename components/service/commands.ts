@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 // The commands a service's processes run, chosen by the service: a framework preset, and any of
 // its commands replaced by the catalog entry. Every process is `<console> <subcommand...>` except
 // the web server, which is the image's own entrypoint (FrankenPHP).
@@ -14,34 +16,66 @@ export type Framework = (typeof frameworks)[number];
  */
 export type ConsumeTemplate = string[];
 
-/** What a catalog entry may set under `commands`; unset fields come from the framework's preset. */
-export interface ServiceCommands {
-  /**
-   * The console entry point every non-web process starts with.
-   * @default ["php", "bin/console"] (symfony), ["php", "artisan"] (laravel)
-   */
-  console?: string[];
-  /**
-   * Console commands the release Job runs, in order, before the new version rolls out; each must
-   * succeed. An empty list means no release Job.
-   * @default [["doctrine:migrations:migrate", "--no-interaction", "--all-or-nothing"]] (symfony), [["migrate", "--force"]] (laravel)
-   */
-  release?: string[][];
-  /**
-   * The message consumer command template (see ConsumeTemplate).
-   * @default ["messenger:consume", "{queues}", "--time-limit={timeLimit}", "--no-interaction"] (symfony), ["queue:work", "--queue={queues}", "--max-time={timeLimit}", "--no-interaction"] (laravel)
-   */
-  consume?: ConsumeTemplate;
-  /**
-   * A console command the platform runs every minute as a CronJob named `<service>-scheduler`
-   * (Laravel's scheduler); `[]` for none. Symfony Scheduler needs none: its `scheduler_<name>`
-   * transports are consumed by a consumer like any queue.
-   * @default [] (symfony), ["schedule:run"] (laravel)
-   */
-  schedule?: string[];
-}
+const argv = z.array(z.string().min(1)).min(1);
 
-export type ResolvedCommands = Required<ServiceCommands>;
+/** `framework` of a catalog entry. */
+export const frameworkSchema = z.enum(frameworks).meta({
+  description:
+    "The preset of console entry point, release, consumer and scheduler commands. Default symfony.",
+  examples: ["laravel"],
+  default: "symfony",
+});
+
+/** `commands` of a catalog entry: each field replaces the preset's. */
+export const serviceCommandsSchema = z
+  .strictObject({
+    console: argv.optional().meta({
+      description: "The console entry point of every non-web process.",
+      examples: [["php", "artisan"]],
+    }),
+    release: z
+      .array(argv)
+      .optional()
+      .meta({
+        description:
+          "Console commands the release Job runs in order before the rollout; [] for no release Job.",
+        examples: [[["doctrine:migrations:migrate", "--no-interaction"], ["app:cache:warm"]]],
+      }),
+    consume: argv.optional().meta({
+      description:
+        "Consumer command template: a {queues} token is one argument per queue, {queues} inside a token the queues joined by commas, {timeLimit} the time limit in seconds.",
+      examples: [["queue:work", "--queue={queues}", "--max-time={timeLimit}"]],
+    }),
+    schedule: z
+      .array(z.string().min(1))
+      .optional()
+      .meta({
+        description: "Console command run every minute by the CronJob <service>-scheduler; [] for none.",
+        examples: [["schedule:run"]],
+      }),
+  })
+  .meta({
+    description: "Commands that replace the framework preset's, field by field.",
+    examples: [
+      {
+        release: [
+          ["migrate", "--force"],
+          ["db:seed", "--force"],
+        ],
+      },
+    ],
+  });
+
+/** What a catalog entry may set under `commands`; unset fields come from the framework's preset. */
+export type ServiceCommands = z.infer<typeof serviceCommandsSchema>;
+
+/** Every command, after the preset. */
+export interface ResolvedCommands {
+  console: string[];
+  release: string[][];
+  consume: ConsumeTemplate;
+  schedule: string[];
+}
 
 export const COMMAND_PRESETS: Readonly<Record<Framework, ResolvedCommands>> = {
   symfony: {
@@ -65,7 +99,13 @@ export function resolveCommands(
   framework: Framework | undefined,
   commands?: ServiceCommands,
 ): ResolvedCommands {
-  return { ...COMMAND_PRESETS[framework ?? DEFAULT_FRAMEWORK], ...commands };
+  const preset = COMMAND_PRESETS[framework ?? DEFAULT_FRAMEWORK];
+  return {
+    console: commands?.console ?? preset.console,
+    release: commands?.release ?? preset.release,
+    consume: commands?.consume ?? preset.consume,
+    schedule: commands?.schedule ?? preset.schedule,
+  };
 }
 
 /** Symfony Scheduler's transports: consumed by Messenger, never declared on the broker. */
