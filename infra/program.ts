@@ -3,9 +3,9 @@ import { PublicGateway } from "../components/gateway/public-gateway";
 import { LogShipper } from "../components/logging/log-shipper";
 import { PlatformNamespace } from "../components/namespace/platform-namespace";
 import { PhpService } from "../components/service/php-service";
-import { catalog as defaultCatalog } from "./catalog/services";
-import type { ServiceSpec } from "./catalog/types";
-import { validateCatalog } from "./catalog/validate";
+import type { ServiceSpec } from "../components/service/spec";
+import { loadCatalog, specFilesFromEnv } from "./catalog/load";
+import { defaultSourceOf, validateCatalog } from "./catalog/validate";
 import { clusterProvider } from "./cluster";
 import { type LoadedConfig, loadStackConfig } from "./config/load";
 import { buildModel, type PlatformModel } from "./model";
@@ -36,27 +36,41 @@ export interface PlatformOutputs {
   [key: string]: unknown;
 }
 
-/** Reads the stack config and the catalog, and validates both before registering anything. */
-export function preparePlatform(catalog: readonly ServiceSpec[] = defaultCatalog): {
+/**
+ * Reads the stack config and the catalog, and validates both before registering anything. Without
+ * a catalog, it is read from infra/catalog/services/ plus the files named by PLATFORM_SERVICE_SPECS.
+ */
+export function preparePlatform(catalog?: readonly ServiceSpec[]): {
   loaded: LoadedConfig;
   model: PlatformModel;
+  /** The whole catalog, and the file each service comes from. */
+  services: readonly ServiceSpec[];
+  sourceOf: (service: string) => string;
 } {
   const loaded = loadStackConfig();
-  validateCatalog(catalog);
-  const model = buildModel(loaded.config, catalog, loaded.source);
-  return { loaded, model };
+  let services: readonly ServiceSpec[];
+  let sourceOf = defaultSourceOf;
+  if (catalog) {
+    validateCatalog(catalog);
+    services = catalog;
+  } else {
+    const read = loadCatalog({ specFiles: specFilesFromEnv() });
+    services = read.services;
+    sourceOf = (service) => read.sourceOf(service);
+  }
+  const model = buildModel(loaded.config, services, loaded.source);
+  return { loaded, model, services, sourceOf };
 }
 
-export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog): PlatformOutputs {
-  const { loaded, model } = preparePlatform(catalog);
+export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutputs {
+  const { loaded, model, services: catalogServices, sourceOf } = preparePlatform(catalog);
   const config = loaded.config;
   const specs = model.services.map((s) => s.spec);
   const ownSettings = planServiceSettings(
-    loaded.stack,
-    loaded.source,
+    { stack: loaded.stack, source: loaded.source, sourceOf },
     config,
     readStackSecrets(),
-    catalog,
+    catalogServices,
     specs,
   );
   const profile: Profile =

@@ -7,9 +7,8 @@ import {
   type SecretSource,
   type SharedSettings,
 } from "../components/service/app-settings";
+import type { ServiceSpec } from "../components/service/spec";
 import { closestName } from "./catalog/suggest";
-import type { ServiceSpec } from "./catalog/types";
-import { CATALOG_SOURCE } from "./catalog/validate";
 import { CONFIG_NAMESPACE } from "./config/load";
 import type { StackConfig } from "./config/schema";
 import { type InputProblem, PlatformInputError } from "./errors";
@@ -29,7 +28,6 @@ const PLATFORM_CREDENTIALS = [
 ];
 const PLATFORM_PREFIXES = ["APP__", "PHP_", "MONOLOG_", "CADDY_", "AZURE_"];
 const PLATFORM_SETTINGS = ["APP_ENV", "APP_DEBUG", "SERVER_NAME", "APP_BUILD_DIR"];
-const VARIABLE = /^[A-Z][A-Z0-9_]*$/;
 
 /** The command that sets one service secret on the stack. */
 export function setSecretCommand(stack: string, service: string, name: string): string {
@@ -70,9 +68,16 @@ export interface ServiceSettingsPlan {
   forService(name: string): ((parent: pulumi.Resource) => AppSettings) | undefined;
 }
 
+export interface SettingsSources {
+  stack: string;
+  /** The stack file. */
+  source: string;
+  /** The spec file of each service. */
+  sourceOf: (service: string) => string;
+}
+
 export function planServiceSettings(
-  stack: string,
-  source: string,
+  { stack, source, sourceOf }: SettingsSources,
   config: StackConfig,
   secrets: StackSecrets,
   catalog: readonly ServiceSpec[],
@@ -82,7 +87,7 @@ export function planServiceSettings(
   const names = catalog.map((s) => s.name);
   const byName = new Map(catalog.map((s) => [s.name, s]));
 
-  for (const spec of catalog) problems.push(...catalogProblems(spec));
+  for (const spec of catalog) problems.push(...catalogProblems(spec, sourceOf(spec.name)));
 
   const checkKeys = (key: string, values: Record<string, Record<string, unknown>>) => {
     for (const [service, entries] of Object.entries(values)) {
@@ -198,36 +203,23 @@ export function planServiceSettings(
 }
 
 /** A catalog entry's `env` and `secrets`: valid names, no clash with each other or the platform. */
-function catalogProblems(spec: ServiceSpec): InputProblem[] {
+function catalogProblems(spec: ServiceSpec, source: string): InputProblem[] {
   const problems: InputProblem[] = [];
   const at = (field: string, problem: string, fix: string) =>
-    problems.push({ source: CATALOG_SOURCE, field: `catalog entry "${spec.name}"${field}`, problem, fix });
+    problems.push({ source, field: field.replace(/^\./, ""), problem, fix });
   const reserved = (name: string) =>
     PLATFORM_CREDENTIALS.includes(name) ||
     PLATFORM_SETTINGS.includes(name) ||
     PLATFORM_PREFIXES.some((p) => name.startsWith(p));
-  for (const [name, value] of Object.entries(spec.env ?? {})) {
-    if (!VARIABLE.test(name))
-      at(
-        `.env.${name}`,
-        "is not an upper-case variable name",
-        "use A-Z, 0-9 and '_', starting with a letter",
-      );
-    else if (reserved(name))
+  // Names and types come from the spec schema; what it cannot know is what the platform sets.
+  for (const name of Object.keys(spec.env ?? {})) {
+    if (reserved(name))
       at(`.env.${name}`, "is set by the platform (docs/runtime-contract.md)", "choose another name");
-    if (typeof value !== "string")
-      at(`.env.${name}`, "must be a string", `quote it: ${name}: "${String(value)}"`);
   }
   const seen = new Set<string>();
   for (const [i, secret] of (spec.secrets ?? []).entries()) {
     const field = `.secrets[${i}].name`;
-    if (!VARIABLE.test(secret.name))
-      at(
-        field,
-        `"${secret.name}" is not an upper-case variable name`,
-        "use A-Z, 0-9 and '_', starting with a letter",
-      );
-    else if (reserved(secret.name))
+    if (reserved(secret.name))
       at(field, `${secret.name} is set by the platform (docs/runtime-contract.md)`, "choose another name");
     if (seen.has(secret.name)) at(field, `${secret.name} is declared twice`, "declare it once");
     if (spec.env && secret.name in spec.env)
@@ -242,9 +234,6 @@ function catalogProblems(spec: ServiceSpec): InputProblem[] {
         "is both generated and optional",
         "choose one: a generated secret always has a value",
       );
-    const length = secret.generate?.length;
-    if (length !== undefined && (!Number.isInteger(length) || length < 16 || length > 512))
-      at(`.secrets[${i}].generate.length`, `${length} is out of range`, "use a whole number from 16 to 512");
     seen.add(secret.name);
   }
   return problems;

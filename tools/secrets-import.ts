@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { catalog } from "../infra/catalog/services";
+import { loadCatalog } from "../infra/catalog/load";
 
 // One-shot migration of a SOPS-encrypted secrets file into a stack's encrypted config. SOPS itself
 // decrypts (it holds the age key; nothing here does crypto), this reads the decrypted YAML, JSON
@@ -63,7 +63,7 @@ export function importSecrets(
   secrets: Record<string, string>,
   pulumi = "pulumi",
 ): string[] {
-  const spec = catalog.find((s) => s.name === args.service);
+  const spec = loadCatalog().services.find((s) => s.name === args.service);
   if (!spec) throw new Error(`"${args.service}" is not a service of the catalog`);
   const declared = new Set((spec.secrets ?? []).map((s) => s.name));
   const unknown = Object.keys(secrets).filter((k) => !declared.has(k));

@@ -1,5 +1,5 @@
-import type { ScheduledJobSpec, ServiceSpec } from "../../infra/catalog/types";
 import { consoleCommand, type ResolvedCommands, resolveCommands } from "./commands";
+import type { ScheduledJobSpec, ServiceSpec } from "./spec";
 
 // Which one-off and periodic processes a service runs, from its catalog entry and its commands.
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { alloyConfig, type LogPipeline, promtailConfig, type Stage } from "../../components/logging/pipeline";
 import { applicationEnv } from "../../components/service/environment";
-import { catalog } from "../../infra/catalog/services";
+import { catalog } from "../helpers/catalog";
 
 // Feeds what PHP apps really write through the generated shipper configurations. No Alloy or
 // Promtail binary is cheap to build here, so this interprets the generated stages with the

@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CREDENTIALS_VERSION_ANNOTATION } from "../../components/service/app-settings";
-import { catalog } from "../../infra/catalog/services";
-import type { ServiceSpec } from "../../infra/catalog/types";
+import type { ServiceSpec } from "../../components/service/spec";
 import { setSecretCommand } from "../../infra/service-settings";
 import { redact, reveal } from "../../tools/plan/redact";
 import { writePlan } from "../../tools/plan/render";
 import { inputs, mandatoryViolations, ofType, planStack, T } from "../azure/helpers";
+import { catalog } from "../helpers/catalog";
 import { baseConfig, type KubeObject, type Planned, plan } from "../helpers/program";
 
 // A service's own settings and secrets: where each value comes from, that a missing one stops the

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { FOREGROUND_DELETION } from "../../components/service/breaking-release";
-import { catalog } from "../../infra/catalog/services";
 import type { RecordedResource } from "../../tools/plan/runtime";
+import { catalog } from "../helpers/catalog";
 import { baseConfig, type Planned, plan } from "../helpers/program";
 
 // Breaking migrations without overlap, read off the resource graph the engine receives. The engine

@@ -2,16 +2,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   COMMAND_PRESETS,
   consumeCommand,
-  frameworks,
   isSchedulerTransport,
   resolveCommands,
 } from "../../components/service/commands";
 import { migrationJobName } from "../../components/service/migration-job";
 import { SCHEDULER_JOB_NAME } from "../../components/service/processes";
-import { catalog } from "../../infra/catalog/services";
-import type { ServiceSpec } from "../../infra/catalog/types";
+import type { ServiceSpec } from "../../components/service/spec";
+import { frameworks } from "../../components/service/spec";
 import { validateCatalog } from "../../infra/catalog/validate";
 import { PlatformInputError } from "../../infra/errors";
+import { catalog } from "../helpers/catalog";
 import { baseConfig, type KubeObject, type Planned, plan } from "../helpers/program";
 
 // Commands the service chooses: framework presets, free commands, Symfony Scheduler transports.

@@ -3,8 +3,8 @@ import { MANAGED_EVICTION_POLICY } from "../../components/azure/managed-redis";
 import { REDIS_CREDENTIAL_KEYS } from "../../components/backing/redis-layout";
 import { EVICTION_POLICY } from "../../components/in-cluster/redis-server";
 import { ServiceGraph } from "../../infra/catalog/graph";
-import { catalog } from "../../infra/catalog/services";
 import { inputs, ofType, planStack, T } from "../azure/helpers";
+import { catalog } from "../helpers/catalog";
 import { baseConfig, type Planned, plan } from "../helpers/program";
 
 // The runtime contract (docs/runtime-contract.md) read off the rendered objects: what a PHP app

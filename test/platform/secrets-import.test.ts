@@ -3,8 +3,8 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { catalog } from "../../infra/catalog/services";
 import { readSecrets } from "../../tools/secrets-import";
+import { catalog } from "../helpers/catalog";
 
 // The one-shot SOPS import, run as docs/runtime-contract.md shows it (after `sops -d`), against a
 // stand-in `pulumi` that records its arguments and the value it read on stdin.
