@@ -23,7 +23,11 @@ export const secretSpecSchema = z
           .min(16)
           .max(512)
           .optional()
-          .meta({ description: "Default 64.", default: 64 }),
+          .meta({
+            description: "Characters of the generated value. Default 64.",
+            examples: [64],
+            default: 64,
+          }),
       })
       .optional()
       .meta({
@@ -33,7 +37,11 @@ export const secretSpecSchema = z
     optional: z
       .boolean()
       .optional()
-      .meta({ description: "The service starts without it. Default false.", default: false }),
+      .meta({
+        description: "The service starts without it. Default false.",
+        examples: [true],
+        default: false,
+      }),
   })
   .meta({
     description: "A secret the service reads; its value comes from the stack (platform:secrets).",
