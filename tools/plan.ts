@@ -107,6 +107,7 @@ async function main(): Promise<number> {
       loadPackConfig(args.stack),
       tags,
       join(directory, "policy-report.json"),
+      `stacks/Pulumi.${args.stack}.yaml`,
     );
     const mandatory = report.violations.filter((v) => v.enforcementLevel === "mandatory");
     const advisory = report.violations.length - mandatory.length;
@@ -132,7 +133,7 @@ async function main(): Promise<number> {
           `  note: ${stackFile.undecrypted.join(", ")} ${stackFile.undecrypted.length > 1 ? "are" : "is"} encrypted (secure:); the plan used a redacted placeholder`,
         ]
       : []),
-    `  wrote ${directory}/ (manifests/, resources.json, outputs.json, graph.mmd${args.policy ? ", policy-report.json" : ""})`,
+    `  wrote ${directory}/ (manifests/, resources.json, outputs.json, graph.mmd${args.policy ? ", policy-report.json with .sarif, .junit.xml and .codequality.json" : ""})`,
     `  took ${Math.round(performance.now() - started)} ms (program evaluation ${Math.round(run.evaluationMs)} ms)`,
   ];
   console.log(lines.join("\n"));

@@ -2,8 +2,8 @@ import { join } from "node:path";
 import { run } from "../../stacks/ephemeral/cli";
 import type { Context } from "../../stacks/ephemeral/commands";
 import type { StackDriver } from "../../stacks/ephemeral/driver";
-import { FakeStackDriver } from "../../stacks/ephemeral/fake-driver";
 import { catalog } from "../helpers/catalog";
+import { FakeStackDriver } from "./fake-driver";
 
 // Runs the CLI in-process against the in-memory driver, with a fixed clock and a controlled
 // environment, and captures what it prints.

@@ -11,9 +11,9 @@ import type {
   StackOutputs,
   StackState,
   UpSummary,
-} from "./driver";
-import { LABEL } from "./tags";
-import { expiryLabel } from "./ttl";
+} from "../../stacks/ephemeral/driver";
+import { LABEL } from "../../stacks/ephemeral/tags";
+import { expiryLabel } from "../../stacks/ephemeral/ttl";
 
 // An in-memory backend for the tests: stacks with config, tags, outputs and the Namespaces the
 // program would label. `up` derives outputs from the config the way the program does (subgraph,
