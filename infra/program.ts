@@ -5,13 +5,14 @@ import { PlatformNamespace } from "../components/namespace/platform-namespace";
 import { PhpService } from "../components/service/php-service";
 import type { ServiceSpec } from "../components/service/spec";
 import { loadCatalog, specFilesFromEnv } from "./catalog/load";
-import { validateCatalog } from "./catalog/validate";
+import { defaultSourceOf, validateCatalog } from "./catalog/validate";
 import { clusterProvider } from "./cluster";
 import { type LoadedConfig, loadStackConfig } from "./config/load";
 import { buildModel, type PlatformModel } from "./model";
 import { azureProfile } from "./profiles/azure";
 import { inClusterProfile } from "./profiles/in-cluster";
 import type { Profile } from "./profiles/profile";
+import { planServiceSettings, readStackSecrets } from "./service-settings";
 
 // The program: validate everything first (config, catalog, their combination), then compose
 // namespaces, backing services, logging, services and the gateway, and export what users need.
@@ -42,23 +43,36 @@ export interface PlatformOutputs {
 export function preparePlatform(catalog?: readonly ServiceSpec[]): {
   loaded: LoadedConfig;
   model: PlatformModel;
+  /** The whole catalog, and the file each service comes from. */
+  services: readonly ServiceSpec[];
+  sourceOf: (service: string) => string;
 } {
   const loaded = loadStackConfig();
   let services: readonly ServiceSpec[];
+  let sourceOf = defaultSourceOf;
   if (catalog) {
     validateCatalog(catalog);
     services = catalog;
   } else {
-    services = loadCatalog({ specFiles: specFilesFromEnv() }).services;
+    const read = loadCatalog({ specFiles: specFilesFromEnv() });
+    services = read.services;
+    sourceOf = (service) => read.sourceOf(service);
   }
   const model = buildModel(loaded.config, services, loaded.source);
-  return { loaded, model };
+  return { loaded, model, services, sourceOf };
 }
 
 export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutputs {
-  const { loaded, model } = preparePlatform(catalog);
+  const { loaded, model, services: catalogServices, sourceOf } = preparePlatform(catalog);
   const config = loaded.config;
   const specs = model.services.map((s) => s.spec);
+  const ownSettings = planServiceSettings(
+    { stack: loaded.stack, source: loaded.source, sourceOf },
+    config,
+    readStackSecrets(),
+    catalogServices,
+    specs,
+  );
   const profile: Profile =
     config.profile === "azure" ? azureProfile(loaded, specs) : inClusterProfile(loaded);
 
@@ -135,6 +149,7 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
           migrations: config.migrations,
           gateway: gatewayPeers,
           monitoringNamespace: config.monitoringNamespace,
+          ...optional("appSettings", ownSettings.forService(s.spec.name)),
         },
         { parent: scope },
       ),
@@ -183,4 +198,9 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
       : {}),
     ...profile.outputs,
   };
+}
+
+/** `{key: value}` when the value is defined, `{}` otherwise (optional properties stay absent). */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { credentialsVersion } from "../backing/credentials-version";
 import { databaseKind, messageBrokerKind, objectStoreKind, redisKind } from "../backing/kinds";
 import { type Tenant, tenantProvisioner } from "../backing/provisioner";
 import type {
@@ -14,7 +15,7 @@ import { serviceLabels } from "../kube/labels";
 import { InClusterAzurite } from "./azurite-server";
 import { InClusterPostgres } from "./postgres-server";
 import { InClusterRabbitMq } from "./rabbitmq-server";
-import { InClusterRedis } from "./redis-server";
+import { InClusterRedis, type RedisRole } from "./redis-server";
 import type { Persistence } from "./stateful-server";
 
 // The in-cluster profile's backing services: shared servers for the tenants that share, a
@@ -60,20 +61,33 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
       }),
     });
 
-    const redisServer = (resourceName: string, server: string, tenants: string[], parent: pulumi.Resource) =>
-      new InClusterRedis(
-        resourceName,
-        { name: server, namespace, tenants, persistence, maxMemoryMiB: 256 },
-        { parent },
-      );
+    // The Redis layout's two stores (components/backing/redis-layout.ts): `<server>` for state,
+    // `<server>-cache` for cache.
+    const redisStores = (
+      resourceName: string,
+      server: string,
+      tenants: string[],
+      parent: pulumi.Resource,
+    ) => {
+      const store = (suffix: string, role: RedisRole) =>
+        new InClusterRedis(
+          `${resourceName}${suffix}`,
+          { name: `${server}${suffix}`, role, namespace, tenants, persistence, maxMemoryMiB: 256 },
+          { parent },
+        );
+      return { state: store("", "state"), cache: store("-cache", "cache") };
+    };
     const redis = tenantProvisioner(redisKind, services, {
-      shared: (tenants) => redisServer("redis", "redis", names(tenants), this),
+      shared: (tenants) => redisStores("redis", "redis", names(tenants), this),
       dedicated: ({ service, parent }) =>
-        redisServer(`${service.name}-redis`, `redis-${service.name}`, [service.name], parent),
-      connect: (server, { service }) => ({
-        connection: { url: tenantOf(server.tenants, service.name, "redis").url },
-        egress: [server.server.path],
-        dependsOn: [server.server.statefulSet],
+        redisStores(`${service.name}-redis`, `redis-${service.name}`, [service.name], parent),
+      connect: ({ state, cache }, { service }) => ({
+        connection: {
+          state: tenantOf(state.tenants, service.name, "redis").url,
+          cache: tenantOf(cache.tenants, service.name, "redis cache").url,
+        },
+        egress: [state.server.path, cache.server.path],
+        dependsOn: [state.server.statefulSet, cache.server.statefulSet],
       }),
     });
 
@@ -130,7 +144,10 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
     this.provisioners = [database, redis, objectStore, broker].map((p) => p.provisioner);
 
     if (database.shared) this.endpoints.postgres = `${database.shared.endpoint.host}:5432`;
-    if (redis.shared) this.endpoints.redis = `${redis.shared.server.host}:6379`;
+    if (redis.shared) {
+      this.endpoints.redis = `${redis.shared.state.server.host}:6379`;
+      this.endpoints.redisCache = `${redis.shared.cache.server.host}:6379`;
+    }
     if (broker.shared) this.endpoints.rabbitmq = `${broker.shared.server.host}:5672`;
     if (objectStore.shared) this.endpoints.objectStore = `http://${objectStore.shared.server.host}:10000`;
 
@@ -145,8 +162,11 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
           },
           { parent: req.parent },
         );
+        if (Object.keys(req.references ?? {}).length > 0)
+          throw new Error(`internal: ${req.service.name} references secrets a Kubernetes store cannot read`);
         return {
           secretName: secret.metadata.name,
+          version: credentialsVersion(req.service.name, req.credentials, req.parent),
           pod: { volumes: [], volumeMounts: [] },
           dependsOn: [secret],
         };

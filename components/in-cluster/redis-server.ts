@@ -9,12 +9,24 @@ import { images } from "./images";
 import { type Persistence, type Server, statefulServer } from "./stateful-server";
 
 // Redis in the cluster: one server, one ACL user per tenant service, each confined to its own
-// keyspace prefix (`<service>:`), so a shared server does not mean shared data.
+// keyspace prefix (`<service>:`), so a shared server does not mean shared data. A Redis store
+// plays one of two roles (docs/runtime-contract.md, "Redis layout"): `state` holds sessions,
+// locks and rate-limiter counters and never evicts; `cache` holds cache pools and evicts the least
+// recently used key, with or without a TTL. One eviction policy per server is why they are two.
 
 const REDIS_UID = 999;
 
+export type RedisRole = "state" | "cache";
+
+/** Redis's `maxmemory-policy` per role: state is refused when full, cache makes room. */
+export const EVICTION_POLICY: Readonly<Record<RedisRole, string>> = {
+  state: "noeviction",
+  cache: "allkeys-lru",
+};
+
 export interface RedisServerArgs {
   name: string;
+  role: RedisRole;
   namespace: string;
   tenants: readonly string[];
   persistence: Persistence;
@@ -69,7 +81,8 @@ export class InClusterRedis extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const persistent = args.persistence.mode === "persistent";
+    // A cache is rebuilt from its sources: it never needs an append-only file.
+    const persistent = args.persistence.mode === "persistent" && args.role === "state";
     this.server = statefulServer(
       {
         name: args.name,
@@ -89,9 +102,8 @@ export class InClusterRedis extends pulumi.ComponentResource {
           "",
           "--maxmemory",
           `${args.maxMemoryMiB}mb`,
-          // Keys with a TTL (cache entries) go first; sessions and locks carry TTLs too.
           "--maxmemory-policy",
-          "volatile-lru",
+          EVICTION_POLICY[args.role],
         ],
         ports: [{ name: "redis", port: 6379 }],
         probes: {

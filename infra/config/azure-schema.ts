@@ -163,6 +163,24 @@ const redisSchema = z.strictObject({
   clusteringPolicy: z.enum(["EnterpriseCluster", "NoCluster"]).default("EnterpriseCluster"),
   /** Sessions and locks survive a restart with RDB snapshots; a pure cache needs none. */
   persistence: z.enum(["none", "rdb", "aof"]).default("none"),
+  /**
+   * The cache cluster of the Redis layout (docs/runtime-contract.md): `allkeys-lru`, never
+   * persisted, sized on its own. The settings above are the state cluster's.
+   */
+  cache: z
+    .strictObject({
+      /** @default "Balanced_B0" (the smallest: a cache is rebuilt from its sources) */
+      sku: z
+        .string()
+        .regex(
+          /^(Balanced_B[0-9]+|MemoryOptimized_M[0-9]+|ComputeOptimized_X[0-9]+|FlashOptimized_A[0-9]+)$/,
+          "must be an Azure Managed Redis SKU such as Balanced_B0",
+        )
+        .default("Balanced_B0"),
+      /** @default false */
+      highAvailability: z.boolean().default(false),
+    })
+    .prefault({}),
 });
 
 const rabbitmqSchema = z.strictObject({

@@ -16,7 +16,7 @@ const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecr
 /** Keys that are plain strings in the stack file: never JSON-parsed ("123" stays a string). */
 const STRING_KEYS = new Set(["profile", "environment", "namespace", "logLevel", "monitoringNamespace"]);
 /** Keys read as Pulumi secrets, outside the schema. */
-export const SECRET_KEYS = new Set(["kubeconfig"]);
+export const SECRET_KEYS = new Set(["kubeconfig", "secrets", "mailerDsn"]);
 
 export interface LoadedConfig {
   stack: string;

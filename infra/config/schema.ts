@@ -145,6 +145,23 @@ const migrationsSchema = z.strictObject({
   backoffLimit: z.number().int().min(0).max(6).default(1),
 });
 
+/** An environment variable name a service's secret may have. */
+const variableName = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]*$/, "must be an upper-case variable name such as APP_SECRET");
+
+const mailerSchema = z.strictObject({
+  /**
+   * Where the SMTP relay of `platform:mailerDsn` listens, for the services' NetworkPolicies (a
+   * policy cannot name a host). The DSN itself is a secret key of its own.
+   */
+  relay: z.strictObject({
+    cidrs: z.array(z.cidrv4()).min(1),
+    /** @default 587 (submission with STARTTLS) */
+    port: z.number().int().min(1).max(65_535).default(587),
+  }),
+});
+
 export const environments = ["local", "ci", "dev", "staging", "prod"] as const;
 
 export const stackConfigSchema = z
@@ -184,6 +201,30 @@ export const stackConfigSchema = z
     monitoringNamespace: namespaceReference.default("monitoring"),
     ephemeral: ephemeralSchema.optional(),
     azure: azureSchema.optional(),
+    /**
+     * Secrets of the catalog that no `platform:secrets` value covers are generated with
+     * @pulumi/random (local and ci stacks only: test data, never a real credential).
+     * @default false
+     */
+    generateMissingSecrets: z.boolean().default(false),
+    /**
+     * Azure: Key Vault secrets that operators set out of band, by service and variable
+     * (`{authentication: {JWT_PASSPHRASE: auth-jwt-passphrase}}`); the platform reads them, never
+     * writes them.
+     */
+    secretRefs: z
+      .record(
+        z.string(),
+        z.record(
+          variableName,
+          z
+            .string()
+            .regex(/^[0-9A-Za-z-]{1,127}$/, "must be a Key Vault secret name (letters, digits and '-')"),
+        ),
+      )
+      .default({}),
+    /** The SMTP relay for `platform:mailerDsn` (MAILER_DSN). */
+    mailer: mailerSchema.optional(),
   })
   .superRefine((c, ctx) => {
     if (c.profile === "azure" && !c.azure) {
@@ -218,6 +259,20 @@ export const stackConfigSchema = z
         code: "custom",
         path: ["testAccess"],
         message: "opens every pod to test runners and is only allowed in local and ci stacks",
+      });
+    }
+    if (c.generateMissingSecrets && c.environment !== "local" && c.environment !== "ci") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["generateMissingSecrets"],
+        message: "generates credentials nobody set and is only allowed in local and ci stacks",
+      });
+    }
+    if (Object.keys(c.secretRefs).length > 0 && c.profile !== "azure") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["secretRefs"],
+        message: "names Key Vault secrets and needs the azure profile",
       });
     }
     if (c.ephemeral && c.profile !== "in-cluster") {
@@ -268,4 +323,10 @@ export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
   ["quota", 'set quota: {cpu: "16", memory: 32Gi, pods: 200}'],
   ["azure.rabbitmq.storageClass", "name a StorageClass of the cluster, e.g. managed-csi, or leave it out"],
   ["azure", "see docs/azure.md for every key of the Azure profile"],
+  [
+    "generateMissingSecrets",
+    "set the secrets instead: pulumi config set --secret --path 'platform:secrets.<service>.<NAME>' ...",
+  ],
+  ["secretRefs", "use {<service>: {<NAME>: <key-vault-secret-name>}} on an azure stack"],
+  ["mailer", "set mailer: {relay: {cidrs: [10.0.0.10/32], port: 587}} and the secret platform:mailerDsn"],
 ];

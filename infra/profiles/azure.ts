@@ -95,7 +95,12 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
       dedicatedDatabase: needsDedicated(databaseKind, s),
       dedicatedRedis: needsDedicated(redisKind, s),
       buckets: (objectStoreKind.need(s) ?? []).map((b) => b.name),
-      credentialKeys: credentialKeysOf(backingKinds, s),
+      // Its own secrets become Key Vault secrets too (MAILER_DSN when the stack sets one).
+      credentialKeys: [
+        ...credentialKeysOf(backingKinds, s),
+        ...(s.secrets ?? []).map((secret) => secret.name),
+        "MAILER_DSN",
+      ],
     })),
     { stackFile: loaded.source, catalogFile: CATALOG_FILE },
   );
