@@ -9,6 +9,7 @@ import { validateCatalog } from "./catalog/validate";
 import { clusterProvider } from "./cluster";
 import { type LoadedConfig, loadStackConfig } from "./config/load";
 import { buildModel, type PlatformModel } from "./model";
+import { monitorPlatform } from "./monitoring";
 import { azureProfile } from "./profiles/azure";
 import { inClusterProfile } from "./profiles/in-cluster";
 import type { Profile } from "./profiles/profile";
@@ -77,11 +78,19 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
     { name: logsNamespace, podSecurity: "privileged", ...namespaceArgs },
     { parent: root, providers: { kubernetes: cluster } },
   );
+  // Prometheus, Alertmanager and Grafana (in-cluster) or the dashboards (Azure) live here.
+  const monitoringNs = config.monitoring.enabled
+    ? new PlatformNamespace(
+        "monitoring-namespace",
+        { name: config.monitoringNamespace, podSecurity: "baseline", ...namespaceArgs },
+        { parent: root, providers: { kubernetes: cluster } },
+      )
+    : undefined;
   // Objects inside the namespaces go through a provider that depends on them, so none is
   // created before its namespace exists (dependsOn on a component does not reach its children).
   const workloads = clusterProvider("workloads", profile.connection, {
     parent: root,
-    dependsOn: [app, logs],
+    dependsOn: monitoringNs ? [app, logs, monitoringNs] : [app, logs],
   });
   const scope = new Platform("workloads", { parent: root, providers: { kubernetes: workloads } });
 
@@ -130,6 +139,24 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
         { parent: scope },
       ),
   );
+  const monitoring = config.monitoring.enabled
+    ? profile.createMonitoring({
+        namespace: config.monitoringNamespace,
+        retention: config.monitoring.retention,
+        parent: scope,
+      })
+    : undefined;
+  if (monitoring) {
+    monitorPlatform({
+      stack: monitoring,
+      config: config.monitoring,
+      services,
+      namespace: appNamespace,
+      logsNamespace,
+      parent: scope,
+    });
+  }
+
   const gateway = gatewayConfig
     ? new PublicGateway(
         "public",
@@ -172,6 +199,7 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
           ),
         }
       : {}),
+    ...(monitoring ? { monitoring: monitoring.outputs } : {}),
     ...profile.outputs,
   };
 }

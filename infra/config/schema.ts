@@ -143,6 +143,30 @@ const migrationsSchema = z.strictObject({
   backoffLimit: z.number().int().min(0).max(6).default(1),
 });
 
+const alertsSchema = z.strictObject({
+  /** Share of 5xx answers (0..1) over 5 minutes above which a service pages. @default 0.05 */
+  errorRatio: z.number().gt(0).lt(1).default(0.05),
+  /** 95th percentile request duration (seconds) above which a service warns. @default 1 */
+  latencyP95Seconds: z.number().positive().max(120).default(1),
+  /** Ready messages waiting in one declared queue for 15 minutes before a warning. @default 1000 */
+  queueDepth: z.number().int().min(1).default(1000),
+});
+
+const monitoringSchema = z.strictObject({
+  /**
+   * Monitors, alert rules and dashboards for every service, and the stack that reads them
+   * (in-cluster: Prometheus, Alertmanager, Grafana; Azure: managed Prometheus and Grafana).
+   * @default false
+   */
+  enabled: z.boolean().default(false),
+  /** How long the in-cluster Prometheus keeps samples. @default "7d" */
+  retention: z
+    .string()
+    .regex(/^[0-9]+[hdw]$/, "must be a duration in hours, days or weeks such as 48h, 7d or 2w")
+    .default("7d"),
+  alerts: alertsSchema.default({ errorRatio: 0.05, latencyP95Seconds: 1, queueDepth: 1000 }),
+});
+
 export const environments = ["local", "ci", "dev", "staging", "prod"] as const;
 
 export const stackConfigSchema = z
@@ -181,6 +205,11 @@ export const stackConfigSchema = z
     /** Namespace of the Prometheus that scrapes :2019; the only one allowed to reach it. */
     monitoringNamespace: z.string().min(1).default("monitoring"),
     ephemeral: ephemeralSchema.optional(),
+    monitoring: monitoringSchema.default({
+      enabled: false,
+      retention: "7d",
+      alerts: { errorRatio: 0.05, latencyP95Seconds: 1, queueDepth: 1000 },
+    }),
     azure: azureSchema.optional(),
   })
   .superRefine((c, ctx) => {
@@ -231,6 +260,7 @@ export type StackConfigInput = z.input<typeof stackConfigSchema>;
 /** `platform:ephemeral`: who and what an ephemeral stack is for, and when it expires. */
 export type EphemeralConfig = z.output<typeof ephemeralSchema>;
 export type StackConfig = z.output<typeof stackConfigSchema>;
+export type MonitoringConfig = z.output<typeof monitoringSchema>;
 export type LogLevel = (typeof logLevels)[number];
 export type Environment = (typeof environments)[number];
 
@@ -254,5 +284,6 @@ export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
   ["gateway", "see the gateway section of the README"],
   ["ephemeral", "let `npm run ephemeral -- up` write this section"],
   ["quota", 'set quota: {cpu: "16", memory: 32Gi, pods: 200}'],
+  ["monitoring", "see docs/observability.md for every key of platform:monitoring"],
   ["azure", "see docs/azure.md for every key of the Azure profile"],
 ];

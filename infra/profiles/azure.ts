@@ -1,5 +1,6 @@
 import { AzureBacking } from "../../components/azure/azure-backing";
 import { AzureLoki } from "../../components/azure/azure-loki";
+import { AzureMonitoring } from "../../components/azure/azure-monitoring";
 import { AzurePlatform, type ClusterSource } from "../../components/azure/azure-platform";
 import { azureNames, type NamingInput, validateAzureNames } from "../../components/azure/naming";
 import { credentialKeysOf, needsDedicated } from "../../components/backing/kind";
@@ -140,6 +141,17 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
         },
         { parent },
       ).store,
+    createMonitoring: ({ namespace, parent }) =>
+      new AzureMonitoring(
+        "monitoring",
+        {
+          foundation: platform.foundation,
+          names: { workspace: `amw-${azure.nameSuffix}`, grafana: `amg-${azure.nameSuffix}` },
+          clusterName: platform.clusterName,
+          namespace,
+        },
+        { parent },
+      ),
     outputs: platform.outputs(),
   };
 }

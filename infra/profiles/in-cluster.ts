@@ -1,5 +1,6 @@
 import { InClusterBacking } from "../../components/in-cluster/in-cluster-backing";
 import { InClusterLoki } from "../../components/logging/in-cluster-loki";
+import { InClusterMonitoring } from "../../components/monitoring/in-cluster-monitoring";
 import { existingClusterConnection } from "../cluster";
 import type { LoadedConfig } from "../config/load";
 import type { Profile } from "./profile";
@@ -22,6 +23,8 @@ export function inClusterProfile(loaded: LoadedConfig): Profile {
     createLogStore: ({ namespace, retentionHours, monitoringNamespace, parent }) =>
       new InClusterLoki("loki", { namespace, retentionHours, monitoringNamespace, persistence }, { parent })
         .store,
+    createMonitoring: ({ namespace, retention, parent }) =>
+      new InClusterMonitoring("monitoring", { namespace, retention }, { parent }),
     outputs: {},
   };
 }

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { BackingServices } from "../../components/backing/types";
 import type { LokiStore } from "../../components/logging/in-cluster-loki";
+import type { MonitoringStack } from "../../components/monitoring/monitoring-stack";
 import type { ServiceSpec } from "../catalog/types";
 import type { ClusterConnection } from "../cluster";
 
@@ -22,6 +23,8 @@ export interface Profile {
     monitoringNamespace: string;
     parent: pulumi.Resource;
   }): LokiStore;
+  /** Where metrics are scraped to, alert rules evaluated and dashboards shown (monitoring.enabled). */
+  createMonitoring(args: { namespace: string; retention: string; parent: pulumi.Resource }): MonitoringStack;
   /** Stack outputs specific to the profile (cluster name, registry, vault...). */
   outputs: Record<string, pulumi.Input<unknown>>;
 }
