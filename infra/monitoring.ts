@@ -2,7 +2,12 @@ import type * as pulumi from "@pulumi/pulumi";
 import { objectLabels, selectorLabels } from "../components/kube/labels";
 import { LOG_SHIPPER_NAME } from "../components/logging/log-shipper";
 import type { MonitoringStack } from "../components/monitoring/monitoring-stack";
-import { podMonitor } from "../components/monitoring/monitors";
+import {
+  backingMonitors,
+  METRICS_PORT_NAME,
+  podMonitor,
+  type ScrapeTarget,
+} from "../components/monitoring/monitors";
 import { platformRuleGroup } from "../components/monitoring/rules";
 import { ServiceMonitoring } from "../components/monitoring/service-monitoring";
 import type { MonitoredService } from "../components/monitoring/types";
@@ -28,6 +33,8 @@ export function monitorPlatform(args: {
   services: readonly ServiceSpec[];
   namespace: string;
   logsNamespace: string;
+  /** Backing servers the profile runs in the cluster with a metrics port. */
+  backing: readonly ScrapeTarget[];
   parent: pulumi.Resource;
 }): void {
   const { stack, namespace, parent } = args;
@@ -49,6 +56,11 @@ export function monitorPlatform(args: {
       port: "http",
       path: "/metrics",
     },
+    { parent, dependsOn: stack.ready },
+  );
+  backingMonitors(
+    args.backing,
+    { namespace, apiGroup: stack.monitorApiGroup, portName: METRICS_PORT_NAME },
     { parent, dependsOn: stack.ready },
   );
   stack.addRules("platform-rules", [platformRuleGroup(namespace, args.logsNamespace)], parent);

@@ -95,7 +95,12 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
   const scope = new Platform("workloads", { parent: root, providers: { kubernetes: workloads } });
 
   const services = model.services.map((s) => s.spec);
-  const backing = profile.createBacking({ namespace: appNamespace, services, parent: scope });
+  const backing = profile.createBacking({
+    namespace: appNamespace,
+    services,
+    ...(config.monitoring.enabled ? { scrapedFromNamespace: config.monitoringNamespace } : {}),
+    parent: scope,
+  });
   const logStore = profile.createLogStore({
     namespace: logsNamespace,
     retentionHours: config.logging.retentionHours,
@@ -113,6 +118,7 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
         maxAgeHours: config.logging.retentionHours,
       },
       loki: logStore.path,
+      ...(config.monitoring.enabled ? { scrapedFrom: config.monitoringNamespace } : {}),
     },
     { parent: scope },
   );
@@ -153,6 +159,7 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
       services,
       namespace: appNamespace,
       logsNamespace,
+      backing: profile.scrapeTargets,
       parent: scope,
     });
   }

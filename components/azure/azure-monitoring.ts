@@ -24,6 +24,8 @@ export interface AzureMonitoringArgs {
   names: { workspace: string; grafana: string };
   /** The AKS cluster's name: rule groups are scoped to it. */
   clusterName: pulumi.Input<string>;
+  /** The AKS cluster's resource id: its metrics add-on is associated with the collection rule. */
+  clusterResourceId: pulumi.Input<string>;
   /** Namespace of the dashboard ConfigMaps (imported into Managed Grafana by its dashboard sync). */
   namespace: string;
 }
@@ -47,6 +49,44 @@ export class AzureMonitoring extends pulumi.ComponentResource implements Monitor
         resourceGroupName: f.resourceGroupName,
         location: f.location,
         tags: f.tags,
+      },
+      parent,
+    );
+    // The metrics add-on (ama-metrics) sends what it scrapes through this rule to the workspace.
+    const endpoint = new monitor.DataCollectionEndpoint(
+      `${name}-endpoint`,
+      {
+        dataCollectionEndpointName: `dce-${args.names.workspace}`,
+        resourceGroupName: f.resourceGroupName,
+        location: f.location,
+        kind: "Linux",
+        tags: f.tags,
+      },
+      parent,
+    );
+    const stream = "Microsoft-PrometheusMetrics";
+    const rule = new monitor.DataCollectionRule(
+      `${name}-collection`,
+      {
+        dataCollectionRuleName: `dcr-${args.names.workspace}`,
+        resourceGroupName: f.resourceGroupName,
+        location: f.location,
+        kind: "Linux",
+        dataCollectionEndpointId: endpoint.id,
+        dataSources: { prometheusForwarder: [{ name: "prometheus", streams: [stream] }] },
+        destinations: { monitoringAccounts: [{ name: "workspace", accountResourceId: this.workspace.id }] },
+        dataFlows: [{ streams: [stream], destinations: ["workspace"] }],
+        tags: f.tags,
+      },
+      parent,
+    );
+    new monitor.DataCollectionRuleAssociation(
+      `${name}-cluster-association`,
+      {
+        associationName: `dcra-${args.names.workspace}`,
+        resourceUri: args.clusterResourceId,
+        dataCollectionRuleId: rule.id,
+        description: "AKS metrics add-on → the platform's Azure Monitor workspace",
       },
       parent,
     );
@@ -81,8 +121,8 @@ export class AzureMonitoring extends pulumi.ComponentResource implements Monitor
       parent,
     );
     this.outputs = {
-      grafanaUrl: grafana.properties.apply((p) => p.endpoint),
-      prometheusQueryUrl: this.workspace.metrics.apply((m) => m.prometheusQueryEndpoint),
+      grafanaUrl: grafana.properties.apply((p) => p?.endpoint),
+      prometheusQueryUrl: this.workspace.metrics.apply((m) => m?.prometheusQueryEndpoint),
     };
     this.registerOutputs(this.outputs);
   }

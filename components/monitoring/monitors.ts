@@ -1,10 +1,20 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Labels } from "../kube/labels";
+import { type BackingComponentRole, type Labels, PART_OF } from "../kube/labels";
 import { SERVICE_LABEL } from "./types";
 
 // PodMonitors: which pods Prometheus scrapes, on which named port. The `service` label of every
 // sample comes from the pod's app.kubernetes.io/name, so rules and dashboards select by service.
+
+/** The named container port Prometheus scrapes on every backing server. */
+export const METRICS_PORT_NAME = "metrics";
+
+/** Backing servers of one role (`app.kubernetes.io/component`) that serve metrics on their `metrics` port. */
+export interface ScrapeTarget {
+  component: BackingComponentRole;
+  path: string;
+  params?: Record<string, string[]>;
+}
 
 export interface PodMonitorArgs {
   name: string;
@@ -52,4 +62,28 @@ export function podMonitor(
     },
     opts,
   );
+}
+
+/** One PodMonitor per scrape target: selects the role's pods of the platform in the namespace. */
+export function backingMonitors(
+  targets: readonly ScrapeTarget[],
+  args: { namespace: string; apiGroup: string; portName: string },
+  opts: pulumi.CustomResourceOptions,
+): void {
+  for (const t of targets) {
+    podMonitor(
+      `${t.component}-monitor`,
+      {
+        name: t.component,
+        namespace: args.namespace,
+        apiGroup: args.apiGroup,
+        labels: { "app.kubernetes.io/component": t.component, "app.kubernetes.io/part-of": PART_OF },
+        selector: { "app.kubernetes.io/component": t.component, "app.kubernetes.io/part-of": PART_OF },
+        port: args.portName,
+        path: t.path,
+        ...(t.params ? { params: t.params } : {}),
+      },
+      opts,
+    );
+  }
 }

@@ -138,7 +138,7 @@ export function serviceRuleGroup(
       });
     }
   }
-  return { name: `platform.${service.name}`, interval: "1m", rules };
+  return { name: `${namespace}.${service.name}`, interval: "1m", rules };
 }
 
 /** Backing services and the log shipper, shared by every service of the stack. */
@@ -146,7 +146,7 @@ export function platformRuleGroup(namespace: string, logsNamespace: string): Rul
   const ns = `namespace=${quoted(namespace)}`;
   const labels = { namespace };
   return {
-    name: "platform.backing",
+    name: `${namespace}.backing`,
     interval: "1m",
     rules: [
       {

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { AzureBacking } from "../../components/azure/azure-backing";
 import { AzureLoki } from "../../components/azure/azure-loki";
 import { AzureMonitoring } from "../../components/azure/azure-monitoring";
@@ -141,6 +142,8 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
         },
         { parent },
       ).store,
+    // Managed PostgreSQL, Redis and Blob Storage report to Azure Monitor's platform metrics.
+    scrapeTargets: [],
     createMonitoring: ({ namespace, parent }) =>
       new AzureMonitoring(
         "monitoring",
@@ -148,6 +151,9 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
           foundation: platform.foundation,
           names: { workspace: `amw-${azure.nameSuffix}`, grafana: `amg-${azure.nameSuffix}` },
           clusterName: platform.clusterName,
+          clusterResourceId: pulumi.interpolate`/subscriptions/${platform.foundation.client.subscriptionId}/resourceGroups/${
+            source.create ? platform.foundation.resourceGroupName : source.existing.resourceGroupName
+          }/providers/Microsoft.ContainerService/managedClusters/${platform.clusterName}`,
           namespace,
         },
         { parent },

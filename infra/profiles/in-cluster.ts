@@ -1,4 +1,4 @@
-import { InClusterBacking } from "../../components/in-cluster/in-cluster-backing";
+import { InClusterBacking, inClusterScrapeTargets } from "../../components/in-cluster/in-cluster-backing";
 import { InClusterLoki } from "../../components/logging/in-cluster-loki";
 import { InClusterMonitoring } from "../../components/monitoring/in-cluster-monitoring";
 import { existingClusterConnection } from "../cluster";
@@ -18,8 +18,13 @@ export function inClusterProfile(loaded: LoadedConfig): Profile {
   return {
     name: "in-cluster",
     connection: existingClusterConnection(loaded),
-    createBacking: ({ namespace, services, parent }) =>
-      new InClusterBacking("backing", { namespace, services, persistence }, { parent }),
+    createBacking: ({ namespace, services, scrapedFromNamespace, parent }) =>
+      new InClusterBacking(
+        "backing",
+        { namespace, services, persistence, ...(scrapedFromNamespace ? { scrapedFromNamespace } : {}) },
+        { parent },
+      ),
+    scrapeTargets: inClusterScrapeTargets,
     createLogStore: ({ namespace, retentionHours, monitoringNamespace, parent }) =>
       new InClusterLoki("loki", { namespace, retentionHours, monitoringNamespace, persistence }, { parent })
         .store,

@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { BackingServices } from "../../components/backing/types";
 import type { LokiStore } from "../../components/logging/in-cluster-loki";
 import type { MonitoringStack } from "../../components/monitoring/monitoring-stack";
+import type { ScrapeTarget } from "../../components/monitoring/monitors";
 import type { ServiceSpec } from "../catalog/types";
 import type { ClusterConnection } from "../cluster";
 
@@ -15,8 +16,12 @@ export interface Profile {
   createBacking(args: {
     namespace: string;
     services: readonly ServiceSpec[];
+    /** Namespace of the Prometheus that scrapes the backing servers (monitoring enabled). */
+    scrapedFromNamespace?: string;
     parent: pulumi.Resource;
   }): BackingServices;
+  /** Backing servers the profile runs in the cluster and that serve metrics (none on Azure). */
+  scrapeTargets: readonly ScrapeTarget[];
   createLogStore(args: {
     namespace: string;
     retentionHours: number;
