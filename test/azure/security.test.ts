@@ -273,7 +273,9 @@ describe("role assignments", () => {
       expect(scope, g.name).not.toMatch(/^\/subscriptions\/[^/]+(\/resourceGroups\/[^/]+)?\/?$/);
       const target = ids.get(scope);
       expect(target, `${g.name} scope ${scope}`).toBeDefined();
-      expect([T.container, T.secret, T.subnet, T.registry, T.cluster]).toContain(target?.type);
+      expect([T.container, T.secret, T.subnet, T.registry, T.cluster, T.metricsWorkspace]).toContain(
+        target?.type,
+      );
       expect(inputs(g).roleDefinitionId).toMatch(
         new RegExp(`^/subscriptions/${MOCK_SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/`),
       );
