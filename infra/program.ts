@@ -28,7 +28,10 @@ export interface PlatformOutputs {
   profile: string;
   environment: string;
   namespace: string;
-  services: Record<string, { url: pulumi.Output<string>; image: string; routes: string[] }>;
+  services: Record<
+    string,
+    { url: pulumi.Output<string>; image: string; routes: string[]; schemaChanges?: "compatible" | "breaking" }
+  >;
   gatewayUrl?: string;
   endpoints: Record<string, pulumi.Input<unknown>>;
   /** Per-service DATABASE_URL etc. for the test jobs of local and CI stacks, as a Pulumi secret. */
@@ -189,6 +192,8 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
           url: (deployed[i] as PhpService).url,
           image: s.image,
           routes: (s.spec.routes ?? []).map((r) => r.pathPrefix),
+          // Read by `npm run rollback`: a breaking release is not rolled back without --accept-schema.
+          ...(s.spec.database?.schemaChanges ? { schemaChanges: s.spec.database.schemaChanges } : {}),
         },
       ]),
     ),
