@@ -95,7 +95,14 @@ describe("the in-cluster monitoring stack (local plan)", () => {
     const chart = plans.local?.resource("kubernetes:helm.sh/v4:Chart", (r) =>
       r.name.startsWith("monitoring"),
     );
-    const inputs = chart?.inputs as { chart: string; version: string; values: Record<string, any> };
+    const inputs = chart?.inputs as {
+      chart: string;
+      version: string;
+      values: {
+        grafana: { admin: { existingSecret: string } };
+        nodeExporter: { enabled: boolean };
+      };
+    };
     expect(inputs.chart).toBe("kube-prometheus-stack");
     expect(inputs.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(inputs.values.grafana.admin.existingSecret).toBe("grafana-admin");
