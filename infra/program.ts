@@ -211,7 +211,11 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
           ),
         }
       : {}),
-    ...(monitoring ? { monitoring: monitoring.outputs } : {}),
+    ...(monitoring
+      ? { monitoring: { ...monitoring.outputs, errorRatio: config.monitoring.alerts.errorRatio } }
+      : {}),
+    // Read by `npm run verify` after each deploy.
+    rollback: { automatic: config.rollback.automatic },
     ...profile.outputs,
   };
 }

@@ -167,6 +167,14 @@ const monitoringSchema = z.strictObject({
   alerts: alertsSchema.default({ errorRatio: 0.05, latencyP95Seconds: 1, queueDepth: 1000 }),
 });
 
+const rollbackSchema = z.strictObject({
+  /**
+   * `npm run verify` rolls the stack back to the previous successful update when the check after
+   * `pulumi up` fails. @default false
+   */
+  automatic: z.boolean().default(false),
+});
+
 export const environments = ["local", "ci", "dev", "staging", "prod"] as const;
 
 export const stackConfigSchema = z
@@ -210,6 +218,7 @@ export const stackConfigSchema = z
       retention: "7d",
       alerts: { errorRatio: 0.05, latencyP95Seconds: 1, queueDepth: 1000 },
     }),
+    rollback: rollbackSchema.default({ automatic: false }),
     azure: azureSchema.optional(),
   })
   .superRefine((c, ctx) => {
