@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -200,4 +201,12 @@ describe("npm run verify", () => {
       expect(r.stderr).toContain("usage: npm run verify");
     }
   });
+
+  it("`npm run verify -- --help` prints the usage", () => {
+    const out = execFileSync("npm", ["run", "--silent", "verify", "--", "--help"], {
+      cwd: `${__dirname}/../..`,
+      encoding: "utf8",
+    });
+    expect(out).toContain("usage: npm run verify -- --stack <name>");
+  }, 60_000);
 });
