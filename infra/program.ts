@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PublicGateway } from "../components/gateway/public-gateway";
 import { LogShipper } from "../components/logging/log-shipper";
+import { secretAlertmanagerConfig } from "../components/monitoring/alertmanager";
 import { PlatformNamespace } from "../components/namespace/platform-namespace";
 import { PhpService } from "../components/service/php-service";
 import { catalog as defaultCatalog } from "./catalog/services";
@@ -152,6 +153,14 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
     ? profile.createMonitoring({
         namespace: config.monitoringNamespace,
         retention: config.monitoring.retention,
+        ...(config.monitoring.notifications && loaded.alertReceiverUrl
+          ? {
+              alertmanagerConfig: secretAlertmanagerConfig(
+                config.monitoring.notifications,
+                loaded.alertReceiverUrl,
+              ),
+            }
+          : {}),
         parent: scope,
       })
     : undefined;

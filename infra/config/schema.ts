@@ -152,6 +152,26 @@ const alertsSchema = z.strictObject({
   queueDepth: z.number().int().min(1).default(1000),
 });
 
+const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, "must be a 24-hour time HH:MM");
+
+const notificationsSchema = z.strictObject({
+  /** Where alerts go; the URL is the secret platform:alertReceiverUrl. */
+  kind: z.enum(["slack", "teams", "webhook"]),
+  /** @default "Europe/Paris" */
+  timeZone: z.string().min(1).default("Europe/Paris"),
+  /** Days warnings may page (Alertmanager weekday ranges). @default ["monday:friday"] */
+  workingDays: z
+    .array(z.string().regex(/^[a-z]+(:[a-z]+)?$/, "must be a weekday or a range such as monday:friday"))
+    .min(1)
+    .default(["monday:friday"]),
+  /** @default "09:00" */
+  start: hhmm.default("09:00"),
+  /** @default "18:00" */
+  end: hhmm.default("18:00"),
+  /** Dates (YYYY-MM-DD) without non-critical pages: the deploy window's freeze dates. @default [] */
+  holidays: z.array(z.iso.date({ message: "must be a date YYYY-MM-DD" })).default([]),
+});
+
 const monitoringSchema = z.strictObject({
   /**
    * Monitors, alert rules and dashboards for every service, and the stack that reads them
@@ -165,6 +185,8 @@ const monitoringSchema = z.strictObject({
     .regex(/^[0-9]+[hdw]$/, "must be a duration in hours, days or weeks such as 48h, 7d or 2w")
     .default("7d"),
   alerts: alertsSchema.default({ errorRatio: 0.05, latencyP95Seconds: 1, queueDepth: 1000 }),
+  /** Alertmanager routes (in-cluster). Without it alerts are visible in Alertmanager but page nobody. */
+  notifications: notificationsSchema.optional(),
 });
 
 const rollbackSchema = z.strictObject({
@@ -294,5 +316,6 @@ export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
   ["ephemeral", "let `npm run ephemeral -- up` write this section"],
   ["quota", 'set quota: {cpu: "16", memory: 32Gi, pods: 200}'],
   ["monitoring", "see docs/observability.md for every key of platform:monitoring"],
+  ["rollback", "set rollback: {automatic: true} or leave it out"],
   ["azure", "see docs/azure.md for every key of the Azure profile"],
 ];

@@ -28,8 +28,12 @@ export function inClusterProfile(loaded: LoadedConfig): Profile {
     createLogStore: ({ namespace, retentionHours, monitoringNamespace, parent }) =>
       new InClusterLoki("loki", { namespace, retentionHours, monitoringNamespace, persistence }, { parent })
         .store,
-    createMonitoring: ({ namespace, retention, parent }) =>
-      new InClusterMonitoring("monitoring", { namespace, retention }, { parent }),
+    createMonitoring: ({ namespace, retention, alertmanagerConfig, parent }) =>
+      new InClusterMonitoring(
+        "monitoring",
+        { namespace, retention, ...(alertmanagerConfig ? { alertmanagerConfig } : {}) },
+        { parent },
+      ),
     outputs: {},
   };
 }

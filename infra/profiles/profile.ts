@@ -29,7 +29,13 @@ export interface Profile {
     parent: pulumi.Resource;
   }): LokiStore;
   /** Where metrics are scraped to, alert rules evaluated and dashboards shown (monitoring.enabled). */
-  createMonitoring(args: { namespace: string; retention: string; parent: pulumi.Resource }): MonitoringStack;
+  createMonitoring(args: {
+    namespace: string;
+    retention: string;
+    /** Alertmanager's configuration, a Pulumi secret (in-cluster; Azure routes through action groups). */
+    alertmanagerConfig?: pulumi.Output<Record<string, unknown>>;
+    parent: pulumi.Resource;
+  }): MonitoringStack;
   /** Stack outputs specific to the profile (cluster name, registry, vault...). */
   outputs: Record<string, pulumi.Input<unknown>>;
 }
