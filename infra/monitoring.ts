@@ -11,7 +11,7 @@ import {
 import { platformRuleGroup } from "../components/monitoring/rules";
 import { ServiceMonitoring } from "../components/monitoring/service-monitoring";
 import type { MonitoredService } from "../components/monitoring/types";
-import type { ServiceSpec } from "./catalog/types";
+import type { ServiceSpec } from "../components/service/spec";
 import type { MonitoringConfig } from "./config/schema";
 
 // Monitoring from the catalog: what each service's monitors, rules and dashboard need, read from

@@ -25,6 +25,7 @@ import { postgresPrivate } from "./postgres-private";
 import { protectStatefulProd } from "./protect-stateful-prod";
 import { readonlyRootFs } from "./readonly-root-fs";
 import { redisTlsOnly } from "./redis-tls-only";
+import { removedApiPolicy } from "./removed-api";
 import { resourcesSet } from "./resources-set";
 import { rollbackReady } from "./rollback-ready";
 import { runAsNonRoot } from "./run-as-non-root";
@@ -56,6 +57,7 @@ export const policies: Policies = [
   readonlyRootFs,
   pdbForReplicated,
   defaultDenyNetwork,
+  removedApiPolicy,
   // Azure.
   redisTlsOnly,
   postgresPrivate,

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { catalog } from "../../infra/catalog/services";
+import { loadCatalog, specFilesFromEnv } from "../../infra/catalog/load";
 import type { RollbackDriver } from "../rollback/driver";
 import { rollback } from "../rollback/rollback";
 import { type VerifiedService, type VerifyOptions, verify } from "./checks";
@@ -103,6 +103,8 @@ export async function run(argv: readonly string[], ctx: VerifyContext): Promise<
   const driver = await ctx.driver();
   const outputs = (await driver.outputs(args.stack)) as StackOutputs;
   const deployed = outputs.services ?? {};
+  // The catalog the stack was deployed from, with the same extra spec files (PLATFORM_SERVICE_SPECS).
+  const catalog = loadCatalog({ specFiles: specFilesFromEnv() }).services;
   const services: VerifiedService[] = catalog
     .filter((s) => s.name in deployed)
     .map((s) => ({

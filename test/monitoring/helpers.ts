@@ -2,9 +2,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { catalog } from "../../infra/catalog/services";
-import type { ServiceSpec } from "../../infra/catalog/types";
+import type { ServiceSpec } from "../../components/service/spec";
 import { reveal } from "../../tools/plan/redact";
+import { catalog } from "../helpers/catalog";
 import type { Planned } from "../helpers/program";
 
 // Lookups over the monitoring objects of a plan, and where the tests find promtool.

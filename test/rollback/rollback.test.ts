@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { catalog } from "../../infra/catalog/services";
 import { run } from "../../stacks/rollback/cli";
 import { withTag } from "../../stacks/rollback/plan";
 import { MIGRATIONS_NOTE } from "../../stacks/rollback/rollback";
+import { catalog } from "../helpers/catalog";
 import { FakeRollbackDriver, update } from "./fake-driver";
 
 // `npm run rollback` against an in-memory stack whose outputs are derived from the catalog.

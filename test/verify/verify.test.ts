@@ -2,8 +2,8 @@ import { execFileSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { catalog } from "../../infra/catalog/services";
 import { run } from "../../stacks/verify/cli";
+import { catalog } from "../helpers/catalog";
 import { FakeRollbackDriver, update } from "../rollback/fake-driver";
 
 // `npm run verify` against a fake gateway, fake services and a fake Prometheus on 127.0.0.1: the
