@@ -2,7 +2,7 @@
 // with finding every incident and put "revert first" on a 5xx spike at the centre of running
 // production; a web Deployment whose metrics nobody scrapes, or that no alert names, fails silently.
 // In production (stack tag, Namespace label or stack name, as protect-stateful-prod decides), every
-// application Deployment that serves a port must be selected by a PodMonitor or ServiceMonitor
+// application Deployment that serves a port (web pods: app.kubernetes.io/component web or unset) must be selected by a PodMonitor or ServiceMonitor
 // (Prometheus Operator, or Azure managed Prometheus' azmonitoring.coreos.com group) and named by at
 // least one alert rule (a PrometheusRule, or an Azure Monitor Prometheus rule group): a rule whose
 // `service` label is the workload's name, or whose expression matches it in a label matcher
@@ -22,6 +22,7 @@ const POLICY = "monitored";
 const MONITOR_GROUP = /^(az)?monitoring\.coreos\.com$/;
 const AZURE_RULE_GROUP = "azure-native:alertsmanagement:PrometheusRuleGroup";
 const NAME_LABEL = "app.kubernetes.io/name";
+const COMPONENT_LABEL = "app.kubernetes.io/component";
 
 /** Namespaces a monitor looks in: its namespaceSelector, or its own namespace. */
 function watches(monitor: StackObject, namespace: string): boolean {
@@ -126,6 +127,9 @@ export const monitored: StackValidationPolicy = {
     for (const { sw } of applicationWorkloads(index, cfg)) {
       const w = sw.w;
       if (w.kind !== "Deployment" || servingContainers(w).length === 0) continue;
+      // Message consumers and other roles serve no requests: only web pods (or unlabelled ones).
+      const component = w.podLabels[COMPONENT_LABEL];
+      if (component !== undefined && component !== "web") continue;
       const where = `${w.kind} ${w.namespace ?? "default"}/${w.name}`;
       if (scraped(index, w) === false) {
         r.violation(

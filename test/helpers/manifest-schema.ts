@@ -37,8 +37,12 @@ export async function validateAgainstSchema(object: {
 }): Promise<SchemaResult> {
   const Model = await loadModel(object.apiVersion, object.kind);
   if (!Model) return { validated: false };
+  // The Azure metrics add-on's group carries the upstream schema under another name.
+  const upstream = object.apiVersion.startsWith("azmonitoring.coreos.com/")
+    ? { ...object, apiVersion: object.apiVersion.replace(/^azmonitoring\./, "monitoring.") }
+    : object;
   try {
-    new Model(object).validate();
+    new Model(upstream).validate();
     return { validated: true };
   } catch (error) {
     return { validated: true, error: (error as Error).message };
