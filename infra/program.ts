@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PublicGateway } from "../components/gateway/public-gateway";
 import { LogShipper } from "../components/logging/log-shipper";
+import { secretAlertmanagerConfig } from "../components/monitoring/alertmanager";
 import { PlatformNamespace } from "../components/namespace/platform-namespace";
 import { PhpService } from "../components/service/php-service";
 import type { ServiceSpec } from "../components/service/spec";
@@ -9,6 +10,7 @@ import { defaultSourceOf, validateCatalog } from "./catalog/validate";
 import { clusterProvider } from "./cluster";
 import { type LoadedConfig, loadStackConfig } from "./config/load";
 import { buildModel, type PlatformModel } from "./model";
+import { monitorPlatform } from "./monitoring";
 import { azureProfile } from "./profiles/azure";
 import { inClusterProfile } from "./profiles/in-cluster";
 import type { Profile } from "./profiles/profile";
@@ -28,7 +30,10 @@ export interface PlatformOutputs {
   profile: string;
   environment: string;
   namespace: string;
-  services: Record<string, { url: pulumi.Output<string>; image: string; routes: string[] }>;
+  services: Record<
+    string,
+    { url: pulumi.Output<string>; image: string; routes: string[]; schemaChanges?: "compatible" | "breaking" }
+  >;
   gatewayUrl?: string;
   endpoints: Record<string, pulumi.Input<unknown>>;
   /** Per-service DATABASE_URL etc. for the test jobs of local and CI stacks, as a Pulumi secret. */
@@ -100,16 +105,29 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
     { name: logsNamespace, podSecurity: "privileged", ...namespaceArgs },
     { parent: root, providers: { kubernetes: cluster } },
   );
+  // Prometheus, Alertmanager and Grafana (in-cluster) or the dashboards (Azure) live here.
+  const monitoringNs = config.monitoring.enabled
+    ? new PlatformNamespace(
+        "monitoring-namespace",
+        { name: config.monitoringNamespace, podSecurity: "baseline", ...namespaceArgs },
+        { parent: root, providers: { kubernetes: cluster } },
+      )
+    : undefined;
   // Objects inside the namespaces go through a provider that depends on them, so none is
   // created before its namespace exists (dependsOn on a component does not reach its children).
   const workloads = clusterProvider("workloads", profile.connection, {
     parent: root,
-    dependsOn: [app, logs],
+    dependsOn: monitoringNs ? [app, logs, monitoringNs] : [app, logs],
   });
   const scope = new Platform("workloads", { parent: root, providers: { kubernetes: workloads } });
 
   const services = model.services.map((s) => s.spec);
-  const backing = profile.createBacking({ namespace: appNamespace, services, parent: scope });
+  const backing = profile.createBacking({
+    namespace: appNamespace,
+    services,
+    ...(config.monitoring.enabled ? { scrapedFromNamespace: config.monitoringNamespace } : {}),
+    parent: scope,
+  });
   const logStore = profile.createLogStore({
     namespace: logsNamespace,
     retentionHours: config.logging.retentionHours,
@@ -127,6 +145,7 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
         maxAgeHours: config.logging.retentionHours,
       },
       loki: logStore.path,
+      ...(config.monitoring.enabled ? { scrapedFrom: config.monitoringNamespace } : {}),
     },
     { parent: scope },
   );
@@ -154,6 +173,33 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
         { parent: scope },
       ),
   );
+  const monitoring = config.monitoring.enabled
+    ? profile.createMonitoring({
+        namespace: config.monitoringNamespace,
+        retention: config.monitoring.retention,
+        ...(config.monitoring.notifications && loaded.alertReceiverUrl
+          ? {
+              alertmanagerConfig: secretAlertmanagerConfig(
+                config.monitoring.notifications,
+                loaded.alertReceiverUrl,
+              ),
+            }
+          : {}),
+        parent: scope,
+      })
+    : undefined;
+  if (monitoring) {
+    monitorPlatform({
+      stack: monitoring,
+      config: config.monitoring,
+      services,
+      namespace: appNamespace,
+      logsNamespace,
+      backing: profile.scrapeTargets,
+      parent: scope,
+    });
+  }
+
   const gateway = gatewayConfig
     ? new PublicGateway(
         "public",
@@ -179,6 +225,8 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
           url: (deployed[i] as PhpService).url,
           image: s.image,
           routes: (s.spec.routes ?? []).map((r) => r.pathPrefix),
+          // Read by `npm run rollback`: a breaking release is not rolled back without --accept-schema.
+          ...(s.spec.database?.schemaChanges ? { schemaChanges: s.spec.database.schemaChanges } : {}),
         },
       ]),
     ),
@@ -196,6 +244,11 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
           ),
         }
       : {}),
+    ...(monitoring
+      ? { monitoring: { ...monitoring.outputs, errorRatio: config.monitoring.alerts.errorRatio } }
+      : {}),
+    // Read by `npm run verify` after each deploy.
+    rollback: { automatic: config.rollback.automatic },
     ...profile.outputs,
   };
 }

@@ -12,6 +12,8 @@ import type {
   WorkloadIdentity,
 } from "../backing/types";
 import { serviceLabels } from "../kube/labels";
+import { namespacePeer } from "../kube/network";
+import type { ScrapeTarget } from "../monitoring/monitors";
 import { InClusterAzurite } from "./azurite-server";
 import { InClusterPostgres } from "./postgres-server";
 import { InClusterRabbitMq } from "./rabbitmq-server";
@@ -22,10 +24,20 @@ import type { Persistence } from "./stateful-server";
 // server of its own for a service that declares `dedicated: true`, and credentials delivered
 // as plain Kubernetes Secrets. Used on a laptop cluster and for every ephemeral CI stack.
 
+/** What Prometheus scrapes on the in-cluster servers, by role: every server of a role, shared or dedicated. */
+export const inClusterScrapeTargets: readonly ScrapeTarget[] = [
+  { component: "database", path: "/metrics" },
+  { component: "cache", path: "/metrics" },
+  // Per-queue depth (vhost and queue labels) for the backlog and dead-letter alerts.
+  { component: "message-broker", path: "/metrics/detailed", params: { family: ["queue_coarse_metrics"] } },
+];
+
 export interface InClusterBackingArgs {
   namespace: string;
   services: readonly ServiceSpec[];
   persistence: Persistence;
+  /** The namespace of the Prometheus that scrapes the servers' metrics; no exporters without it. */
+  scrapedFromNamespace?: string;
 }
 
 const noIdentity: IdentityBinding = {
@@ -46,10 +58,17 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
   constructor(name: string, args: InClusterBackingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:in-cluster:Backing", name, {}, opts);
     const { namespace, persistence, services } = args;
+    const scraped = args.scrapedFromNamespace
+      ? { scrapedFrom: [namespacePeer(args.scrapedFromNamespace)] }
+      : {};
     const names = <Need>(tenants: ReadonlyArray<Tenant<Need>>) => tenants.map((t) => t.service.name);
 
     const postgres = (resourceName: string, server: string, tenants: string[], parent: pulumi.Resource) =>
-      new InClusterPostgres(resourceName, { name: server, namespace, tenants, persistence }, { parent });
+      new InClusterPostgres(
+        resourceName,
+        { name: server, namespace, tenants, persistence, ...scraped },
+        { parent },
+      );
     const database = tenantProvisioner(databaseKind, services, {
       shared: (tenants) => postgres("postgres", "postgres", names(tenants), this),
       dedicated: ({ service, parent }) =>
@@ -72,7 +91,15 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
       const store = (suffix: string, role: RedisRole) =>
         new InClusterRedis(
           `${resourceName}${suffix}`,
-          { name: `${server}${suffix}`, role, namespace, tenants, persistence, maxMemoryMiB: 256 },
+          {
+            name: `${server}${suffix}`,
+            role,
+            namespace,
+            tenants,
+            persistence,
+            maxMemoryMiB: 256,
+            ...scraped,
+          },
           { parent },
         );
       return { state: store("", "state"), cache: store("-cache", "cache") };
@@ -100,6 +127,7 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
             namespace,
             tenants: tenants.map((t) => ({ service: t.service.name, messaging: t.need })),
             persistence,
+            ...scraped,
           },
           { parent: this },
         ),

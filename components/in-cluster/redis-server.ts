@@ -31,7 +31,14 @@ export interface RedisServerArgs {
   tenants: readonly string[];
   persistence: Persistence;
   maxMemoryMiB: number;
+  /** Who scrapes the exporter sidecar; no exporter (and no metrics user) without it. */
+  scrapedFrom?: k8s.types.input.networking.v1.NetworkPolicyPeer[];
 }
+
+/** The exporter's ACL user: INFO, CONFIG GET and the diagnostics it reads, never a key. */
+export const METRICS_USER = "metrics";
+const METRICS_COMMANDS =
+  "-@all +ping +info +config|get +latency|latest +slowlog|get +slowlog|len +client|list +dbsize +select";
 
 export interface RedisTenant {
   prefix: string;
@@ -40,8 +47,15 @@ export interface RedisTenant {
 }
 
 /** ACL file: passwords only as SHA-256 digests; the default user is off. */
-export function redisAclFile(tenants: ReadonlyArray<{ name: string; password: string }>): string {
+export function redisAclFile(
+  tenants: ReadonlyArray<{ name: string; password: string }>,
+  metricsPassword?: string,
+): string {
   const lines = ["user default off"];
+  if (metricsPassword !== undefined) {
+    const digest = createHash("sha256").update(metricsPassword).digest("hex");
+    lines.push(`user ${METRICS_USER} on #${digest} resetkeys resetchannels ${METRICS_COMMANDS}`);
+  }
   for (const t of tenants) {
     const digest = createHash("sha256").update(t.password).digest("hex");
     lines.push(
@@ -65,13 +79,34 @@ export class InClusterRedis extends pulumi.ComponentResource {
         { parent: this },
       ).result,
     }));
+    const metricsPassword = args.scrapedFrom
+      ? new random.RandomPassword(
+          `${name}-metrics-password`,
+          { length: 32, special: false },
+          { parent: this },
+        ).result
+      : undefined;
     const acl = pulumi.secret(
       pulumi
-        .all(passwords.map((p) => p.password))
-        .apply((values) =>
-          redisAclFile(passwords.map((p, i) => ({ name: p.name, password: values[i] as string }))),
+        .all([pulumi.output(metricsPassword), ...passwords.map((p) => p.password)])
+        .apply(([metrics, ...values]) =>
+          redisAclFile(
+            passwords.map((p, i) => ({ name: p.name, password: values[i] as string })),
+            metrics,
+          ),
         ),
     );
+    const metricsSecret = metricsPassword
+      ? new k8s.core.v1.Secret(
+          `${name}-metrics`,
+          {
+            metadata: { namespace: args.namespace, labels: objectLabels(args.name, "cache") },
+            type: "Opaque",
+            stringData: { password: metricsPassword },
+          },
+          { parent: this },
+        )
+      : undefined;
     const aclSecret = new k8s.core.v1.Secret(
       `${name}-acl`,
       {
@@ -125,6 +160,26 @@ export class InClusterRedis extends pulumi.ComponentResource {
         ],
         resources: fixedResources(50, args.maxMemoryMiB + 64),
         clients: [podsOfServices(args.tenants)],
+        ...(args.scrapedFrom && metricsSecret
+          ? {
+              metrics: {
+                port: 9121,
+                scrapedFrom: args.scrapedFrom,
+                exporter: {
+                  image: images.redisExporter,
+                  env: [
+                    { name: "REDIS_ADDR", value: "redis://127.0.0.1:6379" },
+                    { name: "REDIS_USER", value: METRICS_USER },
+                    {
+                      name: "REDIS_PASSWORD",
+                      valueFrom: { secretKeyRef: { name: metricsSecret.metadata.name, key: "password" } },
+                    },
+                  ],
+                  resources: fixedResources(20, 64),
+                },
+              },
+            }
+          : {}),
         parent: this,
       },
       args.namespace,

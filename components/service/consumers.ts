@@ -60,6 +60,7 @@ export function consumerWorkload(args: ConsumerArgs): k8s.apps.v1.Deployment {
         selector: { matchLabels: selector },
         strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         revisionHistoryLimit: 5,
+        progressDeadlineSeconds: 600,
         template,
       },
     },

@@ -16,7 +16,7 @@ const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecr
 /** Keys that are plain strings in the stack file: never JSON-parsed ("123" stays a string). */
 const STRING_KEYS = new Set(["profile", "environment", "namespace", "logLevel", "monitoringNamespace"]);
 /** Keys read as Pulumi secrets, outside the schema. */
-export const SECRET_KEYS = new Set(["kubeconfig", "secrets", "mailerDsn"]);
+export const SECRET_KEYS = new Set(["kubeconfig", "secrets", "mailerDsn", "alertReceiverUrl"]);
 
 export interface LoadedConfig {
   stack: string;
@@ -25,6 +25,8 @@ export interface LoadedConfig {
   config: StackConfig;
   /** `platform:kubeconfig`, when the stack attaches to a cluster through a kubeconfig secret. */
   kubeconfig?: pulumi.Output<string>;
+  /** `platform:alertReceiverUrl`: the Slack, Teams or webhook URL alerts go to. */
+  alertReceiverUrl?: pulumi.Output<string>;
 }
 
 export function stackFile(stack: string): string {
@@ -45,6 +47,14 @@ export function loadStackConfig(): LoadedConfig {
       fix: "run `pulumi config set --secret platform:kubeconfig < kubeconfig.yaml`",
     });
   }
+  if (checked.config?.monitoring.notifications && !raw.secretKeys.has("alertReceiverUrl")) {
+    problems.push({
+      source,
+      field: `${CONFIG_NAMESPACE}:alertReceiverUrl`,
+      problem: "monitoring.notifications is set but no secret alertReceiverUrl says where alerts go",
+      fix: "run `pulumi config set --secret platform:alertReceiverUrl https://hooks.slack.com/services/...`",
+    });
+  }
   for (const key of raw.secretKeys) {
     if (!raw.isSecret(key)) {
       problems.push({
@@ -59,7 +69,16 @@ export function loadStackConfig(): LoadedConfig {
 
   const pulumiConfig = new pulumi.Config(CONFIG_NAMESPACE);
   const kubeconfig = raw.secretKeys.has("kubeconfig") ? pulumiConfig.requireSecret("kubeconfig") : undefined;
-  return { stack, source, config: checked.config, ...(kubeconfig ? { kubeconfig } : {}) };
+  const alertReceiverUrl = raw.secretKeys.has("alertReceiverUrl")
+    ? pulumiConfig.requireSecret("alertReceiverUrl")
+    : undefined;
+  return {
+    stack,
+    source,
+    config: checked.config,
+    ...(kubeconfig ? { kubeconfig } : {}),
+    ...(alertReceiverUrl ? { alertReceiverUrl } : {}),
+  };
 }
 
 interface RawConfig {

@@ -162,6 +162,60 @@ const mailerSchema = z.strictObject({
   }),
 });
 
+const alertsSchema = z.strictObject({
+  /** Share of 5xx answers (0..1) over 5 minutes above which a service pages. @default 0.05 */
+  errorRatio: z.number().gt(0).lt(1).default(0.05),
+  /** 95th percentile request duration (seconds) above which a service warns. @default 1 */
+  latencyP95Seconds: z.number().positive().max(120).default(1),
+  /** Ready messages waiting in one declared queue for 15 minutes before a warning. @default 1000 */
+  queueDepth: z.number().int().min(1).default(1000),
+});
+
+const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, "must be a 24-hour time HH:MM");
+
+const notificationsSchema = z.strictObject({
+  /** Where alerts go; the URL is the secret platform:alertReceiverUrl. */
+  kind: z.enum(["slack", "teams", "webhook"]),
+  /** @default "Europe/Paris" */
+  timeZone: z.string().min(1).default("Europe/Paris"),
+  /** Days warnings may page (Alertmanager weekday ranges). @default ["monday:friday"] */
+  workingDays: z
+    .array(z.string().regex(/^[a-z]+(:[a-z]+)?$/, "must be a weekday or a range such as monday:friday"))
+    .min(1)
+    .default(["monday:friday"]),
+  /** @default "09:00" */
+  start: hhmm.default("09:00"),
+  /** @default "18:00" */
+  end: hhmm.default("18:00"),
+  /** Dates (YYYY-MM-DD) without non-critical pages: the deploy window's freeze dates. @default [] */
+  holidays: z.array(z.iso.date({ message: "must be a date YYYY-MM-DD" })).default([]),
+});
+
+const monitoringSchema = z.strictObject({
+  /**
+   * Monitors, alert rules and dashboards for every service, and the stack that reads them
+   * (in-cluster: Prometheus, Alertmanager, Grafana; Azure: managed Prometheus and Grafana).
+   * @default false
+   */
+  enabled: z.boolean().default(false),
+  /** How long the in-cluster Prometheus keeps samples. @default "7d" */
+  retention: z
+    .string()
+    .regex(/^[0-9]+[hdw]$/, "must be a duration in hours, days or weeks such as 48h, 7d or 2w")
+    .default("7d"),
+  alerts: alertsSchema.default({ errorRatio: 0.05, latencyP95Seconds: 1, queueDepth: 1000 }),
+  /** Alertmanager routes (in-cluster). Without it alerts are visible in Alertmanager but page nobody. */
+  notifications: notificationsSchema.optional(),
+});
+
+const rollbackSchema = z.strictObject({
+  /**
+   * `npm run verify` rolls the stack back to the previous successful update when the check after
+   * `pulumi up` fails. @default false
+   */
+  automatic: z.boolean().default(false),
+});
+
 export const environments = ["local", "ci", "dev", "staging", "prod"] as const;
 
 export const stackConfigSchema = z
@@ -200,6 +254,12 @@ export const stackConfigSchema = z
     /** Namespace of the Prometheus that scrapes :2019; the only one allowed to reach it. */
     monitoringNamespace: namespaceReference.default("monitoring"),
     ephemeral: ephemeralSchema.optional(),
+    monitoring: monitoringSchema.default({
+      enabled: false,
+      retention: "7d",
+      alerts: { errorRatio: 0.05, latencyP95Seconds: 1, queueDepth: 1000 },
+    }),
+    rollback: rollbackSchema.default({ automatic: false }),
     azure: azureSchema.optional(),
     /**
      * Secrets of the catalog that no `platform:secrets` value covers are generated with
@@ -288,6 +348,7 @@ export type StackConfigInput = z.input<typeof stackConfigSchema>;
 /** `platform:ephemeral`: who and what an ephemeral stack is for, and when it expires. */
 export type EphemeralConfig = z.output<typeof ephemeralSchema>;
 export type StackConfig = z.output<typeof stackConfigSchema>;
+export type MonitoringConfig = z.output<typeof monitoringSchema>;
 export type LogLevel = (typeof logLevels)[number];
 export type Environment = (typeof environments)[number];
 
@@ -322,6 +383,8 @@ export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
   ["ephemeral", "let `npm run ephemeral -- up` write this section"],
   ["quota", 'set quota: {cpu: "16", memory: 32Gi, pods: 200}'],
   ["azure.rabbitmq.storageClass", "name a StorageClass of the cluster, e.g. managed-csi, or leave it out"],
+  ["monitoring", "see docs/observability.md for every key of platform:monitoring"],
+  ["rollback", "set rollback: {automatic: true} or leave it out"],
   ["azure", "see docs/azure.md for every key of the Azure profile"],
   [
     "generateMissingSecrets",

@@ -285,7 +285,9 @@ describe("role assignments", () => {
       }
       const target = ids.get(scope);
       expect(target, `${g.name} scope ${scope}`).toBeDefined();
-      expect([T.container, T.secret, T.subnet, T.registry, T.cluster, T.vault]).toContain(target?.type);
+      expect([T.container, T.secret, T.subnet, T.registry, T.cluster, T.vault, T.metricsWorkspace]).toContain(
+        target?.type,
+      );
       expect(inputs(g).roleDefinitionId).toMatch(
         new RegExp(`^/subscriptions/${MOCK_SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/`),
       );

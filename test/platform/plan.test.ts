@@ -154,6 +154,7 @@ describe("npm run plan (local stack)", () => {
       url: "http://content.platform.svc.cluster.local:80",
       image: "registry.localhost:5000/platform/content:2026.11.3",
       routes: ["/api/content"],
+      schemaChanges: "compatible",
     });
     expect(outputs.gatewayUrl).toBe("http://platform.localtest.me");
     expect(outputs.endpoints.postgres).toBe("postgres.platform.svc.cluster.local:5432");
