@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ServiceGraph } from "../infra/catalog/graph";
@@ -6,6 +7,7 @@ import { loadPackConfig } from "../policies/runner/config";
 import { runPolicyGate } from "./plan/policy-gate";
 import { writePlan } from "./plan/render";
 import { runProgram } from "./plan/run";
+import { withStackFacts } from "./plan/stack-facts";
 import { readStackFile, StackFileError } from "./plan/stack-file";
 
 // `npm run plan -- [--stack local] [--out out]`: evaluates the program for one stack offline
@@ -91,12 +93,9 @@ async function main(): Promise<number> {
     const env = stackFile.config["platform:environment"];
     if (env) tags["platform:environment"] = env;
     if (stackFile.config["platform:ephemeral"]) tags["platform:ephemeral"] = "true";
-    const report = runPolicyGate(
-      run.resources,
-      loadPackConfig(args.stack),
-      tags,
-      join(directory, "policy-report.json"),
-    );
+    const config = withStackFacts(loadPackConfig(args.stack), run.resources);
+    writeFileSync(join(directory, "policy-config.json"), `${JSON.stringify(config, null, 2)}\n`);
+    const report = runPolicyGate(run.resources, config, tags, join(directory, "policy-report.json"));
     const mandatory = report.violations.filter((v) => v.enforcementLevel === "mandatory");
     const advisory = report.violations.length - mandatory.length;
     policyLine = `policies: ${report.policiesRun} run, ${mandatory.length} mandatory and ${advisory} advisory violations`;
@@ -121,7 +120,7 @@ async function main(): Promise<number> {
           `  note: ${stackFile.undecrypted.join(", ")} ${stackFile.undecrypted.length > 1 ? "are" : "is"} encrypted (secure:); the plan used a redacted placeholder`,
         ]
       : []),
-    `  wrote ${directory}/ (manifests/, resources.json, outputs.json, graph.mmd${args.policy ? ", policy-report.json" : ""})`,
+    `  wrote ${directory}/ (manifests/, resources.json, outputs.json, graph.mmd${args.policy ? ", policy-config.json, policy-report.json" : ""})`,
     `  took ${Math.round(performance.now() - started)} ms (program evaluation ${Math.round(run.evaluationMs)} ms)`,
   ];
   console.log(lines.join("\n"));
