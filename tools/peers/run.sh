@@ -5,6 +5,7 @@
 #
 #   tools/peers/run.sh            # build what is missing, run, print the table (Markdown)
 #   tools/peers/run.sh build      # only build
+#   tools/peers/run.sh run        # only run the peers already built, print the table
 #
 # Not part of CI: it needs Go and several minutes of build time. A peer whose module the proxy does
 # not serve is reported as "not buildable" with the reason, and left out of the table.
@@ -41,19 +42,37 @@ build() {
   fi
 }
 
-command -v go >/dev/null || { echo "peers: Go is required (go install)" >&2; exit 2; }
-for p in "${PEERS[@]}"; do
+MODE="${1:-all}"
+case "$MODE" in all | build | run) ;; *) echo "usage: tools/peers/run.sh [build|run]" >&2 && exit 2 ;; esac
+[ "$MODE" = run ] || command -v go >/dev/null || { echo "peers: Go is required (go install)" >&2; exit 2; }
+[ "$MODE" = run ] || for p in "${PEERS[@]}"; do
   IFS='|' read -r name pkg version buildenv <<<"$p"
   build "$name" "$pkg" "$version" "$buildenv"
 done
-[ "${1:-}" = build ] && exit 0
+[ "$MODE" = build ] && exit 0
 
 # Every fixture file that holds Kubernetes objects (Azure fixtures are Pulumi resources, not YAML a
 # Kubernetes tool reads).
-mapfile -t FILES < <(cd "$ROOT" && grep -rlE '^apiVersion:' test/policies/fixtures --include='*.yaml' | sort)
+mapfile -t FILES < <(cd "$ROOT" && grep -rlE '^apiVersion:' test/policies/fixtures --include='*.yaml' |
+  xargs grep -L 'kind: PulumiResource' | sort)
 RUNS="$OUT/runs"
 rm -rf "$RUNS" && mkdir -p "$RUNS"
 export TRIVY_CACHE_DIR="$CACHE/trivy-cache"
+# kubeconform downloads its JSON schemas (raw.githubusercontent.com) unless KUBECONFORM_SCHEMAS
+# points at a local copy of yannh/kubernetes-json-schema (a -schema-location template); when the
+# first file shows the schemas cannot be had, it is not run on the others (3 s of retries each).
+KUBECONFORM="$BIN/kubeconform"
+probe=""
+if [ -x "$KUBECONFORM" ] && [ "${#FILES[@]}" -gt 0 ]; then
+  probe="$("$KUBECONFORM" -output json -schema-location "${KUBECONFORM_SCHEMAS:-default}" "$ROOT/${FILES[0]}")"
+fi
+if [[ "$probe" == *"failed downloading schema"* ]]; then
+  echo "no JSON schemas: raw.githubusercontent.com is unreachable and KUBECONFORM_SCHEMAS is not set" \
+    >"$OUT/kubeconform.unavailable"
+  KUBECONFORM=""
+else
+  rm -f "$OUT/kubeconform.unavailable"
+fi
 for f in "${FILES[@]}"; do
   key="$(echo "$f" | tr '/' '_')"
   src="$ROOT/$f"
@@ -61,10 +80,8 @@ for f in "${FILES[@]}"; do
     "$BIN/kube-score" score --output-format json "$src" >"$RUNS/kube-score.$key.json" 2>"$RUNS/kube-score.$key.err"
   [ -x "$BIN/polaris" ] &&
     "$BIN/polaris" audit --audit-path "$src" --format json >"$RUNS/polaris.$key.json" 2>"$RUNS/polaris.$key.err"
-  # kubeconform downloads its JSON schemas (raw.githubusercontent.com) unless KUBECONFORM_SCHEMAS
-  # points at a local copy of yannh/kubernetes-json-schema (a -schema-location template).
-  [ -x "$BIN/kubeconform" ] &&
-    "$BIN/kubeconform" -output json -summary -strict \
+  [ -n "$KUBECONFORM" ] &&
+    "$KUBECONFORM" -output json -summary -strict \
       -schema-location "${KUBECONFORM_SCHEMAS:-default}" "$src" >"$RUNS/kubeconform.$key.json" 2>"$RUNS/kubeconform.$key.err"
   # Trivy's misconfiguration (KSV checks embedded in the binary, no update) and secret scanners.
   [ -x "$BIN/trivy" ] &&

@@ -56,13 +56,12 @@ const MAPPING: Record<string, Partial<Record<Peer, string[]>>> = {
   "default-deny-network": {
     "kube-score": ["pod-networkpolicy"],
     polaris: ["missingNetworkPolicy"],
-    trivy: ["KSV038"],
   },
   "meaningful-readiness": { "kube-score": ["pod-probes"], polaris: ["readinessProbeMissing"] },
   "startup-and-liveness": { "kube-score": ["pod-probes-identical"], polaris: ["livenessProbeMissing"] },
   "no-plaintext-secrets": {
     polaris: ["sensitiveContainerEnvVar", "sensitiveConfigmapContent"],
-    trivy: ["KSV0109", "KSV109", "secret"],
+    trivy: ["KSV109", "secret"],
   },
 };
 
@@ -90,7 +89,7 @@ function failing(peer: Peer, runs: string, key: string): string[] | undefined {
   }
   const ids = new Set<string>();
   if (peer === "kube-score") {
-    for (const o of json as Array<{
+    for (const o of (Array.isArray(json) ? json : []) as Array<{
       checks: Array<{ check: { id: string }; grade: number; skipped: boolean }>;
     }>)
       for (const c of o.checks) if (!c.skipped && c.grade < 10) ids.add(c.check.id);
@@ -116,8 +115,9 @@ function failing(peer: Peer, runs: string, key: string): string[] | undefined {
       if (r.status === "statusInvalid" || r.status === "statusError") ids.add("schema");
   } else {
     for (const r of (json as { Results?: Array<Record<string, unknown>> }).Results ?? []) {
+      // Newer Trivy prints KSV-0001 where older ones (and our MAPPING) say KSV001.
       for (const m of (r.Misconfigurations as Array<{ ID: string; Status: string }> | undefined) ?? [])
-        if (m.Status === "FAIL") ids.add(m.ID);
+        if (m.Status === "FAIL") ids.add(m.ID.replace(/^KSV-0?(\d{3})$/, "KSV$1"));
       if (((r.Secrets as unknown[] | undefined) ?? []).length > 0) ids.add("secret");
     }
   }
@@ -178,7 +178,11 @@ function main(out: string): void {
   );
   for (const p of PEERS) {
     const why = read(join(out, `${p}.unbuildable`));
+    const unavailable = read(join(out, `${p}.unavailable`));
     if (why) lines.push(`\n${p}: not buildable here: ${why.trim()}`);
+    else if (unavailable) lines.push(`\n${p}: built, not run: ${unavailable.trim()}`);
+    else if (!existsSync(join(out, "..", "bin", p)))
+      lines.push(`\n${p}: not built yet (tools/peers/run.sh build)`);
     else if (!ran.includes(p))
       lines.push(
         `\n${p}: built, but it produced no result on the fixtures (see ${join(runs, `${p}.*.json`)})`,
