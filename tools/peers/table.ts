@@ -8,11 +8,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { loadFixture, runFixture } from "../../test/policies/harness";
 
-type Peer = "kube-score" | "polaris" | "kubeconform" | "trivy";
+export type Peer = "kube-score" | "polaris" | "kubeconform" | "trivy";
 const PEERS: Peer[] = ["kube-score", "polaris", "kubeconform", "trivy"];
 
 // Which checks of each peer cover which policy of the pack (their ids as they print them).
-const MAPPING: Record<string, Partial<Record<Peer, string[]>>> = {
+export const MAPPING: Record<string, Partial<Record<Peer, string[]>>> = {
   "image-pinned": { "kube-score": ["container-image-tag"], polaris: ["tagNotSpecified"], trivy: ["KSV013"] },
   "resources-set": {
     "kube-score": ["container-resources"],
@@ -77,9 +77,12 @@ function read(file: string): string | undefined {
   return existsSync(file) ? readFileSync(file, "utf8") : undefined;
 }
 
-/** Ids of the peer's checks that failed on the file, or undefined when the peer did not run. */
 function failing(peer: Peer, runs: string, key: string): string[] | undefined {
-  const text = read(join(runs, `${peer}.${key}.json`));
+  return failingChecks(peer, read(join(runs, `${peer}.${key}.json`)));
+}
+
+/** Ids of the checks that failed in one peer's JSON output, or undefined when the peer did not run. */
+export function failingChecks(peer: Peer, text: string | undefined): string[] | undefined {
   if (text === undefined || text.trim() === "") return undefined;
   let json: unknown;
   try {
@@ -197,4 +200,5 @@ function main(out: string): void {
   console.log(lines.join("\n"));
 }
 
-main(process.argv[2] ?? join(process.env.HOME ?? ".", ".cache", "platform", "peers", "out"));
+if (require.main === module)
+  main(process.argv[2] ?? join(process.env.HOME ?? ".", ".cache", "platform", "peers", "out"));
