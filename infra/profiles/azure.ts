@@ -1,8 +1,10 @@
-import { AzureBacking, credentialKeysOf } from "../../components/azure/azure-backing";
+import { AzureBacking } from "../../components/azure/azure-backing";
 import { AzureLoki } from "../../components/azure/azure-loki";
 import { AzurePlatform, type ClusterSource } from "../../components/azure/azure-platform";
 import { azureNames, type NamingInput, validateAzureNames } from "../../components/azure/naming";
-import type { ServiceSpec } from "../catalog/types";
+import { credentialKeysOf, needsDedicated } from "../../components/backing/kind";
+import { backingKinds, databaseKind, objectStoreKind, redisKind } from "../../components/backing/kinds";
+import type { ServiceSpec } from "../../components/service/spec";
 import { existingClusterConnection } from "../cluster";
 import type { AzureConfig } from "../config/azure-schema";
 import type { LoadedConfig } from "../config/load";
@@ -14,7 +16,8 @@ import type { Profile } from "./profile";
 // with workload identity, RabbitMQ through its operator, Loki from its chart. Every name and the
 // cluster settings are checked before the first resource is registered.
 
-export const CATALOG_FILE = "infra/catalog/services.ts";
+/** Naming problems name the entry; each entry is a file of this directory. */
+export const CATALOG_FILE = "infra/catalog/services/";
 
 function clusterSource(loaded: LoadedConfig, azure: AzureConfig): ClusterSource {
   const { cluster } = loaded.config;
@@ -76,10 +79,10 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
     naming,
     services.map((s) => ({
       name: s.name,
-      dedicatedDatabase: !!s.database?.dedicated,
-      dedicatedRedis: s.redis !== false && !!s.redis?.dedicated,
-      buckets: (s.buckets ?? []).map((b) => b.name),
-      credentialKeys: credentialKeysOf(s),
+      dedicatedDatabase: needsDedicated(databaseKind, s),
+      dedicatedRedis: needsDedicated(redisKind, s),
+      buckets: (objectStoreKind.need(s) ?? []).map((b) => b.name),
+      credentialKeys: credentialKeysOf(backingKinds, s),
     })),
     { stackFile: loaded.source, catalogFile: CATALOG_FILE },
   );

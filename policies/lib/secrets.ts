@@ -36,7 +36,10 @@ export interface TextFinding {
 
 const ASSIGNMENT = /^\s*(?:export\s+)?["']?([A-Za-z0-9_.-]+)["']?\s*[:=]\s*(.*)$/;
 
-/** Scans a configuration file (dotenv, YAML, INI...) for secret-looking keys with literal values. */
+/**
+ * Scans a configuration file (dotenv, YAML, INI...) for keys whose literal value is a credential by
+ * name; credential shapes are the caller's to find in the whole text (one finding, not one per line).
+ */
 export function scanConfigText(text: string): TextFinding[] {
   const out: TextFinding[] = [];
   text.split("\n").forEach((line, i) => {
@@ -49,7 +52,7 @@ export function scanConfigText(text: string): TextFinding[] {
       .replace(/^["']|["']$/g, "");
     if (value === "" || value === "|" || value === ">") return;
     const found = literalCredential(key, value);
-    if (found) out.push({ key, line: i + 1, what: found.what });
+    if (found && !found.byShape) out.push({ key, line: i + 1, what: found.what });
   });
   return out;
 }

@@ -20,7 +20,7 @@ const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 const NO_SHIPPER = join(FIXTURES, "logs-to-stdout", "failure.no-log-shipper.yaml");
 const app = loadFixture(NO_SHIPPER);
 
-function cli(argv: string[]): { code: number; stdout: string } {
+async function cli(argv: string[]): Promise<{ code: number; stdout: string }> {
   let stdout = "";
   const io: CliIO = {
     stdout: (t) => {
@@ -29,25 +29,26 @@ function cli(argv: string[]): { code: number; stdout: string } {
     stderr: () => {},
     readStdin: () => "",
   };
-  return { code: main(argv, io), stdout };
+  const code = await main(argv, io);
+  return { code, stdout };
 }
 
 const stackFindings = (messages: string[]) =>
   messages.filter((m) => /^Stack: application workloads .* but no (log shipper|Loki)/.test(m));
 
 describe("logs-to-stdout stack findings", () => {
-  it("do not fire on a manifest checked alone (no --stack, no config)", () => {
+  it("do not fire on a manifest checked alone (no --stack, no config)", async () => {
     const report = analyze(app.resources);
     expect(stackFindings(report.violations.map((v) => v.message))).toEqual([]);
-    const run = cli(["check", NO_SHIPPER, "--format", "json"]);
+    const run = await cli(["check", NO_SHIPPER, "--format", "json"]);
     const json = JSON.parse(run.stdout) as { violations: Array<{ message: string }> };
     expect(stackFindings(json.violations.map((v) => v.message))).toEqual([]);
   });
 
-  it("fire on a whole stack: the platform config, and `policy check --stack`", () => {
+  it("fire on a whole stack: the platform config, and `policy check --stack`", async () => {
     const report = analyze(app.resources, { config: loadPackConfig() });
     expect(stackFindings(report.violations.map((v) => v.message)).length).toBeGreaterThan(0);
-    const run = cli(["check", NO_SHIPPER, "--stack", "local", "--format", "json"]);
+    const run = await cli(["check", NO_SHIPPER, "--stack", "local", "--format", "json"]);
     const json = JSON.parse(run.stdout) as { violations: Array<{ message: string }> };
     expect(stackFindings(json.violations.map((v) => v.message)).length).toBeGreaterThan(0);
   });
@@ -88,12 +89,12 @@ describe("the plan tells the checks what it installed (prod: Loki from a Helm ch
     expect(installedOutsideManifests(charts)).toEqual(config["logs-to-stdout"].installedComponents);
   });
 
-  it("its rendered manifests pass with the plan's config, and say 'no Loki' without the facts", () => {
+  it("its rendered manifests pass with the plan's config, and say 'no Loki' without the facts", async () => {
     const manifests = join(out, "prod", "manifests");
-    const withFacts = cli(["check", manifests, "--config", join(out, "prod", "policy-config.json")]);
+    const withFacts = await cli(["check", manifests, "--config", join(out, "prod", "policy-config.json")]);
     expect(withFacts.stdout).not.toMatch(/no Loki|no log shipper/);
     expect(withFacts.code).toBe(0);
-    const withoutFacts = cli(["check", manifests, "--stack", "prod"]);
+    const withoutFacts = await cli(["check", manifests, "--stack", "prod"]);
     expect(withoutFacts.stdout).toMatch(/advisory {2}logs-to-stdout: Stack: .* but no Loki/);
   });
 });
