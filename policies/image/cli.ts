@@ -5,14 +5,16 @@
 // (advisories allowed), 1 a mandatory finding, 2 unreadable input or bad usage.
 
 import type { PolicyReport, Violation } from "../runner/analyze";
+import type { ReportContext } from "../runner/report-formats";
 import { type AuditResult, auditImage } from "./audit";
+import { imageChecks } from "./checks";
 import { platformContract } from "./contract";
 import { pullImage } from "./registry";
 import { serviceContext } from "./service-context";
 import { openImage } from "./source";
 import type { ImageSource } from "./types";
 
-export const IMAGE_USAGE = `  npm run policy -- image <oci-layout-dir|image.tar> [--service <name>] [--platform os/arch] [--format text|json]
+export const IMAGE_USAGE = `  npm run policy -- image <oci-layout-dir|image.tar> [--service <name>] [--platform os/arch] [--format text|json|sarif|junit|gitlab-codequality]
   npm run policy -- image --registry <host/repository:tag|@sha256:...> [same options]`;
 
 export class ImageUsageError extends Error {}
@@ -69,6 +71,18 @@ export function asPolicyReport(result: AuditResult): PolicyReport {
     message: f.message,
   }));
   return { violations, policiesRun: result.checks, resourcesChecked: 1 };
+}
+
+/**
+ * What the CI formats need: the checks as rules, and the audited image (its path, or the registry
+ * reference) as the location of every finding.
+ */
+export function imageReportContext(report: PolicyReport, args: ImageArgs): ReportContext {
+  return {
+    report,
+    rules: imageChecks.map((c) => ({ name: c.id, description: c.description, enforcementLevel: c.severity })),
+    fallbackPath: args.path ?? args.registry ?? "image",
+  };
 }
 
 export async function runImageAudit(args: ImageArgs): Promise<AuditResult> {
