@@ -12,6 +12,7 @@ import { runPolicyGate } from "./plan/policy-gate";
 import { type Progress, progressFor } from "./plan/progress";
 import { writePlan } from "./plan/render";
 import { runProgram } from "./plan/run";
+import { withStackFacts } from "./plan/stack-facts";
 import { readStackFile, StackFileError } from "./plan/stack-file";
 import { renderSummary } from "./plan/summary";
 
@@ -139,9 +140,11 @@ async function plan(args: PlanArgs, output: PlanOutput, progress: Progress): Pro
     const env = stackFile.config["platform:environment"];
     if (env) tags["platform:environment"] = env;
     if (stackFile.config["platform:ephemeral"]) tags["platform:ephemeral"] = "true";
+    const config = withStackFacts(loadPackConfig(args.stack), run.resources);
+    writeFileSync(join(output.staging, "policy-config.json"), `${JSON.stringify(config, null, 2)}\n`);
     report = runPolicyGate(
       run.resources,
-      loadPackConfig(args.stack),
+      config,
       tags,
       join(output.staging, "policy-report.json"),
       `stacks/Pulumi.${args.stack}.yaml`,
@@ -189,7 +192,8 @@ async function plan(args: PlanArgs, output: PlanOutput, progress: Progress): Pro
 
   for (const line of mandatoryLines) console.error(line);
   const files = ["manifests/", "resources.json", "outputs.json", "graph.mmd"];
-  if (args.policy) files.push("policy-report.json with .sarif, .junit.xml and .codequality.json");
+  if (args.policy)
+    files.push("policy-config.json", "policy-report.json with .sarif, .junit.xml and .codequality.json");
   if (diff) files.push("diff.json");
   files.push("summary.md");
   const lines = [
