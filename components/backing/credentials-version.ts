@@ -12,10 +12,17 @@ export function credentialsVersion(
   credentials: Record<string, pulumi.Output<string>>,
   parent: pulumi.Resource,
 ): pulumi.Output<string> {
-  const key = new random.RandomBytes(`${service}-credentials-version-key`, { length: 32 }, { parent });
+  // A RandomPassword, not RandomBytes: the random provider uses a RandomBytes' value as its resource
+  // id, which the state keeps in plain text (the e2e's secret search found it); a password's id is
+  // "none". 43 alphanumerics carry more than 256 bits.
+  const key = new random.RandomPassword(
+    `${service}-credentials-version-key`,
+    { length: 43, special: false },
+    { parent },
+  );
   return pulumi.unsecret(
-    pulumi.all([key.base64, pulumi.all(credentials)]).apply(([k, values]) => {
-      const mac = createHmac("sha256", Buffer.from(k, "base64"));
+    pulumi.all([key.result, pulumi.all(credentials)]).apply(([k, values]) => {
+      const mac = createHmac("sha256", k);
       for (const name of Object.keys(values).sort())
         mac
           .update(name)

@@ -18,7 +18,7 @@ import type { ImageSource } from "./types";
 
 export const IMAGE_USAGE = `  npm run policy -- image <oci-layout-dir|image.tar> [--service <name>] [--platform os/arch] [--format text|json|sarif|junit|gitlab-codequality]
   npm run policy -- image --registry <host/repository:tag|@sha256:...> [same options]
-  npm run policy -- image --from-plan out/<stack> [--platform os/arch] [--format ...]`;
+  npm run policy -- image --from-plan out/<stack> [--tag <tag>] [--platform os/arch] [--format ...]`;
 
 export class ImageUsageError extends Error {}
 
@@ -27,6 +27,8 @@ export interface ImageArgs {
   registry?: string;
   /** A plan's output directory: every service image of its outputs.json, from the registry. */
   fromPlan?: string;
+  /** With --from-plan: audit this tag of each image (the one CI pushed) instead of the plan's. */
+  tag?: string;
   service?: string;
   platform?: string;
   format: string;
@@ -47,6 +49,7 @@ export function parseImageArgs(argv: string[], formats: readonly string[]): Imag
     };
     if (flag === "--registry") out.registry = value();
     else if (flag === "--from-plan") out.fromPlan = value();
+    else if (flag === "--tag") out.tag = value();
     else if (flag === "--service") out.service = value();
     else if (flag === "--platform") out.platform = value();
     else if (flag === "--format") {
@@ -58,6 +61,9 @@ export function parseImageArgs(argv: string[], formats: readonly string[]): Imag
   }
   if ([out.path, out.registry, out.fromPlan].filter((x) => x !== undefined).length !== 1)
     throw new ImageUsageError("image needs exactly one of <path>, --registry <ref> or --from-plan <dir>");
+  if (out.tag && !out.fromPlan) throw new ImageUsageError("--tag goes with --from-plan");
+  if (out.tag && !/^[\w][\w.-]{0,127}$/.test(out.tag))
+    throw new ImageUsageError(`--tag "${out.tag}" is not an image tag`);
   if (out.fromPlan && out.service)
     throw new ImageUsageError("--from-plan takes each image's service from the plan: drop --service");
   if (out.platform && !/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/.test(out.platform))
@@ -117,8 +123,15 @@ export function planImages(dir: string): Array<{ service: string; image: string 
 export async function runImageAudits(args: ImageArgs): Promise<AuditResult[]> {
   if (!args.fromPlan) return [await runImageAudit(args)];
   const results: AuditResult[] = [];
-  for (const { service, image } of planImages(args.fromPlan))
-    results.push(await runImageAudit({ ...args, fromPlan: undefined, registry: image, service }));
+  for (const { service, image } of planImages(args.fromPlan)) {
+    // Replace the tag (or digest) after the repository: host:port/path/name[:tag][@digest].
+    const ref = args.tag
+      ? `${image.replace(/@sha256:[a-f0-9]+$/, "").replace(/(\/[^/:]+):[^/:]+$/, "$1")}:${args.tag}`
+      : image;
+    results.push(
+      await runImageAudit({ ...args, fromPlan: undefined, tag: undefined, registry: ref, service }),
+    );
+  }
   return results;
 }
 

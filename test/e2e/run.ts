@@ -148,7 +148,7 @@ async function main(): Promise<number> {
     writeFileSync(stackFile, e2eStackFile(kube.context));
     await initTemporaryStack(eng, stack, { configFile: stackFile });
     log(
-      `stack ${stack}: stacks/Pulumi.local.yaml with cluster {source: context, context: ${kube.context}}, backing.persistence ephemeral, replicaCap 1`,
+      `stack ${stack}: stacks/Pulumi.local.yaml with cluster {source: context, context: ${kube.context}}, backing.persistence ephemeral, replicaCap 1, monitoring off (its chart needs a network)`,
     );
     const events = join(tmp, "up.events.jsonl");
     const up = await timed("pulumi up (preview + update, policy pack)", () =>

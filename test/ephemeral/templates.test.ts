@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
+import { parseImageArgs } from "../../policies/image/cli";
+import { FORMATS } from "../../policies/runner/report-formats";
 import { parseCommandLine } from "../../stacks/ephemeral/args";
 import { parseTtl } from "../../stacks/ephemeral/ttl";
 import { ROOT } from "./helpers";
@@ -118,6 +120,7 @@ describe("GitLab template (ci/gitlab)", () => {
         "deploy:staging",
         "deploy:production",
         "reap",
+        "audit:images",
       ].sort(),
     );
     const stages = ci.stages as string[];
@@ -141,14 +144,40 @@ describe("GitLab template (ci/gitlab)", () => {
     expect(lines("test")).toContain("npm test");
     const parallel = jobs.plan?.parallel as { matrix: Array<{ STACK: string[] }> } | undefined;
     const matrix = parallel?.matrix[0]?.STACK;
-    expect(matrix).toEqual(["local", "ci", "dev", "staging", "prod"]);
-    expect(lines("plan").join("\n")).toMatch(/npm run plan -- --stack "\$STACK"/);
+    // Every committed stack file is planned.
+    const committed = readdirSync(join(ROOT, "stacks"))
+      .map((f) => /^Pulumi\.([a-z0-9]+)\.yaml$/.exec(f)?.[1])
+      .filter((s): s is string => s !== undefined);
+    expect([...(matrix ?? [])].sort()).toEqual(committed.sort());
+    expect(lines("plan").join("\n")).toMatch(/npm run plan -- --stack "\$STACK" --out out --diff "origin\//);
     expect(lines("plan").join("\n")).toMatch(
-      /npm run policy -- check "out\/\$STACK\/manifests" --stack "\$STACK"/,
+      /npm run policy -- check "out\/\$STACK\/manifests" --config "out\/\$STACK\/policy-config.json"/,
     );
+    // summary.md as a merge-request note; the findings in the test and Code Quality widgets.
+    expect(((jobs.plan?.after_script as string[]) ?? []).join("\n")).toMatch(
+      /out\/\$STACK\/summary\.md[\s\S]*merge_requests\/\$CI_MERGE_REQUEST_IID\/notes/,
+    );
+    const reports = ((jobs.plan?.artifacts ?? {}) as Yaml).reports as Record<string, string>;
+    expect(reports).toEqual({
+      junit: "out/$STACK/policy-report.junit.xml",
+      codequality: "out/$STACK/policy-report.codequality.json",
+    });
     expect(lines("preview:staging").join("\n")).toMatch(
       /pulumi preview --stack staging --policy-pack policies/,
     );
+  });
+
+  it("audits every image the ci stack runs, at the commit's tag, in the plan stage before the ephemeral stack", () => {
+    const audit = npmCommands(lines("audit:images")).filter((c) => c.includes("image"));
+    expect(audit.length).toBeGreaterThan(0);
+    for (const cmd of audit) {
+      const rest = cmd.slice(cmd.indexOf("image") + 1);
+      const end = rest.findIndex((w) => [">", "||", "&&", "|"].includes(w));
+      const argv = end < 0 ? rest : rest.slice(0, end);
+      expect(parseImageArgs(argv, FORMATS)).toMatchObject({ fromPlan: "out/ci", tag: "$PLATFORM_IMAGE_TAG" });
+    }
+    const stages = ci.stages as string[];
+    expect(stages.indexOf(jobs["audit:images"]?.stage as string)).toBeLessThan(stages.indexOf("ephemeral"));
   });
 
   it("wires the ephemeral stack: environment with on_stop and auto_stop_in, dotenv report, stop job", () => {

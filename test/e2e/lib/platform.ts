@@ -20,7 +20,9 @@ export async function objectsLeft(cluster: Cluster, selector = PART_OF): Promise
 }
 
 /** stacks/Pulumi.local.yaml, pointed at the kwok cluster, with data in emptyDirs (kwok has no
- * storage provisioner) and one replica of everything. */
+ * storage provisioner), one replica of everything, and monitoring off: its Prometheus stack is an
+ * upstream Helm chart, and this machine reaches no chart repository (the rendered monitors, rules
+ * and dashboards are checked by the plan tests and promtool instead). */
 export function e2eStackFile(context: string): string {
   const doc = parse(readFileSync(join(ROOT, "stacks", "Pulumi.local.yaml"), "utf8")) as {
     config: Record<string, unknown>;
@@ -30,6 +32,8 @@ export function e2eStackFile(context: string): string {
   const backing = (config["platform:backing"] ?? {}) as Record<string, unknown>;
   config["platform:backing"] = { ...backing, persistence: "ephemeral" };
   config["platform:replicaCap"] = 1;
+  const monitoring = (config["platform:monitoring"] ?? {}) as Record<string, unknown>;
+  config["platform:monitoring"] = { ...monitoring, enabled: false };
   return `# Written by test/e2e (the local stack on a kwok cluster); removed when the run ends.\n${stringify({ config })}`;
 }
 

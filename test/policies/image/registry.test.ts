@@ -145,6 +145,19 @@ describe.skipIf(!binary)("policy image --registry against a local distribution r
       }),
     );
     const r = await cli(["image", "--from-plan", plan, "--format", "json"], {});
+    // --tag audits the tag CI pushed instead of the plan's: 1.0.0 here, from plan entries at 0.0.1.
+    writeFileSync(
+      join(plan, "outputs.json"),
+      JSON.stringify({
+        services: {
+          config: { image: `${registry.host}/platform/config:0.0.1` },
+          content: { image: `${registry.host}/platform/fixture:0.0.1` },
+        },
+      }),
+    );
+    const tagged = await cli(["image", "--from-plan", plan, "--tag", "1.0.0", "--format", "json"], {});
+    expect(tagged.stderr).toBe("");
+    expect(tagged.stdout).toBe(r.stdout);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as {
