@@ -174,7 +174,12 @@ describe("GitLab template (ci/gitlab)", () => {
       const rest = cmd.slice(cmd.indexOf("image") + 1);
       const end = rest.findIndex((w) => [">", "||", "&&", "|"].includes(w));
       const argv = end < 0 ? rest : rest.slice(0, end);
-      expect(parseImageArgs(argv, FORMATS)).toMatchObject({ fromPlan: "out/ci", tag: "$PLATFORM_IMAGE_TAG" });
+      expect(flag(argv, "--tag")).toBe("$PLATFORM_IMAGE_TAG");
+      // As the runner sees it once the variable is expanded (CI_COMMIT_SHA).
+      const expanded = argv.map((w) =>
+        w.replace("$PLATFORM_IMAGE_TAG", "0123456789abcdef0123456789abcdef01234567"),
+      );
+      expect(parseImageArgs(expanded, FORMATS)).toMatchObject({ fromPlan: "out/ci" });
     }
     const stages = ci.stages as string[];
     expect(stages.indexOf(jobs["audit:images"]?.stage as string)).toBeLessThan(stages.indexOf("ephemeral"));
