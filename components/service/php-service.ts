@@ -4,6 +4,7 @@ import type { DeployedService } from "../../infra/model";
 import { needs } from "../backing/kind";
 import { backingKinds, databaseKind } from "../backing/kinds";
 import type { BackingBinding, BackingServices } from "../backing/types";
+import { type HttpCacheClient, purgeEnv } from "../http-cache/client";
 import { serviceLabels } from "../kube/labels";
 import { consumerWorkload } from "./consumers";
 import { applicationEnv, clusterHost, credentialEnv, HTTP_PORT } from "./environment";
@@ -28,6 +29,8 @@ export interface PhpServiceArgs {
   migrations: MigrationSettings;
   gateway: { namespaces: string[]; cidrs: string[] };
   monitoringNamespace: string;
+  /** The HTTP cache tier, when the stack runs one: purge settings and network paths. */
+  httpCache?: HttpCacheClient;
 }
 
 export class PhpService extends pulumi.ComponentResource {
@@ -90,7 +93,7 @@ export class PhpService extends pulumi.ComponentResource {
           spec,
           namespace: ns,
           logLevel: args.service.logLevel,
-          backingSettings: settings,
+          backingSettings: { ...settings, ...(args.httpCache ? purgeEnv(args.httpCache) : {}) },
         }),
       },
       { parent: this },
@@ -168,7 +171,17 @@ export class PhpService extends pulumi.ComponentResource {
       namespace: ns,
       dependsOn: spec.dependsOn,
       dependents: args.dependents,
-      publicRoutes: (spec.routes ?? []).length > 0,
+      // Cached routes reach the service through the cache tier, not from the gateway.
+      publicRoutes: (spec.routes ?? []).some((r) => !(r.cache && args.httpCache)),
+      ...(args.httpCache
+        ? {
+            httpCache: {
+              pods: args.httpCache.pods,
+              purgePort: args.httpCache.purgePort,
+              fronts: (spec.routes ?? []).some((r) => r.cache),
+            },
+          }
+        : {}),
       gateway: args.gateway,
       monitoringNamespace: args.monitoringNamespace,
       backing: [...identity.egress, ...bindings.flatMap((b) => b.egress)],

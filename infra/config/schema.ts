@@ -130,6 +130,26 @@ const backingSchema = z.strictObject({
   volumeSizeGi: z.number().int().min(1).max(1024).default(5),
 });
 
+/** The HTTP cache tier (Varnish, docs/http-cache.md); deployed when a catalog route has `cache`. */
+const httpCacheSchema = z.strictObject({
+  /**
+   * Cache size per replica, MiB. Size it to the working set: an LRU that is too small evicts
+   * everything and the hit ratio collapses (the HttpCacheEvictionStorm alert).
+   * @default 256
+   */
+  memoryMiB: z.number().int().min(64).max(262_144).default(256),
+  /**
+   * `memory` (malloc) keeps objects in RAM; `disk` (file storage on an emptyDir of diskSizeGi)
+   * holds a working set bigger than RAM at the price of page-cache reads.
+   * @default "memory"
+   */
+  storage: z.enum(["memory", "disk"]).default("memory"),
+  /** Size of the file storage when storage is disk. @default 10 */
+  diskSizeGi: z.number().int().min(1).max(1024).default(10),
+  /** Replicas of the tier (capped by replicaCap); each keeps its own copy, purges reach all. @default 2 */
+  replicas: z.number().int().min(1).max(20).default(2),
+});
+
 const quotaSchema = z.strictObject({
   cpu: quantity,
   memory: quantity,
@@ -168,6 +188,7 @@ export const stackConfigSchema = z
     logging: loggingSchema.default({ shipper: "alloy", retentionHours: 168 }),
     backing: backingSchema.default({ persistence: "persistent", volumeSizeGi: 5 }),
     quota: quotaSchema.optional(),
+    httpCache: httpCacheSchema.prefault({}),
     migrations: migrationsSchema.default({
       ttlSecondsAfterFinished: 3600,
       activeDeadlineSeconds: 900,
@@ -233,6 +254,7 @@ export type EphemeralConfig = z.output<typeof ephemeralSchema>;
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type LogLevel = (typeof logLevels)[number];
 export type Environment = (typeof environments)[number];
+export type HttpCacheConfig = z.output<typeof httpCacheSchema>;
 
 /** How to fix each kind of mistake, by key path prefix (most specific first). */
 export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
@@ -253,6 +275,7 @@ export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
   ],
   ["gateway", "see the gateway section of the README"],
   ["ephemeral", "let `npm run ephemeral -- up` write this section"],
+  ["httpCache", "see docs/http-cache.md: memoryMiB (64+), storage memory|disk, diskSizeGi, replicas"],
   ["quota", 'set quota: {cpu: "16", memory: 32Gi, pods: 200}'],
   ["azure", "see docs/azure.md for every key of the Azure profile"],
 ];

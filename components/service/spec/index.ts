@@ -3,6 +3,7 @@ export * from "./backing-needs";
 export * from "./messaging";
 export * from "./php-limits";
 export * from "./route";
+export * from "./route-cache";
 export * from "./scheduled-job";
 export * from "./service-spec";
 export * from "./size";
