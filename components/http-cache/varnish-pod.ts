@@ -97,8 +97,9 @@ export function varnishPodTemplate(args: {
             periodSeconds: 5,
             timeoutSeconds: 2,
           },
+          // Liveness only asks whether varnishd still accepts connections; readiness whether it serves.
           livenessProbe: {
-            httpGet: { path: "/.platform/cache-ready", port: "http" },
+            tcpSocket: { port: "purge" },
             periodSeconds: 10,
             timeoutSeconds: 3,
             failureThreshold: 3,
