@@ -18,6 +18,7 @@ import type { AzureKeyVault } from "./key-vault";
 import { KeyVaultSecretStore } from "./key-vault-secret-store";
 import { AzureManagedRedis } from "./managed-redis";
 import { type AzureNames, type NamingInput, serviceNames } from "./naming";
+import { POSTGRES_CA_FILE, postgresCaBundle } from "./postgres-ca";
 import { FlexiblePostgres } from "./postgres-flexible";
 import { OperatorRabbitMq } from "./rabbitmq-cluster";
 import { AzureWorkloadIdentity } from "./workload-identity";
@@ -54,6 +55,12 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
     super("platform:azure:Backing", name, {}, opts);
     const { foundation: f, config: c, namespace, services } = args;
 
+    // One bundle of Azure's PostgreSQL roots for the namespace, created with the first server.
+    let caBundle: ReturnType<typeof postgresCaBundle> | undefined;
+    const postgresCa = () => {
+      caBundle ??= postgresCaBundle("postgres", namespace, { parent: this });
+      return caBundle;
+    };
     const postgresServer = (
       resourceName: string,
       serverName: string,
@@ -79,6 +86,7 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
           protect: args.protect,
           namespace,
           tenants,
+          ca: { file: POSTGRES_CA_FILE, mount: postgresCa().mount },
         },
         { parent },
       );
@@ -206,11 +214,20 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
 
     this.identity = new AzureWorkloadIdentity(f, args.naming, args.issuer);
     const noMounts: PodAdditions = { volumes: [], volumeMounts: [] };
+    const mounts = (...parts: PodAdditions[]): PodAdditions => ({
+      volumes: parts.flatMap((p) => p.volumes),
+      volumeMounts: parts.flatMap((p) => p.volumeMounts),
+    });
     this.secrets = new KeyVaultSecretStore({
       vault: args.vault,
       subscriptionId: f.client.subscriptionId,
-      // Symfony's amqps DSN names the broker's CA file: it is mounted with the credentials.
-      extraMounts: (s) => (needs(messageBrokerKind, s) && rabbitmq ? rabbitmq.caMount : noMounts),
+      // The amqps DSN names the broker's CA file and the PostgreSQL DSN Azure's roots
+      // (sslmode=verify-full): both are mounted with the credentials.
+      extraMounts: (s) =>
+        mounts(
+          needs(messageBrokerKind, s) && rabbitmq ? rabbitmq.caMount : noMounts,
+          needs(databaseKind, s) && caBundle ? caBundle.mount : noMounts,
+        ),
     });
     this.registerOutputs({ endpoints: this.endpoints });
   }

@@ -86,6 +86,7 @@ export class AzureManagedRedis extends pulumi.ComponentResource {
       { ...parent, ...statefulOptions(args.protect) },
     );
     this.host = this.cluster.hostName;
+    f.guard(name, this.cluster.id, "sessions, locks and cache", parent);
     const keys = redisenterprise.listDatabaseKeysOutput(
       {
         resourceGroupName: f.resourceGroupName,

@@ -32,6 +32,19 @@ function clusterSource(loaded: LoadedConfig, azure: AzureConfig): ClusterSource 
         "add platform:azure.aks with kubernetesVersion, systemPool and userPool (see docs/azure.md)",
       );
     }
+    const aks = azure.aks;
+    const openApiServer =
+      aks &&
+      !aks.privateCluster &&
+      aks.authorizedIpRanges.length === 0 &&
+      azure.deployer.ipRanges.length === 0;
+    if (openApiServer && loaded.config.environment === "prod") {
+      problem(
+        "platform:azure.aks.authorizedIpRanges",
+        "is empty in prod, and the cluster is not private: the API server would accept connections from the whole internet",
+        "list the public ranges allowed to reach it (platform:azure.deployer.ipRanges for the CI runners, platform:azure.aks.authorizedIpRanges for people), or set platform:azure.aks.privateCluster: true and deploy from inside the network",
+      );
+    }
     if (azure.existingCluster) {
       problem(
         "platform:azure.existingCluster",
@@ -101,7 +114,11 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
 
   return {
     name: "azure",
-    connection: platform.kubeconfig ? { kubeconfig: platform.kubeconfig } : existingClusterConnection(loaded),
+    connection: {
+      ...(platform.kubeconfig ? { kubeconfig: platform.kubeconfig } : existingClusterConnection(loaded)),
+      // Production keeps its objects in the state when the API server cannot be reached.
+      deleteUnreachable: !protect,
+    },
     createBacking: ({ namespace, services: deployed, parent }) =>
       new AzureBacking(
         "backing",

@@ -3,7 +3,11 @@
 
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { acrNoAdmin } from "./acr-no-admin";
+import { acrPrivatePremium } from "./acr-private-premium";
+import { aksApiServerRestricted } from "./aks-api-server-restricted";
+import { aksDefended } from "./aks-defended";
 import { aksHardened } from "./aks-hardened";
+import { azureDiagnosticsProd } from "./azure-diagnostics-prod";
 import { defaultDenyNetwork } from "./default-deny-network";
 import { deployWindow } from "./deploy-window";
 import { dropAllCapabilities } from "./drop-all-capabilities";
@@ -22,6 +26,7 @@ import { noPrivilegeEscalation } from "./no-privilege-escalation";
 import { noPrivileged } from "./no-privileged";
 import { pdbForReplicated } from "./pdb-for-replicated";
 import { postgresPrivate } from "./postgres-private";
+import { protectInfrastructureProd } from "./protect-infrastructure-prod";
 import { protectStatefulProd } from "./protect-stateful-prod";
 import { readonlyRootFs } from "./readonly-root-fs";
 import { redisTlsOnly } from "./redis-tls-only";
@@ -32,6 +37,7 @@ import { seccompRuntimeDefault } from "./seccomp-runtime-default";
 import { sharedCacheBackend } from "./shared-cache-backend";
 import { startupAndLiveness } from "./startup-and-liveness";
 import { storagePrivate } from "./storage-private";
+import { subnetNsg } from "./subnet-nsg";
 
 export const policies: Policies = [
   // Failure modes of the field notes.
@@ -64,8 +70,14 @@ export const policies: Policies = [
   keyvaultProtected,
   storagePrivate,
   aksHardened,
+  aksDefended,
+  aksApiServerRestricted,
   acrNoAdmin,
+  acrPrivatePremium,
+  subnetNsg,
+  azureDiagnosticsProd,
   protectStatefulProd,
+  protectInfrastructureProd,
   // Process.
   deployWindow,
 ];

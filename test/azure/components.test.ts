@@ -23,8 +23,6 @@ describe("kubeconfig", () => {
     expect(cli.slice(0, 3)).toEqual(["get-token", "--login", "azurecli"]);
     expect(cli).not.toContain("--client-id");
     expect(cli).toContain("--server-id");
-    const wi = user(withKubeloginMode(raw, "workloadidentity"));
-    expect(wi).toEqual(expect.arrayContaining(["workloadidentity", "--tenant-id"]));
   });
 });
 
