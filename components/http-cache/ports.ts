@@ -8,5 +8,3 @@ export const HTTP_CACHE_PURGE_SERVICE = "http-cache-purge";
 export const CACHE_HTTP_PORT = 8080;
 /** BAN/PURGE from the platform's services only (a separate listener, so a policy can fence it). */
 export const CACHE_PURGE_PORT = 8081;
-/** Prometheus metrics of the exporter sidecar. */
-export const CACHE_METRICS_PORT = 9131;
