@@ -15,7 +15,7 @@ import {
   ImageUsageError,
   imageReportContext,
   parseImageArgs,
-  runImageAudit,
+  runImageAudits,
 } from "./image/cli";
 import { LayerReadError } from "./image/layers";
 import { ImageInputError } from "./image/source";
@@ -137,7 +137,7 @@ function locator(objects: readonly LoadedObject[]): (urn: string) => SourceLocat
 async function imageMain(argv: string[], io: CliIO): Promise<number> {
   try {
     const args = parseImageArgs(argv, FORMATS);
-    const report = asPolicyReport(await runImageAudit(args));
+    const report = asPolicyReport(await runImageAudits(args));
     io.stdout(formatReport(args.format as Format, imageReportContext(report, args)));
     return report.violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
   } catch (e) {

@@ -90,20 +90,41 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
         },
         { parent },
       );
-    const managedRedis = (resourceName: string, clusterName: string, parent: pulumi.Resource) =>
-      new AzureManagedRedis(
-        resourceName,
-        {
-          foundation: f,
-          clusterName,
-          sku: c.redis.sku,
-          highAvailability: c.redis.highAvailability,
-          clusteringPolicy: c.redis.clusteringPolicy,
-          persistence: c.redis.persistence,
-          protect: args.protect,
-        },
-        { parent },
-      );
+    // The Redis layout's two stores (components/backing/redis-layout.ts): state as configured,
+    // and a cache cluster of its own size that never persists.
+    const managedRedis = (
+      resourceName: string,
+      names: { state: string; cache: string },
+      parent: pulumi.Resource,
+    ) => {
+      const common = { foundation: f, clusteringPolicy: c.redis.clusteringPolicy, protect: args.protect };
+      return {
+        state: new AzureManagedRedis(
+          resourceName,
+          {
+            ...common,
+            role: "state",
+            clusterName: names.state,
+            sku: c.redis.sku,
+            highAvailability: c.redis.highAvailability,
+            persistence: c.redis.persistence,
+          },
+          { parent },
+        ),
+        cache: new AzureManagedRedis(
+          `${resourceName}-cache`,
+          {
+            ...common,
+            role: "cache",
+            clusterName: names.cache,
+            sku: c.redis.cache.sku,
+            highAvailability: c.redis.cache.highAvailability,
+            persistence: "none",
+          },
+          { parent },
+        ),
+      };
+    };
 
     const database = tenantProvisioner(databaseKind, services, {
       shared: (tenants) =>
@@ -135,14 +156,21 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
     });
 
     const redis = tenantProvisioner(redisKind, services, {
-      shared: () => managedRedis("redis", args.names.managedRedis, this),
-      dedicated: ({ service, parent }) =>
-        managedRedis(`${service.name}-redis`, serviceNames(args.naming, service.name).dedicatedRedis, parent),
+      shared: () =>
+        managedRedis("redis", { state: args.names.managedRedis, cache: args.names.managedRedisCache }, this),
+      dedicated: ({ service, parent }) => {
+        const names = serviceNames(args.naming, service.name);
+        return managedRedis(
+          `${service.name}-redis`,
+          { state: names.dedicatedRedis, cache: names.dedicatedRedisCache },
+          parent,
+        );
+      },
       // The keyspace prefix (APP__REDIS__PREFIX) comes with the kind's runtime contract.
-      connect: (cache) => ({
-        connection: { url: cache.url },
-        egress: [cache.path],
-        dependsOn: [cache.database, cache.access.dnsZoneGroup],
+      connect: ({ state, cache }) => ({
+        connection: { state: state.url, cache: cache.url },
+        egress: [state.path, cache.path],
+        dependsOn: [state.database, state.access.dnsZoneGroup, cache.database, cache.access.dnsZoneGroup],
       }),
     });
 
@@ -206,7 +234,10 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
 
     const postgres = database.shared;
     if (postgres) this.endpoints.postgres = pulumi.interpolate`${postgres.host}:5432`;
-    if (redis.shared) this.endpoints.redis = pulumi.interpolate`${redis.shared.host}:10000`;
+    if (redis.shared) {
+      this.endpoints.redis = pulumi.interpolate`${redis.shared.state.host}:10000`;
+      this.endpoints.redisCache = pulumi.interpolate`${redis.shared.cache.host}:10000`;
+    }
     const rabbitmq = broker.shared;
     if (rabbitmq) this.endpoints.rabbitmq = `${rabbitmq.host}:5671`;
     this.endpoints.objectStore = args.storage.endpoint;

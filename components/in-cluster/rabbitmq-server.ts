@@ -18,6 +18,8 @@ export interface RabbitMqServerArgs {
   namespace: string;
   tenants: ReadonlyArray<{ service: string; messaging: MessagingSpec }>;
   persistence: Persistence;
+  /** Who scrapes the prometheus plugin's port (15692); closed without it. */
+  scrapedFrom?: k8s.types.input.networking.v1.NetworkPolicyPeer[];
 }
 
 export interface RabbitTenantCredentials {
@@ -107,6 +109,7 @@ export class InClusterRabbitMq extends pulumi.ComponentResource {
         ],
         resources: fixedResources(200, 512),
         clients: [podsOfServices(args.tenants.map((t) => t.service))],
+        ...(args.scrapedFrom ? { metrics: { port: 15692, scrapedFrom: args.scrapedFrom } } : {}),
         parent: this,
       },
       args.namespace,

@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import type { NetworkPath } from "../backing/types";
 import { shortHash } from "../kube/hash";
 import { objectLabels, selectorLabels } from "../kube/labels";
+import { namespacePeer } from "../kube/network";
 import { fixedResources } from "../kube/resources";
 import { restrictedContainerSecurityContext, writablePath } from "../kube/security";
 import { loggingImages } from "./images";
@@ -22,6 +23,8 @@ export interface LogShipperArgs {
   pipeline: LogPipeline;
   /** Where Loki listens, for the shipper's egress. */
   loki: NetworkPath;
+  /** Namespace of the Prometheus that scrapes the shipper's metrics (dropped lines). */
+  scrapedFrom?: string;
 }
 
 interface ShipperFlavour {
@@ -169,7 +172,9 @@ export class LogShipper extends pulumi.ComponentResource {
         spec: {
           podSelector: { matchLabels: selector },
           policyTypes: ["Ingress", "Egress"],
-          ingress: [],
+          ingress: args.scrapedFrom
+            ? [{ from: [namespacePeer(args.scrapedFrom)], ports: [{ port: f.port, protocol: "TCP" }] }]
+            : [],
           egress: [
             { to: args.loki.peers, ports: args.loki.ports },
             // The Kubernetes API for pod discovery; its address is the cluster's, not ours to know.

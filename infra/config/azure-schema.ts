@@ -1,5 +1,6 @@
 import { SkuName as RedisSkuName } from "@pulumi/azure-native/types/enums/redisenterprise";
 import { z } from "zod";
+import { objectName } from "./kubernetes-names";
 
 // The `platform:azure` section: what differs between dev, staging and prod on Azure. Defaults
 // are the cheap ones; prod turns on zones, HA, geo-redundant backups and bigger SKUs explicitly.
@@ -162,6 +163,24 @@ const redisSchema = z.strictObject({
   clusteringPolicy: z.enum(["EnterpriseCluster", "NoCluster"]).default("EnterpriseCluster"),
   /** Sessions and locks survive a restart with RDB snapshots; a pure cache needs none. */
   persistence: z.enum(["none", "rdb", "aof"]).default("none"),
+  /**
+   * The cache cluster of the Redis layout (docs/runtime-contract.md): `allkeys-lru`, never
+   * persisted, sized on its own. The settings above are the state cluster's.
+   */
+  cache: z
+    .strictObject({
+      /** @default "Balanced_B0" (the smallest: a cache is rebuilt from its sources) */
+      sku: z
+        .string()
+        .regex(
+          /^(Balanced_B[0-9]+|MemoryOptimized_M[0-9]+|ComputeOptimized_X[0-9]+|FlashOptimized_A[0-9]+)$/,
+          "must be an Azure Managed Redis SKU such as Balanced_B0",
+        )
+        .default("Balanced_B0"),
+      /** @default false */
+      highAvailability: z.boolean().default(false),
+    })
+    .prefault({}),
 });
 
 const rabbitmqSchema = z.strictObject({
@@ -169,7 +188,7 @@ const rabbitmqSchema = z.strictObject({
   replicas: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(1),
   storageGi: z.number().int().min(1).max(4096).default(10),
   /** Empty: the cluster's default class (managed-csi on AKS). */
-  storageClass: z.string().min(1).optional(),
+  storageClass: objectName.optional(),
   cpuMillis: z.number().int().min(100).max(16_000).default(500),
   memoryMiB: z.number().int().min(512).max(65_536).default(1024),
 });

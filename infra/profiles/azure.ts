@@ -1,5 +1,7 @@
+import * as pulumi from "@pulumi/pulumi";
 import { AzureBacking } from "../../components/azure/azure-backing";
 import { AzureLoki } from "../../components/azure/azure-loki";
+import { AzureMonitoring } from "../../components/azure/azure-monitoring";
 import { AzurePlatform, type ClusterSource } from "../../components/azure/azure-platform";
 import { azureNames, type NamingInput, validateAzureNames } from "../../components/azure/naming";
 import { credentialKeysOf, needsDedicated } from "../../components/backing/kind";
@@ -95,7 +97,12 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
       dedicatedDatabase: needsDedicated(databaseKind, s),
       dedicatedRedis: needsDedicated(redisKind, s),
       buckets: (objectStoreKind.need(s) ?? []).map((b) => b.name),
-      credentialKeys: credentialKeysOf(backingKinds, s),
+      // Its own secrets become Key Vault secrets too (MAILER_DSN when the stack sets one).
+      credentialKeys: [
+        ...credentialKeysOf(backingKinds, s),
+        ...(s.secrets ?? []).map((secret) => secret.name),
+        "MAILER_DSN",
+      ],
     })),
     { stackFile: loaded.source, catalogFile: CATALOG_FILE },
   );
@@ -158,6 +165,22 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
         },
         { parent },
       ).store,
+    // Managed PostgreSQL, Redis and Blob Storage report to Azure Monitor's platform metrics.
+    scrapeTargets: [],
+    createMonitoring: ({ namespace, parent }) =>
+      new AzureMonitoring(
+        "monitoring",
+        {
+          foundation: platform.foundation,
+          names: { workspace: `amw-${azure.nameSuffix}`, grafana: `amg-${azure.nameSuffix}` },
+          clusterName: platform.clusterName,
+          clusterResourceId: pulumi.interpolate`/subscriptions/${platform.foundation.client.subscriptionId}/resourceGroups/${
+            source.create ? platform.foundation.resourceGroupName : source.existing.resourceGroupName
+          }/providers/Microsoft.ContainerService/managedClusters/${platform.clusterName}`,
+          namespace,
+        },
+        { parent },
+      ),
     outputs: platform.outputs(),
   };
 }

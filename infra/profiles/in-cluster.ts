@@ -1,5 +1,6 @@
-import { InClusterBacking } from "../../components/in-cluster/in-cluster-backing";
+import { InClusterBacking, inClusterScrapeTargets } from "../../components/in-cluster/in-cluster-backing";
 import { InClusterLoki } from "../../components/logging/in-cluster-loki";
+import { InClusterMonitoring } from "../../components/monitoring/in-cluster-monitoring";
 import { existingClusterConnection } from "../cluster";
 import type { LoadedConfig } from "../config/load";
 import type { Profile } from "./profile";
@@ -17,11 +18,22 @@ export function inClusterProfile(loaded: LoadedConfig): Profile {
   return {
     name: "in-cluster",
     connection: existingClusterConnection(loaded),
-    createBacking: ({ namespace, services, parent }) =>
-      new InClusterBacking("backing", { namespace, services, persistence }, { parent }),
+    createBacking: ({ namespace, services, scrapedFromNamespace, parent }) =>
+      new InClusterBacking(
+        "backing",
+        { namespace, services, persistence, ...(scrapedFromNamespace ? { scrapedFromNamespace } : {}) },
+        { parent },
+      ),
+    scrapeTargets: inClusterScrapeTargets,
     createLogStore: ({ namespace, retentionHours, monitoringNamespace, parent }) =>
       new InClusterLoki("loki", { namespace, retentionHours, monitoringNamespace, persistence }, { parent })
         .store,
+    createMonitoring: ({ namespace, retention, alertmanagerConfig, parent }) =>
+      new InClusterMonitoring(
+        "monitoring",
+        { namespace, retention, ...(alertmanagerConfig ? { alertmanagerConfig } : {}) },
+        { parent },
+      ),
     outputs: {},
   };
 }

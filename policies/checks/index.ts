@@ -19,6 +19,7 @@ import { keyvaultProtected } from "./keyvault-protected";
 import { logsToStdout } from "./logs-to-stdout";
 import { meaningfulReadiness } from "./meaningful-readiness";
 import { migrationsAsJob } from "./migrations-as-job";
+import { monitored } from "./monitored";
 import { noHostNamespaces } from "./no-host-namespaces";
 import { noHostPaths } from "./no-host-paths";
 import { noPlaintextSecrets } from "./no-plaintext-secrets";
@@ -32,6 +33,7 @@ import { readonlyRootFs } from "./readonly-root-fs";
 import { redisTlsOnly } from "./redis-tls-only";
 import { removedApiPolicy } from "./removed-api";
 import { resourcesSet } from "./resources-set";
+import { rollbackReady } from "./rollback-ready";
 import { runAsNonRoot } from "./run-as-non-root";
 import { seccompRuntimeDefault } from "./seccomp-runtime-default";
 import { sharedCacheBackend } from "./shared-cache-backend";
@@ -78,6 +80,9 @@ export const policies: Policies = [
   azureDiagnosticsProd,
   protectStatefulProd,
   protectInfrastructureProd,
+  // Running it in production.
+  monitored,
+  rollbackReady,
   // Process.
   deployWindow,
 ];

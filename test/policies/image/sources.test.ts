@@ -108,7 +108,11 @@ describe("policy image: inputs", () => {
       async () => ["image", mkdtempSync(join(tmpdir(), "empty-"))],
       /neither an OCI image layout .* nor a docker\/podman save archive/,
     ],
-    ["no image at all", async () => ["image"], /exactly one of <path> or --registry/],
+    [
+      "no image at all",
+      async () => ["image"],
+      /exactly one of <path>, --registry <ref> or --from-plan <dir>/,
+    ],
     [
       "both a path and a registry",
       async () => ["image", "x.tar", "--registry", "localhost:5000/a:1"],
@@ -120,6 +124,16 @@ describe("policy image: inputs", () => {
       "an unknown service",
       async () => ["image", "x.tar", "--service", "contnet"],
       /no such service in the catalog \(did you mean content\?\)/,
+    ],
+    [
+      "a plan directory without outputs",
+      async () => ["image", "--from-plan", mkdtempSync(join(tmpdir(), "plan-"))],
+      /outputs\.json: cannot read the plan's outputs .*run npm run plan -- --stack <name> first/,
+    ],
+    [
+      "--service beside --from-plan",
+      async () => ["image", "--from-plan", "out/ci", "--service", "content"],
+      /takes each image's service from the plan/,
     ],
     [
       "a bad registry reference",
