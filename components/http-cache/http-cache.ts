@@ -63,6 +63,8 @@ export class HttpCache extends pulumi.ComponentResource {
         metadata: { name: HTTP_CACHE_NAME, namespace: ns, labels },
         spec: {
           replicas: args.replicas,
+          // A VCL that does not compile never gets ready: fail the rollout instead of waiting forever.
+          progressDeadlineSeconds: 600,
           selector: { matchLabels: selector },
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: varnishPodTemplate({
