@@ -1,8 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PublicGateway } from "../components/gateway/public-gateway";
+import { cachedRoutes } from "../components/http-cache/cached-routes";
+import { httpCacheClient } from "../components/http-cache/client";
+import { HttpCache } from "../components/http-cache/http-cache";
+import { CACHE_HTTP_PORT, HTTP_CACHE_NAME } from "../components/http-cache/ports";
 import { LogShipper } from "../components/logging/log-shipper";
 import { secretAlertmanagerConfig } from "../components/monitoring/alertmanager";
 import { PlatformNamespace } from "../components/namespace/platform-namespace";
+import { HTTP_PORT } from "../components/service/environment";
 import { PhpService } from "../components/service/php-service";
 import type { ServiceSpec } from "../components/service/spec";
 import { loadCatalog, specFilesFromEnv } from "./catalog/load";
@@ -152,6 +157,8 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
 
   const gatewayConfig = config.gateway?.enabled ? config.gateway : undefined;
   const gatewayPeers = gatewayConfig?.allowFrom ?? { namespaces: [], cidrs: [] };
+  // The cache tier exists when the gateway does and some deployed route asks for it.
+  const cached = gatewayConfig ? cachedRoutes(services) : [];
   const deployed = model.services.map(
     (s) =>
       new PhpService(
@@ -168,11 +175,29 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
           migrations: config.migrations,
           gateway: gatewayPeers,
           monitoringNamespace: config.monitoringNamespace,
+          ...(cached.length > 0 ? { httpCache: httpCacheClient(appNamespace) } : {}),
           ...optional("appSettings", ownSettings.forService(s.spec.name)),
         },
         { parent: scope },
       ),
   );
+  const httpCache =
+    cached.length > 0
+      ? new HttpCache(
+          "http-cache",
+          {
+            namespace: appNamespace,
+            routes: cached,
+            replicas: Math.min(config.httpCache.replicas, config.replicaCap),
+            storage: config.httpCache,
+            backendPort: HTTP_PORT,
+            gateway: gatewayPeers,
+            services: services.map((s) => s.name),
+          },
+          // varnishd resolves its backends when it loads the VCL: the services exist first.
+          { parent: scope, dependsOn: deployed },
+        )
+      : undefined;
   const monitoring = config.monitoring.enabled
     ? profile.createMonitoring({
         namespace: config.monitoringNamespace,
@@ -209,6 +234,7 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
           hostname: gatewayConfig.hostname,
           ...(gatewayConfig.tlsSecretName ? { tlsSecretName: gatewayConfig.tlsSecretName } : {}),
           services,
+          ...(httpCache ? { cache: { service: HTTP_CACHE_NAME, port: CACHE_HTTP_PORT } } : {}),
         },
         { parent: scope },
       )

@@ -16,6 +16,8 @@ export interface PublicGatewayArgs {
   hostname: string;
   tlsSecretName?: string;
   services: readonly ServiceSpec[];
+  /** The HTTP cache tier's Service: routes with `cache` go through it instead of to the service. */
+  cache?: { service: string; port: number };
 }
 
 export class PublicGateway extends pulumi.ComponentResource {
@@ -59,9 +61,10 @@ export class PublicGateway extends pulumi.ComponentResource {
 
     const routes: Record<string, string[]> = {};
     for (const s of args.services) {
-      const prefixes = (s.routes ?? []).map((r) => r.pathPrefix);
-      if (prefixes.length === 0) continue;
-      routes[s.name] = prefixes;
+      const specRoutes = s.routes ?? [];
+      if (specRoutes.length === 0) continue;
+      routes[s.name] = specRoutes.map((r) => r.pathPrefix);
+      const cache = args.cache;
       new k8s.apiextensions.CustomResource(
         `${s.name}-route`,
         {
@@ -71,9 +74,13 @@ export class PublicGateway extends pulumi.ComponentResource {
           spec: {
             parentRefs: [{ name: GATEWAY_NAME, sectionName: listener.name }],
             hostnames: [args.hostname],
-            rules: prefixes.map((prefix) => ({
-              matches: [{ path: { type: "PathPrefix", value: prefix } }],
-              backendRefs: [{ name: s.name, port: HTTP_PORT }],
+            rules: specRoutes.map((r) => ({
+              matches: [{ path: { type: "PathPrefix", value: r.pathPrefix } }],
+              backendRefs: [
+                r.cache && cache
+                  ? { name: cache.service, port: cache.port }
+                  : { name: s.name, port: HTTP_PORT },
+              ],
             })),
           },
         },

@@ -13,7 +13,8 @@ export type BackingComponentRole =
   | "object-store-setup"
   | "log-store"
   | "log-shipper"
-  | "gateway";
+  | "gateway"
+  | "http-cache";
 
 export type Labels = Record<string, string>;
 

@@ -14,11 +14,20 @@ export interface ServiceNetworkArgs {
   namespace: string;
   dependsOn: readonly string[];
   dependents: readonly string[];
+  /** Routes the gateway sends straight to the service (not through the cache tier). */
   publicRoutes: boolean;
+  /** The HTTP cache tier: its pods, and whether it fronts this service (cached routes). */
+  httpCache?: HttpCachePeer;
   gateway: { namespaces: string[]; cidrs: string[] };
   monitoringNamespace: string;
   backing: NetworkPath[];
   parent: pulumi.Resource;
+}
+
+export interface HttpCachePeer {
+  pods: Peer;
+  purgePort: number;
+  fronts: boolean;
 }
 
 type Rule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
@@ -37,13 +46,16 @@ export function ingressRules(args: Omit<ServiceNetworkArgs, "parent" | "backing"
     ];
     if (from.length > 0) rules.push({ from, ports: [tcp("http")] });
   }
+  if (args.httpCache?.fronts) rules.push({ from: [args.httpCache.pods], ports: [tcp("http")] });
   // Caddy's admin endpoint shares the metrics port: only the scraper may reach it.
   rules.push({ from: [namespacePeer(args.monitoringNamespace)], ports: [tcp("metrics")] });
   return rules;
 }
 
-export function egressRules(dependsOn: readonly string[], backing: NetworkPath[]) {
+export function egressRules(dependsOn: readonly string[], backing: NetworkPath[], httpCache?: HttpCachePeer) {
   const rules: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = [];
+  // Every service may purge what it published (tags), through the cache's purge listener.
+  if (httpCache) rules.push({ to: [httpCache.pods], ports: [tcp(httpCache.purgePort)] });
   if (dependsOn.length > 0) rules.push({ to: [podsOfServices(dependsOn)], ports: [tcp(HTTP_PORT)] });
   for (const path of backing) rules.push({ to: path.peers, ports: path.ports });
   return rules;
@@ -58,7 +70,7 @@ export function serviceNetworkPolicy(args: ServiceNetworkArgs): k8s.networking.v
         podSelector: { matchLabels: { "app.kubernetes.io/name": args.service } },
         policyTypes: ["Ingress", "Egress"],
         ingress: ingressRules(args),
-        egress: egressRules(args.dependsOn, args.backing),
+        egress: egressRules(args.dependsOn, args.backing, args.httpCache),
       },
     },
     { parent: args.parent },

@@ -4,6 +4,7 @@ import type { DeployedService } from "../../infra/model";
 import { needs } from "../backing/kind";
 import { backingKinds, databaseKind } from "../backing/kinds";
 import type { BackingBinding, BackingServices } from "../backing/types";
+import { type HttpCacheClient, purgeEnv } from "../http-cache/client";
 import { serviceLabels } from "../kube/labels";
 import type { AppSettings } from "./app-settings";
 import { CREDENTIALS_VERSION_ANNOTATION } from "./app-settings";
@@ -32,6 +33,8 @@ export interface PhpServiceArgs {
   migrations: MigrationSettings;
   gateway: { namespaces: string[]; cidrs: string[] };
   monitoringNamespace: string;
+  /** The HTTP cache tier, when the stack runs one: purge settings and network paths. */
+  httpCache?: HttpCacheClient;
   /** The service's own settings and secrets (components/service/app-settings.ts). */
   appSettings?: (parent: pulumi.Resource) => AppSettings;
 }
@@ -98,7 +101,7 @@ export class PhpService extends pulumi.ComponentResource {
           spec,
           namespace: ns,
           logLevel: args.service.logLevel,
-          backingSettings: settings,
+          backingSettings: { ...settings, ...(args.httpCache ? purgeEnv(args.httpCache) : {}) },
         }),
       },
       { parent: this },
@@ -202,7 +205,17 @@ export class PhpService extends pulumi.ComponentResource {
       namespace: ns,
       dependsOn: spec.dependsOn,
       dependents: args.dependents,
-      publicRoutes: (spec.routes ?? []).length > 0,
+      // Cached routes reach the service through the cache tier, not from the gateway.
+      publicRoutes: (spec.routes ?? []).some((r) => !(r.cache && args.httpCache)),
+      ...(args.httpCache
+        ? {
+            httpCache: {
+              pods: args.httpCache.pods,
+              purgePort: args.httpCache.purgePort,
+              fronts: (spec.routes ?? []).some((r) => r.cache),
+            },
+          }
+        : {}),
       gateway: args.gateway,
       monitoringNamespace: args.monitoringNamespace,
       backing: [...identity.egress, ...bindings.flatMap((b) => b.egress)],

@@ -132,6 +132,26 @@ const backingSchema = z.strictObject({
   volumeSizeGi: z.number().int().min(1).max(1024).default(5),
 });
 
+/** The HTTP cache tier (Varnish, docs/http-cache.md); deployed when a catalog route has `cache`. */
+const httpCacheSchema = z.strictObject({
+  /**
+   * Cache size per replica, MiB. Size it to the working set: an LRU that is too small evicts
+   * everything and the hit ratio collapses.
+   * @default 256
+   */
+  memoryMiB: z.number().int().min(64).max(262_144).default(256),
+  /**
+   * `memory` (malloc) keeps objects in RAM; `disk` (file storage on an emptyDir of diskSizeGi)
+   * holds a working set bigger than RAM at the price of page-cache reads.
+   * @default "memory"
+   */
+  storage: z.enum(["memory", "disk"]).default("memory"),
+  /** Size of the file storage when storage is disk. @default 10 */
+  diskSizeGi: z.number().int().min(1).max(1024).default(10),
+  /** Replicas of the tier (capped by replicaCap); each keeps its own copy, purges reach all. @default 2 */
+  replicas: z.number().int().min(1).max(20).default(2),
+});
+
 const quotaSchema = z.strictObject({
   cpu: quantity,
   memory: quantity,
@@ -241,6 +261,7 @@ export const stackConfigSchema = z
     logging: loggingSchema.default({ shipper: "alloy", retentionHours: 168 }),
     backing: backingSchema.default({ persistence: "persistent", volumeSizeGi: 5 }),
     quota: quotaSchema.optional(),
+    httpCache: httpCacheSchema.prefault({}),
     migrations: migrationsSchema.default({
       ttlSecondsAfterFinished: 3600,
       activeDeadlineSeconds: 900,
@@ -351,6 +372,7 @@ export type StackConfig = z.output<typeof stackConfigSchema>;
 export type MonitoringConfig = z.output<typeof monitoringSchema>;
 export type LogLevel = (typeof logLevels)[number];
 export type Environment = (typeof environments)[number];
+export type HttpCacheConfig = z.output<typeof httpCacheSchema>;
 
 /** How to fix each kind of mistake, by key path prefix (most specific first). */
 export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
@@ -381,6 +403,7 @@ export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
   ["backing.storageClass", "name a StorageClass of the cluster (kubectl get storageclass), e.g. standard"],
   ["testAccess", "list the namespaces your test runners run in, e.g. [gitlab-runner]"],
   ["ephemeral", "let `npm run ephemeral -- up` write this section"],
+  ["httpCache", "see docs/http-cache.md: memoryMiB (64+), storage memory|disk, diskSizeGi, replicas"],
   ["quota", 'set quota: {cpu: "16", memory: 32Gi, pods: 200}'],
   ["azure.rabbitmq.storageClass", "name a StorageClass of the cluster, e.g. managed-csi, or leave it out"],
   ["monitoring", "see docs/observability.md for every key of platform:monitoring"],

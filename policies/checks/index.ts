@@ -13,6 +13,7 @@ import { deployWindow } from "./deploy-window";
 import { dropAllCapabilities } from "./drop-all-capabilities";
 import { ephemeralStackHygiene } from "./ephemeral-stack-hygiene";
 import { explicitDependencies } from "./explicit-dependencies";
+import { httpCacheSafe } from "./http-cache-safe";
 import { imagePinned } from "./image-pinned";
 import { keyvaultProtected } from "./keyvault-protected";
 import { logsToStdout } from "./logs-to-stdout";
@@ -51,6 +52,7 @@ export const policies: Policies = [
   explicitDependencies,
   logsToStdout,
   ephemeralStackHygiene,
+  httpCacheSafe,
   // Kubernetes hygiene.
   imagePinned,
   resourcesSet,

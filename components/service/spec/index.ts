@@ -4,6 +4,7 @@ export * from "./commands";
 export * from "./messaging";
 export * from "./php-limits";
 export * from "./route";
+export * from "./route-cache";
 export * from "./scheduled-job";
 export * from "./secrets";
 export * from "./service-spec";

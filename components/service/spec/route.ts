@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { routeCacheSchema } from "./route-cache";
 
 // A public route: an HTTPRoute on the platform's gateway.
 
@@ -8,6 +9,7 @@ export const routeSpecSchema = z
       description: "Path prefix on the public hostname; each prefix belongs to one service.",
       examples: ["/api/content"],
     }),
+    cache: routeCacheSchema.optional(),
   })
   .meta({ description: "A public route through the gateway.", examples: [{ pathPrefix: "/newsletter" }] });
 

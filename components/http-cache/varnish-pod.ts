@@ -1,0 +1,123 @@
+import type * as k8s from "@pulumi/kubernetes";
+import { objectLabels, selectorLabels } from "../kube/labels";
+import { fixedResources } from "../kube/resources";
+import {
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  writablePath,
+} from "../kube/security";
+import { VARNISH_IMAGE } from "./images";
+import { CACHE_HTTP_PORT, CACHE_PURGE_PORT, HTTP_CACHE_NAME } from "./ports";
+
+// The pod of the cache tier: varnishd in the foreground, as a non-root user on a read-only root,
+// two listeners (cached traffic, purge), the VCL from a ConfigMap whose hash rolls the pods.
+
+export interface CacheStorage {
+  /** Cache size per replica, MiB. */
+  memoryMiB: number;
+  storage: "memory" | "disk";
+  diskSizeGi: number;
+}
+
+const VCL_DIR = "/etc/varnish/platform";
+/** varnishd's working directory (shared memory log, compiled VCL): must be writable. */
+const WORK_DIR = "/var/lib/varnish";
+const DISK_DIR = "/var/cache/varnish";
+
+/** varnishd's arguments: `-j none` because an unprivileged varnishd cannot switch users. */
+export function varnishArgs(storage: CacheStorage): string[] {
+  const store =
+    storage.storage === "disk"
+      ? `file,${DISK_DIR}/storage.bin,${storage.diskSizeGi}G`
+      : `malloc,${storage.memoryMiB}M`;
+  return [
+    "-F",
+    "-j",
+    "none",
+    "-n",
+    `${WORK_DIR}/platform`,
+    "-f",
+    `${VCL_DIR}/default.vcl`,
+    "-a",
+    `http=:${CACHE_HTTP_PORT},HTTP`,
+    "-a",
+    `purge=:${CACHE_PURGE_PORT},HTTP`,
+    "-T",
+    "none",
+    "-s",
+    store,
+  ];
+}
+
+export function varnishPodTemplate(args: {
+  configMapName: k8s.types.input.core.v1.ConfigMapVolumeSource["name"];
+  configHash: string;
+  storage: CacheStorage;
+}): k8s.types.input.core.v1.PodTemplateSpec {
+  const work = writablePath("varnish-work", WORK_DIR, "256Mi");
+  const disk = writablePath("varnish-storage", DISK_DIR, `${args.storage.diskSizeGi + 1}Gi`);
+  const onDisk = args.storage.storage === "disk";
+  // Memory storage lives in the heap: the request covers it plus varnishd's own overhead.
+  const memoryMiB = (onDisk ? 128 : args.storage.memoryMiB) + 192;
+  return {
+    metadata: {
+      labels: objectLabels(HTTP_CACHE_NAME, "http-cache"),
+      annotations: { "platform.internal/config-hash": args.configHash },
+    },
+    spec: {
+      automountServiceAccountToken: false,
+      securityContext: restrictedPodSecurityContext(),
+      terminationGracePeriodSeconds: 30,
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: "kubernetes.io/hostname",
+          whenUnsatisfiable: "ScheduleAnyway",
+          labelSelector: { matchLabels: selectorLabels(HTTP_CACHE_NAME, "http-cache") },
+        },
+      ],
+      containers: [
+        {
+          name: "varnish",
+          image: VARNISH_IMAGE,
+          command: ["varnishd"],
+          args: varnishArgs(args.storage),
+          ports: [
+            { name: "http", containerPort: CACHE_HTTP_PORT, protocol: "TCP" },
+            { name: "purge", containerPort: CACHE_PURGE_PORT, protocol: "TCP" },
+          ],
+          // Answered by the VCL itself: 200 only once the generated VCL compiled and loaded.
+          startupProbe: {
+            httpGet: { path: "/.platform/cache-ready", port: "http" },
+            periodSeconds: 2,
+            failureThreshold: 30,
+          },
+          readinessProbe: {
+            httpGet: { path: "/.platform/cache-ready", port: "http" },
+            periodSeconds: 5,
+            timeoutSeconds: 2,
+          },
+          // Liveness only asks whether varnishd still accepts connections; readiness whether it serves.
+          livenessProbe: {
+            tcpSocket: { port: "purge" },
+            periodSeconds: 10,
+            timeoutSeconds: 3,
+            failureThreshold: 3,
+          },
+          resources: fixedResources(100, memoryMiB),
+          securityContext: restrictedContainerSecurityContext(),
+          volumeMounts: [
+            { name: "vcl", mountPath: VCL_DIR, readOnly: true },
+            work.mount,
+            ...(onDisk ? [disk.mount] : []),
+          ],
+        },
+      ],
+      volumes: [
+        { name: "vcl", configMap: { name: args.configMapName } },
+        work.volume,
+        ...(onDisk ? [disk.volume] : []),
+      ],
+    },
+  };
+}
