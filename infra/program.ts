@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PublicGateway } from "../components/gateway/public-gateway";
+import { resolvedLoggingImages } from "../components/logging/images";
 import { LogShipper } from "../components/logging/log-shipper";
 import { PlatformNamespace } from "../components/namespace/platform-namespace";
 import { PhpService } from "../components/service/php-service";
@@ -8,6 +9,7 @@ import type { ServiceSpec } from "./catalog/types";
 import { validateCatalog } from "./catalog/validate";
 import { clusterProvider } from "./cluster";
 import { type LoadedConfig, loadStackConfig } from "./config/load";
+import { thirdPartyImageSource } from "./config/third-party-images";
 import { buildModel, type PlatformModel } from "./model";
 import { azureProfile } from "./profiles/azure";
 import { inClusterProfile } from "./profiles/in-cluster";
@@ -104,6 +106,7 @@ export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog)
         maxAgeHours: config.logging.retentionHours,
       },
       loki: logStore.path,
+      image: resolvedLoggingImages(thirdPartyImageSource(config))[config.logging.shipper],
     },
     { parent: scope },
   );

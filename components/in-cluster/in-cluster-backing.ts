@@ -14,6 +14,7 @@ import type {
 } from "../backing/types";
 import { serviceLabels } from "../kube/labels";
 import { InClusterAzurite } from "./azurite-server";
+import { type BackingImages, backingImages } from "./images";
 import { InClusterPostgres } from "./postgres-server";
 import { InClusterRabbitMq } from "./rabbitmq-server";
 import { InClusterRedis } from "./redis-server";
@@ -27,6 +28,8 @@ export interface InClusterBackingArgs {
   namespace: string;
   services: readonly ServiceSpec[];
   persistence: Persistence;
+  /** The backing images (default: the pinned upstream ones, images.ts). */
+  images?: BackingImages;
 }
 
 const noIdentity: IdentityBinding = {
@@ -50,6 +53,12 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
   constructor(name: string, args: InClusterBackingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:in-cluster:Backing", name, {}, opts);
     const { namespace, persistence } = args;
+    const {
+      postgres: postgresImage,
+      redis: redisImage,
+      rabbitmq: rabbitmqImage,
+      azurite: azuriteImage,
+    } = args.images ?? backingImages();
     const shared = (need: (s: ServiceSpec) => boolean) => args.services.filter(need).map((s) => s.name);
 
     const sharedDatabaseTenants = shared((s) => !!s.database && !s.database.dedicated);
@@ -57,7 +66,13 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
       sharedDatabaseTenants.length > 0
         ? new InClusterPostgres(
             "postgres",
-            { name: "postgres", namespace, tenants: sharedDatabaseTenants, persistence },
+            {
+              name: "postgres",
+              namespace,
+              tenants: sharedDatabaseTenants,
+              persistence,
+              image: postgresImage,
+            },
             { parent: this },
           )
         : undefined;
@@ -66,7 +81,14 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
       sharedRedisTenants.length > 0
         ? new InClusterRedis(
             "redis",
-            { name: "redis", namespace, tenants: sharedRedisTenants, persistence, maxMemoryMiB: 256 },
+            {
+              name: "redis",
+              namespace,
+              tenants: sharedRedisTenants,
+              persistence,
+              maxMemoryMiB: 256,
+              image: redisImage,
+            },
             { parent: this },
           )
         : undefined;
@@ -77,7 +99,7 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
       messaging.length > 0
         ? new InClusterRabbitMq(
             "rabbitmq",
-            { name: "rabbitmq", namespace, tenants: messaging, persistence },
+            { name: "rabbitmq", namespace, tenants: messaging, persistence, image: rabbitmqImage },
             { parent: this },
           )
         : undefined;
@@ -90,7 +112,7 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
       buckets.size > 0
         ? new InClusterAzurite(
             "azurite",
-            { name: "azurite", namespace, tenants: buckets, persistence },
+            { name: "azurite", namespace, tenants: buckets, persistence, image: azuriteImage },
             { parent: this },
           )
         : undefined;
@@ -111,7 +133,13 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
         if (req.service.database?.dedicated) {
           const server = new InClusterPostgres(
             `${req.service.name}-postgres`,
-            { name: `postgres-${req.service.name}`, namespace, tenants: [req.service.name], persistence },
+            {
+              name: `postgres-${req.service.name}`,
+              namespace,
+              tenants: [req.service.name],
+              persistence,
+              image: postgresImage,
+            },
             { parent: req.parent },
           );
           return databaseBinding(tenantOf(server.tenants.tenants, req.service.name, "database"), server);
@@ -143,6 +171,7 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
               tenants: [req.service.name],
               persistence,
               maxMemoryMiB: 256,
+              image: redisImage,
             },
             { parent: req.parent },
           );

@@ -15,6 +15,8 @@ const REDIS_UID = 999;
 
 export interface RedisServerArgs {
   name: string;
+  /** The image to run (default: the pinned upstream image of images.ts). */
+  image?: string;
   namespace: string;
   tenants: readonly string[];
   persistence: Persistence;
@@ -76,7 +78,7 @@ export class InClusterRedis extends pulumi.ComponentResource {
         containerName: "redis",
         namespace: args.namespace,
         component: "cache",
-        image: images.redis,
+        image: args.image ?? images.redis,
         command: ["redis-server"],
         args: [
           "--aclfile",

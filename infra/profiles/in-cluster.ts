@@ -1,14 +1,19 @@
+import { backingImages } from "../../components/in-cluster/images";
 import { InClusterBacking } from "../../components/in-cluster/in-cluster-backing";
+import { resolvedLoggingImages } from "../../components/logging/images";
 import { InClusterLoki } from "../../components/logging/in-cluster-loki";
 import { existingClusterConnection } from "../cluster";
 import type { LoadedConfig } from "../config/load";
+import { thirdPartyImageSource } from "../config/third-party-images";
 import type { Profile } from "./profile";
 
 // Laptop clusters (kind, k3d, minikube, Docker Desktop) and ephemeral CI stacks: every backing
-// service runs in the cluster from its official image, nothing is created outside it.
+// service runs in the cluster from its official image (or the stack's mirror of it), nothing is
+// created outside it.
 
 export function inClusterProfile(loaded: LoadedConfig): Profile {
   const { backing } = loaded.config;
+  const source = thirdPartyImageSource(loaded.config);
   const persistence = {
     mode: backing.persistence,
     sizeGi: backing.volumeSizeGi,
@@ -18,10 +23,23 @@ export function inClusterProfile(loaded: LoadedConfig): Profile {
     name: "in-cluster",
     connection: existingClusterConnection(loaded),
     createBacking: ({ namespace, services, parent }) =>
-      new InClusterBacking("backing", { namespace, services, persistence }, { parent }),
+      new InClusterBacking(
+        "backing",
+        { namespace, services, persistence, images: backingImages(source) },
+        { parent },
+      ),
     createLogStore: ({ namespace, retentionHours, monitoringNamespace, parent }) =>
-      new InClusterLoki("loki", { namespace, retentionHours, monitoringNamespace, persistence }, { parent })
-        .store,
+      new InClusterLoki(
+        "loki",
+        {
+          namespace,
+          retentionHours,
+          monitoringNamespace,
+          persistence,
+          image: resolvedLoggingImages(source).loki,
+        },
+        { parent },
+      ).store,
     outputs: {},
   };
 }
