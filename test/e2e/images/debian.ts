@@ -55,7 +55,9 @@ export async function debianImage(
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const started = Date.now();
-  o.log(`images: building ${recipe.name} from Debian ${DEBIAN_SUITE} packages (${recipe.packages.join(", ")})`);
+  o.log(
+    `images: building ${recipe.name} from Debian ${DEBIAN_SUITE} packages (${recipe.packages.join(", ")})`,
+  );
   const hooks: string[] = [];
   for (const [path, content] of Object.entries(recipe.files)) {
     const local = join(work, createHash("sha256").update(path).digest("hex").slice(0, 12));
@@ -77,7 +79,7 @@ export async function debianImage(
       "--dpkgopt=path-exclude=/usr/share/info/*",
       ...hooks,
       // Package lists and caches are not part of the image.
-      "--customize-hook=rm -rf \"$1\"/var/lib/apt/lists/* \"$1\"/var/cache/apt/* \"$1\"/var/log/*",
+      '--customize-hook=rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/log/*',
       DEBIAN_SUITE,
       rootfs,
     ],

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { debianImage, debianImagesUnavailable } from "../images/debian";
+import { debianRecipes } from "../images/recipes";
 import { nodeIp, type RealNode, realNodeUnavailable, startRealNode } from "../node";
 import { type Cluster, installGatewayApi, startCluster } from "./cluster";
 import { E2EError, onCleanup, run, tail } from "./proc";
@@ -26,6 +28,10 @@ export interface Environment {
   node?: RealNode;
   /** Why there is no real node (printed; E2E_REAL_NODE=0 asks for none). */
   nodeSkipped?: string;
+  /** The Debian-built backing images imported into the real node, by name (postgres, redis). */
+  backingImages?: Record<keyof typeof debianRecipes, string>;
+  /** Why there are none. */
+  backingImagesSkipped?: string;
 }
 
 /** The toolchain piece `node` and the machine's prerequisites: undefined when a real node can run. */
@@ -91,6 +97,22 @@ export async function setUp(o: {
   onCleanup("real node", async () => {
     await node?.stop();
   });
+  let backingImages: Environment["backingImages"];
+  let backingImagesSkipped: string | undefined;
+  const archives: string[] = [];
+  if (nodeBin.bin) {
+    backingImagesSkipped = await debianImagesUnavailable();
+    if (!backingImagesSkipped) {
+      await timed("backing images from Debian packages (cached)", async () => {
+        for (const recipe of Object.values(debianRecipes)) {
+          archives.push((await debianImage(recipe, { tmp: o.tmp, logFile: o.logFile, log: o.log })).archive);
+        }
+      });
+      backingImages = { postgres: debianRecipes.postgres.name, redis: debianRecipes.redis.name };
+    } else {
+      o.log(`images: backing images SKIPPED: ${backingImagesSkipped}`);
+    }
+  }
   if (nodeBin.bin) {
     const bin = nodeBin.bin;
     const c = cluster;
@@ -104,6 +126,7 @@ export async function setUp(o: {
         log: o.log,
         taint: true,
         appImages: [],
+        extraArchives: archives,
       }),
     );
   }
@@ -144,5 +167,7 @@ export async function setUp(o: {
     policyPack: ["--policy-pack", join(ROOT, "policies"), "--policy-pack-config", policyConfig],
     ...(node ? { node } : {}),
     ...(nodeBin.skipped ? { nodeSkipped: nodeBin.skipped } : {}),
+    ...(backingImages ? { backingImages } : {}),
+    ...(backingImagesSkipped ? { backingImagesSkipped } : {}),
   };
 }

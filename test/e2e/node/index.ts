@@ -47,6 +47,8 @@ export interface RealNodeOptions {
   taint: boolean;
   /** Image references the catalog's services use: each becomes the contract app. */
   appImages: readonly string[];
+  /** Further OCI archives to import (the Debian-built backing images). */
+  extraArchives?: readonly string[];
 }
 
 /** Why this machine cannot run a real node, or undefined when it can (`bin`: also the node piece). */
@@ -129,7 +131,9 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
     });
     containerd = await startContainerd(join(o.dir, "containerd"), o.logDir);
     daemons.push(containerd.daemon);
-    for (const archive of images.archives) await containerd.ctr(["images", "import", archive]);
+    for (const archive of [...images.archives, ...(o.extraArchives ?? [])]) {
+      await containerd.ctr(["images", "import", archive]);
+    }
     writeCniConfig(containerd.cniConfDir, o.dir, { bridge: BRIDGE, podCidr: POD_CIDR, gateway: POD_GATEWAY });
 
     const services = await kubectlJson<KubeObject>(o.cluster, [
