@@ -25,6 +25,7 @@ import { eventLogPlaces, findLeaks, type Place, type SecretValue, secretValues }
 import { closeSessionWith, openSession } from "./lib/session";
 import { type Environment, setUp } from "./lib/setup";
 import { ROOT } from "./lib/toolchain";
+import { contractStep } from "./node/contract-step";
 import { feasibility } from "./node/feasibility";
 
 // `npm run test:e2e`: the platform on the real engine. Builds (or reuses) the toolchain, starts a
@@ -161,6 +162,20 @@ async function main(): Promise<number> {
           feasibility(kube, node, node.images.contractApp, checks, { dir: tmp, logFile, log }),
         ),
     );
+    const backing = env.backingImages;
+    if (backing) {
+      await phase("real node: the contract app on PostgreSQL and Redis (Debian-built images)", () =>
+        timed("real node contract step", () =>
+          contractStep(kube, node, { app: node.images.contractApp, ...backing }, checks, {
+            dir: tmp,
+            logFile,
+            log,
+          }),
+        ),
+      );
+    } else {
+      notes.push(`real node: contract step SKIPPED (${env.backingImagesSkipped ?? "no backing images"})`);
+    }
   }
 
   // 4. The local stack on the cluster, with the policy pack.
