@@ -154,6 +154,9 @@ func (a *app) checkBacking(ctx context.Context) (map[string]string, bool) {
 	if a.c.MessengerDSN != "" {
 		record("messenger", checkAMQP(a.c.MessengerDSN))
 	}
+	if a.c.Storage.Auth == "workload-identity" {
+		record("storage", errors.New("object store: workload-identity auth is not implemented by the contract app"))
+	}
 	if a.blob != nil {
 		for bucket, container := range a.c.Storage.Containers {
 			record("storage."+bucket, checkBlobContainer(ctx, *a.blob, container))
