@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { webProbes } from "../../../components/service/probes";
 import { type Cluster, type KubeObject, kubectl, kubectlJson } from "../lib/cluster";
 import { run, sleep } from "../lib/proc";
 import type { Checks } from "../lib/report";
@@ -12,12 +13,13 @@ import { REAL_NODE_TAINT, type RealNode } from "./index";
 
 const NS = "e2e-feasibility";
 
-function pod(name: string, image: string): Record<string, unknown> {
+/** A pod running the contract app with the platform's restricted security context, on the real node. */
+export function restrictedPod(name: string, image: string, namespace = NS): Record<string, unknown> {
   const [key = "", value = ""] = REAL_NODE_TAINT.split(":")[0]?.split("=") ?? [];
   return {
     apiVersion: "v1",
     kind: "Pod",
-    metadata: { name, namespace: NS, labels: { app: name } },
+    metadata: { name, namespace, labels: { app: name } },
     spec: {
       nodeSelector: { "platform.internal/real-node": "true" },
       tolerations: [{ key, value, operator: "Equal", effect: "NoSchedule" }],
@@ -44,12 +46,8 @@ function pod(name: string, image: string): Record<string, unknown> {
             { name: "http", containerPort: 80 },
             { name: "metrics", containerPort: 2019 },
           ],
-          startupProbe: {
-            httpGet: { path: "/metrics", port: "metrics" },
-            periodSeconds: 1,
-            failureThreshold: 30,
-          },
-          readinessProbe: { httpGet: { path: "/health/ready", port: "http" }, periodSeconds: 2 },
+          // The platform's own probes (components/service/probes.ts).
+          ...webProbes("/health/ready"),
           securityContext: {
             allowPrivilegeEscalation: false,
             privileged: false,
@@ -124,8 +122,8 @@ export async function feasibility(
       apiVersion: "v1",
       kind: "List",
       items: [
-        pod("server", image),
-        pod("client", image),
+        restrictedPod("server", image),
+        restrictedPod("client", image),
         {
           apiVersion: "v1",
           kind: "Service",
@@ -261,4 +259,41 @@ export async function feasibility(
       logFile: o.logFile,
     });
   }
+}
+
+/**
+ * Seconds from `kubectl create` of one restricted pod on the real node to Ready (sandbox, network,
+ * container start, a passing startup and readiness probe), `runs` times; the image is pre-loaded.
+ */
+export async function timePodReady(
+  cluster: Cluster,
+  image: string,
+  runs: number,
+  o: { dir: string; logFile: string },
+): Promise<number[]> {
+  const ns = "e2e-pod-timing";
+  const ms: number[] = [];
+  const file = join(o.dir, "timing-namespace.json");
+  writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }));
+  await kubectl(cluster, ["apply", "-f", file], { logFile: o.logFile });
+  try {
+    for (let i = 1; i <= runs; i++) {
+      const name = `timed-${i}`;
+      const podFile = join(o.dir, `${name}.json`);
+      writeFileSync(podFile, JSON.stringify(restrictedPod(name, image, ns)));
+      const started = Date.now();
+      await kubectl(cluster, ["create", "-f", podFile], { logFile: o.logFile });
+      await kubectl(cluster, ["-n", ns, "wait", "--for=condition=Ready", `pod/${name}`, "--timeout=120s"], {
+        logFile: o.logFile,
+      });
+      ms.push(Date.now() - started);
+      await kubectl(cluster, ["-n", ns, "delete", "pod", name, "--wait=true"], { logFile: o.logFile });
+    }
+  } finally {
+    await run("kubectl", ["--context", cluster.context, "delete", "namespace", ns, "--wait=false"], {
+      env: cluster.env,
+      logFile: o.logFile,
+    });
+  }
+  return ms;
 }
