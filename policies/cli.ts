@@ -8,6 +8,9 @@
 import { readFileSync } from "node:fs";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { packEnforcementLevel, policies } from "./checks";
+import { asPolicyReport, IMAGE_USAGE, ImageUsageError, parseImageArgs, runImageAudit } from "./image/cli";
+import { LayerReadError } from "./image/layers";
+import { ImageInputError } from "./image/source";
 import { type AnalyzedResource, analyze, type PolicyReport, type Violation } from "./runner/analyze";
 import { loadPackConfig, PolicyConfigError, readConfigFile, resolvePackConfig } from "./runner/config";
 import { InputError, loadKubernetesResources } from "./runner/kubernetes-yaml";
@@ -21,6 +24,7 @@ export interface CliIO {
 const USAGE = `usage:
   npm run policy -- check <file|dir|->... [--format text|json] [--config <pack-config.json> | --stack <name>] [--stack-tag key=value]...
   npm run policy -- config [--stack <name>]
+${IMAGE_USAGE}
 
 check   runs every policy of the pack (resource and stack level) on Kubernetes YAML
         (multi-document files, directories recursively, or - for stdin).
@@ -28,7 +32,11 @@ check   runs every policy of the pack (resource and stack level) on Kubernetes Y
         --stack       use policies/config/default.json merged with policies/config/<name>.json
         --stack-tag   a stack tag the policies see (e.g. platform:environment=prod), repeatable
         exit 0 clean (advisories allowed), 1 mandatory violation, 2 unreadable input or bad usage
-config  prints the merged pack config of a stack (for pulumi preview --policy-pack-config)`;
+config  prints the merged pack config of a stack (for pulumi preview --policy-pack-config)
+image   audits a container image without Docker: credentials in its config, .env files and keys in
+        any layer (also ones a later layer deleted), root USER, migrations at start, dev mode,
+        file state in a replicated service's config (--service), the runtime contract.
+        REGISTRY_USERNAME/REGISTRY_PASSWORD or REGISTRY_TOKEN authenticate --registry.`;
 
 class UsageError extends Error {}
 
@@ -129,6 +137,31 @@ export function formatJson(report: PolicyReport): string {
   return `${JSON.stringify({ violations }, null, 2)}\n`;
 }
 
+async function imageMain(argv: string[], io: CliIO): Promise<number> {
+  try {
+    const args = parseImageArgs(argv, ["text", "json"]);
+    const report = asPolicyReport(await runImageAudit(args));
+    io.stdout(args.format === "json" ? formatJson(report) : formatText(report));
+    return report.violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
+  } catch (e) {
+    if (e instanceof ImageUsageError) {
+      io.stderr(`error: ${e.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof ImageInputError || e instanceof LayerReadError) {
+      io.stderr(`error: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+/** The CLI: `image` reads layers asynchronously; the other commands are synchronous (`main`). */
+export function run(argv: string[], io: CliIO): Promise<number> {
+  if (argv[0] === "image") return imageMain(argv.slice(1), io);
+  return Promise.resolve(main(argv, io));
+}
+
 export function main(argv: string[], io: CliIO): number {
   try {
     const [command, ...rest] = argv;
@@ -178,9 +211,11 @@ export function main(argv: string[], io: CliIO): number {
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2), {
+  run(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     readStdin: () => readFileSync(0, "utf8"),
+  }).then((code) => {
+    process.exitCode = code;
   });
 }

@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../../infra/catalog/types";
 import type { AzureConfig } from "../../infra/config/azure-schema";
-import { objectStoreSettings } from "../backing/object-store-settings";
+import { needs } from "../backing/kind";
+import { databaseKind, messageBrokerKind, objectStoreKind, redisKind } from "../backing/kinds";
+import { tenantProvisioner } from "../backing/provisioner";
 import type {
-  BackingBinding,
   BackingServices,
   PodAdditions,
   Provisioner,
   SecretStore,
-  ServiceRequest,
+  ServiceSpec,
   WorkloadIdentity,
 } from "../backing/types";
 import type { AzureBlobStorage } from "./blob-storage";
@@ -28,15 +28,6 @@ import { AzureWorkloadIdentity } from "./workload-identity";
 // binding: moving a service is a one-line catalog change), Blob Storage through workload
 // identity, RabbitMQ through its operator, and credentials delivered from Key Vault.
 
-/** The credential variables a service will hold, for name checks before anything exists. */
-export function credentialKeysOf(s: ServiceSpec): string[] {
-  return [
-    ...(s.database ? ["DATABASE_URL"] : []),
-    ...(s.redis !== false ? ["IN_MEM_STORE__URI", "LOCK_DSN"] : []),
-    ...(s.messaging ? ["MESSENGER_TRANSPORT_DSN"] : []),
-  ];
-}
-
 export interface AzureBackingArgs {
   namespace: string;
   services: readonly ServiceSpec[];
@@ -54,18 +45,14 @@ export interface AzureBackingArgs {
 
 export class AzureBacking extends pulumi.ComponentResource implements BackingServices {
   readonly profile = "azure";
-  readonly database: Provisioner;
-  readonly redis: Provisioner;
-  readonly objectStore: Provisioner;
-  readonly messageBroker: Provisioner;
+  readonly provisioners: readonly Provisioner[];
   readonly identity: WorkloadIdentity;
   readonly secrets: SecretStore;
   readonly endpoints: Record<string, pulumi.Input<string>> = {};
 
   constructor(name: string, args: AzureBackingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:azure:Backing", name, {}, opts);
-    const { foundation: f, config: c, namespace } = args;
-    const shared = (need: (s: ServiceSpec) => boolean) => args.services.filter(need).map((s) => s.name);
+    const { foundation: f, config: c, namespace, services } = args;
 
     const postgresServer = (
       resourceName: string,
@@ -110,135 +97,112 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
         { parent },
       );
 
-    const sharedDatabaseTenants = shared((s) => !!s.database && !s.database.dedicated);
-    const postgres =
-      sharedDatabaseTenants.length > 0
-        ? postgresServer("postgres", args.names.postgresServer, "postgres", sharedDatabaseTenants, this)
-        : undefined;
-    const sharedRedisTenants = shared((s) => s.redis !== false && !s.redis?.dedicated);
-    const redis =
-      sharedRedisTenants.length > 0 ? managedRedis("redis", args.names.managedRedis, this) : undefined;
-
-    const messaging = args.services.flatMap((s) =>
-      s.messaging ? [{ service: s.name, messaging: s.messaging }] : [],
-    );
-    const rabbitmq =
-      messaging.length > 0
-        ? new OperatorRabbitMq(
-            "rabbitmq",
-            {
-              name: "rabbitmq",
-              namespace,
-              tenants: messaging,
-              replicas: c.rabbitmq.replicas,
-              storageGi: c.rabbitmq.storageGi,
-              ...(c.rabbitmq.storageClass ? { storageClass: c.rabbitmq.storageClass } : {}),
-              cpuMillis: c.rabbitmq.cpuMillis,
-              memoryMiB: c.rabbitmq.memoryMiB,
-              zoneSpread: c.zones.length > 1,
-              monitoringNamespace: args.monitoringNamespace,
-              dependsOn: new ClusterAddons("cluster-addons", args.addons, { parent: this }).ready,
-            },
-            { parent: this },
-          )
-        : undefined;
-
-    if (postgres) this.endpoints.postgres = pulumi.interpolate`${postgres.host}:5432`;
-    if (redis) this.endpoints.redis = pulumi.interpolate`${redis.host}:10000`;
-    if (rabbitmq) this.endpoints.rabbitmq = `${rabbitmq.host}:5671`;
-    this.endpoints.objectStore = args.storage.endpoint;
-    this.endpoints.keyVault = args.vault.uri;
-
-    const databaseBinding = (server: FlexiblePostgres, service: string): BackingBinding => ({
-      settings: {},
-      credentials: {
-        DATABASE_URL: must(
-          server.tenants.tenants.get(service),
-          `${service} has no role on ${server.endpoint.name}`,
-        ).url,
-      },
-      egress: [server.endpoint.egress],
-      dependsOn: [server.tenants.setupJob],
+    const database = tenantProvisioner(databaseKind, services, {
+      shared: (tenants) =>
+        postgresServer(
+          "postgres",
+          args.names.postgresServer,
+          "postgres",
+          tenants.map((t) => t.service.name),
+          this,
+        ),
+      dedicated: ({ service, parent }) =>
+        postgresServer(
+          `${service.name}-postgres`,
+          serviceNames(args.naming, service.name).dedicatedPostgres,
+          `postgres-${service.name}`,
+          [service.name],
+          parent,
+        ),
+      connect: (server, { service }) => ({
+        connection: {
+          url: must(
+            server.tenants.tenants.get(service.name),
+            `${service.name} has no role on ${server.endpoint.name}`,
+          ).url,
+        },
+        egress: [server.endpoint.egress],
+        dependsOn: [server.tenants.setupJob],
+      }),
     });
-    this.database = {
-      provision: (req: ServiceRequest) => {
-        const s = req.service;
-        if (s.database?.dedicated) {
-          const names = serviceNames(args.naming, s.name);
-          return databaseBinding(
-            postgresServer(
-              `${s.name}-postgres`,
-              names.dedicatedPostgres,
-              `postgres-${s.name}`,
-              [s.name],
-              req.parent,
-            ),
-            s.name,
-          );
-        }
-        return databaseBinding(must(postgres, "no shared PostgreSQL server for a sharing tenant"), s.name);
-      },
-    };
 
-    const redisBinding = (cache: AzureManagedRedis): BackingBinding => ({
-      // The keyspace prefix (APP__REDIS__PREFIX) comes with the runtime contract.
-      settings: {},
-      credentials: { IN_MEM_STORE__URI: cache.url, LOCK_DSN: cache.url },
-      egress: [cache.path],
-      dependsOn: [cache.database, cache.access.dnsZoneGroup],
+    const redis = tenantProvisioner(redisKind, services, {
+      shared: () => managedRedis("redis", args.names.managedRedis, this),
+      dedicated: ({ service, parent }) =>
+        managedRedis(`${service.name}-redis`, serviceNames(args.naming, service.name).dedicatedRedis, parent),
+      // The keyspace prefix (APP__REDIS__PREFIX) comes with the kind's runtime contract.
+      connect: (cache) => ({
+        connection: { url: cache.url },
+        egress: [cache.path],
+        dependsOn: [cache.database, cache.access.dnsZoneGroup],
+      }),
     });
-    this.redis = {
-      provision: (req) => {
-        const s = req.service;
-        if (s.redis !== false && s.redis?.dedicated) {
-          return redisBinding(
-            managedRedis(`${s.name}-redis`, serviceNames(args.naming, s.name).dedicatedRedis, req.parent),
-          );
-        }
-        return redisBinding(must(redis, "no shared Redis for a sharing tenant"));
-      },
-    };
 
-    this.messageBroker = {
-      provision: (req) => {
-        const broker = must(rabbitmq, "no RabbitMQ for a service with messaging");
-        const tenant = must(broker.tenants.get(req.service.name), `${req.service.name} has no vhost`);
+    const broker = tenantProvisioner(messageBrokerKind, services, {
+      shared: (tenants) =>
+        new OperatorRabbitMq(
+          "rabbitmq",
+          {
+            name: "rabbitmq",
+            namespace,
+            tenants: tenants.map((t) => ({ service: t.service.name, messaging: t.need })),
+            replicas: c.rabbitmq.replicas,
+            storageGi: c.rabbitmq.storageGi,
+            ...(c.rabbitmq.storageClass ? { storageClass: c.rabbitmq.storageClass } : {}),
+            cpuMillis: c.rabbitmq.cpuMillis,
+            memoryMiB: c.rabbitmq.memoryMiB,
+            zoneSpread: c.zones.length > 1,
+            monitoringNamespace: args.monitoringNamespace,
+            dependsOn: new ClusterAddons("cluster-addons", args.addons, { parent: this }).ready,
+          },
+          { parent: this },
+        ),
+      connect: (server, { service }) => {
+        const tenant = must(server.tenants.get(service.name), `${service.name} has no vhost`);
         return {
-          settings: { APP__MESSENGER__VHOST: tenant.vhost },
-          credentials: { MESSENGER_TRANSPORT_DSN: tenant.dsn },
-          egress: [broker.path],
-          dependsOn: [broker.cluster],
+          connection: { vhost: tenant.vhost, dsn: tenant.dsn },
+          egress: [server.path],
+          dependsOn: [server.cluster],
         };
       },
-    };
+    });
 
-    this.objectStore = {
-      provision: (req) => {
-        const s = req.service;
-        const principalId = req.identity.principalId;
-        if (!principalId) throw new Error(`internal: ${s.name} needs buckets but has no workload identity`);
-        const created = (s.buckets ?? []).flatMap(
+    // The platform's storage account is the shared server; containers come per tenant.
+    const objectStore = tenantProvisioner(objectStoreKind, services, {
+      shared: () => args.storage,
+      connect: (storage, { service, need, identity, parent }) => {
+        const principalId = identity.principalId;
+        if (!principalId)
+          throw new Error(`internal: ${service.name} needs buckets but has no workload identity`);
+        const created = need.flatMap(
           (b) =>
-            args.storage.container(
-              `${s.name}-${b.name}`,
-              serviceNames(args.naming, s.name).container(b.name),
-              [{ principalId, access: b.access ?? "read-write", who: s.name }],
-              { parent: req.parent },
+            storage.container(
+              `${service.name}-${b.name}`,
+              serviceNames(args.naming, service.name).container(b.name),
+              [{ principalId, access: b.access ?? "read-write", who: service.name }],
+              { parent },
             ).resources,
         );
         return {
-          settings: objectStoreSettings(
-            s,
-            args.storage.endpoint,
-            args.storage.accountName,
-            "workload-identity",
-          ),
-          credentials: {},
-          egress: [args.storage.path],
-          dependsOn: [...created, args.storage.access.dnsZoneGroup],
+          connection: {
+            endpoint: storage.endpoint,
+            account: storage.accountName,
+            auth: "workload-identity" as const,
+          },
+          egress: [storage.path],
+          dependsOn: [...created, storage.access.dnsZoneGroup],
         };
       },
-    };
+    });
+    this.provisioners = [database, redis, objectStore, broker].map((p) => p.provisioner);
+
+    const postgres = database.shared;
+    if (postgres) this.endpoints.postgres = pulumi.interpolate`${postgres.host}:5432`;
+    if (redis.shared) this.endpoints.redis = pulumi.interpolate`${redis.shared.host}:10000`;
+    const rabbitmq = broker.shared;
+    if (rabbitmq) this.endpoints.rabbitmq = `${rabbitmq.host}:5671`;
+    this.endpoints.objectStore = args.storage.endpoint;
+    this.endpoints.keyVault = args.vault.uri;
 
     this.identity = new AzureWorkloadIdentity(f, args.naming, args.issuer);
     const noMounts: PodAdditions = { volumes: [], volumeMounts: [] };
@@ -246,7 +210,7 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
       vault: args.vault,
       subscriptionId: f.client.subscriptionId,
       // Symfony's amqps DSN names the broker's CA file: it is mounted with the credentials.
-      extraMounts: (s) => (s.messaging && rabbitmq ? rabbitmq.caMount : noMounts),
+      extraMounts: (s) => (needs(messageBrokerKind, s) && rabbitmq ? rabbitmq.caMount : noMounts),
     });
     this.registerOutputs({ endpoints: this.endpoints });
   }

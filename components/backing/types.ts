@@ -1,6 +1,17 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceSpec } from "../../infra/catalog/types";
+import type { Kind } from "./kind";
+
+// The one place components/backing reads the spec's types from (they move to the component
+// library with issue 11); kinds and provisioners import them from here.
+export type {
+  BucketNeed,
+  DatabaseNeed,
+  MessagingSpec,
+  RedisNeed,
+  ServiceSpec,
+} from "../../infra/catalog/types";
 
 // The small interfaces between a service and what backs it. The in-cluster profile (laptop, CI)
 // and the Azure profile implement them; the service component never knows which one it got.
@@ -46,7 +57,10 @@ export interface ServiceRequest {
   identity: IdentityBinding;
 }
 
+/** A profile's answer to one backing kind; build one with `provisioner()` (provisioner.ts). */
 export interface Provisioner {
+  readonly kind: Kind;
+  /** Called only for a service whose spec asks for the kind. */
   provision(request: ServiceRequest): BackingBinding;
 }
 
@@ -88,10 +102,8 @@ export interface SecretStore {
 export interface BackingServices {
   /** A human name for summaries: "in-cluster", "azure". */
   profile: string;
-  database: Provisioner;
-  redis: Provisioner;
-  objectStore: Provisioner;
-  messageBroker: Provisioner;
+  /** One per backing kind the profile offers (see kinds/index.ts); services bind to those they ask for. */
+  provisioners: readonly Provisioner[];
   identity: WorkloadIdentity;
   secrets: SecretStore;
   /** Endpoints worth exporting (hosts, never credentials). */

@@ -1,15 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../../infra/catalog/types";
-import { objectStoreSettings } from "../backing/object-store-settings";
-import type { PostgresTenant } from "../backing/postgres-tenants";
+import { databaseKind, messageBrokerKind, objectStoreKind, redisKind } from "../backing/kinds";
+import { type Tenant, tenantProvisioner } from "../backing/provisioner";
 import type {
-  BackingBinding,
   BackingServices,
   IdentityBinding,
   Provisioner,
   SecretStore,
-  ServiceRequest,
+  ServiceSpec,
   WorkloadIdentity,
 } from "../backing/types";
 import { serviceLabels } from "../kube/labels";
@@ -42,170 +40,109 @@ const noIdentity: IdentityBinding = {
 
 export class InClusterBacking extends pulumi.ComponentResource implements BackingServices {
   readonly profile = "in-cluster";
-  readonly database: Provisioner;
-  readonly redis: Provisioner;
-  readonly objectStore: Provisioner;
-  readonly messageBroker: Provisioner;
+  readonly provisioners: readonly Provisioner[];
   readonly identity: WorkloadIdentity = { bind: () => noIdentity };
   readonly secrets: SecretStore;
   readonly endpoints: Record<string, pulumi.Input<string>> = {};
 
   constructor(name: string, args: InClusterBackingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:in-cluster:Backing", name, {}, opts);
-    const { namespace, persistence } = args;
-    const {
-      postgres: postgresImage,
-      redis: redisImage,
-      rabbitmq: rabbitmqImage,
-      azurite: azuriteImage,
-    } = args.images ?? backingImages();
-    const shared = (need: (s: ServiceSpec) => boolean) => args.services.filter(need).map((s) => s.name);
+    const { namespace, persistence, services } = args;
+    const images = args.images ?? backingImages();
+    const names = <Need>(tenants: ReadonlyArray<Tenant<Need>>) => tenants.map((t) => t.service.name);
 
-    const sharedDatabaseTenants = shared((s) => !!s.database && !s.database.dedicated);
-    const postgres =
-      sharedDatabaseTenants.length > 0
-        ? new InClusterPostgres(
-            "postgres",
-            {
-              name: "postgres",
-              namespace,
-              tenants: sharedDatabaseTenants,
-              persistence,
-              image: postgresImage,
-            },
-            { parent: this },
-          )
-        : undefined;
-    const sharedRedisTenants = shared((s) => s.redis !== false && !s.redis?.dedicated);
-    const redis =
-      sharedRedisTenants.length > 0
-        ? new InClusterRedis(
-            "redis",
-            {
-              name: "redis",
-              namespace,
-              tenants: sharedRedisTenants,
-              persistence,
-              maxMemoryMiB: 256,
-              image: redisImage,
-            },
-            { parent: this },
-          )
-        : undefined;
-    const messaging = args.services.flatMap((s) =>
-      s.messaging ? [{ service: s.name, messaging: s.messaging }] : [],
-    );
-    const rabbitmq =
-      messaging.length > 0
-        ? new InClusterRabbitMq(
-            "rabbitmq",
-            { name: "rabbitmq", namespace, tenants: messaging, persistence, image: rabbitmqImage },
-            { parent: this },
-          )
-        : undefined;
-    const buckets = new Map(
-      args.services
-        .filter((s) => s.buckets?.length)
-        .map((s) => [s.name, (s.buckets ?? []).map((b) => `${s.name}-${b.name}`)]),
-    );
-    const azurite =
-      buckets.size > 0
-        ? new InClusterAzurite(
-            "azurite",
-            { name: "azurite", namespace, tenants: buckets, persistence, image: azuriteImage },
-            { parent: this },
-          )
-        : undefined;
-
-    if (postgres) this.endpoints.postgres = `${postgres.endpoint.host}:5432`;
-    if (redis) this.endpoints.redis = `${redis.server.host}:6379`;
-    if (rabbitmq) this.endpoints.rabbitmq = `${rabbitmq.server.host}:5672`;
-    if (azurite) this.endpoints.objectStore = `http://${azurite.server.host}:10000`;
-
-    const databaseBinding = (tenant: PostgresTenant, server: InClusterPostgres): BackingBinding => ({
-      settings: {},
-      credentials: { DATABASE_URL: tenant.url },
-      egress: [server.endpoint.egress],
-      dependsOn: [server.tenants.setupJob],
+    const postgres = (resourceName: string, server: string, tenants: string[], parent: pulumi.Resource) =>
+      new InClusterPostgres(
+        resourceName,
+        { name: server, namespace, tenants, persistence, image: images.postgres },
+        { parent },
+      );
+    const database = tenantProvisioner(databaseKind, services, {
+      shared: (tenants) => postgres("postgres", "postgres", names(tenants), this),
+      dedicated: ({ service, parent }) =>
+        postgres(`${service.name}-postgres`, `postgres-${service.name}`, [service.name], parent),
+      connect: (server, { service }) => ({
+        connection: { url: tenantOf(server.tenants.tenants, service.name, "database").url },
+        egress: [server.endpoint.egress],
+        dependsOn: [server.tenants.setupJob],
+      }),
     });
-    this.database = {
-      provision: (req: ServiceRequest) => {
-        if (req.service.database?.dedicated) {
-          const server = new InClusterPostgres(
-            `${req.service.name}-postgres`,
-            {
-              name: `postgres-${req.service.name}`,
-              namespace,
-              tenants: [req.service.name],
-              persistence,
-              image: postgresImage,
-            },
-            { parent: req.parent },
-          );
-          return databaseBinding(tenantOf(server.tenants.tenants, req.service.name, "database"), server);
-        }
-        return databaseBinding(
-          tenantOf(postgres?.tenants.tenants, req.service.name, "database"),
-          required(postgres),
-        );
-      },
-    };
 
-    const redisBinding = (server: InClusterRedis, service: string): BackingBinding => {
-      const tenant = tenantOf(server.tenants, service, "redis");
-      return {
-        settings: {},
-        credentials: { IN_MEM_STORE__URI: tenant.url, LOCK_DSN: tenant.url },
+    const redisServer = (resourceName: string, server: string, tenants: string[], parent: pulumi.Resource) =>
+      new InClusterRedis(
+        resourceName,
+        { name: server, namespace, tenants, persistence, maxMemoryMiB: 256, image: images.redis },
+        { parent },
+      );
+    const redis = tenantProvisioner(redisKind, services, {
+      shared: (tenants) => redisServer("redis", "redis", names(tenants), this),
+      dedicated: ({ service, parent }) =>
+        redisServer(`${service.name}-redis`, `redis-${service.name}`, [service.name], parent),
+      connect: (server, { service }) => ({
+        connection: { url: tenantOf(server.tenants, service.name, "redis").url },
         egress: [server.server.path],
         dependsOn: [server.server.statefulSet],
-      };
-    };
-    this.redis = {
-      provision: (req) => {
-        if (req.service.redis !== false && req.service.redis?.dedicated) {
-          const server = new InClusterRedis(
-            `${req.service.name}-redis`,
-            {
-              name: `redis-${req.service.name}`,
-              namespace,
-              tenants: [req.service.name],
-              persistence,
-              maxMemoryMiB: 256,
-              image: redisImage,
-            },
-            { parent: req.parent },
-          );
-          return redisBinding(server, req.service.name);
-        }
-        return redisBinding(required(redis), req.service.name);
-      },
-    };
+      }),
+    });
 
-    this.messageBroker = {
-      provision: (req) => {
-        const broker = required(rabbitmq);
-        const tenant = tenantOf(broker.tenants, req.service.name, "message broker");
+    const broker = tenantProvisioner(messageBrokerKind, services, {
+      shared: (tenants) =>
+        new InClusterRabbitMq(
+          "rabbitmq",
+          {
+            name: "rabbitmq",
+            namespace,
+            tenants: tenants.map((t) => ({ service: t.service.name, messaging: t.need })),
+            persistence,
+            image: images.rabbitmq,
+          },
+          { parent: this },
+        ),
+      connect: (server, { service }) => {
+        const tenant = tenantOf(server.tenants, service.name, "message broker");
         return {
-          settings: { APP__MESSENGER__VHOST: tenant.vhost },
-          credentials: { MESSENGER_TRANSPORT_DSN: tenant.dsn },
-          egress: [broker.server.path],
-          dependsOn: [broker.server.statefulSet],
+          connection: { vhost: tenant.vhost, dsn: tenant.dsn },
+          egress: [server.server.path],
+          dependsOn: [server.server.statefulSet],
         };
       },
-    };
+    });
 
-    this.objectStore = {
-      provision: (req) => {
-        const store = required(azurite);
-        const tenant = tenantOf(store.tenants, req.service.name, "object store");
+    const objectStore = tenantProvisioner(objectStoreKind, services, {
+      shared: (tenants) =>
+        new InClusterAzurite(
+          "azurite",
+          {
+            name: "azurite",
+            namespace,
+            tenants: new Map(
+              tenants.map((t) => [t.service.name, t.need.map((b) => `${t.service.name}-${b.name}`)]),
+            ),
+            persistence,
+            image: images.azurite,
+          },
+          { parent: this },
+        ),
+      connect: (server, { service }) => {
+        const tenant = tenantOf(server.tenants, service.name, "object store");
         return {
-          settings: objectStoreSettings(req.service, tenant.endpoint, tenant.account, "connection-string"),
-          credentials: { APP__STORAGE__CONNECTION_STRING: tenant.connectionString },
-          egress: [store.server.path],
-          dependsOn: [store.setupJob],
+          connection: {
+            endpoint: tenant.endpoint,
+            account: tenant.account,
+            auth: "connection-string" as const,
+            connectionString: tenant.connectionString,
+          },
+          egress: [server.server.path],
+          dependsOn: [server.setupJob],
         };
       },
-    };
+    });
+    this.provisioners = [database, redis, objectStore, broker].map((p) => p.provisioner);
+
+    if (database.shared) this.endpoints.postgres = `${database.shared.endpoint.host}:5432`;
+    if (redis.shared) this.endpoints.redis = `${redis.shared.server.host}:6379`;
+    if (broker.shared) this.endpoints.rabbitmq = `${broker.shared.server.host}:5672`;
+    if (objectStore.shared) this.endpoints.objectStore = `http://${objectStore.shared.server.host}:10000`;
 
     this.secrets = {
       store: (req) => {
@@ -233,10 +170,4 @@ function tenantOf<T>(tenants: ReadonlyMap<string, T> | undefined, service: strin
   const tenant = tenants?.get(service);
   if (!tenant) throw new Error(`internal: ${service} was not registered as a ${what} tenant`);
   return tenant;
-}
-
-function required<T>(server: T | undefined): T {
-  if (!server)
-    throw new Error("internal: a provisioner was called for a backing service no service declared");
-  return server;
 }

@@ -40,7 +40,6 @@ export interface ApplicationEnvArgs {
   spec: ServiceSpec;
   namespace: string;
   logLevel: LogLevel;
-  hasRedis: boolean;
   /** Settings from the backing services and the identity binding. */
   backingSettings: Record<string, pulumi.Input<string>>;
 }
@@ -66,13 +65,6 @@ export function applicationEnv(args: ApplicationEnvArgs): Record<string, pulumi.
     PHP_POST_MAX_SIZE: `${php.uploadMaxMiB + 1}M`,
     ...dependencyEnv(spec.dependsOn, args.namespace),
   };
-  if (args.hasRedis) {
-    // Shared state for anything replicated: cache, sessions, locks, rate limiter.
-    env.APP__CACHE__ADAPTER = "cache.adapter.redis";
-    env.APP__SESSION__HANDLER = "redis";
-    env.APP__RATE_LIMITER__STORAGE = "redis";
-    env.APP__REDIS__PREFIX = `${spec.name}:`;
-  }
   return { ...env, ...args.backingSettings };
 }
 

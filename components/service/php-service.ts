@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeployedService } from "../../infra/model";
+import { needs } from "../backing/kind";
+import { backingKinds, databaseKind } from "../backing/kinds";
 import type { BackingBinding, BackingServices } from "../backing/types";
 import { serviceLabels } from "../kube/labels";
 import { consumerWorkload } from "./consumers";
@@ -11,9 +13,10 @@ import type { ImageSettings } from "./pod-template";
 import { scheduledJob } from "./scheduled-jobs";
 import { webWorkload } from "./web";
 
-// One catalog entry, run: the service together with what it needs. Its database, Redis, object
-// storage and broker come from the profile's provisioners; its identity and credentials from the
-// profile's identity and secret store; everything else is plain Kubernetes with safe defaults.
+// One catalog entry, run: the service together with what it needs. Its backing services
+// (database, Redis, object storage, broker: components/backing/kinds) come from the profile's
+// provisioners; its identity and credentials from the profile's identity and secret store;
+// everything else is plain Kubernetes with safe defaults.
 
 export interface PhpServiceArgs {
   service: DeployedService;
@@ -52,11 +55,16 @@ export class PhpService extends pulumi.ComponentResource {
       parent: this,
     });
     const request = { service: spec, namespace: ns, parent: this, identity };
-    const bindings: BackingBinding[] = [];
-    if (spec.database) bindings.push(args.backing.database.provision(request));
-    if (spec.redis !== false) bindings.push(args.backing.redis.provision(request));
-    if (spec.buckets?.length) bindings.push(args.backing.objectStore.provision(request));
-    if (spec.messaging) bindings.push(args.backing.messageBroker.provision(request));
+    // Each backing kind the spec asks for, from the profile's provisioner for it.
+    const answered = new Set(args.backing.provisioners.map((p) => p.kind));
+    const unanswered = backingKinds.filter((k) => needs(k, spec) && !answered.has(k));
+    if (unanswered.length > 0)
+      throw new Error(
+        `internal: the ${args.backing.profile} profile has no provisioner for ${unanswered.map((k) => k.name).join(", ")}`,
+      );
+    const bindings: BackingBinding[] = args.backing.provisioners
+      .filter((p) => needs(p.kind, spec))
+      .map((p) => p.provision(request));
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(
       `${spec.name}-sa`,
@@ -82,7 +90,6 @@ export class PhpService extends pulumi.ComponentResource {
           spec,
           namespace: ns,
           logLevel: args.service.logLevel,
-          hasRedis: spec.redis !== false,
           backingSettings: settings,
         }),
       },
@@ -114,7 +121,7 @@ export class PhpService extends pulumi.ComponentResource {
     };
     const ready = [...identity.dependsOn, ...stored.dependsOn, ...bindings.flatMap((b) => b.dependsOn)];
 
-    if (spec.database) {
+    if (needs(databaseKind, spec)) {
       this.migration = migrationJob({
         service: spec.name,
         namespace: ns,

@@ -42,12 +42,16 @@ export interface PodTemplateArgs {
 }
 
 /** Paths FrankenPHP and Symfony write to at run time; everything else is read-only. */
-const WRITABLE_PATHS = [
-  writablePath("tmp", "/tmp", "256Mi"),
-  writablePath("caddy-data", "/data"),
-  writablePath("caddy-config", "/config"),
-  writablePath("symfony-cache", `${APP_ROOT}/var/cache`, "256Mi"),
+const WRITABLE: ReadonlyArray<{ name: string; path: string; sizeLimit?: string }> = [
+  { name: "tmp", path: "/tmp", sizeLimit: "256Mi" },
+  { name: "caddy-data", path: "/data" },
+  { name: "caddy-config", path: "/config" },
+  { name: "symfony-cache", path: `${APP_ROOT}/var/cache`, sizeLimit: "256Mi" },
 ];
+const WRITABLE_PATHS = WRITABLE.map((w) => writablePath(w.name, w.path, w.sizeLimit));
+
+/** The paths a service's containers may write to (the image audit checks images against them). */
+export const WRITABLE_MOUNT_PATHS: readonly string[] = WRITABLE.map((w) => w.path);
 
 export function podTemplate(args: PodTemplateArgs): k8s.types.input.core.v1.PodTemplateSpec {
   const selector = selectorLabels(args.service, args.role);

@@ -1,3 +1,5 @@
+import { needs } from "../../components/backing/kind";
+import { redisKind } from "../../components/backing/kinds";
 import { type InputProblem, PlatformInputError } from "../errors";
 import { findCycle } from "./graph";
 import { resolvePhpLimits, resolveSize } from "./sizes";
@@ -199,15 +201,16 @@ function validateRuntime(s: ServiceSpec, at: Report): void {
     }
   }
   const canReplicate = (replicas?.max ?? 1) > 1;
-  if (canReplicate && s.redis === false) {
+  const hasRedis = needs(redisKind, s);
+  if (canReplicate && !hasRedis) {
     at(
       s.name,
-      ".redis",
+      `.${redisKind.field}`,
       "a service that can run more than one replica has no shared Redis for cache, sessions and locks",
       "remove `redis: false`, or set web.replicas.max to 1",
     );
   }
-  if (s.workerModeAudited && s.redis === false) {
+  if (s.workerModeAudited && !hasRedis) {
     at(
       s.name,
       ".workerModeAudited",

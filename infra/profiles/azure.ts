@@ -1,7 +1,9 @@
-import { AzureBacking, credentialKeysOf } from "../../components/azure/azure-backing";
+import { AzureBacking } from "../../components/azure/azure-backing";
 import { AzureLoki } from "../../components/azure/azure-loki";
 import { AzurePlatform, type ClusterSource } from "../../components/azure/azure-platform";
 import { azureNames, type NamingInput, validateAzureNames } from "../../components/azure/naming";
+import { credentialKeysOf, needsDedicated } from "../../components/backing/kind";
+import { backingKinds, databaseKind, objectStoreKind, redisKind } from "../../components/backing/kinds";
 import type { ServiceSpec } from "../catalog/types";
 import { existingClusterConnection } from "../cluster";
 import type { AzureConfig } from "../config/azure-schema";
@@ -76,10 +78,10 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
     naming,
     services.map((s) => ({
       name: s.name,
-      dedicatedDatabase: !!s.database?.dedicated,
-      dedicatedRedis: s.redis !== false && !!s.redis?.dedicated,
-      buckets: (s.buckets ?? []).map((b) => b.name),
-      credentialKeys: credentialKeysOf(s),
+      dedicatedDatabase: needsDedicated(databaseKind, s),
+      dedicatedRedis: needsDedicated(redisKind, s),
+      buckets: (objectStoreKind.need(s) ?? []).map((b) => b.name),
+      credentialKeys: credentialKeysOf(backingKinds, s),
     })),
     { stackFile: loaded.source, catalogFile: CATALOG_FILE },
   );

@@ -1,3 +1,5 @@
+import { needs } from "../../components/backing/kind";
+import { databaseKind } from "../../components/backing/kinds";
 import { ServiceGraph } from "../../infra/catalog/graph";
 import { catalog as defaultCatalog } from "../../infra/catalog/services";
 import type { ServiceSpec } from "../../infra/catalog/types";
@@ -218,7 +220,7 @@ export function simulateProgram(
   );
   const credentials = Object.fromEntries(
     names
-      .filter((n) => graph.get(n).database)
+      .filter((n) => needs(databaseKind, graph.get(n)))
       .map((n) => [n, { DATABASE_URL: `postgresql://${n}:s3cr3t-${n}@${host("postgres")}:5432/${n}` }]),
   );
   const gateway = config["platform:gateway"] as { hostname?: string } | undefined;

@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { needs } from "../../components/backing/kind";
+import { databaseKind, messageBrokerKind, objectStoreKind } from "../../components/backing/kinds";
 import { catalog } from "../../infra/catalog/services";
 import { MOCK_DEPLOYER, MOCK_SUBSCRIPTION } from "../../tools/plan/mock-state-azure";
 import { isSecretWrapper } from "../../tools/plan/redact";
@@ -93,7 +95,7 @@ describe("PostgreSQL flexible server", () => {
     const databases = ofType(prod, T.postgresDatabase).map((d) => inputs(d).databaseName);
     expect(databases.sort()).toEqual(
       catalog
-        .filter((s) => s.database)
+        .filter((s) => needs(databaseKind, s))
         .map((s) => s.name)
         .sort(),
     );
@@ -122,14 +124,16 @@ describe("Blob Storage", () => {
   it("has one private container per catalog bucket, named <service>-<bucket>, plus Loki's", () => {
     const containers = ofType(prod, T.container).map((c) => inputs(c));
     for (const c of containers) expect(c.publicAccess).toBe("None");
-    const expected = catalog.flatMap((s) => (s.buckets ?? []).map((b) => `${s.name}-${b.name}`));
+    const expected = catalog.flatMap((s) =>
+      (objectStoreKind.need(s) ?? []).map((b) => `${s.name}-${b.name}`),
+    );
     expect(containers.map((c) => c.containerName).sort()).toEqual(
       [...expected, "loki-chunks", "loki-ruler"].sort(),
     );
   });
 
   it("grants each service a data role on its own containers only, to its own identity", () => {
-    for (const s of catalog.filter((c) => c.buckets?.length)) {
+    for (const s of catalog.filter((c) => needs(objectStoreKind, c))) {
       const identity = state(find(prod, T.identity, (i) => i.resourceName.endsWith(`-${s.name}`)));
       for (const b of s.buckets ?? []) {
         const container = find(prod, T.container, (i) => i.containerName === `${s.name}-${b.name}`);
@@ -341,7 +345,7 @@ describe("RabbitMQ through its operator", () => {
     );
     expect(pod.volumes[0].secret.secretName).toBe(state(definitions as RecordedResource).metadata.name);
     const parsed = JSON.parse(state(definitions as RecordedResource).stringData["definitions.json"]);
-    const tenants = catalog.filter((s) => s.messaging).map((s) => s.name);
+    const tenants = catalog.filter((s) => needs(messageBrokerKind, s)).map((s) => s.name);
     expect(parsed.vhosts.map((v: { name: string }) => v.name).sort()).toEqual([...tenants].sort());
     expect(parsed.users.map((u: { name: string }) => u.name).sort()).toEqual(["admin", ...tenants].sort());
     expect(prod.one("PodDisruptionBudget", "rabbitmq").spec.maxUnavailable).toBe(1);

@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { credentialKeysOf, needs } from "../../components/backing/kind";
+import { backingKinds, databaseKind } from "../../components/backing/kinds";
 import { migrationJobName } from "../../components/service/migration-job";
 import { ServiceGraph } from "../../infra/catalog/graph";
 import { catalog } from "../../infra/catalog/services";
@@ -47,7 +49,7 @@ describe("probes", () => {
 
 describe("migrations", () => {
   it("run as a Job per service with a database, with the web image and command, before the rollout", () => {
-    for (const s of catalog.filter((c) => c.database)) {
+    for (const s of catalog.filter((c) => needs(databaseKind, c))) {
       const name = migrationJobName(s.name, image(s.name));
       const job = planned.one("Job", name);
       const c = podSpecOf(job).containers[0];
@@ -112,13 +114,7 @@ describe("environment", () => {
   });
 
   it("delivers every credential as a secretKeyRef and nothing secret as a literal", () => {
-    const credentialNames = [
-      "DATABASE_URL",
-      "IN_MEM_STORE__URI",
-      "LOCK_DSN",
-      "MESSENGER_TRANSPORT_DSN",
-      "APP__STORAGE__CONNECTION_STRING",
-    ];
+    const credentialNames = backingKinds.flatMap((k) => k.credentialKeys);
     for (const o of appWorkloads()) {
       const c = podSpecOf(o).containers[0];
       for (const e of c.env ?? []) {
@@ -131,15 +127,13 @@ describe("environment", () => {
         expect(v).not.toMatch(/:\/\/[^/\s:]+:[^@\s]+@/);
       }
     }
-    const media = planned.environment("Deployment", "media");
-    for (const key of [
-      "DATABASE_URL",
-      "IN_MEM_STORE__URI",
-      "LOCK_DSN",
-      "MESSENGER_TRANSPORT_DSN",
-      "APP__STORAGE__CONNECTION_STRING",
-    ]) {
-      expect(media[key], key).toHaveProperty("secretKeyRef");
+    // In-cluster, every kind delivers every credential it declares (no workload identity).
+    for (const s of catalog) {
+      const env = planned.environment("Deployment", s.name);
+      const keys = credentialKeysOf(backingKinds, s);
+      for (const key of keys) expect(env[key], `${s.name} ${key}`).toHaveProperty("secretKeyRef");
+      const refs = Object.entries(env).filter(([, v]) => (v as { secretKeyRef?: unknown })?.secretKeyRef);
+      expect(refs.map(([k]) => k).sort(), s.name).toEqual([...keys].sort());
     }
   });
 

@@ -1,0 +1,132 @@
+// `policy image --registry`: pulled from a real registry started on 127.0.0.1 by the test (the CNCF
+// distribution registry, built from Go modules by tools/registry/build.sh, which .ci/run runs), as
+// anonymous, with basic auth and with a bearer token, credentials from the environment.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliIO, run } from "../../../policies/cli";
+import {
+  type AuthMode,
+  type LocalRegistry,
+  push,
+  registryBinary,
+  startRegistry,
+  TEST_USER,
+} from "./local-registry";
+import { type ImageSpec, registryBlobs } from "./oci-builder";
+
+const LEAKY: ImageSpec = {
+  config: { User: "10001", WorkingDir: "/app" },
+  layers: [
+    {
+      createdBy: "COPY . /app",
+      files: {
+        "/etc/caddy/Caddyfile": "{\n{$CADDY_GLOBAL_OPTIONS}\n}\n",
+        "/app/.env.local.php": "<?php return array('APP_SECRET' => '0f9e8d7c6b5a49382716f5e4d3c2b1a0');",
+      },
+    },
+    { createdBy: "RUN rm /app/.env.local.php", deletes: ["/app/.env.local.php"] },
+  ],
+};
+
+async function cli(
+  argv: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIO = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    readStdin: () => "",
+  };
+  const saved = { ...process.env };
+  for (const k of ["REGISTRY_USERNAME", "REGISTRY_PASSWORD", "REGISTRY_TOKEN"]) delete process.env[k];
+  Object.assign(process.env, env);
+  try {
+    return { code: await run(argv, io), stdout, stderr };
+  } finally {
+    process.env = saved;
+  }
+}
+
+const binary = registryBinary();
+if (!binary)
+  console.warn(
+    "policy image --registry tests SKIPPED: no test registry; build it with tools/registry/build.sh (needs Go)",
+  );
+
+describe.skipIf(!binary)("policy image --registry against a local distribution registry", () => {
+  const registries = new Map<AuthMode, LocalRegistry>();
+  beforeAll(async () => {
+    const blobs = await registryBlobs(LEAKY);
+    for (const mode of ["anonymous", "basic", "token"] as const) {
+      const r = await startRegistry(binary as string, mode);
+      registries.set(mode, r);
+      await push(r, "platform/fixture", "1.0.0", blobs);
+    }
+  }, 60_000);
+  afterAll(async () => {
+    for (const r of registries.values()) await r.stop();
+  });
+
+  const ref = (mode: AuthMode) => `${registries.get(mode)?.host}/platform/fixture:1.0.0`;
+  const expectLeakFound = (r: { code: number; stdout: string; stderr: string }) => {
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /image-dotenv-credentials: \/app\/\.env\.local\.php in layer 0 \(COPY \. \/app, removed by layer 1/,
+    );
+    expect(r.stdout).not.toContain("0f9e8d7c6b5a49382716f5e4d3c2b1a0");
+  };
+
+  it("pulls anonymously", async () => {
+    expectLeakFound(await cli(["image", "--registry", ref("anonymous")], {}));
+  });
+
+  it("pulls with basic auth from REGISTRY_USERNAME/REGISTRY_PASSWORD", async () => {
+    expectLeakFound(
+      await cli(["image", "--registry", ref("basic")], {
+        REGISTRY_USERNAME: TEST_USER.username,
+        REGISTRY_PASSWORD: TEST_USER.password,
+      }),
+    );
+  });
+
+  it("pulls through the registry's token flow with REGISTRY_USERNAME/REGISTRY_PASSWORD", async () => {
+    expectLeakFound(
+      await cli(["image", "--registry", ref("token")], {
+        REGISTRY_USERNAME: TEST_USER.username,
+        REGISTRY_PASSWORD: TEST_USER.password,
+      }),
+    );
+  });
+
+  it("pulls with a bearer token from REGISTRY_TOKEN", async () => {
+    expectLeakFound(
+      await cli(["image", "--registry", ref("token")], {
+        REGISTRY_TOKEN: registries.get("token")?.pullToken ?? "",
+      }),
+    );
+  });
+
+  it("exits 2 naming the variables when the registry refuses", async () => {
+    const r = await cli(["image", "--registry", ref("basic")], {});
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /cannot pull from 127\.0\.0\.1:\d+ .*REGISTRY_USERNAME\/REGISTRY_PASSWORD or REGISTRY_TOKEN/,
+    );
+  });
+
+  it("exits 2 on a tag the registry does not have", async () => {
+    const r = await cli(
+      ["image", "--registry", `${registries.get("anonymous")?.host}/platform/fixture:9.9.9`],
+      {},
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/platform\/fixture:9\.9\.9: cannot pull/);
+  });
+});
