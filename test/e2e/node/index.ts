@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Cluster, type KubeObject, kubectl, kubectlJson } from "../lib/cluster";
 import { E2EError, run, sleep } from "../lib/proc";
@@ -25,6 +25,9 @@ const POD_GATEWAY = "10.244.0.1";
 export const NODE_BINARIES = ["kubelet", "kube-proxy", "kube-router", "coredns"] as const;
 /** What this machine must provide (Debian packages containerd, runc, containernetworking-plugins, ipset, conntrack). */
 const HOST_COMMANDS = ["containerd", "runc", "ctr", "iptables", "ipset", "conntrack", "ip", "tar"];
+
+const POD_LOG_DIRS = ["/var/log/pods", "/var/log/containers"];
+const listDir = (d: string) => (existsSync(d) ? readdirSync(d) : []);
 
 export interface RealNode {
   name: string;
@@ -101,6 +104,8 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   const ip = await nodeIp();
   mkdirSync(o.dir, { recursive: true });
   const netnsBefore = new Set(netnsNames());
+  // The kubelet writes container logs under /var/log/pods (and links in /var/log/containers).
+  const logsBefore = new Map(POD_LOG_DIRS.map((d) => [d, new Set(listDir(d))]));
   const daemons: Daemon[] = [];
   let containerd: Awaited<ReturnType<typeof startContainerd>> | undefined;
   const bin = (name: (typeof NODE_BINARIES)[number]) => join(o.bin, name);
@@ -118,6 +123,10 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
     await removeBridge(BRIDGE, o.logFile);
     await run(bin("kube-proxy"), ["--cleanup"], { logFile: o.logFile, timeoutMs: 60_000 });
     await removeKubeRouterState(o.logFile);
+    for (const [d, before] of logsBefore) {
+      for (const entry of listDir(d).filter((e) => !before.has(e)))
+        rmSync(join(d, entry), { recursive: true, force: true });
+    }
     rmSync(o.dir, { recursive: true, force: true });
     o.log(`real node ${REAL_NODE_NAME}: stopped; its containers, mounts, iptables chains and ipsets removed`);
   };
