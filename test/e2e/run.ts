@@ -27,6 +27,7 @@ import { type Environment, setUp } from "./lib/setup";
 import { ROOT } from "./lib/toolchain";
 import { contractStep } from "./node/contract-step";
 import { feasibility } from "./node/feasibility";
+import { platformPoliciesOnRealPods } from "./node/policies-step";
 
 // `npm run test:e2e`: the platform on the real engine. Builds (or reuses) the toolchain, starts a
 // kwok cluster, deploys the `local` stack with the policy pack, checks the cluster, proves the
@@ -276,6 +277,21 @@ async function main(): Promise<number> {
       tail(`${again.stdout}\n${again.stderr}`, 40),
     );
   });
+
+  // 4a. The platform's NetworkPolicies, as created, on real traffic between real pods.
+  if (node) {
+    await phase("real node: the platform's NetworkPolicies on real pods", async () => {
+      if (!mainUp) throw new E2EError("skipped: the first up failed");
+      await timed("real node: platform NetworkPolicies on real pods", () =>
+        platformPoliciesOnRealPods(kube, node, node.images.contractApp, checks, {
+          namespace: "platform",
+          dir: tmp,
+          logFile,
+          log,
+        }),
+      );
+    });
+  }
 
   // 4b. A new image of one service: its migration runs again, to completion, before the rollout.
   await phase("pulumi up after changing one image tag (content)", async () => {

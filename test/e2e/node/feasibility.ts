@@ -46,6 +46,7 @@ export function restrictedPod(name: string, image: string, namespace = NS): Reco
             { name: "http", containerPort: 80 },
             { name: "metrics", containerPort: 2019 },
           ],
+          resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
           // The platform's own probes (components/service/probes.ts).
           ...webProbes("/health/ready"),
           securityContext: {
