@@ -154,13 +154,16 @@ export async function platformPoliciesOnRealPods(
       `${waited.stderr} ${outsiderReady.stderr}`,
     );
     if (waited.code !== 0 || outsiderReady.code !== 0) return;
-    const ipOf = async (namespace: string, pod: string) =>
-      String(
-        (
-          (await kubectlJson<{ status?: { podIP?: string } }>(cluster, ["get", "pod", "-n", namespace, pod]))
-            .status ?? {}
-        ).podIP ?? "",
-      );
+    const ipOf = async (namespace: string, pod: string) => {
+      const got = await kubectlJson<{ status?: { podIP?: string } }>(cluster, [
+        "get",
+        "pod",
+        "-n",
+        namespace,
+        pod,
+      ]);
+      return got.status?.podIP ?? "";
+    };
     for (const p of probes) p.ip = await ipOf(ns, p.pod);
     const outsiderIp = await ipOf(OUTSIDE, "outsider");
     const ipOfService = new Map(probes.map((p) => [p.service, p.ip ?? ""]));
