@@ -50,6 +50,8 @@ state = "${dir}/state"
 
 [${cri}.containerd.runtimes.runc.options]
   SystemdCgroup = false
+  # runc's state with ours, not in /run/containerd/runc (removed with the run's directory).
+  Root = "${dir}/runc"
 `;
 }
 
