@@ -2,9 +2,9 @@
 // wrong and how to fix it, and is raised before any resource is registered.
 
 export interface InputProblem {
-  /** The file the user edits: `stacks/Pulumi.local.yaml`, `infra/catalog/services.ts`. */
+  /** The file the user edits: `stacks/Pulumi.local.yaml`, `infra/catalog/services/pilot.yaml:4:3`. */
   source: string;
-  /** The key or entry path: `platform:images.tag`, `catalog entry "pilot".dependsOn[2]`. */
+  /** The key or field path: `platform:images.tag`, `dependsOn[2]`. */
   field: string;
   problem: string;
   fix: string;

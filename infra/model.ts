@@ -1,16 +1,14 @@
+import type { ReplicaRange, ServiceSpec } from "../components/service/spec";
 import { ServiceGraph } from "./catalog/graph";
 import { closestName } from "./catalog/suggest";
-import type { ServiceSpec } from "./catalog/types";
+
+export type { ReplicaRange };
+
 import type { LogLevel, StackConfig } from "./config/schema";
 import { type InputProblem, PlatformInputError } from "./errors";
 
 // The catalog as this stack runs it: which services (a subgraph when `only` is set), which
 // image, how many replicas, which log level. Pure data, computed before any resource exists.
-
-export interface ReplicaRange {
-  min: number;
-  max: number;
-}
 
 export interface DeployedService {
   spec: ServiceSpec;

@@ -4,8 +4,8 @@ import { resolvedLoggingImages } from "../components/logging/images";
 import { LogShipper } from "../components/logging/log-shipper";
 import { PlatformNamespace } from "../components/namespace/platform-namespace";
 import { PhpService } from "../components/service/php-service";
-import { catalog as defaultCatalog } from "./catalog/services";
-import type { ServiceSpec } from "./catalog/types";
+import type { ServiceSpec } from "../components/service/spec";
+import { loadCatalog, specFilesFromEnv } from "./catalog/load";
 import { validateCatalog } from "./catalog/validate";
 import { clusterProvider } from "./cluster";
 import { type LoadedConfig, loadStackConfig } from "./config/load";
@@ -37,18 +37,27 @@ export interface PlatformOutputs {
   [key: string]: unknown;
 }
 
-/** Reads the stack config and the catalog, and validates both before registering anything. */
-export function preparePlatform(catalog: readonly ServiceSpec[] = defaultCatalog): {
+/**
+ * Reads the stack config and the catalog, and validates both before registering anything. Without
+ * a catalog, it is read from infra/catalog/services/ plus the files named by PLATFORM_SERVICE_SPECS.
+ */
+export function preparePlatform(catalog?: readonly ServiceSpec[]): {
   loaded: LoadedConfig;
   model: PlatformModel;
 } {
   const loaded = loadStackConfig();
-  validateCatalog(catalog);
-  const model = buildModel(loaded.config, catalog, loaded.source);
+  let services: readonly ServiceSpec[];
+  if (catalog) {
+    validateCatalog(catalog);
+    services = catalog;
+  } else {
+    services = loadCatalog({ specFiles: specFilesFromEnv() }).services;
+  }
+  const model = buildModel(loaded.config, services, loaded.source);
   return { loaded, model };
 }
 
-export function definePlatform(catalog: readonly ServiceSpec[] = defaultCatalog): PlatformOutputs {
+export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutputs {
   const { loaded, model } = preparePlatform(catalog);
   const config = loaded.config;
   const specs = model.services.map((s) => s.spec);

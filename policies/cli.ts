@@ -1,37 +1,55 @@
-// `npm run policy -- check <file|dir|->... [--format text|json] [--config <pack-config.json> | --stack <name>] [--stack-tag k=v]...`
+// `npm run policy -- check <file|dir|->... [--format text|json|sarif|junit|gitlab-codequality] [--config <pack-config.json> | --stack <name>] [--stack-tag k=v]... [--max-input-mib N]`
 // `npm run policy -- config [--stack <name>]`
 //
 // Runs the pack's policies (resource and stack level) over Kubernetes YAML with the offline
-// analyzer. Exit 0: no mandatory violation (advisories allowed); 1: at least one mandatory
-// violation; 2: unreadable input, invalid config or bad usage (one error line on stderr).
+// analyzer, after validating every object against its Kubernetes schema. Exit 0: no mandatory
+// violation (advisories allowed); 1: at least one mandatory violation or schema error; 2:
+// unreadable, oversized or unrendered input, no objects, invalid config or bad usage (one error line
+// on stderr).
 
-import { readFileSync } from "node:fs";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { packEnforcementLevel, policies } from "./checks";
 import { asPolicyReport, IMAGE_USAGE, ImageUsageError, parseImageArgs, runImageAudit } from "./image/cli";
 import { LayerReadError } from "./image/layers";
 import { ImageInputError } from "./image/source";
-import { type AnalyzedResource, analyze, type PolicyReport, type Violation } from "./runner/analyze";
+import { analyze, type PolicyReport, type Violation } from "./runner/analyze";
 import { loadPackConfig, PolicyConfigError, readConfigFile, resolvePackConfig } from "./runner/config";
-import { InputError, loadKubernetesResources } from "./runner/kubernetes-yaml";
+import { DEFAULT_MAX_INPUT_MIB, readStdinBounded } from "./runner/input-files";
+import { InputError, type LoadedObject, loadKubernetesObjects } from "./runner/kubernetes-yaml";
+import {
+  FORMATS,
+  type Format,
+  formatReport,
+  isFormat,
+  type RuleInfo,
+  type SourceLocation,
+} from "./runner/report-formats";
+import { SCHEMA_RULE, schemaViolations } from "./runner/schema-findings";
+
+export { formatJson, formatText } from "./runner/report-formats";
 
 export interface CliIO {
   stdout(text: string): void;
   stderr(text: string): void;
-  readStdin(): string;
+  /** Stdin, at most `maxBytes` (+1 to detect more): the run's input limit. */
+  readStdin(maxBytes: number): string | Buffer;
 }
 
 const USAGE = `usage:
-  npm run policy -- check <file|dir|->... [--format text|json] [--config <pack-config.json> | --stack <name>] [--stack-tag key=value]...
+  npm run policy -- check <file|dir|->... [--format text|json|sarif|junit|gitlab-codequality] [--config <pack-config.json> | --stack <name>] [--stack-tag key=value]... [--max-input-mib N]
   npm run policy -- config [--stack <name>]
 ${IMAGE_USAGE}
 
 check   runs every policy of the pack (resource and stack level) on Kubernetes YAML
-        (multi-document files, directories recursively, or - for stdin).
+        (multi-document files, directories recursively, or - for stdin), read as kubectl
+        reads YAML (yes/no/on/off are booleans), each object validated against its Kubernetes schema.
+        --format      text (default), json, sarif (GitHub code scanning), junit, gitlab-codequality
         --config      pack config JSON ({"<policy>": "advisory"} or {"<policy>": {"enforcementLevel": ..., ...}})
         --stack       use policies/config/default.json merged with policies/config/<name>.json
         --stack-tag   a stack tag the policies see (e.g. platform:environment=prod), repeatable
-        exit 0 clean (advisories allowed), 1 mandatory violation, 2 unreadable input or bad usage
+        --max-input-mib  bytes all inputs may add up to, in MiB (default ${DEFAULT_MAX_INPUT_MIB})
+        exit 0 clean (advisories allowed), 1 mandatory violation or schema error,
+        2 unreadable/oversized/unrendered input, no Kubernetes objects, or bad usage
 config  prints the merged pack config of a stack (for pulumi preview --policy-pack-config)
 image   audits a container image without Docker: credentials in its config, .env files and keys in
         any layer (also ones a later layer deleted), root USER, migrations at start, dev mode,
@@ -42,14 +60,15 @@ class UsageError extends Error {}
 
 interface CheckArgs {
   paths: string[];
-  format: "text" | "json";
+  format: Format;
+  maxInputMiB: number;
   config?: string;
   stack?: string;
   stackTags: Record<string, string>;
 }
 
 function parseCheck(argv: string[]): CheckArgs {
-  const out: CheckArgs = { paths: [], format: "text", stackTags: {} };
+  const out: CheckArgs = { paths: [], format: "text", maxInputMiB: DEFAULT_MAX_INPUT_MIB, stackTags: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? "";
     const value = (flag: string) => {
@@ -62,8 +81,14 @@ function parseCheck(argv: string[]): CheckArgs {
     const flag = a.startsWith("--") ? a.split("=")[0] : undefined;
     if (flag === "--format") {
       const f = value(flag);
-      if (f !== "text" && f !== "json") throw new UsageError(`--format must be text or json, not "${f}"`);
+      if (!isFormat(f)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not "${f}"`);
       out.format = f;
+    } else if (flag === "--max-input-mib") {
+      const v = value(flag);
+      const n = Number(v);
+      if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0))
+        throw new UsageError(`--max-input-mib must be a positive number of MiB, not "${v}"`);
+      out.maxInputMiB = n;
     } else if (flag === "--config") {
       out.config = value(flag);
     } else if (flag === "--stack") {
@@ -90,58 +115,23 @@ function packConfig(args: { config?: string; stack?: string }): PolicyPackConfig
   return undefined;
 }
 
-function resourceLine(v: Violation): string {
-  const r = v.resource;
-  if (r.kind === "Stack") return "Stack";
-  if (r.type.startsWith("kubernetes:")) return `${r.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name}`;
-  return `${r.kind} ${r.name} (${r.type})`;
-}
+const PACK_RULES: RuleInfo[] = policies.map((p) => ({
+  name: p.name,
+  description: p.description,
+  enforcementLevel: p.enforcementLevel,
+}));
 
-export function formatText(report: PolicyReport): string {
-  const groups = new Map<string, Violation[]>();
-  for (const v of report.violations) {
-    const key = resourceLine(v);
-    const list = groups.get(key);
-    if (list) list.push(v);
-    else groups.set(key, [v]);
-  }
-  const lines: string[] = [];
-  for (const [resource, vs] of groups) {
-    lines.push(resource);
-    for (const v of vs) {
-      lines.push(
-        `  ${v.enforcementLevel === "mandatory" ? "MANDATORY" : "advisory "} ${v.policy}: ${v.message}`,
-      );
-    }
-    lines.push("");
-  }
-  const mandatory = report.violations.filter((v) => v.enforcementLevel === "mandatory").length;
-  const advisory = report.violations.length - mandatory;
-  const affected = [...groups.keys()].filter((k) => k !== "Stack").length;
-  const stackWide = groups.has("Stack") ? " plus stack-wide findings" : "";
-  lines.push(
-    `${mandatory > 0 ? "FAIL" : "OK"}: ${mandatory} mandatory, ${advisory} advisory; ${affected} of ${report.resourcesChecked} resource${report.resourcesChecked === 1 ? "" : "s"} affected${stackWide} (${report.policiesRun} policies run).`,
-  );
-  return `${lines.join("\n")}\n`;
-}
-
-export function formatJson(report: PolicyReport): string {
-  const violations = report.violations.map((v) => {
-    const resource: { kind: string; name: string; namespace?: string } = {
-      kind: v.resource.kind ?? v.resource.type,
-      name: v.resource.name,
-    };
-    if (v.resource.namespace !== undefined) resource.namespace = v.resource.namespace;
-    return { policy: v.policy, enforcementLevel: v.enforcementLevel, resource, message: v.message };
-  });
-  return `${JSON.stringify({ violations }, null, 2)}\n`;
+function locator(objects: readonly LoadedObject[]): (urn: string) => SourceLocation | undefined {
+  const byUrn = new Map<string, SourceLocation>();
+  for (const o of objects) byUrn.set(o.resource.urn, { file: o.source, line: o.line, document: o.document });
+  return (urn) => byUrn.get(urn);
 }
 
 async function imageMain(argv: string[], io: CliIO): Promise<number> {
   try {
     const args = parseImageArgs(argv, ["text", "json"]);
     const report = asPolicyReport(await runImageAudit(args));
-    io.stdout(args.format === "json" ? formatJson(report) : formatText(report));
+    io.stdout(formatReport(args.format === "json" ? "json" : "text", { report, rules: [] }));
     return report.violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
   } catch (e) {
     if (e instanceof ImageUsageError) {
@@ -156,13 +146,13 @@ async function imageMain(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-/** The CLI: `image` reads layers asynchronously; the other commands are synchronous (`main`). */
+/** The CLI: `image` audits an image; `check` and `config` are `main`. */
 export function run(argv: string[], io: CliIO): Promise<number> {
   if (argv[0] === "image") return imageMain(argv.slice(1), io);
-  return Promise.resolve(main(argv, io));
+  return main(argv, io);
 }
 
-export function main(argv: string[], io: CliIO): number {
+export async function main(argv: string[], io: CliIO): Promise<number> {
   try {
     const [command, ...rest] = argv;
     if (command === undefined || command === "--help" || command === "-h" || command === "help") {
@@ -189,14 +179,23 @@ export function main(argv: string[], io: CliIO): number {
       for (const w of resolvePackConfig(policies, packEnforcementLevel, config).warnings)
         io.stderr(`warning: ${w}\n`);
     }
-    let stdinText: string | undefined;
-    const resources: AnalyzedResource[] = loadKubernetesResources(args.paths, () => {
-      stdinText ??= io.readStdin();
-      return stdinText;
+    const objects = loadKubernetesObjects(args.paths, (max) => io.readStdin(max), {
+      maxInputMiB: args.maxInputMiB,
     });
-    const report = analyze(resources, { config, stackTags: args.stackTags });
-    io.stdout(args.format === "json" ? formatJson(report) : formatText(report));
-    return report.violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
+    const schema = await schemaViolations(objects);
+    const analyzed = analyze(
+      objects.map((o) => o.resource),
+      { config, stackTags: args.stackTags },
+    );
+    const report: PolicyReport = { ...analyzed, violations: [...schema, ...analyzed.violations] };
+    io.stdout(
+      formatReport(args.format, {
+        report,
+        rules: [SCHEMA_RULE, ...PACK_RULES],
+        locate: locator(objects),
+      }),
+    );
+    return report.violations.some((v: Violation) => v.enforcementLevel === "mandatory") ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`error: ${e.message}\n${USAGE}\n`);
@@ -214,8 +213,14 @@ if (require.main === module) {
   run(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
-    readStdin: () => readFileSync(0, "utf8"),
-  }).then((code) => {
-    process.exitCode = code;
-  });
+    readStdin: readStdinBounded,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -1,42 +1,42 @@
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { ServiceGraph } from "../infra/catalog/graph";
-import { catalog } from "../infra/catalog/services";
+import { type Catalog, loadCatalog } from "../infra/catalog/load";
+import { isPlatformInputError, type PlatformInputError } from "../infra/errors";
 import { loadPackConfig } from "../policies/runner/config";
+import { PLAN_USAGE, type PlanArgs, parsePlanArgs } from "./plan/args";
 import { runPolicyGate } from "./plan/policy-gate";
 import { writePlan } from "./plan/render";
 import { runProgram } from "./plan/run";
 import { readStackFile, StackFileError } from "./plan/stack-file";
 
-// `npm run plan -- [--stack local] [--out out]`: evaluates the program for one stack offline
-// (Pulumi's mock runtime: no CLI, no credentials, no cluster), writes out/<stack>/ and runs the
-// policy pack on the result. Exit 0: clean; 1: a mandatory policy is violated; 2: invalid input.
+// `npm run plan -- [--stack local] [--out out] [--service-spec <file>...]`: evaluates the program for
+// one stack offline (Pulumi's mock runtime: no CLI, no credentials, no cluster), writes
+// out/<stack>/ and runs the policy pack on the result. `--service-spec` adds or replaces catalog
+// entries from spec files kept elsewhere (a service repository). Exit 0: clean; 1: a mandatory
+// policy is violated; 2: invalid input (stack file, catalog, spec files), nothing planned.
 
 // Pulumi captures a stack trace for every resource and promise; mapping each through source maps
 // (which tsx turns on) costs more than evaluating the program. The plan prints messages, not frames.
 process.setSourceMapsEnabled(false);
 
 const ROOT = resolve(__dirname, "..");
-const USAGE = "usage: npm run plan -- [--stack <name>] [--out <dir>] [--no-policy]";
+const USAGE = PLAN_USAGE;
+
+/** The one way invalid input is reported, wherever it was found. */
+function reportInvalidInput(stack: string, error: PlatformInputError): number {
+  console.error(`plan: invalid input for stack ${stack}, nothing was planned:\n${error.message}`);
+  return 2;
+}
 
 async function main(): Promise<number> {
   const started = performance.now();
-  let args: { stack: string; out: string; policy: boolean };
+  let args: PlanArgs;
   try {
-    const { values } = parseArgs({
-      options: {
-        stack: { type: "string", short: "s", default: "local" },
-        out: { type: "string", default: join(ROOT, "out") },
-        "no-policy": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-    });
-    if (values.help) {
+    args = parsePlanArgs(process.argv.slice(2), join(ROOT, "out"));
+    if (args.help) {
       console.log(USAGE);
       return 0;
     }
-    args = { stack: values.stack, out: values.out, policy: !values["no-policy"] };
   } catch (error) {
     console.error(`plan: ${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -62,15 +62,26 @@ async function main(): Promise<number> {
     throw error;
   }
 
+  progress("reading the catalog");
+  let catalog: Catalog;
+  try {
+    catalog = loadCatalog({ specFiles: args.serviceSpecs });
+  } catch (error) {
+    done();
+    if (isPlatformInputError(error)) return reportInvalidInput(args.stack, error);
+    throw error;
+  }
+
   progress("evaluating the program under the mock runtime");
   const run = await runProgram({
     stack: args.stack,
     config: stackFile.config,
     secretKeys: stackFile.secretKeys,
+    catalog: catalog.services,
   });
   done();
   if (run.error) {
-    console.error(`plan: invalid input for stack ${args.stack}, nothing was planned:\n${run.error.message}`);
+    reportInvalidInput(args.stack, run.error);
     if (run.resources.length > 0)
       console.error(`plan: internal: ${run.resources.length} resources were registered before the error`);
     return 2;
@@ -79,7 +90,7 @@ async function main(): Promise<number> {
   progress("writing manifests");
   const outputs = run.outputs;
   const deployed = Object.keys((outputs.services ?? {}) as Record<string, unknown>);
-  const graph = new ServiceGraph(catalog).subgraph(deployed);
+  const graph = new ServiceGraph(catalog.services).subgraph(deployed);
   const directory = join(args.out, args.stack);
   const rendered = writePlan(directory, run.resources, outputs, graph.toMermaid());
 
@@ -96,6 +107,7 @@ async function main(): Promise<number> {
       loadPackConfig(args.stack),
       tags,
       join(directory, "policy-report.json"),
+      `stacks/Pulumi.${args.stack}.yaml`,
     );
     const mandatory = report.violations.filter((v) => v.enforcementLevel === "mandatory");
     const advisory = report.violations.length - mandatory.length;
@@ -121,7 +133,7 @@ async function main(): Promise<number> {
           `  note: ${stackFile.undecrypted.join(", ")} ${stackFile.undecrypted.length > 1 ? "are" : "is"} encrypted (secure:); the plan used a redacted placeholder`,
         ]
       : []),
-    `  wrote ${directory}/ (manifests/, resources.json, outputs.json, graph.mmd${args.policy ? ", policy-report.json" : ""})`,
+    `  wrote ${directory}/ (manifests/, resources.json, outputs.json, graph.mmd${args.policy ? ", policy-report.json with .sarif, .junit.xml and .codequality.json" : ""})`,
     `  took ${Math.round(performance.now() - started)} ms (program evaluation ${Math.round(run.evaluationMs)} ms)`,
   ];
   console.log(lines.join("\n"));

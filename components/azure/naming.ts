@@ -262,7 +262,7 @@ export interface NamedService {
 export interface NamingSources {
   /** The stack file (`stacks/Pulumi.dev.yaml`). */
   stackFile: string;
-  /** Where the catalog lives (`infra/catalog/services.ts`). */
+  /** Where the catalog lives (`infra/catalog/services/`, one `<name>.yaml` per service). */
   catalogFile: string;
 }
 

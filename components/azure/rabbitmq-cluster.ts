@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { MessagingSpec } from "../../infra/catalog/types";
 import { rabbitUsers } from "../backing/rabbitmq-users";
 import type { NetworkPath, PodAdditions } from "../backing/types";
 import { images } from "../in-cluster/images";
@@ -8,6 +7,7 @@ import { shortHash } from "../kube/hash";
 import { objectLabels } from "../kube/labels";
 import { namespacePeer, podsOfServices } from "../kube/network";
 import { restrictedContainerSecurityContext } from "../kube/security";
+import type { MessagingSpec } from "../service/spec";
 
 // RabbitMQ on AKS (Azure has no managed RabbitMQ), run by its official Cluster Operator: a
 // RabbitmqCluster with persistent volumes, a PodDisruptionBudget, zone spread when the stack has

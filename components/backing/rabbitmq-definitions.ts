@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { MessagingSpec } from "../../infra/catalog/types";
+import type { MessagingSpec } from "../service/spec";
 
 // The broker topology as a RabbitMQ definitions file: a vhost and a user per service, the
 // exchanges, queues (with dead-letter queues) and bindings each service declares in the catalog.

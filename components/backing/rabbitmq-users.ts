@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { MessagingSpec } from "../../infra/catalog/types";
+import type { MessagingSpec } from "../service/spec";
 import { rabbitDefinitions, rabbitPasswordHash } from "./rabbitmq-definitions";
 
 // The broker's users, the same in both profiles: a generated password per tenant service and for

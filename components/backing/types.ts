@@ -1,17 +1,17 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../../infra/catalog/types";
+import type { ServiceSpec } from "../service/spec";
 import type { Kind } from "./kind";
 
-// The one place components/backing reads the spec's types from (they move to the component
-// library with issue 11); kinds and provisioners import them from here.
+// The one place components/backing reads the spec's types from (components/service/spec, the
+// zod schema they are inferred from); kinds and provisioners import them from here.
 export type {
   BucketNeed,
   DatabaseNeed,
   MessagingSpec,
   RedisNeed,
   ServiceSpec,
-} from "../../infra/catalog/types";
+} from "../service/spec";
 
 // The small interfaces between a service and what backs it. The in-cluster profile (laptop, CI)
 // and the Azure profile implement them; the service component never knows which one it got.

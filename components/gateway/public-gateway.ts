@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../../infra/catalog/types";
 import { objectLabels, serviceLabels } from "../kube/labels";
 import { HTTP_PORT } from "../service/environment";
+import type { ServiceSpec } from "../service/spec";
 
 // Public traffic only (field notes, failure mode 4): a Gateway API Gateway and one HTTPRoute per
 // public path prefix. Services never call each other through it. ingress-nginx is retired; the

@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { MessagingSpec } from "../../infra/catalog/types";
 import { rabbitUsers } from "../backing/rabbitmq-users";
 import { objectLabels } from "../kube/labels";
 import { podsOfServices } from "../kube/network";
 import { fixedResources } from "../kube/resources";
+import type { MessagingSpec } from "../service/spec";
 import { images } from "./images";
 import { type Persistence, type Server, statefulServer } from "./stateful-server";
 

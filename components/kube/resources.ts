@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
-import { resolveSize } from "../../infra/catalog/sizes";
-import type { Size } from "../../infra/catalog/types";
+import type { Size } from "../service/spec";
+import { resolveSize } from "../service/spec";
 
 // Requests and limits from a catalog size. No CPU limit: throttling a PHP request mid-flight hurts
 // latency more than a noisy neighbour does; memory is limited because PHP grows to memory_limit.

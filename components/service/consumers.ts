@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ConsumerSpec } from "../../infra/catalog/types";
 import { objectLabels, selectorLabels } from "../kube/labels";
 import { resourceRequirements } from "../kube/resources";
 import { type PodTemplateArgs, podTemplate } from "./pod-template";
+import { type ConsumerSpec, defaultJobSize } from "./spec";
 
 // One Deployment per message consumer, sized on its own, with a stop timeout long enough for the
 // message in hand to finish (Flight's stop_wait_timeout): SIGTERM makes Messenger stop after it.
@@ -44,7 +44,7 @@ export function consumerWorkload(args: ConsumerArgs): k8s.apps.v1.Deployment {
     podLabels: { ...args.pod.podLabels, "platform.internal/consumer": args.consumer.name },
     role: "worker",
     command: consumerCommand(args.consumer),
-    resources: resourceRequirements(args.consumer.size ?? "small"),
+    resources: resourceRequirements(args.consumer.size ?? defaultJobSize),
     terminationGracePeriodSeconds: args.consumer.stopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS,
     spread: args.replicas > 1,
   });

@@ -1,8 +1,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { resolvePhpLimits } from "../../infra/catalog/sizes";
-import type { ServiceSpec } from "../../infra/catalog/types";
 import type { LogLevel } from "../../infra/config/schema";
+import type { ServiceSpec } from "./spec";
+import { resolvePhpLimits } from "./spec";
 
 // The environment every container of a service gets: the runtime contract of
 // docs/runtime-contract.md. Settings go to a ConfigMap; credentials only ever as secretKeyRef.

@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ScheduledJobSpec } from "../../infra/catalog/types";
 import { objectLabels } from "../kube/labels";
 import { resourceRequirements } from "../kube/resources";
 import { type PodTemplateArgs, podTemplate } from "./pod-template";
+import { defaultJobSize, type ScheduledJobSpec } from "./spec";
 
 // Scheduled work as CronJobs that never overlap (concurrencyPolicy Forbid): five pods running the
 // same purge at once is what the team's Redis lock protected against; the cluster now does too.
@@ -45,7 +45,7 @@ export function scheduledJob(args: ScheduledJobArgs): k8s.batch.v1.CronJob {
               ...args.pod,
               role: "scheduled-job",
               command: ["php", "bin/console", ...args.job.command, "--no-interaction"],
-              resources: resourceRequirements(args.job.size ?? "small"),
+              resources: resourceRequirements(args.job.size ?? defaultJobSize),
               terminationGracePeriodSeconds: 30,
               restartPolicy: "Never",
               spread: false,

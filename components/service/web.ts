@@ -1,13 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { resolvePhpLimits } from "../../infra/catalog/sizes";
-import type { ServiceSpec } from "../../infra/catalog/types";
-import type { ReplicaRange } from "../../infra/model";
 import { objectLabels, selectorLabels, serviceLabels } from "../kube/labels";
 import { resourceRequirements } from "../kube/resources";
 import { HTTP_PORT, METRICS_PORT } from "./environment";
 import { type PodTemplateArgs, podTemplate } from "./pod-template";
 import { webProbes } from "./probes";
+import type { ReplicaRange, ServiceSpec } from "./spec";
+import { resolvePhpLimits } from "./spec";
 
 // The web Deployment (FrankenPHP), its Service, and, when it can run more than one replica, the
 // HorizontalPodAutoscaler and PodDisruptionBudget that go with that.

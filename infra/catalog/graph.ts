@@ -1,4 +1,4 @@
-import type { ServiceSpec } from "./types";
+import type { ServiceSpec } from "../../components/service/spec";
 
 // The service dependency graph: the catalog's `dependsOn` edges, queried by the program
 // (network policies, subgraph selection) and rendered for humans (Mermaid).

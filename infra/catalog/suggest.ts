@@ -1,12 +1,13 @@
 // "Did you mean ...?" for misspelt service names, wherever a name is typed: the catalog's
-// dependsOn, the stack's services and only keys, the ephemeral CLI's --services.
+// dependsOn, the stack's services and only keys, the ephemeral CLI's --services, and the field names
+// and enum values of a service spec (case-insensitive: `dependson` is `dependsOn`).
 
 /** The catalog name closest to a misspelt one, when it is close enough to be a typo. */
 export function closestName(name: string, names: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
   for (const candidate of names) {
-    const d = editDistance(name.toLowerCase(), candidate);
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;

@@ -1,15 +1,27 @@
 import { needs } from "../../components/backing/kind";
 import { redisKind } from "../../components/backing/kinds";
+import {
+  resolvePhpLimits,
+  resolveSize,
+  type ServiceSpec,
+  type Size,
+  serviceSpecSchema,
+} from "../../components/service/spec";
 import { type InputProblem, PlatformInputError } from "../errors";
+import { cronProblem } from "./cron";
 import { findCycle } from "./graph";
-import { resolvePhpLimits, resolveSize } from "./sizes";
+import { specProblems } from "./spec-issues";
 import { closestName } from "./suggest";
-import type { ServiceSpec, Size } from "./types";
 
 // Catalog validation: everything a reviewer would otherwise have to catch by eye, with an error
-// that says which entry, which field, and what to do.
+// that says which file, which field, and what to do. The schema (types, unknown fields, ranges)
+// comes first; the rules here see only well-typed specs and check what spans fields and services.
 
-export const CATALOG_SOURCE = "infra/catalog/services.ts";
+/** Where the services of the platform repository live, one `<name>.yaml` per service. */
+export const CATALOG_DIRECTORY = "infra/catalog/services";
+
+/** The file a service's problems point at, when the caller does not know better. */
+export const defaultSourceOf = (service: string): string => `${CATALOG_DIRECTORY}/${service}.yaml`;
 
 /** DNS-1035 label: the Service name becomes a host name and must start with a letter. */
 const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -17,7 +29,6 @@ const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** RabbitMQ names we accept: dotted lower-case words, as in `media.thumbnails`. */
 const AMQP_NAME = /^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/;
-const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
 
 /** Longest service name: `<service>-<job>` must fit a CronJob name (52 characters). */
 export const MAX_SERVICE_NAME = 30;
@@ -38,10 +49,37 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   "default",
 ]);
 
-export function validateCatalog(services: readonly ServiceSpec[]): void {
+/**
+ * Validates a whole catalog: each spec against the schema, then the rules between fields and
+ * between services. `sourceOf` names the file of each service (a spec from a service repository
+ * lives outside infra/catalog/services).
+ */
+export function validateCatalog(
+  services: readonly ServiceSpec[],
+  sourceOf: (service: string) => string = defaultSourceOf,
+): void {
   const problems: InputProblem[] = [];
+  if (services.length === 0) {
+    throw new PlatformInputError([
+      {
+        source: `${CATALOG_DIRECTORY}/`,
+        field: "(catalog)",
+        problem: "the catalog has no service",
+        fix: `add a service spec, ${CATALOG_DIRECTORY}/<name>.yaml (README: Adding a service)`,
+      },
+    ]);
+  }
+  for (const [i, s] of services.entries()) {
+    const result = serviceSpecSchema.safeParse(s);
+    if (!result.success) {
+      const name = typeof s?.name === "string" && s.name ? s.name : `#${i}`;
+      problems.push(...specProblems(result.error.issues, serviceSpecSchema, s, { source: sourceOf(name) }));
+    }
+  }
+  if (problems.length > 0) throw new PlatformInputError(problems);
+
   const at = (service: string, field: string, problem: string, fix: string) =>
-    problems.push({ source: CATALOG_SOURCE, field: `catalog entry "${service}"${field}`, problem, fix });
+    problems.push({ source: sourceOf(service), field: field.replace(/^\./, ""), problem, fix });
 
   const names = new Set<string>();
   for (const [i, s] of services.entries()) {
@@ -179,26 +217,13 @@ function validateRuntime(s: ServiceSpec, at: Report): void {
   }
   checkSize(s.name, ".web.size", s.web.size, at);
   const replicas = s.web.replicas;
-  if (replicas) {
-    if (!Number.isInteger(replicas.min) || replicas.min < 1 || replicas.min > MAX_REPLICAS) {
-      at(
-        s.name,
-        ".web.replicas.min",
-        `${replicas.min} is out of range`,
-        `use a whole number from 1 to ${MAX_REPLICAS}`,
-      );
-    } else if (
-      !Number.isInteger(replicas.max) ||
-      replicas.max < replicas.min ||
-      replicas.max > MAX_REPLICAS
-    ) {
-      at(
-        s.name,
-        ".web.replicas.max",
-        `${replicas.max} is out of range`,
-        `use a whole number from min (${replicas.min}) to ${MAX_REPLICAS}`,
-      );
-    }
+  if (replicas && replicas.max < replicas.min) {
+    at(
+      s.name,
+      ".web.replicas.max",
+      `${replicas.max} is below min (${replicas.min})`,
+      `use a whole number from min (${replicas.min}) to ${MAX_REPLICAS}`,
+    );
   }
   const canReplicate = (replicas?.max ?? 1) > 1;
   const hasRedis = needs(redisKind, s);
@@ -220,39 +245,12 @@ function validateRuntime(s: ServiceSpec, at: Report): void {
   }
   const php = resolvePhpLimits(s.php);
   const web = resolveSize(s.web.size);
-  if (!Number.isInteger(php.memoryLimitMiB) || php.memoryLimitMiB < 32 || php.memoryLimitMiB > 4096) {
-    at(
-      s.name,
-      ".php.memoryLimitMiB",
-      `${php.memoryLimitMiB} is out of range`,
-      "use a whole number of MiB from 32 to 4096",
-    );
-  } else if (php.memoryLimitMiB >= web.memoryLimitMiB) {
+  if (php.memoryLimitMiB >= web.memoryLimitMiB) {
     at(
       s.name,
       ".php.memoryLimitMiB",
       `PHP may use ${php.memoryLimitMiB} MiB per request but the container is limited to ${web.memoryLimitMiB} MiB: the kernel kills the pod before PHP can report the error`,
       "lower php.memoryLimitMiB or give web.size more memory",
-    );
-  }
-  if (
-    !Number.isInteger(php.maxExecutionSeconds) ||
-    php.maxExecutionSeconds < 1 ||
-    php.maxExecutionSeconds > 3600
-  ) {
-    at(
-      s.name,
-      ".php.maxExecutionSeconds",
-      `${php.maxExecutionSeconds} is out of range`,
-      "use a whole number of seconds from 1 to 3600",
-    );
-  }
-  if (!Number.isInteger(php.uploadMaxMiB) || php.uploadMaxMiB < 1 || php.uploadMaxMiB > 2048) {
-    at(
-      s.name,
-      ".php.uploadMaxMiB",
-      `${php.uploadMaxMiB} is out of range`,
-      "use a whole number of MiB from 1 to 2048",
     );
   }
 }
@@ -337,26 +335,7 @@ function validateMessaging(s: ServiceSpec, at: Report): void {
           `declare "${q}" in messaging.queues`,
         );
     }
-    if (
-      c.replicas !== undefined &&
-      (!Number.isInteger(c.replicas) || c.replicas < 1 || c.replicas > MAX_REPLICAS)
-    ) {
-      at(
-        s.name,
-        `${field}.replicas`,
-        `${c.replicas} is out of range`,
-        `use a whole number from 1 to ${MAX_REPLICAS}`,
-      );
-    }
     if (c.size) checkSize(s.name, `${field}.size`, c.size, at);
-    if (c.stopTimeoutSeconds !== undefined && (c.stopTimeoutSeconds < 1 || c.stopTimeoutSeconds > 86_400)) {
-      at(
-        s.name,
-        `${field}.stopTimeoutSeconds`,
-        `${c.stopTimeoutSeconds} is out of range`,
-        "use 1 to 86400 seconds",
-      );
-    }
   }
 }
 
@@ -375,13 +354,13 @@ function validateScheduledJobs(s: ServiceSpec, at: Report): void {
       );
     }
     seen.add(j.name);
-    const fields = j.schedule.trim().split(/\s+/);
-    if (fields.length !== 5 || !fields.every((f) => CRON_FIELD.test(f))) {
+    const cron = cronProblem(j.schedule);
+    if (cron) {
       at(
         s.name,
         `${field}.schedule`,
-        `"${j.schedule}" is not a five-field cron expression`,
-        'use e.g. "0 * * * *" (minute hour day month weekday)',
+        cron,
+        'write five fields, minute hour day-of-month month day-of-week, e.g. "0 8 * * MON" or "*/15 * * * *", or a macro such as @daily',
       );
     }
     if (j.command.length === 0 || !/^[a-z0-9-]+(:[a-z0-9-]+)+$/.test(j.command[0] ?? "")) {
@@ -398,12 +377,6 @@ function validateScheduledJobs(s: ServiceSpec, at: Report): void {
 
 function checkSize(service: string, field: string, size: Size, at: Report): void {
   if (typeof size === "string") return;
-  if (!Number.isInteger(size.cpuMillis) || size.cpuMillis < 10 || size.cpuMillis > 16_000) {
-    at(service, `${field}.cpuMillis`, `${size.cpuMillis} is out of range`, "use 10 to 16000 millicores");
-  }
-  if (!Number.isInteger(size.memoryMiB) || size.memoryMiB < 64 || size.memoryMiB > 65_536) {
-    at(service, `${field}.memoryMiB`, `${size.memoryMiB} is out of range`, "use 64 to 65536 MiB");
-  }
   if (size.memoryLimitMiB !== undefined && size.memoryLimitMiB < size.memoryMiB) {
     at(
       service,

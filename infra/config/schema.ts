@@ -280,7 +280,7 @@ export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
   ["profile", 'use "in-cluster" (any kube context, CI) or "azure" (AKS and managed services)'],
   ["environment", "use one of local, ci, dev, staging, prod"],
   ["replicaCap", "use a whole number from 1 to 50"],
-  ["services", "override only services of the catalog (infra/catalog/services.ts)"],
+  ["services", "override only services of the catalog (infra/catalog/services/<name>.yaml)"],
   ["only", "list catalog service names; their dependencies are added automatically"],
   [
     "cluster",

@@ -4,7 +4,7 @@ import { AzurePlatform, type ClusterSource } from "../../components/azure/azure-
 import { azureNames, type NamingInput, validateAzureNames } from "../../components/azure/naming";
 import { credentialKeysOf, needsDedicated } from "../../components/backing/kind";
 import { backingKinds, databaseKind, objectStoreKind, redisKind } from "../../components/backing/kinds";
-import type { ServiceSpec } from "../catalog/types";
+import type { ServiceSpec } from "../../components/service/spec";
 import { existingClusterConnection } from "../cluster";
 import type { AzureConfig } from "../config/azure-schema";
 import type { LoadedConfig } from "../config/load";
@@ -16,7 +16,8 @@ import type { Profile } from "./profile";
 // with workload identity, RabbitMQ through its operator, Loki from its chart. Every name and the
 // cluster settings are checked before the first resource is registered.
 
-export const CATALOG_FILE = "infra/catalog/services.ts";
+/** Naming problems name the entry; each entry is a file of this directory. */
+export const CATALOG_FILE = "infra/catalog/services/";
 
 function clusterSource(loaded: LoadedConfig, azure: AzureConfig): ClusterSource {
   const { cluster } = loaded.config;

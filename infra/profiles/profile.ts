@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { BackingServices } from "../../components/backing/types";
 import type { LokiStore } from "../../components/logging/in-cluster-loki";
-import type { ServiceSpec } from "../catalog/types";
+import type { ServiceSpec } from "../../components/service/spec";
 import type { ClusterConnection } from "../cluster";
 
 // What a profile (in-cluster or Azure) gives the program: a way to reach the cluster, the

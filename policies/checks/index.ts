@@ -24,6 +24,7 @@ import { postgresPrivate } from "./postgres-private";
 import { protectStatefulProd } from "./protect-stateful-prod";
 import { readonlyRootFs } from "./readonly-root-fs";
 import { redisTlsOnly } from "./redis-tls-only";
+import { removedApiPolicy } from "./removed-api";
 import { resourcesSet } from "./resources-set";
 import { runAsNonRoot } from "./run-as-non-root";
 import { seccompRuntimeDefault } from "./seccomp-runtime-default";
@@ -54,6 +55,7 @@ export const policies: Policies = [
   readonlyRootFs,
   pdbForReplicated,
   defaultDenyNetwork,
+  removedApiPolicy,
   // Azure.
   redisTlsOnly,
   postgresPrivate,

@@ -4,11 +4,13 @@
 // cluster upgrades forever (Polaris pdbDisruptionsIsZero). Pods selected by two PDBs cannot be
 // evicted at all (the eviction API refuses). Applies to Deployments, StatefulSets and ReplicaSets
 // that run more than one replica or are scaled by an HPA/KEDA ScaledObject; DaemonSet pods are not
-// drained through PDBs. With an autoscaler, the budget is judged at its minReplicas.
+// drained through PDBs. With an autoscaler, the budget is judged at its minReplicas. A policy/v1beta1
+// budget (removed in 1.25, see removed-api) is read for what it meant: its empty selector selected
+// no pod (policy/v1 made it select every pod of the namespace).
 
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { at, isUnknown, strMap } from "../lib/json";
-import { intOrPercent, selectorMatches } from "../lib/k8s";
+import { intOrPercent, isEmptySelector, kubeType, selectorMatches } from "../lib/k8s";
 import { forStack } from "../lib/policy";
 import { configSchema } from "../lib/report";
 import { replicas, type StackObject } from "../lib/stack";
@@ -43,6 +45,8 @@ export const pdbForReplicated: StackValidationPolicy = {
       else byLabel.set(key, [p]);
     };
     for (const p of index.ofKind("PodDisruptionBudget")) {
+      if (kubeType(p.type)?.version === "v1beta1" && isEmptySelector(at(p.props, "spec", "selector")))
+        continue;
       const ns = p.target.namespace ?? "default";
       const first = Object.entries(strMap(at(p.props, "spec", "selector", "matchLabels")))[0];
       add(first ? `${ns} ${first[0]}=${first[1]}` : `${ns} *`, p);

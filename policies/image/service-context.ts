@@ -1,12 +1,21 @@
 // `--service <name>`: what the audit needs to know from the service's catalog spec. A service is
 // replicated when its spec lets any of its long-running processes run more than one pod.
 
-import { catalog } from "../../infra/catalog/services";
+import type { ServiceSpec } from "../../components/service/spec";
+import { loadCatalog } from "../../infra/catalog/load";
 import { closestName } from "../../infra/catalog/suggest";
+import { isPlatformInputError } from "../../infra/errors";
 import { ImageInputError } from "./source";
 import type { ServiceContext } from "./types";
 
 export function serviceContext(name: string): ServiceContext {
+  let catalog: ServiceSpec[];
+  try {
+    catalog = loadCatalog().services;
+  } catch (error) {
+    if (isPlatformInputError(error)) throw new ImageInputError(`the catalog is invalid:\n${error.message}`);
+    throw error;
+  }
   const spec = catalog.find((s) => s.name === name);
   if (!spec) {
     const hint = closestName(

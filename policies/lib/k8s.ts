@@ -36,8 +36,6 @@ export const T = {
   service: "kubernetes:core/v1:Service",
   pvc: "kubernetes:core/v1:PersistentVolumeClaim",
   pv: "kubernetes:core/v1:PersistentVolume",
-  hpaV2: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
-  hpaV1: "kubernetes:autoscaling/v1:HorizontalPodAutoscaler",
   pdb: "kubernetes:policy/v1:PodDisruptionBudget",
   networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
   scaledObject: "kubernetes:keda.sh/v1alpha1:ScaledObject",
@@ -63,6 +61,11 @@ const CLUSTER_SCOPED = new Set([
   "CSIDriver",
   "VolumeAttachment",
   "ClusterIssuer",
+  "PodSecurityPolicy",
+  "CertificateSigningRequest",
+  "CSINode",
+  "FlowSchema",
+  "PriorityLevelConfiguration",
 ]);
 
 export function isClusterScoped(kind: string): boolean {

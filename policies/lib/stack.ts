@@ -85,7 +85,8 @@ export function stackIndex(resources: readonly PolicyResource[]): StackIndex {
       namespaceObjects.set(obj.target.name, obj);
     } else if (r.type === T.configMap) {
       cmData.set(`${ns}/${obj.target.name}`, configMapData(props));
-    } else if (r.type === T.hpaV2 || r.type === T.hpaV1) {
+    } else if (kt.group === "autoscaling" && kt.kind === "HorizontalPodAutoscaler") {
+      // Every version (v1, v2 and the removed v2beta1/v2beta2) has scaleTargetRef and min/maxReplicas.
       const ref = at(props, "spec", "scaleTargetRef");
       const kind = str(at(ref, "kind"));
       const name = str(at(ref, "name"));

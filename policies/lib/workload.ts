@@ -17,7 +17,8 @@ const POD_SPEC_PATH: Record<string, string[]> = {
   Pod: ["spec"],
 };
 
-const POD_GROUPS = new Set(["apps", "batch", "core"]);
+/** extensions/v1beta1 served Deployments, DaemonSets and ReplicaSets before apps/v1 (removed-api flags it). */
+const POD_GROUPS = new Set(["apps", "batch", "core", "extensions"]);
 
 /** Kinds whose pods run until replaced (as opposed to Jobs and CronJobs, which run to completion). */
 const LONG_RUNNING = new Set([

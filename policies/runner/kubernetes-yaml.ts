@@ -3,129 +3,307 @@
 // apiVersion + kind (core group -> kubernetes:core/v1:Kind, others kubernetes:<group>/<version>:Kind),
 // Pulumi name `<namespace>/<name>` as yaml.ConfigFile names them, props = the object. `List` objects
 // (and `*List` kinds with items) are expanded.
+//
+// Scalars resolve as kubectl reads them (go-yaml v2, see ./go-yaml-schema.ts): `privileged: yes` is
+// true. The input is untrusted (merge requests): the bytes of a run are capped (./input-files.ts),
+// documents are parsed one at a time, aliases may not expand a document beyond a bound (an alias
+// bomb fails in milliseconds), and an unrendered Helm template is refused with what to do instead.
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
-import { loadAll, YAMLException } from "js-yaml";
+import { load, YAMLException } from "js-yaml";
 import { isClusterScoped, typeToken } from "../lib/k8s";
 import type { AnalyzedResource } from "./analyze";
+import { GO_YAML_V2_SCHEMA, nonFiniteCount } from "./go-yaml-schema";
+import {
+  charge,
+  DEFAULT_MAX_INPUT_MIB,
+  type InputBudget,
+  InputError,
+  inputBudget,
+  readInputPath,
+} from "./input-files";
 
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "InputError";
-  }
-}
+export { InputError } from "./input-files";
 
 export interface KubeObject {
   object: Record<string, unknown>;
-  /** Where it came from: file path (or "<stdin>") and 1-based document index. */
+  /** Where it came from: file path (or "<stdin>"), 1-based document index and its first line. */
   source: string;
   document: number;
+  line: number;
 }
+
+export interface ReadOptions {
+  /** Bytes all inputs of the run may add up to, in MiB. @default 64 */
+  maxInputMiB?: number;
+  /** The budget to charge (shared across calls); built from maxInputMiB when absent. */
+  budget?: InputBudget;
+}
+
+/**
+ * Aliases may expand a document to at most this many nodes beyond its written size... and at most
+ * ALIAS_RATIO times it: go-yaml v2 (kubectl) refuses "excessive aliasing" the same way, by ratio.
+ */
+export const ALIAS_EXPANSION_FLOOR = 100_000;
+export const ALIAS_RATIO = 10;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+// ---- documents -----------------------------------------------------------------------------------
+
+interface DocumentText {
+  text: string;
+  /** 0-based line of the chunk's first line in the whole input. */
+  line: number;
+  /** Starts with a `---` marker (always a document, even when empty). */
+  explicit: boolean;
+}
+
 /**
- * Parses multi-document YAML text; throws InputError naming the source, document and reason.
- * js-yaml (YAML 1.2 core schema, as Kubernetes reads it) parses large Helm outputs about five times
- * faster than a CST-keeping parser; duplicate keys keep the last value, as kubectl does.
+ * Splits a YAML stream at its document markers. A `---` or `...` at the start of a line can only be a
+ * marker (YAML forbids such lines inside any scalar), so the split is exact; parsing each document
+ * alone keeps one parse tree in memory at a time.
  */
-export function parseKubernetesYaml(text: string, source: string): KubeObject[] {
-  const out: KubeObject[] = [];
-  let n = 0;
+export function* splitDocuments(text: string): Generator<DocumentText> {
+  const marker = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
+  let start = 0;
+  let startLine = 0;
+  let explicit = false;
+  let lineCursor = 0;
+  let lineCount = 0;
+  const lineOf = (pos: number) => {
+    for (let i = text.indexOf("\n", lineCursor); i !== -1 && i < pos; i = text.indexOf("\n", i + 1)) {
+      lineCount++;
+      lineCursor = i + 1;
+    }
+    return lineCount;
+  };
+  for (let m = marker.exec(text); m !== null; m = marker.exec(text)) {
+    if (m[0] === "---") {
+      if (m.index > start) yield { text: text.slice(start, m.index), line: startLine, explicit };
+      start = m.index;
+      startLine = lineOf(m.index);
+      explicit = true;
+    } else {
+      const eol = text.indexOf("\n", m.index);
+      const end = eol === -1 ? text.length : eol + 1;
+      yield { text: text.slice(start, end), line: startLine, explicit };
+      start = end;
+      startLine = lineOf(end);
+      explicit = false;
+    }
+  }
+  if (start < text.length || explicit) yield { text: text.slice(start), line: startLine, explicit };
+}
+
+const HAS_CONTENT = /^[ \t]*[^\s#]/m;
+
+/** Helm actions that never survive `helm template`: built-in objects and Helm-only functions. */
+const HELM_ACTION =
+  /\{\{-?\s*(?:[^}\n]*?(?:\.Release\.|\.Values\b|\.Chart\.|\.Capabilities\.|\.Files\.|\.Template\.|\binclude\s+"|\btoYaml\b|\bnindent\b|\brequired\s+")|(?:if|else|end|range|with|define|template)\b[^}\n]*\}\})/g;
+const CONTROL = /^\{\{-?\s*(?:if|else|end|range|with|define|template)\b/;
+
+function helmAction(text: string): { action: string; line: number } | undefined {
+  if (!text.includes("{{")) return undefined;
+  HELM_ACTION.lastIndex = 0;
+  for (let m = HELM_ACTION.exec(text); m !== null; m = HELM_ACTION.exec(text)) {
+    // Control actions (if/range/end ...) only count at the start of a line: inside a rendered block
+    // scalar (an Alertmanager template in a ConfigMap) they are data, indented.
+    const lineStart = text.lastIndexOf("\n", m.index) + 1;
+    if (CONTROL.test(m[0]) && m.index !== lineStart) continue;
+    const end = text.indexOf("}}", m.index);
+    const action = text.slice(m.index, end === -1 ? m.index + 40 : Math.min(end + 2, m.index + 60));
+    let line = 0;
+    for (let i = text.indexOf("\n"); i !== -1 && i < m.index; i = text.indexOf("\n", i + 1)) line++;
+    return { action, line };
+  }
+  return undefined;
+}
+
+/**
+ * `name: {{ $name }}` is valid YAML: a flow mapping whose key is a flow mapping, which a JSON object
+ * can only hold as the key "[object Object]". No Kubernetes object has such a key; a template does.
+ */
+function hasMappingKey(value: unknown, depth = 0): boolean {
+  if (typeof value !== "object" || value === null || depth > 100) return false;
+  if (Array.isArray(value)) return value.some((v) => hasMappingKey(v, depth + 1));
+  for (const k in value) {
+    if (k === "[object Object]") return true;
+    if (hasMappingKey((value as Record<string, unknown>)[k], depth + 1)) return true;
+  }
+  return false;
+}
+
+function firstTemplate(text: string): { action: string; line: number } {
+  const at = text.indexOf("{{");
+  const end = text.indexOf("}}", at);
+  const action = text.slice(at, end === -1 ? at + 40 : Math.min(end + 2, at + 60));
+  let line = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < at; i = text.indexOf("\n", i + 1)) line++;
+  return { action, line };
+}
+
+function unrendered(source: string, n: number, line: number, action: string): InputError {
+  return new InputError(
+    `${source}: document ${n}: an unrendered Helm template (${JSON.stringify(action)} on line ${line}): render it first with helm template (helm template <release> <chart> | npm run policy -- check -)`,
+  );
+}
+
+// ---- aliases and values JSON cannot carry ------------------------------------------------------------
+
+/**
+ * Counts the nodes a document expands to (aliases followed) against the nodes written, memoised per
+ * shared object so an alias bomb costs its written size; rejects recursive aliases and .inf/.nan
+ * (kubectl's JSON conversion refuses them too).
+ */
+function checkExpansion(value: unknown, where: string): void {
+  const expanded = new Map<object, number>();
+  const active = new Set<object>();
+  let written = 0;
+  const size = (v: unknown, path: string): number => {
+    if (typeof v === "number" && !Number.isFinite(v))
+      throw new InputError(
+        `${where}: ${path || "the document"} is ${v} (.inf/.nan): Kubernetes objects are JSON and cannot hold it. Fix: quote it or use a finite number`,
+      );
+    if (typeof v !== "object" || v === null) {
+      written++;
+      return 1;
+    }
+    const hit = expanded.get(v);
+    if (hit !== undefined) return hit;
+    if (active.has(v))
+      throw new InputError(`${where}: ${path || "the document"} contains itself through an alias`);
+    active.add(v);
+    written++;
+    let total = 1;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) total += size(v[i], `${path}[${i}]`);
+    } else {
+      for (const k in v) total += 1 + size((v as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+    }
+    active.delete(v);
+    expanded.set(v, total);
+    if (total > ALIAS_EXPANSION_FLOOR && total > ALIAS_RATIO * written) {
+      throw new InputError(
+        `${where}: aliases expand it to more than ${ALIAS_RATIO} times its written size (over ${ALIAS_EXPANSION_FLOOR.toLocaleString("en-US")} nodes): refused as an alias bomb, as kubectl refuses excessive aliasing`,
+      );
+    }
+    return total;
+  };
+  size(value, "");
+}
+
+// ---- parsing -------------------------------------------------------------------------------------
+
+/** Parses one document's text as kubectl would; undefined for an empty document. */
+function parseDocument(doc: DocumentText, source: string, n: number): unknown {
+  const helm = helmAction(doc.text);
+  if (helm) throw unrendered(source, n, doc.line + helm.line + 1, helm.action);
+  let value: unknown;
+  const nonFiniteBefore = nonFiniteCount();
   try {
-    loadAll(
-      text,
-      (value) => {
-        n++;
-        if (value === null || value === undefined) return; // empty document
-        collect(value, source, n, out, `document ${n}`);
-      },
-      { json: true, filename: source },
-    );
+    value = load(doc.text, { schema: GO_YAML_V2_SCHEMA, json: true, filename: source });
   } catch (error) {
     if (!(error instanceof YAMLException)) throw error;
-    // js-yaml parses every document before handing out the first: locate the broken one by position.
-    const at = documentAt(text, error.mark.position);
-    throw new InputError(
-      `${source}: document ${at}: invalid YAML: ${error.reason} (line ${error.mark.line + 1})`,
-    );
+    const line = doc.line + error.mark.line + 1;
+    const template = doc.text.includes("{{")
+      ? " (it contains {{ ... }}: an unrendered template? render it first with helm template)"
+      : "";
+    throw new InputError(`${source}: document ${n}: invalid YAML: ${error.reason} (line ${line})${template}`);
   }
+  if (value !== null && value !== undefined && doc.text.includes("{{") && hasMappingKey(value)) {
+    const t = firstTemplate(doc.text);
+    throw unrendered(source, n, doc.line + t.line + 1, t.action);
+  }
+  // Only documents with anchors (aliases need one) or .inf/.nan need the walk.
+  if (
+    value !== null &&
+    value !== undefined &&
+    (nonFiniteCount() !== nonFiniteBefore || doc.text.includes("&"))
+  )
+    checkExpansion(value, `${source}: document ${n}`);
+  return value;
+}
+
+/** Parses multi-document YAML text into `out`; throws InputError naming the source, document and reason. */
+export function parseKubernetesYamlInto(text: string, source: string, out: KubeObject[]): void {
+  let n = 0;
+  for (const doc of splitDocuments(text)) {
+    if (!doc.explicit && !HAS_CONTENT.test(doc.text)) continue; // comments before the first ---
+    n++;
+    const value = parseDocument(doc, source, n);
+    if (value === null || value === undefined) continue; // empty document
+    const firstLine = doc.line + (doc.explicit ? 2 : 1);
+    collect(value, { source, document: n, line: firstLine }, out, `document ${n}`);
+  }
+}
+
+/** Parses multi-document YAML text; throws InputError naming the source, document and reason. */
+export function parseKubernetesYaml(text: string, source: string): KubeObject[] {
+  const out: KubeObject[] = [];
+  parseKubernetesYamlInto(text, source, out);
   return out;
 }
 
-/** 1-based index of the YAML document that contains a character position. */
-function documentAt(text: string, position: number): number {
-  const separators = text.slice(0, position).match(/^---/gm)?.length ?? 0;
-  // A separator before any content opens document 1 rather than closing one.
-  const leading = /^(\s*#.*\n|\s*\n)*---/.test(text) ? 1 : 0;
-  return Math.max(1, separators - leading + 1);
-}
-
-function collect(value: unknown, source: string, n: number, out: KubeObject[], where: string): void {
+function collect(
+  value: unknown,
+  at: { source: string; document: number; line: number },
+  out: KubeObject[],
+  where: string,
+): void {
   if (!isObject(value))
     throw new InputError(
-      `${source}: ${where}: expected a Kubernetes object, got ${Array.isArray(value) ? "a list" : typeof value}`,
+      `${at.source}: ${where}: expected a Kubernetes object, got ${Array.isArray(value) ? "a list" : typeof value}`,
     );
   const kind = value.kind;
   const apiVersion = value.apiVersion;
-  if (typeof kind !== "string" || kind === "") throw new InputError(`${source}: ${where}: missing "kind"`);
+  if (typeof kind !== "string" || kind === "") throw new InputError(`${at.source}: ${where}: missing "kind"`);
   if (typeof apiVersion !== "string" || apiVersion === "")
-    throw new InputError(`${source}: ${where}: missing "apiVersion"`);
+    throw new InputError(`${at.source}: ${where}: missing "apiVersion"`);
   if (kind === "List" || (kind.endsWith("List") && Array.isArray(value.items))) {
     const items = Array.isArray(value.items) ? value.items : [];
-    items.forEach((item, j) => {
-      collect(item, source, n, out, `${where}, items[${j}]`);
-    });
+    for (let j = 0; j < items.length; j++) collect(items[j], at, out, `${where}, items[${j}]`);
     return;
   }
-  out.push({ object: value, source, document: n });
+  out.push({ object: value, ...at });
 }
 
-function yamlFiles(dir: string): string[] {
-  const out: string[] = [];
-  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
-  for (const e of entries) {
-    if (e.name.startsWith(".") || e.name === "node_modules") continue;
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...yamlFiles(p));
-    else if (e.isFile() && /\.ya?ml$/i.test(e.name)) out.push(p);
-  }
-  return out;
-}
+/** Stdin: the CLI reads at most `maxBytes` + 1 bytes (tests pass text). */
+export type StdinReader = (maxBytes: number) => string | Buffer;
 
-/** Reads files, directories (recursively) or "-" (the given stdin text). */
-export function readKubernetesInputs(paths: string[], stdin?: () => string): KubeObject[] {
+/** Reads files, directories (recursively) or "-" (stdin), within one byte budget. */
+export function readKubernetesInputs(
+  paths: string[],
+  stdin?: StdinReader,
+  options: ReadOptions = {},
+): KubeObject[] {
+  const budget = options.budget ?? inputBudget(options.maxInputMiB ?? DEFAULT_MAX_INPUT_MIB);
   const out: KubeObject[] = [];
+  let stdinRead = false;
   for (const path of paths) {
     if (path === "-") {
       if (!stdin) throw new InputError("<stdin>: no input available");
-      out.push(...parseKubernetesYaml(stdin(), "<stdin>"));
+      if (stdinRead) continue; // stdin can be read once
+      stdinRead = true;
+      const data = stdin(budget.maxBytes - budget.used);
+      const bytes = typeof data === "string" ? Buffer.byteLength(data) : data.length;
+      charge(budget, "<stdin>", bytes);
+      parseKubernetesYamlInto(typeof data === "string" ? data : data.toString("utf8"), "<stdin>", out);
       continue;
     }
-    let isDir: boolean;
-    try {
-      isDir = statSync(path).isDirectory();
-    } catch (e) {
+    const opened = readInputPath(path, budget);
+    if (opened.kind === "refused")
       throw new InputError(
-        `${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        `${path}: ${opened.reason}: only regular files, directories and - (stdin) are read`,
       );
+    if (opened.kind === "file") {
+      parseKubernetesYamlInto(opened.text, path, out);
+      continue;
     }
-    const files = isDir ? yamlFiles(path) : [path];
-    for (const file of files) {
-      let text: string;
-      try {
-        text = readFileSync(file, "utf8");
-      } catch (e) {
-        throw new InputError(
-          `${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        );
-      }
-      const shown = isDir ? join(path, relative(path, file)) : file;
-      out.push(...parseKubernetesYaml(text, shown));
+    for (const file of opened.files) {
+      const f = readInputPath(file, budget);
+      if (f.kind === "file") parseKubernetesYamlInto(f.text, file, out);
     }
   }
   return out;
@@ -154,14 +332,36 @@ export function toAnalyzedResource(
   };
 }
 
-export function loadKubernetesResources(paths: string[], stdin?: () => string): AnalyzedResource[] {
-  const objects = readKubernetesInputs(paths, stdin);
+export interface LoadedObject extends KubeObject {
+  resource: AnalyzedResource;
+}
+
+/** Objects with the resources they become (unique URNs); InputError when there is none at all. */
+export function loadKubernetesObjects(
+  paths: string[],
+  stdin?: StdinReader,
+  options: ReadOptions = {},
+): LoadedObject[] {
+  const objects = readKubernetesInputs(paths, stdin, options);
+  if (objects.length === 0) {
+    throw new InputError(
+      `no Kubernetes objects found in ${paths.join(", ")}: empty input, only comments, or a directory without .yaml/.yml files`,
+    );
+  }
   const seen = new Map<string, number>();
   return objects.map((o) => {
     const r = toAnalyzedResource(o);
     // Two objects with one URN would hide each other in stack lookups: keep them apart.
     const count = seen.get(r.urn) ?? 0;
     seen.set(r.urn, count + 1);
-    return count === 0 ? r : { ...r, urn: `${r.urn}#${count + 1}` };
+    return { ...o, resource: count === 0 ? r : { ...r, urn: `${r.urn}#${count + 1}` } };
   });
+}
+
+export function loadKubernetesResources(
+  paths: string[],
+  stdin?: StdinReader,
+  options: ReadOptions = {},
+): AnalyzedResource[] {
+  return loadKubernetesObjects(paths, stdin, options).map((o) => o.resource);
 }

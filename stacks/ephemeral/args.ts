@@ -21,6 +21,8 @@ commands:
          --service-tag <s>=<tag>  one service from another tag (repeatable): a service repository's build
          --ttl <duration>         lifetime before the reaper may destroy it: 90m, 6h, 2d (default ${DEFAULT_TTL}, max 7d)
          --services <a,b>         deploy these services and everything they depend on (default: all)
+         --service-spec <file>    add or replace a catalog entry from a spec file kept elsewhere, e.g. in
+                                  the service's repository (repeatable); validated like the catalog
          --owner <who>            default GITLAB_USER_LOGIN or GITHUB_ACTOR
          --dotenv <file>          write gateway, service and backing-service endpoints there
          --dotenv-format <f>      shell (KEY='value', default) or plain (KEY=value: GitLab dotenv reports, $GITHUB_ENV)
@@ -53,6 +55,8 @@ export interface UpArgs {
   serviceTags: string[];
   ttl: string;
   services: string[];
+  /** Service spec files from outside infra/catalog/services (a service repository). */
+  serviceSpecs: string[];
   owner?: string;
   dotenv?: string;
   dotenvFormat: DotenvFormat;
@@ -161,6 +165,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
         "service-tag": { type: "string", multiple: true },
         ttl: { type: "string" },
         services: { type: "string", multiple: true },
+        "service-spec": { type: "string", multiple: true },
         owner: { type: "string" },
         dotenv: { type: "string" },
         "dotenv-format": { type: "string" },
@@ -182,6 +187,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
         serviceTags: list(v, "service-tag"),
         ttl: str(v, "ttl") ?? DEFAULT_TTL,
         services: list(v, "services"),
+        serviceSpecs: list(v, "service-spec"),
         ...optional("owner", str(v, "owner")),
         ...optional("dotenv", str(v, "dotenv")),
         dotenvFormat: format(v),

@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
+import { delimiter } from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { SERVICE_SPECS_ENV } from "../../infra/catalog/load";
 import { toConfigJson } from "./config";
 import type {
   NamespaceRecord,
@@ -33,6 +35,8 @@ export interface AutomationDriverOptions {
   secretsProvider?: string;
   /** A Pulumi installation root (`<root>/bin/pulumi`) instead of `pulumi` on PATH. */
   pulumiRoot?: string;
+  /** Absolute paths of `--service-spec` files: the program reads them from PLATFORM_SERVICE_SPECS. */
+  serviceSpecs?: readonly string[];
 }
 
 /** Where the state lives, without credentials or query parameters. */
@@ -92,6 +96,9 @@ export async function createAutomationDriver(options: AutomationDriverOptions): 
     ...(options.env.PULUMI_NODEJS_TRANSPILE_ONLY === undefined
       ? { PULUMI_NODEJS_TRANSPILE_ONLY: "true" }
       : {}),
+    // Always set, empty without specs: the program deploys exactly the catalog the CLI validated,
+    // not one changed by a PLATFORM_SERVICE_SPECS left in the runner's environment.
+    [SERVICE_SPECS_ENV]: (options.serviceSpecs ?? []).join(delimiter),
   };
   const workspace = await LocalWorkspace.create({
     workDir: options.workDir,

@@ -1,5 +1,7 @@
 import { resolve } from "node:path";
-import { catalog } from "../../infra/catalog/services";
+import type { ServiceSpec } from "../../components/service/spec";
+import { loadCatalog } from "../../infra/catalog/load";
+import { isPlatformInputError } from "../../infra/errors";
 import { parseCommandLine, USAGE } from "./args";
 import { type Context, downCommand, envCommand, listCommand, reapCommand, upCommand } from "./commands";
 import { exitCodeOf, OperationError, UsageError } from "./errors";
@@ -34,7 +36,12 @@ export async function run(argv: readonly string[], ctx: Context): Promise<number
     if (error instanceof UsageError && error.usage) {
       ctx.io.stderr("run `npm run ephemeral -- --help` for usage\n");
     }
-    if (error instanceof Error && !(error instanceof UsageError) && !(error instanceof OperationError)) {
+    if (
+      error instanceof Error &&
+      !(error instanceof UsageError) &&
+      !(error instanceof OperationError) &&
+      !isPlatformInputError(error)
+    ) {
       // Not a failure we anticipated: keep the stack trace for the bug report.
       ctx.io.stderr(`${error.stack ?? ""}\n`);
     }
@@ -43,6 +50,7 @@ export async function run(argv: readonly string[], ctx: Context): Promise<number
 }
 
 export function processContext(): Context {
+  let catalog: readonly ServiceSpec[] | undefined;
   return {
     driver: async (options) => {
       // Loaded on first use: --help and usage errors never load the Automation API.
@@ -52,6 +60,7 @@ export function processContext(): Context {
         workDir: ROOT,
         env: process.env,
         ...(options.secretsProvider ? { secretsProvider: options.secretsProvider } : {}),
+        ...(options.serviceSpecs ? { serviceSpecs: options.serviceSpecs } : {}),
       });
     },
     io: {
@@ -61,7 +70,11 @@ export function processContext(): Context {
     env: process.env,
     clock: () => new Date(),
     root: ROOT,
-    catalog,
+    // Read on first use, inside run(): a broken spec file is reported like any bad input (exit 2).
+    get catalog() {
+      catalog ??= loadCatalog().services;
+      return catalog;
+    },
   };
 }
 

@@ -1,5 +1,7 @@
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
-import type { ServiceSpec } from "../../infra/catalog/types";
+import { resolve } from "node:path";
+import type { ServiceSpec } from "../../components/service/spec";
+import { withSpecFiles } from "../../infra/catalog/load";
 import type { DownArgs, EnvArgs, ListArgs, ReapArgs, UpArgs } from "./args";
 import {
   buildStackConfig,
@@ -26,8 +28,11 @@ export interface Io {
 }
 
 export interface Context {
-  /** Created on first use: a usage error never needs the Pulumi CLI. */
-  driver(options: { secretsProvider?: string }): Promise<StackDriver>;
+  /**
+   * Created on first use: a usage error never needs the Pulumi CLI. `serviceSpecs` (absolute
+   * paths) must reach the program that `up` runs (PLATFORM_SERVICE_SPECS).
+   */
+  driver(options: { secretsProvider?: string; serviceSpecs?: readonly string[] }): Promise<StackDriver>;
   io: Io;
   env: Readonly<Record<string, string | undefined>>;
   clock: () => Date;
@@ -61,6 +66,10 @@ function resolveId(ctx: Context, id: string | undefined): EphemeralName {
 
 export interface UpRequest extends EphemeralRequest {
   ttlMs: number;
+  /** The catalog this stack deploys: the platform's, with the --service-spec files applied. */
+  catalog: readonly ServiceSpec[];
+  /** Absolute paths of the --service-spec files, for the program. */
+  serviceSpecs: string[];
 }
 
 /** Resolves and checks every argument of `up`; throws UsageError on the first bad one. */
@@ -78,9 +87,12 @@ export function resolveUp(args: UpArgs, ctx: Context): UpRequest {
     );
   }
   const imageTag = checkImageTag("--image-tag", tag);
+  const serviceSpecs = args.serviceSpecs.map((f) => resolve(f));
+  const catalog =
+    serviceSpecs.length > 0 ? withSpecFiles(ctx.catalog, args.serviceSpecs).services : ctx.catalog;
   const services: ServiceSelection | undefined =
-    args.services.length > 0 ? selectServices(parseServiceList(args.services), ctx.catalog) : undefined;
-  const serviceTags = parseServiceTags(args.serviceTags, ctx.catalog);
+    args.services.length > 0 ? selectServices(parseServiceList(args.services), catalog) : undefined;
+  const serviceTags = parseServiceTags(args.serviceTags, catalog);
   return {
     name,
     owner,
@@ -90,6 +102,8 @@ export function resolveUp(args: UpArgs, ctx: Context): UpRequest {
     serviceTags,
     expiresAt: expiryFor(ctx.clock(), ttlMs),
     ttlMs,
+    catalog,
+    serviceSpecs,
     ...(services ? { services } : {}),
   };
 }
@@ -172,7 +186,10 @@ export async function upCommand(args: UpArgs, ctx: Context): Promise<number> {
     ...(request.services ? { services: request.services.requested } : {}),
   });
 
-  const driver = await ctx.driver(args.secretsProvider ? { secretsProvider: args.secretsProvider } : {});
+  const driver = await ctx.driver({
+    ...(args.secretsProvider ? { secretsProvider: args.secretsProvider } : {}),
+    ...(request.serviceSpecs.length > 0 ? { serviceSpecs: request.serviceSpecs } : {}),
+  });
   say(ctx, `ephemeral: stack ${name.stack}, namespace ${name.namespace}, backend ${driver.backend()}`);
   const existing = await driver.find(name.stack);
   if (existing) checkOwnership(existing, name, "update");
@@ -185,7 +202,7 @@ export async function upCommand(args: UpArgs, ctx: Context): Promise<number> {
 
   const deployed = request.services
     ? `${request.services.deployed.length} services (${request.services.requested.join(", ")} and their dependencies: ${request.services.deployed.join(", ")})`
-    : `all ${ctx.catalog.length} services`;
+    : `all ${request.catalog.length} services`;
   say(
     ctx,
     `ephemeral: ${created ? "created" : "updating"} ${name.stack}: ${deployed}, images ${request.imageTag}, ${describeExpiry(new Date(request.expiresAt), ctx.clock())} (${request.expiresAt})`,

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import type { ServiceSpec } from "../../components/service/spec";
 import { ServiceGraph } from "../../infra/catalog/graph";
-import type { ServiceSpec } from "../../infra/catalog/types";
 import type { EphemeralConfig } from "../../infra/config/schema";
 import { fixHints, imageTag, stackConfigSchema } from "../../infra/config/schema";
 import { UsageError } from "./errors";

@@ -1,6 +1,6 @@
 // The seam between the ephemeral-stack commands and Pulumi. Everything the commands decide
 // (names, TTLs, config, what to reap, what to print) is tested against the in-memory fake
-// (fake-driver.ts); the Automation API implementation (automation-driver.ts) only translates
+// (test/ephemeral/fake-driver.ts); the Automation API implementation (automation-driver.ts) only translates
 // these calls into Pulumi CLI invocations, and is exercised end to end with a real engine.
 
 export interface StackInfo {

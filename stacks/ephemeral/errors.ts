@@ -1,3 +1,5 @@
+import { isPlatformInputError } from "../../infra/errors";
+
 // Every failure of the ephemeral-stack CLI is one of two kinds, and the exit code says which:
 // 2 when the request itself is wrong (arguments, the ci template, the config they build), so
 // nothing was touched; 1 when an operation on a stack failed (the backend, the CLI, the cluster).
@@ -24,7 +26,7 @@ export class OperationError extends Error {
 }
 
 export function exitCodeOf(error: unknown): 1 | 2 {
-  return error instanceof UsageError ? 2 : 1;
+  return error instanceof UsageError || isPlatformInputError(error) ? 2 : 1;
 }
 
 /** The useful end of an error from the Pulumi CLI: its last lines, without the command echo. */

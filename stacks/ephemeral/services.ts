@@ -1,6 +1,6 @@
+import type { ServiceSpec } from "../../components/service/spec";
 import { ServiceGraph } from "../../infra/catalog/graph";
 import { closestName } from "../../infra/catalog/suggest";
-import type { ServiceSpec } from "../../infra/catalog/types";
 import { UsageError } from "./errors";
 
 // `--services a,b`: a subgraph of the platform, checked against the catalog before any stack is

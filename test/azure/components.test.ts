@@ -6,9 +6,9 @@ import { providerObjects } from "../../components/azure/key-vault-secret-store";
 import { withKubeloginMode } from "../../components/azure/kubeconfig";
 import { redisUrl } from "../../components/azure/managed-redis";
 import { vaultSecretName } from "../../components/azure/naming";
-import { catalog } from "../../infra/catalog/services";
-import type { ServiceSpec } from "../../infra/catalog/types";
+import type { ServiceSpec } from "../../components/service/spec";
 import { mockAksKubeconfig } from "../../tools/plan/mock-state-azure";
+import { catalog } from "../helpers/catalog";
 import { type Planned, plan } from "../helpers/program";
 import { expectNoError, find, inputs, ofType, stackValues, T } from "./helpers";
 

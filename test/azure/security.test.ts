@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { needs } from "../../components/backing/kind";
 import { databaseKind, messageBrokerKind, objectStoreKind } from "../../components/backing/kinds";
-import { catalog } from "../../infra/catalog/services";
 import { MOCK_DEPLOYER, MOCK_SUBSCRIPTION } from "../../tools/plan/mock-state-azure";
 import { isSecretWrapper } from "../../tools/plan/redact";
 import type { RecordedResource } from "../../tools/plan/runtime";
+import { catalog } from "../helpers/catalog";
 import type { Planned } from "../helpers/program";
 import { byId, expectNoError, find, idOf, inputs, ofType, planStack, state, T } from "./helpers";
 

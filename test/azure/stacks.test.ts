@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { catalog } from "../../infra/catalog/services";
 import { isSecretWrapper, redact } from "../../tools/plan/redact";
 import type { RecordedResource } from "../../tools/plan/runtime";
+import { catalog } from "../helpers/catalog";
 import { validateAgainstSchema } from "../helpers/manifest-schema";
 import type { Planned } from "../helpers/program";
 import {

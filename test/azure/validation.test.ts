@@ -151,14 +151,14 @@ describe("Azure naming rules", () => {
             credentialKeys: [],
           },
         ],
-        { stackFile: "stacks/Pulumi.prod.yaml", catalogFile: "infra/catalog/services.ts" },
+        { stackFile: "stacks/Pulumi.prod.yaml", catalogFile: "infra/catalog/services/" },
       );
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(PlatformInputError);
     expect((error as Error).message).toMatch(
-      /infra\/catalog\/services\.ts: catalog entry "loki"\.buckets: the blob container "loki-chunks" is also used by Loki/,
+      /infra\/catalog\/services\/: catalog entry "loki"\.buckets: the blob container "loki-chunks" is also used by Loki/,
     );
   });
 });

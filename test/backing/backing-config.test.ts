@@ -7,7 +7,7 @@ import { rabbitmqConf } from "../../components/in-cluster/rabbitmq-server";
 import { redisAclFile } from "../../components/in-cluster/redis-server";
 import { lokiConfig } from "../../components/logging/in-cluster-loki";
 import { alloyConfig, promtailConfig } from "../../components/logging/pipeline";
-import { catalog } from "../../infra/catalog/services";
+import { catalog } from "../helpers/catalog";
 
 describe("RabbitMQ definitions", () => {
   it("hash passwords the way RabbitMQ does (its documented example)", () => {

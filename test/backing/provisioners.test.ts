@@ -9,10 +9,10 @@ import type { BackingServices, ServiceSpec } from "../../components/backing/type
 import { InClusterBacking } from "../../components/in-cluster/in-cluster-backing";
 import { migrationJobName } from "../../components/service/migration-job";
 import { PhpService } from "../../components/service/php-service";
-import { catalog } from "../../infra/catalog/services";
 import type { DeployedService } from "../../infra/model";
 import { PROJECT } from "../../tools/plan/run";
 import { type RecordedResource, startMockSession } from "../../tools/plan/runtime";
+import { catalog } from "../helpers/catalog";
 import { Planned } from "../helpers/program";
 
 // The provisioner contract, proved with a kind the platform does not have: a search index

@@ -127,6 +127,7 @@ else if (cmd2 === "config set-all") { const j = JSON.parse(flag("--json")); for 
 else if (cmd.startsWith("config")) out(Object.fromEntries(Object.entries(stack().config).map(([k, v]) => [k, { value: v.value, secret: false }])));
 else if (cmd.startsWith("up")) {
   const s = stack();
+  s.serviceSpecs = process.env.PLATFORM_SERVICE_SPECS;
   const ns = s.config["platform:namespace"].value;
   s.resources = [{ type: "kubernetes:core/v1:Namespace", outputs: { metadata: { name: ns, labels: { "platform.internal/ephemeral": "true" } } } }];
   s.outputs = { namespace: ns, credentials: { content: { DATABASE_URL: "postgresql://c:pw@db/c" } } };
@@ -249,6 +250,30 @@ describe("the Automation API driver against a stand-in pulumi", () => {
       "--non-interactive",
     ]);
     expect(await driver.find("ci-42")).toBeUndefined();
+  }, 60_000);
+
+  it("hands --service-spec files to the program as PLATFORM_SERVICE_SPECS, and none when none are given", async () => {
+    const state = () => JSON.parse(readFileSync(env.FAKE_PULUMI_STATE as string, "utf8"));
+    const withSpecs = await createAutomationDriver({
+      workDir: ROOT,
+      env,
+      pulumiRoot: root,
+      serviceSpecs: ["/repo/a.yaml", "/repo/b.yaml"],
+    });
+    await withSpecs.createOrSelect("ci-77");
+    await withSpecs.setConfig("ci-77", { "platform:namespace": "ci-77" });
+    await withSpecs.up("ci-77");
+    expect(state().stacks["ci-77"].serviceSpecs).toBe("/repo/a.yaml:/repo/b.yaml");
+    // A value left in the runner's environment does not change what the CLI validated.
+    process.env.PLATFORM_SERVICE_SPECS = "/leftover.yaml";
+    try {
+      const without = await createAutomationDriver({ workDir: ROOT, env, pulumiRoot: root });
+      await without.up("ci-77");
+      expect(state().stacks["ci-77"].serviceSpecs).toBe("");
+    } finally {
+      delete process.env.PLATFORM_SERVICE_SPECS;
+    }
+    await withSpecs.remove("ci-77");
   }, 60_000);
 
   it("refuses a Pulumi CLI older than 3.211", async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { catalog } from "../../infra/catalog/services";
+import { ServiceGraph } from "../../infra/catalog/graph";
 import {
   buildStackConfig,
   type EphemeralRequest,
@@ -15,6 +15,7 @@ import {
 import { UsageError } from "../../stacks/ephemeral/errors";
 import { ephemeralName } from "../../stacks/ephemeral/naming";
 import { parseServiceList, selectServices } from "../../stacks/ephemeral/services";
+import { catalog } from "../helpers/catalog";
 import { ROOT, SHA } from "./helpers";
 
 function request(overrides: Partial<EphemeralRequest> = {}): EphemeralRequest {
@@ -129,32 +130,29 @@ describe("--service-tag and --services", () => {
   });
 
   it("selects the named services plus their transitive dependencies, in catalog order", () => {
-    expect(selectServices(["content"], catalog)).toEqual({
-      requested: ["content"],
-      deployed: ["config", "media", "conversion", "shorty", "content"],
-    });
-    expect(selectServices(["config"], catalog).deployed).toEqual(["config"]);
-    const pilot = selectServices(["pilot"], catalog).deployed;
-    expect(pilot).toHaveLength(11);
-    expect(pilot).not.toContain("search");
-    expect(pilot).not.toContain("notification");
-    expect(selectServices(["search", "bam"], catalog).deployed).toEqual([
-      "authentication",
-      "config",
-      "media",
-      "conversion",
-      "shorty",
-      "content",
-      "product",
-      "search",
-      "bam",
-    ]);
+    const graph = new ServiceGraph(catalog);
+    const order = catalog.map((s) => s.name);
+    for (const s of catalog) {
+      const selection = selectServices([s.name], catalog);
+      expect(selection.requested).toEqual([s.name]);
+      expect(selection.deployed).toEqual(graph.closure([s.name]));
+      expect(selection.deployed).toEqual(order.filter((n) => selection.deployed.includes(n)));
+    }
+    const [first, last] = [catalog[0]?.name as string, catalog.at(-1)?.name as string];
+    expect(selectServices([last, first], catalog).deployed).toEqual(graph.closure([first, last]));
   });
 
   it("reports unknown names with a suggestion and the list of services", () => {
-    expect(() => selectServices(["contnet", "search"], catalog)).toThrow(
-      /"contnet" is not a service of the catalog \(did you mean "content"\?\)\n {2}services: authentication, config/,
-    );
+    const name = catalog.find((s) => s.name.length >= 5)?.name as string;
+    const typo = `${name.slice(0, 2)}${name[3]}${name[2]}${name.slice(4)}`;
+    let message = "";
+    try {
+      selectServices([typo, name], catalog);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain(`"${typo}" is not a service of the catalog (did you mean "${name}"?)`);
+    expect(message).toContain(`\n  services: ${catalog.map((s) => s.name).join(", ")}`);
     expect(() => selectServices(["xyz", "abc"], catalog)).toThrow(/names services the catalog does not have/);
   });
 

@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import { catalog } from "../../infra/catalog/services";
 import { run } from "../../stacks/ephemeral/cli";
 import type { Context } from "../../stacks/ephemeral/commands";
 import type { StackDriver } from "../../stacks/ephemeral/driver";
-import { FakeStackDriver } from "../../stacks/ephemeral/fake-driver";
+import { catalog } from "../helpers/catalog";
+import { FakeStackDriver } from "./fake-driver";
 
 // Runs the CLI in-process against the in-memory driver, with a fixed clock and a controlled
 // environment, and captures what it prints.
@@ -36,8 +36,9 @@ export function harness(
     driver,
     driverRequests: 0,
     ctx: {
-      driver: async (): Promise<StackDriver> => {
+      driver: async (driverOptions): Promise<StackDriver> => {
         h.driverRequests++;
+        driver.serviceSpecs = driverOptions.serviceSpecs ?? [];
         return driver;
       },
       io: {

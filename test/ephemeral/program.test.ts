@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { catalog } from "../../infra/catalog/services";
 import { loadPackConfig } from "../../policies/runner/config";
 import { buildStackConfig, readTemplate, toProgramConfig } from "../../stacks/ephemeral/config";
 import { ephemeralName } from "../../stacks/ephemeral/naming";
@@ -8,6 +7,7 @@ import { TAG, tagsFor } from "../../stacks/ephemeral/tags";
 import { expiryFor } from "../../stacks/ephemeral/ttl";
 import { runPolicyGate } from "../../tools/plan/policy-gate";
 import { runProgram } from "../../tools/plan/run";
+import { catalog } from "../helpers/catalog";
 import { Planned } from "../helpers/program";
 import { NOW, ROOT, SHA } from "./helpers";
 

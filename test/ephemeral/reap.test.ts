@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { StackInfo } from "../../stacks/ephemeral/driver";
-import { FakeStackDriver, simulateProgram } from "../../stacks/ephemeral/fake-driver";
 import { classifyAll, classifyByState, classifyByTags, reapStacks } from "../../stacks/ephemeral/reap";
 import { LABEL, TAG, tagsFor } from "../../stacks/ephemeral/tags";
+import { FakeStackDriver, simulateProgram } from "./fake-driver";
 import { harness, NOW } from "./helpers";
 
 const PAST = "2026-11-29T10:00:00Z"; // two hours before NOW

@@ -227,8 +227,8 @@ describe("GitHub Actions templates (ci/github/workflows)", () => {
   const runs = (job: Job | undefined) =>
     (job?.steps ?? []).flatMap((s) => (s.run ? [s.run.replace(/\n/g, " ")] : []));
 
-  it("are the pull-request, main and reaper workflows, each with named jobs, steps and resolvable needs", () => {
-    expect(files.sort()).toEqual(["main.yml", "pull-request.yml", "reaper.yml"]);
+  it("are the pull-request, main, reaper and service-plan workflows, each with named jobs, steps and resolvable needs", () => {
+    expect(files.sort()).toEqual(["main.yml", "pull-request.yml", "reaper.yml", "service-plan.yml"]);
     for (const f of files) {
       expect(workflows[f]?.name, f).toEqual(expect.any(String));
       for (const [name, job] of Object.entries(jobsOf(f))) {

@@ -1,4 +1,4 @@
-import type { ServiceSpec } from "../../infra/catalog/types";
+import type { ServiceSpec } from "../../components/service/spec";
 import { reveal } from "../../tools/plan/redact";
 import { isKubernetesObject } from "../../tools/plan/render";
 import { type ProgramRun, runProgram } from "../../tools/plan/run";

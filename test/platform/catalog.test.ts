@@ -1,10 +1,14 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { ServiceSpec } from "../../components/service/spec";
 import { ServiceGraph } from "../../infra/catalog/graph";
-import { catalog } from "../../infra/catalog/services";
-import type { ServiceSpec } from "../../infra/catalog/types";
-import { validateCatalog } from "../../infra/catalog/validate";
+import { CATALOG_DIRECTORY, validateCatalog } from "../../infra/catalog/validate";
 import { PlatformInputError } from "../../infra/errors";
+import { catalog } from "../helpers/catalog";
 import { baseConfig, plan } from "../helpers/program";
+
+const ROOT = join(__dirname, "..", "..");
 
 const entry = (overrides: Partial<ServiceSpec> & { name: string }): ServiceSpec => ({
   description: "test service",
@@ -25,52 +29,52 @@ function problemOf(services: ServiceSpec[]): string {
 }
 
 describe("the platform catalog", () => {
-  it("is valid and has the thirteen services of the field notes", () => {
+  it("is one valid spec per file of infra/catalog/services, named after the file", () => {
+    const files = readdirSync(join(ROOT, CATALOG_DIRECTORY)).filter((f) => f.endsWith(".yaml"));
+    expect(files.length).toBeGreaterThan(0);
+    expect(catalog.map((s) => `${s.name}.yaml`).sort()).toEqual(files.sort());
     expect(() => validateCatalog(catalog)).not.toThrow();
-    expect(catalog.map((s) => s.name).sort()).toEqual(
-      [
-        "authentication",
-        "bam",
-        "config",
-        "content",
-        "conversion",
-        "media",
-        "notification",
-        "pilot",
-        "product",
-        "search",
-        "shorty",
-        "sitemap",
-        "social",
-      ].sort(),
-    );
   });
 
-  it("gives pilot its ten dependencies and content its four", () => {
+  it("names its schema on the first line of every file, for editors", () => {
+    for (const s of catalog) {
+      const text = readFileSync(join(ROOT, CATALOG_DIRECTORY, `${s.name}.yaml`), "utf8");
+      expect(text.split("\n")[0]).toBe("# yaml-language-server: $schema=../service.schema.json");
+    }
+  });
+
+  it("derives dependents as the inverse of dependsOn", () => {
     const graph = new ServiceGraph(catalog);
-    expect(graph.dependencies("pilot")).toHaveLength(10);
-    expect([...graph.dependencies("content")].sort()).toEqual(["config", "conversion", "media", "shorty"]);
-    expect(graph.dependents("config")).toContain("content");
+    for (const s of catalog) {
+      for (const d of s.dependsOn) expect(graph.dependents(d)).toContain(s.name);
+      for (const caller of graph.dependents(s.name)) expect(graph.dependencies(caller)).toContain(s.name);
+    }
   });
 
-  it("gives media buckets for originals and thumbnails", () => {
-    const media = catalog.find((s) => s.name === "media");
-    expect(media?.buckets?.map((b) => b.name)).toEqual(["originals", "thumbnails"]);
-  });
-
-  it("selects a subgraph: the named services plus their transitive dependencies", () => {
+  it("selects a subgraph: each service plus its transitive dependencies, and nothing else", () => {
     const graph = new ServiceGraph(catalog);
-    expect(graph.closure(["content"]).sort()).toEqual(["config", "content", "conversion", "media", "shorty"]);
-    const sub = graph.subgraph(graph.closure(["social"]));
-    expect(sub.names()).not.toContain("pilot");
-    expect(sub.dependencies("social")).toEqual(["content", "shorty"]);
+    for (const s of catalog) {
+      const closure = graph.closure([s.name]);
+      expect(closure).toContain(s.name);
+      for (const member of closure) {
+        for (const d of graph.dependencies(member)) expect(closure).toContain(d);
+      }
+      const sub = graph.subgraph(closure);
+      expect(sub.names().sort()).toEqual([...closure].sort());
+      expect(sub.dependencies(s.name)).toEqual(s.dependsOn);
+      for (const other of catalog) {
+        if (!closure.includes(other.name)) expect(sub.has(other.name)).toBe(false);
+      }
+    }
   });
 
-  it("renders every edge in the Mermaid graph", () => {
+  it("renders every edge and every public route in the Mermaid graph", () => {
     const graph = new ServiceGraph(catalog);
     const mermaid = graph.toMermaid();
     for (const [from, to] of graph.edges()) expect(mermaid).toContain(`  ${from} --> ${to}\n`);
-    expect(mermaid).toContain('gateway -- "/pilot" --> pilot');
+    for (const s of catalog) {
+      for (const r of s.routes ?? []) expect(mermaid).toContain(`gateway -- "${r.pathPrefix}" --> ${s.name}`);
+    }
   });
 });
 
@@ -79,12 +83,12 @@ describe("catalog validation", () => {
     [
       "unknown dependency with a suggestion",
       [entry({ name: "content" }), entry({ name: "pilot", dependsOn: ["contnet"] })],
-      /catalog entry "pilot".dependsOn\[0\]: unknown service "contnet"\n {2}fix: did you mean "content"\?/,
+      /^infra\/catalog\/services\/pilot\.yaml: dependsOn\[0\]: unknown service "contnet"\n {2}fix: did you mean "content"\?/,
     ],
     [
       "duplicate name",
       [entry({ name: "media" }), entry({ name: "media" })],
-      /catalog entry "media".name: "media" is declared twice/,
+      /media\.yaml: name: "media" is declared twice/,
     ],
     ["name that is not DNS-1035", [entry({ name: "1media" })], /"1media" is not a DNS-1035 label/],
     ["upper-case name", [entry({ name: "Media" })], /"Media" is not a DNS-1035 label/],
@@ -132,7 +136,7 @@ describe("catalog validation", () => {
     [
       "replica range inverted",
       [entry({ name: "media", web: { size: "small", replicas: { min: 3, max: 2 } } })],
-      /\.web\.replicas\.max: 2 is out of range/,
+      /: web\.replicas\.max: 2 is below min \(3\)/,
     ],
     [
       "route claimed twice",
@@ -179,7 +183,7 @@ describe("catalog validation", () => {
           scheduledJobs: [{ name: "gen", schedule: "0 0 * * * *", command: ["app:sitemap:generate"] }],
         }),
       ],
-      /is not a five-field cron expression/,
+      /scheduledJobs\[0\]\.schedule: "0 0 \* \* \* \*" has 6 fields, not five/,
     ],
     [
       "scheduled job that is not a console command",
@@ -204,7 +208,7 @@ describe("catalog validation", () => {
   it.each(cases)("rejects a %s with a message naming the entry and the fix", (_label, services, message) => {
     const text = problemOf(services);
     expect(text).toMatch(message);
-    expect(text).toContain("infra/catalog/services.ts: ");
+    expect(text).toMatch(/^infra\/catalog\/services\/[^/]+\.yaml: /);
     expect(text).toContain("\n  fix: ");
   });
 
@@ -225,22 +229,5 @@ describe("catalog validation", () => {
     const planned = await plan(baseConfig(), { catalog: [entry({ name: "pilot", dependsOn: ["ghost"] })] });
     expect(planned.run.error?.message).toMatch(/unknown service "ghost"/);
     expect(planned.resources).toHaveLength(0);
-  });
-
-  it("takes a fourteenth service as one new entry", async () => {
-    const fourteenth = entry({
-      name: "newsletter",
-      dependsOn: ["content", "notification"],
-      database: {},
-      routes: [{ pathPrefix: "/newsletter" }],
-    });
-    const planned = await plan(baseConfig(), { catalog: [...catalog, fourteenth] });
-    expect(planned.run.error).toBeUndefined();
-    expect(planned.one("Deployment", "newsletter")).toBeDefined();
-    expect(planned.one("HTTPRoute", "newsletter").spec.rules[0].matches[0].path.value).toBe("/newsletter");
-    expect(planned.environment("Deployment", "newsletter").APP__CONTENT__HOST).toBe(
-      "content.platform.svc.cluster.local",
-    );
-    expect(planned.all("Job").some((j) => j.metadata.name.startsWith("newsletter-migrate-"))).toBe(true);
   });
 });

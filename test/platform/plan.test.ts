@@ -5,10 +5,12 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { ServiceGraph } from "../../infra/catalog/graph";
-import { catalog } from "../../infra/catalog/services";
+import { parseKubernetesYaml } from "../../policies/runner/kubernetes-yaml";
+import { CI_REPORTS } from "../../tools/plan/policy-gate";
 import { isSecretWrapper } from "../../tools/plan/redact";
 import { runProgram } from "../../tools/plan/run";
 import { readStackFile } from "../../tools/plan/stack-file";
+import { catalog } from "../helpers/catalog";
 import { validateAgainstSchema } from "../helpers/manifest-schema";
 
 // The main job end to end: `npm run plan` as a user runs it, and what it writes.
@@ -52,7 +54,7 @@ describe("npm run plan (local stack)", () => {
     expect(stdout).toMatch(
       /plan of stack local \(in-cluster profile, local environment, namespace platform\)/,
     );
-    expect(stdout).toMatch(/services: 13 /);
+    expect(stdout).toContain(`services: ${catalog.length} (${catalog.map((s) => s.name).join(", ")})`);
     expect(stdout).toMatch(/\d+ +kubernetes:apps\/v1:Deployment/);
     expect(stdout).toMatch(/policies: \d+ run, 0 mandatory/);
   });
@@ -61,6 +63,21 @@ describe("npm run plan (local stack)", () => {
     const dir = join(out, "local");
     for (const f of ["resources.json", "outputs.json", "graph.mmd", "policy-report.json"])
       expect(statSync(join(dir, f)).size).toBeGreaterThan(10);
+    // The CI formats of the same report (validated against their schemas in test/policies).
+    const report = JSON.parse(readFileSync(join(dir, "policy-report.json"), "utf8")) as {
+      violations: unknown[];
+    };
+    const sarif = JSON.parse(readFileSync(join(dir, CI_REPORTS.sarif), "utf8"));
+    expect(sarif.version).toBe("2.1.0");
+    expect(sarif.runs[0].results).toHaveLength(report.violations.length);
+    const quality = JSON.parse(readFileSync(join(dir, CI_REPORTS["gitlab-codequality"]), "utf8")) as Array<{
+      location: { path: string };
+    }>;
+    expect(quality).toHaveLength(report.violations.length);
+    for (const q of quality) expect(q.location.path).toBe("stacks/Pulumi.local.yaml");
+    expect(readFileSync(join(dir, CI_REPORTS.junit), "utf8")).toMatch(
+      /<testsuites name="platform-policies" tests="\d+" failures="0"/,
+    );
     const manifests = files(join(dir, "manifests"));
     expect(manifests.length).toBeGreaterThan(100);
     const resources = JSON.parse(readFileSync(join(dir, "resources.json"), "utf8")) as Array<{
@@ -89,6 +106,20 @@ describe("npm run plan (local stack)", () => {
     expect(errors).toEqual([]);
     expect([...unvalidated]).toEqual([]);
   }, 120_000);
+
+  it("writes manifests kubectl reads as written (YAML 1.1: no unquoted yes/no/on/off)", () => {
+    // kubectl and Helm decode with go-yaml v2: re-read every manifest that way and compare with what
+    // the plan meant (the YAML 1.2 reading of the same text).
+    const manifests = files(join(out, "local", "manifests"));
+    const differing: string[] = [];
+    for (const file of manifests) {
+      const text = readFileSync(file, "utf8");
+      const meant = parseAllDocuments(text).map((d) => d.toJS());
+      const asKubectl = parseKubernetesYaml(text, file).map((o) => o.object);
+      if (JSON.stringify(asKubectl) !== JSON.stringify(meant)) differing.push(file);
+    }
+    expect(differing).toEqual([]);
+  });
 
   it("writes the dependency graph with every declared edge", () => {
     const mermaid = readFileSync(join(out, "local", "graph.mmd"), "utf8");

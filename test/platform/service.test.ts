@@ -2,8 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { credentialKeysOf, needs } from "../../components/backing/kind";
 import { backingKinds, databaseKind } from "../../components/backing/kinds";
 import { migrationJobName } from "../../components/service/migration-job";
+import { resolvePhpLimits } from "../../components/service/spec";
 import { ServiceGraph } from "../../infra/catalog/graph";
-import { catalog } from "../../infra/catalog/services";
+import { catalog } from "../helpers/catalog";
 import { baseConfig, type KubeObject, type Planned, plan } from "../helpers/program";
 
 // The service component's guarantees, read off the objects the real program registers.
@@ -93,24 +94,28 @@ describe("migrations", () => {
   });
 
   it("use Recreate only for services whose schema changes break old code", () => {
-    expect(planned.one("Deployment", "pilot").spec.strategy).toEqual({ type: "Recreate" });
-    expect(planned.one("Deployment", "content").spec.strategy).toEqual({
-      type: "RollingUpdate",
-      rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
-    });
+    for (const s of catalog) {
+      expect(planned.one("Deployment", s.name).spec.strategy, s.name).toEqual(
+        s.database?.schemaChanges === "breaking"
+          ? { type: "Recreate" }
+          : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      );
+    }
   });
 });
 
 describe("environment", () => {
-  it("gives pilot exactly its ten HOST variables with cluster DNS names", () => {
-    const env = planned.environment("Deployment", "pilot");
-    const hosts = Object.entries(env).filter(([k]) => /^APP__.+__HOST$/.test(k));
-    expect(hosts).toHaveLength(10);
-    for (const dep of graph.dependencies("pilot")) {
-      const key = `APP__${dep.toUpperCase().replaceAll("-", "_")}__HOST`;
-      expect(env[key]).toBe(`${dep}.platform.svc.cluster.local`);
+  it("gives every service exactly one HOST variable per dependency, with cluster DNS names", () => {
+    for (const s of catalog) {
+      const env = planned.environment("Deployment", s.name);
+      const hosts = Object.entries(env).filter(([k]) => /^APP__.+__HOST$/.test(k));
+      expect(hosts, s.name).toHaveLength(graph.dependencies(s.name).length);
+      for (const dep of graph.dependencies(s.name)) {
+        const key = `APP__${dep.toUpperCase().replaceAll("-", "_")}__HOST`;
+        expect(env[key]).toBe(`${dep}.platform.svc.cluster.local`);
+      }
+      expect(Object.keys(env).some((k) => k.includes("GATEWAY"))).toBe(false);
     }
-    expect(Object.keys(env).some((k) => k.includes("GATEWAY"))).toBe(false);
   });
 
   it("delivers every credential as a secretKeyRef and nothing secret as a literal", () => {
@@ -149,12 +154,20 @@ describe("environment", () => {
   });
 
   it("selects object storage by environment, one container variable per bucket", () => {
-    expect(planned.environment("Deployment", "media")).toMatchObject({
-      APP__FLYSYSTEM_MEDIA_STORAGE: "azure_blob",
-      APP__STORAGE__ORIGINALS__CONTAINER: "media-originals",
-      APP__STORAGE__THUMBNAILS__CONTAINER: "media-thumbnails",
-      APP__STORAGE__AUTH: "connection-string",
-    });
+    const withBuckets = catalog.filter((s) => (s.buckets ?? []).length > 0);
+    expect(withBuckets.length).toBeGreaterThan(0);
+    for (const s of withBuckets) {
+      const env = planned.environment("Deployment", s.name);
+      expect(env).toMatchObject({
+        APP__FLYSYSTEM_MEDIA_STORAGE: "azure_blob",
+        APP__STORAGE__AUTH: "connection-string",
+      });
+      for (const b of s.buckets ?? []) {
+        expect(env[`APP__STORAGE__${b.name.toUpperCase().replaceAll("-", "_")}__CONTAINER`]).toBe(
+          `${s.name}-${b.name}`,
+        );
+      }
+    }
   });
 
   it("logs JSON to stderr at warning unless the stack or the service overrides it", async () => {
@@ -173,13 +186,16 @@ describe("environment", () => {
   }, 60_000);
 
   it("carries the PHP request limits of the catalog and runs FrankenPHP on :80 with metrics on :2019", () => {
-    expect(planned.environment("Deployment", "media")).toMatchObject({
-      PHP_MEMORY_LIMIT: "512M",
-      PHP_MAX_EXECUTION_TIME: "120",
-      PHP_UPLOAD_MAX_FILESIZE: "200M",
-      SERVER_NAME: ":80",
-      CADDY_GLOBAL_OPTIONS: "admin :2019\nmetrics",
-    });
+    for (const s of catalog) {
+      const php = resolvePhpLimits(s.php);
+      expect(planned.environment("Deployment", s.name), s.name).toMatchObject({
+        PHP_MEMORY_LIMIT: `${php.memoryLimitMiB}M`,
+        PHP_MAX_EXECUTION_TIME: String(php.maxExecutionSeconds),
+        PHP_UPLOAD_MAX_FILESIZE: `${php.uploadMaxMiB}M`,
+        SERVER_NAME: ":80",
+        CADDY_GLOBAL_OPTIONS: "admin :2019\nmetrics",
+      });
+    }
     const web = planned.container("Deployment", "media");
     expect(web.ports).toEqual([
       { name: "http", containerPort: 80, protocol: "TCP" },
@@ -281,7 +297,11 @@ describe("scaling", () => {
 
   it("never lets scheduled jobs overlap", () => {
     for (const cron of planned.all("CronJob")) expect(cron.spec.concurrencyPolicy).toBe("Forbid");
-    expect(planned.one("CronJob", "sitemap-generate").spec.schedule).toBe("0 * * * *");
+    for (const s of catalog) {
+      for (const j of s.scheduledJobs ?? []) {
+        expect(planned.one("CronJob", `${s.name}-${j.name}`).spec.schedule).toBe(j.schedule);
+      }
+    }
   });
 
   it("shuts down gracefully: a pre-stop pause and room for the longest request", () => {
@@ -364,8 +384,7 @@ describe("network policies", () => {
                 p.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] === "envoy-gateway-system",
             ),
         );
-    expect(fromGateway("content")).toBe(true);
-    expect(fromGateway("config")).toBe(false);
+    for (const s of catalog) expect(fromGateway(s.name), s.name).toBe((s.routes ?? []).length > 0);
     const metrics = planned
       .one("NetworkPolicy", "config")
       .spec.ingress.find((r: { ports: Array<{ port: string }> }) => r.ports[0]?.port === "metrics");
@@ -379,9 +398,14 @@ describe("network policies", () => {
       planned
         .one("NetworkPolicy", name)
         .spec.egress.flatMap((r: { ports: Array<{ port: number }> }) => r.ports.map((p) => p.port));
-    expect(egressPorts("search")).toEqual(expect.arrayContaining([80, 6379]));
-    expect(egressPorts("search")).not.toContain(5432);
-    expect(egressPorts("media")).toEqual(expect.arrayContaining([5432, 6379, 5672, 10000]));
+    for (const s of catalog) {
+      const ports = egressPorts(s.name);
+      expect(ports.includes(80), `${s.name} calls services`).toBe(s.dependsOn.length > 0);
+      expect(ports.includes(5432), `${s.name} database`).toBe(s.database !== undefined);
+      expect(ports.includes(6379), `${s.name} redis`).toBe(s.redis !== false);
+      expect(ports.includes(5672), `${s.name} broker`).toBe(s.messaging !== undefined);
+      expect(ports.includes(10000), `${s.name} object store`).toBe((s.buckets ?? []).length > 0);
+    }
   });
 });
 
@@ -394,11 +418,14 @@ describe("gateway", () => {
         .map((r) => r.metadata.name)
         .sort(),
     ).toEqual(routed.map((s) => s.name).sort());
-    const route = planned.one("HTTPRoute", "content");
-    expect(route.spec.rules[0]).toEqual({
-      matches: [{ path: { type: "PathPrefix", value: "/api/content" } }],
-      backendRefs: [{ name: "content", port: 80 }],
-    });
+    for (const s of routed) {
+      expect(planned.one("HTTPRoute", s.name).spec.rules).toEqual(
+        (s.routes ?? []).map((r) => ({
+          matches: [{ path: { type: "PathPrefix", value: r.pathPrefix } }],
+          backendRefs: [{ name: s.name, port: 80 }],
+        })),
+      );
+    }
     expect(planned.one("Gateway", "gateway").spec.gatewayClassName).toBe("envoy-gateway");
   });
 });

@@ -20,7 +20,7 @@ const CONTRACT = join(FIXTURES, "_platform", "success.contract.yaml");
 const DEFAULT_CONFIG = join(ROOT, "policies", "config", "default.json");
 const SECRETS = join(FIXTURES, "no-plaintext-secrets", "failure.env-password.yaml");
 
-function cli(argv: string[], stdin = ""): { code: number; stdout: string; stderr: string } {
+async function cli(argv: string[], stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
   const io: CliIO = {
@@ -32,7 +32,7 @@ function cli(argv: string[], stdin = ""): { code: number; stdout: string; stderr
     },
     readStdin: () => stdin,
   };
-  const code = main(argv, io);
+  const code = await main(argv, io);
   return { code, stdout, stderr };
 }
 
@@ -41,14 +41,14 @@ function tempDir(): string {
 }
 
 describe("exit codes", () => {
-  it("exits 0 on the platform contract with the platform config", () => {
-    const r = cli(["check", CONTRACT, "--config", DEFAULT_CONFIG]);
+  it("exits 0 on the platform contract with the platform config", async () => {
+    const r = await cli(["check", CONTRACT, "--config", DEFAULT_CONFIG]);
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("OK: 0 mandatory, 0 advisory");
     expect(r.code).toBe(0);
   });
 
-  it("exits 0 when only advisories remain", () => {
+  it("exits 0 when only advisories remain", async () => {
     const dir = tempDir();
     const file = join(dir, "advisory.yaml");
     writeFileSync(
@@ -74,14 +74,14 @@ metadata: {name: default-deny, namespace: ops}
 spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
 `,
     );
-    const r = cli(["check", file]);
+    const r = await cli(["check", file]);
     expect(r.stdout).toContain("advisory  readonly-root-fs: Deployment ops/tools");
     expect(r.stdout).toMatch(/^OK: 0 mandatory, 1 advisory/m);
     expect(r.code).toBe(0);
   });
 
-  it("exits 1 on a mandatory violation and groups the text report by resource", () => {
-    const r = cli(["check", SECRETS]);
+  it("exits 1 on a mandatory violation and groups the text report by resource", async () => {
+    const r = await cli(["check", SECRETS]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^Deployment shop\/grafana-proxy$/m);
     expect(r.stdout).toMatch(
@@ -91,17 +91,17 @@ spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
     expect(r.stdout).not.toContain("admin123");
   });
 
-  it("exits 2 on a missing file, naming it", () => {
-    const r = cli(["check", "/nonexistent/manifests.yaml"]);
+  it("exits 2 on a missing file, naming it", async () => {
+    const r = await cli(["check", "/nonexistent/manifests.yaml"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe("error: /nonexistent/manifests.yaml: cannot read: ENOENT\n");
   });
 
-  it("exits 2 on unreadable YAML with the file, the document index and the reason", () => {
+  it("exits 2 on unreadable YAML with the file, the document index and the reason", async () => {
     const dir = tempDir();
     const file = join(dir, "broken.yaml");
     writeFileSync(file, "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\nkind: [unclosed\n");
-    const r = cli(["check", file]);
+    const r = await cli(["check", file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
       new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: document 2: invalid YAML: `),
@@ -109,46 +109,46 @@ spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
   });
 
-  it("counts documents the same when the file opens with a separator", () => {
+  it("counts documents the same when the file opens with a separator", async () => {
     const file = join(tempDir(), "broken-leading.yaml");
     writeFileSync(
       file,
       "# rendered\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\nkind: [unclosed\n",
     );
-    const r = cli(["check", file]);
+    const r = await cli(["check", file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(": document 2: invalid YAML: ");
   });
 
-  it("exits 2 on a document that is not a Kubernetes object", () => {
-    const r = cli(["check", "-"], "apiVersion: v1\nmetadata: {name: x}\n");
+  it("exits 2 on a document that is not a Kubernetes object", async () => {
+    const r = await cli(["check", "-"], "apiVersion: v1\nmetadata: {name: x}\n");
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('error: <stdin>: document 1: missing "kind"\n');
   });
 
-  it("exits 2 on bad usage and on an invalid pack config", () => {
-    expect(cli([]).code).toBe(2);
-    expect(cli(["check"]).stderr).toContain("error: check needs a file, a directory or - (stdin)");
-    expect(cli(["check", SECRETS, "--format", "xml"]).stderr).toContain(
-      '--format must be text or json, not "xml"',
+  it("exits 2 on bad usage and on an invalid pack config", async () => {
+    expect((await cli([])).code).toBe(2);
+    expect((await cli(["check"])).stderr).toContain("error: check needs a file, a directory or - (stdin)");
+    expect((await cli(["check", SECRETS, "--format", "xml"])).stderr).toContain(
+      '--format must be one of text, json, sarif, junit, gitlab-codequality, not "xml"',
     );
-    expect(cli(["check", SECRETS, "--frobnicate"]).code).toBe(2);
-    expect(cli(["lint", SECRETS]).code).toBe(2);
+    expect((await cli(["check", SECRETS, "--frobnicate"])).code).toBe(2);
+    expect((await cli(["lint", SECRETS])).code).toBe(2);
     const dir = tempDir();
     const config = join(dir, "config.json");
     writeFileSync(
       config,
       JSON.stringify({ "no-host-paths": { exemptions: [{ kind: "DaemonSet", name: "x" }] } }),
     );
-    const r = cli(["check", SECRETS, "--config", config]);
+    const r = await cli(["check", SECRETS, "--config", config]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("no-host-paths: exemptions.0: justification is required");
   });
 });
 
 describe("config", () => {
-  it("prints the merged pack config of a stack, ready for --policy-pack-config", () => {
-    const r = cli(["config", "--stack", "prod"]);
+  it("prints the merged pack config of a stack, ready for --policy-pack-config", async () => {
+    const r = await cli(["config", "--stack", "prod"]);
     expect(r.code).toBe(0);
     const config = JSON.parse(r.stdout) as Record<string, { exemptions?: Array<{ container?: string }> }>;
     expect(config["no-host-paths"]?.exemptions?.map((e) => e.container)).toEqual(["alloy", "promtail"]);
@@ -158,14 +158,14 @@ describe("config", () => {
     });
   });
 
-  it("rejects an invalid stack name", () => {
-    expect(cli(["config", "--stack", "../etc"]).code).toBe(2);
+  it("rejects an invalid stack name", async () => {
+    expect((await cli(["config", "--stack", "../etc"])).code).toBe(2);
   });
 });
 
 describe("--format json", () => {
-  it("prints exactly one object with the violations contract", () => {
-    const r = cli(["check", SECRETS, "--format", "json"]);
+  it("prints exactly one object with the violations contract", async () => {
+    const r = await cli(["check", SECRETS, "--format", "json"]);
     expect(r.code).toBe(1);
     const parsed: unknown = JSON.parse(r.stdout);
     expect(Object.keys(parsed as object)).toEqual(["violations"]);
@@ -183,17 +183,17 @@ describe("--format json", () => {
     });
   });
 
-  it("prints an empty list when clean", () => {
-    const r = cli(["check", CONTRACT, "--config", DEFAULT_CONFIG, "--format", "json"]);
+  it("prints an empty list when clean", async () => {
+    const r = await cli(["check", CONTRACT, "--config", DEFAULT_CONFIG, "--format", "json"]);
     expect(JSON.parse(r.stdout)).toEqual({ violations: [] });
   });
 });
 
 describe("inputs", () => {
-  it("reads stdin with -", () => {
+  it("reads stdin with -", async () => {
     const yaml =
       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: env, namespace: shop}\ndata: {API_TOKEN: abcdef0123456789}\n";
-    const r = cli(["check", "-", "--format", "json"], yaml);
+    const r = await cli(["check", "-", "--format", "json"], yaml);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).violations[0].resource).toEqual({
       kind: "ConfigMap",
@@ -202,7 +202,7 @@ describe("inputs", () => {
     });
   });
 
-  it("reads directories recursively (.yaml and .yml only)", () => {
+  it("reads directories recursively (.yaml and .yml only)", async () => {
     const dir = tempDir();
     mkdirSync(join(dir, "nested", "deeper"), { recursive: true });
     writeFileSync(join(dir, "a.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
@@ -216,24 +216,24 @@ describe("inputs", () => {
       "kubernetes:core/v1:Namespace",
       "kubernetes:core/v1:ConfigMap",
     ]);
-    const r = cli(["check", dir]);
+    const r = await cli(["check", dir]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("ConfigMap default/b");
   });
 
-  it("passes --stack-tag to the policies", () => {
+  it("passes --stack-tag to the policies", async () => {
     const dir = tempDir();
     const file = join(dir, "ns.yaml");
     writeFileSync(file, "apiVersion: v1\nkind: Namespace\nmetadata: {name: review-42}\n");
-    expect(cli(["check", file]).code).toBe(0);
-    const r = cli(["check", file, "--stack-tag", "platform:ephemeral=true", "--format", "json"]);
+    expect((await cli(["check", file])).code).toBe(0);
+    const r = await cli(["check", file, "--stack-tag", "platform:ephemeral=true", "--format", "json"]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).violations.map((v: { policy: string }) => v.policy)).toEqual([
       "ephemeral-stack-hygiene",
     ]);
   });
 
-  it("runs as a real process with the documented exit code and JSON on stdout", () => {
+  it("runs as a real process with the documented exit code and JSON on stdout", async () => {
     const tsx = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
     const p = spawnSync(
       process.execPath,
@@ -250,7 +250,7 @@ describe("inputs", () => {
 });
 
 describe("YAML loader", () => {
-  it("maps apiVersion and kind to Pulumi type tokens and names like yaml.ConfigFile", () => {
+  it("maps apiVersion and kind to Pulumi type tokens and names like yaml.ConfigFile", async () => {
     const text = [
       "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}",
       "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}",
@@ -272,7 +272,7 @@ describe("YAML loader", () => {
     );
   });
 
-  it("expands List objects and keeps duplicate objects apart", () => {
+  it("expands List objects and keeps duplicate objects apart", async () => {
     const text = `apiVersion: v1
 kind: List
 items:
@@ -288,7 +288,7 @@ items:
     ]);
   });
 
-  it("reports bad list items with their position", () => {
+  it("reports bad list items with their position", async () => {
     expect(() =>
       parseKubernetesYaml("apiVersion: v1\nkind: List\nitems: [{kind: ConfigMap}]\n", "l.yaml"),
     ).toThrow(new InputError('l.yaml: document 1, items[0]: missing "apiVersion"'));

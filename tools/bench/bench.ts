@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { loadCatalog } from "../../infra/catalog/load";
 import { generatedObjects } from "./generated-objects";
 
 // `npm run bench`: prints the figures of docs/benchmarks.md with their targets beside them.
@@ -133,8 +134,9 @@ async function main() {
   );
   console.log(`${runs} run(s) per figure; medians\n`);
 
-  planFigures("local (13 services)", "local", runs, undefined, { wallMs: 3000, rssMiB: 400 });
-  planFigures("prod (13 services, Azure)", "prod", runs, undefined, { wallMs: 3000, rssMiB: 400 });
+  const services = loadCatalog().services.length;
+  planFigures(`local (${services} services)`, "local", runs, undefined, { wallMs: 3000, rssMiB: 400 });
+  planFigures(`prod (${services} services, Azure)`, "prod", runs, undefined, { wallMs: 3000, rssMiB: 400 });
   const growthRuns = Math.max(1, Math.min(runs, 3));
   const p50 = planFigures("generated, 50 services", "local", growthRuns, 50);
   const p200 = planFigures("generated, 200 services", "local", growthRuns, 200, { wallMs: 15_000 });
@@ -154,7 +156,7 @@ async function main() {
     resources: number;
   };
   report(
-    `policy pack over the 13-service platform (${policy.resources} resources)`,
+    `policy pack over the ${services}-service platform (${policy.resources} resources)`,
     ms(policy.medianMs),
     "< 100 ms",
     policy.medianMs < 100,

@@ -1,4 +1,4 @@
-import type { ServiceSpec } from "../../infra/catalog/types";
+import type { ServiceSpec } from "../../components/service/spec";
 
 // Synthetic catalogs for growth measurements: the same mix of needs as the real catalog
 // (databases, Redis, buckets, consumers, cron jobs, public routes) and a realistic dependency

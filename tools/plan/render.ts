@@ -66,7 +66,9 @@ export function writePlan(
     for (let i = 2; seen.has(path); i++) path = path.replace(/(-\d+)?\.yaml$/, `-${i}.yaml`);
     seen.add(path);
     mkdirSync(join(manifestsDir, path, ".."), { recursive: true });
-    writeFileSync(join(manifestsDir, path), stringify(object, { lineWidth: 0 }));
+    // YAML 1.1 quoting: kubectl and Helm read yes/no/on/off (and 0755, 1:20 ...) with 1.1 rules, so any
+    // string they would turn into another type is written quoted.
+    writeFileSync(join(manifestsDir, path), stringify(object, { lineWidth: 0, version: "1.1" }));
   }
   writeFileSync(
     join(directory, "resources.json"),

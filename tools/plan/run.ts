@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceSpec } from "../../infra/catalog/types";
+import type { ServiceSpec } from "../../components/service/spec";
 import { isPlatformInputError, type PlatformInputError } from "../../infra/errors";
 import { definePlatform } from "../../infra/program";
 import { wrapSecret } from "./redact";

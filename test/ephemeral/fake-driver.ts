@@ -1,8 +1,8 @@
 import { needs } from "../../components/backing/kind";
 import { databaseKind } from "../../components/backing/kinds";
+import type { ServiceSpec } from "../../components/service/spec";
 import { ServiceGraph } from "../../infra/catalog/graph";
-import { catalog as defaultCatalog } from "../../infra/catalog/services";
-import type { ServiceSpec } from "../../infra/catalog/types";
+import { loadCatalog } from "../../infra/catalog/load";
 import type {
   NamespaceRecord,
   OperationOptions,
@@ -11,9 +11,9 @@ import type {
   StackOutputs,
   StackState,
   UpSummary,
-} from "./driver";
-import { LABEL } from "./tags";
-import { expiryLabel } from "./ttl";
+} from "../../stacks/ephemeral/driver";
+import { LABEL } from "../../stacks/ephemeral/tags";
+import { expiryLabel } from "../../stacks/ephemeral/ttl";
 
 // An in-memory backend for the tests: stacks with config, tags, outputs and the Namespaces the
 // program would label. `up` derives outputs from the config the way the program does (subgraph,
@@ -56,6 +56,8 @@ export class FakeStackDriver implements StackDriver {
   readonly stacks = new Map<string, FakeStack>();
   readonly calls: string[] = [];
   private readonly failures = new Map<string, string>();
+  /** The --service-spec files the program would read (PLATFORM_SERVICE_SPECS), as the CLI passed them. */
+  serviceSpecs: readonly string[] = [];
 
   constructor(
     private readonly options: {
@@ -148,7 +150,10 @@ export class FakeStackDriver implements StackDriver {
   async up(stack: string, options: OperationOptions = {}): Promise<UpSummary> {
     this.enter("up", stack);
     const s = this.get(stack);
-    const deploy = this.options.deploy ?? simulateProgram;
+    const deploy =
+      this.options.deploy ??
+      ((name: string, config: Record<string, unknown>) =>
+        simulateProgram(name, config, loadCatalog({ specFiles: this.serviceSpecs }).services));
     const result = deploy(stack, s.config);
     const config = JSON.stringify(s.config);
     const unchanged = s.applied === config;
@@ -205,7 +210,7 @@ export class FakeStackDriver implements StackDriver {
 export function simulateProgram(
   _stack: string,
   config: Record<string, unknown>,
-  catalog: readonly ServiceSpec[] = defaultCatalog,
+  catalog: readonly ServiceSpec[] = loadCatalog().services,
 ): Deployment {
   const namespace = String(config["platform:namespace"] ?? "platform");
   const only = config["platform:only"];

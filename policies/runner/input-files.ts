@@ -1,0 +1,132 @@
+// Reading untrusted input with bounded resources: one byte budget for the whole run (files,
+// directories and stdin together), regular files only (a FIFO or a device is refused after fstat,
+// before any read, and opened non-blocking so opening it cannot hang), stdin read in chunks until
+// the budget is spent (endless input stops at the limit instead of filling memory).
+
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from "node:fs";
+import { join } from "node:path";
+
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InputError";
+  }
+}
+
+/** @default 64 MiB: a whole platform's rendered charts are a few MiB. */
+export const DEFAULT_MAX_INPUT_MIB = 64;
+
+export interface InputBudget {
+  /** Bytes every input of the run may add up to. */
+  readonly maxBytes: number;
+  used: number;
+}
+
+export function inputBudget(maxMiB: number = DEFAULT_MAX_INPUT_MIB): InputBudget {
+  return { maxBytes: Math.floor(maxMiB * 1024 * 1024), used: 0 };
+}
+
+function tooLarge(source: string, budget: InputBudget): InputError {
+  const mib = budget.maxBytes / (1024 * 1024);
+  return new InputError(
+    `${source}: the input exceeds the limit of ${mib} MiB for one run: check fewer files at once, or raise the limit with --max-input-mib <MiB>`,
+  );
+}
+
+function code(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+}
+
+function kindOf(stat: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean }): string {
+  if (stat.isFIFO()) return "a FIFO";
+  if (stat.isSocket()) return "a socket";
+  if (stat.isCharacterDevice()) return "a device";
+  return "not a regular file";
+}
+
+/** Reads from an open descriptor until EOF or until `limit` bytes (then one byte more, to know). */
+export function readBounded(fd: number, limit: number, onEagain?: () => void): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const chunkSize = 1024 * 1024;
+  for (;;) {
+    const buf = Buffer.allocUnsafe(Math.min(chunkSize, limit - total + 1));
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EAGAIN" && onEagain) {
+        onEagain();
+        continue;
+      }
+      throw e;
+    }
+    if (n === 0) break;
+    chunks.push(n === buf.length ? buf : buf.subarray(0, n));
+    total += n;
+    if (total > limit) break;
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** A pause for a non-blocking stdin with no data yet (no busy loop). */
+const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+
+/** Process stdin, bounded (used by the CLI; tests pass text instead). */
+export function readStdinBounded(maxBytes: number): Buffer {
+  return readBounded(0, maxBytes, pause);
+}
+
+/** Charges text read from `source` to the budget; throws when the run goes over it. */
+export function charge(budget: InputBudget, source: string, bytes: number): void {
+  budget.used += bytes;
+  if (budget.used > budget.maxBytes) throw tooLarge(source, budget);
+}
+
+export type OpenedPath =
+  | { kind: "file"; text: string }
+  | { kind: "directory"; files: string[] }
+  | { kind: "refused"; reason: string };
+
+/**
+ * Opens a path without blocking (O_NONBLOCK: opening a FIFO waits for a writer otherwise), checks it
+ * with fstat, and reads it only when it is a regular file within the remaining budget.
+ */
+export function readInputPath(path: string, budget: InputBudget): OpenedPath {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw new InputError(`${path}: cannot read: ${code(e)}`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) return { kind: "directory", files: yamlFiles(path) };
+    if (!stat.isFile()) return { kind: "refused", reason: kindOf(stat) };
+    if (budget.used + stat.size > budget.maxBytes) throw tooLarge(path, budget);
+    const data = readBounded(fd, budget.maxBytes - budget.used);
+    charge(budget, path, data.length);
+    return { kind: "file", text: data.toString("utf8") };
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`${path}: cannot read: ${code(e)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** .yaml/.yml files under a directory, recursively, in name order (dot entries and node_modules skipped). */
+export function yamlFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    const entries = readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+    for (const e of entries) {
+      if (e.name.startsWith(".") || e.name === "node_modules") continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && /\.ya?ml$/i.test(e.name)) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}

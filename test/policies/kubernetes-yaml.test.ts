@@ -1,0 +1,371 @@
+// The YAML loader of `npm run policy -- check`: scalars resolved as kubectl resolves them (go-yaml
+// v2 through sigs.k8s.io/yaml), merge keys, unrendered Helm templates, empty input, and bounded
+// resources (byte cap, FIFOs, alias bombs, 125,000 objects).
+
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { type CliIO, main } from "../../policies/cli";
+import { resolveGoYamlScalar } from "../../policies/runner/go-yaml-schema";
+import {
+  ALIAS_EXPANSION_FLOOR,
+  InputError,
+  loadKubernetesObjects,
+  parseKubernetesYaml,
+  splitDocuments,
+} from "../../policies/runner/kubernetes-yaml";
+
+const ROOT = resolve(__dirname, "..", "..");
+
+async function cli(argv: string[], stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIO = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    readStdin: () => stdin,
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+const tempDir = () => mkdtempSync(join(tmpdir(), "policy-yaml-"));
+
+/** Cartesian product of the case spellings go-yaml v2 lists (resolve.go's resolveMapList). */
+const BOOLEANS: Array<[string, boolean]> = [
+  ...["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"].map(
+    (s) => [s, true] as [string, boolean],
+  ),
+  ...["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"].map(
+    (s) => [s, false] as [string, boolean],
+  ),
+];
+
+function value(yamlScalar: string): unknown {
+  const [o] = parseKubernetesYaml(`apiVersion: v1\nkind: ConfigMap\nv: ${yamlScalar}\n`, "x.yaml");
+  return o?.object.v;
+}
+
+describe("scalars as kubectl reads them (go-yaml v2)", () => {
+  it.each(BOOLEANS)("%s is the boolean %s", (spelling, expected) => {
+    expect(value(spelling)).toBe(expected);
+    expect(resolveGoYamlScalar(spelling)).toBe(expected);
+  });
+
+  it.each(BOOLEANS)("quoted '%s' stays a string", (spelling) => {
+    expect(value(`"${spelling}"`)).toBe(spelling);
+    expect(value(`'${spelling}'`)).toBe(spelling);
+  });
+
+  it.each([
+    // spelling, value (Go strconv.ParseInt(s, 0, 64) after removing underscores, else the YAML float form)
+    ["0755", 493],
+    ["0o755", 493],
+    ["0O17", 15],
+    ["0x1F", 31],
+    ["0X1f", 31],
+    ["-0x10", -16],
+    ["0b101", 5],
+    ["-0b11", -3],
+    ["+12", 12],
+    ["1_000", 1000],
+    ["1__", 1], // every underscore goes before ParseInt
+
+    ["0", 0],
+    ["08", 8],
+    ["089", 89],
+    ["1e3", 1000],
+    ["1.5", 1.5],
+    ["-.5", -0.5],
+    [".5", 0.5],
+    ["1.", 1],
+    ["6.02e+23", 6.02e23],
+  ])("%s is the number %s", (spelling, expected) => {
+    expect(value(spelling)).toBe(expected);
+  });
+
+  it.each([
+    ["~", null],
+    ["null", null],
+    ["Null", null],
+    ["NULL", null],
+    ["", null],
+  ])("%j is null", (spelling, expected) => {
+    expect(value(spelling)).toBe(expected);
+  });
+
+  it.each([
+    // Strings go-yaml v2 keeps: sexagesimal (a YAML 1.1 parser would read 190:20:30 as 685230),
+    // timestamps (kept as strings when decoding into interface{}), near-misses of every form above.
+    "190:20:30",
+    "1:20",
+    "2001-12-14",
+    "2001-12-14t21:59:43.10-05:00",
+    "0x",
+    "0b2",
+    "_1",
+    "yess",
+    "oN",
+    "nO",
+    "tRUE",
+    "+",
+    ".",
+    "1.2.3",
+    "0o8",
+    "=",
+  ])("%s stays a string", (spelling) => {
+    expect(value(spelling)).toBe(spelling);
+  });
+
+  it("refuses .inf and .nan as kubectl's JSON conversion does", () => {
+    for (const s of [".inf", "-.Inf", ".NaN"]) {
+      expect(() => value(s)).toThrow(/cannot hold it/);
+    }
+  });
+
+  it("merges << keys, the mapping's own keys winning", () => {
+    const [o] = parseKubernetesYaml(
+      `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+x-defaults: &sc {allowPrivilegeEscalation: yes, privileged: on, runAsNonRoot: no}
+spec:
+  containers:
+    - name: web
+      image: registry.example.com/web:1.0.0
+      securityContext:
+        <<: *sc
+        runAsNonRoot: true
+`,
+      "m.yaml",
+    );
+    const spec = o?.object.spec as { containers: Array<{ securityContext: unknown }> } | undefined;
+    const sc = spec?.containers[0]?.securityContext;
+    expect(sc).toEqual({ allowPrivilegeEscalation: true, privileged: true, runAsNonRoot: true });
+  });
+
+  it("catches privileged: yes, hostNetwork: yes and allowPrivilegeEscalation: no", async () => {
+    const yaml = `apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: shop}
+spec:
+  hostNetwork: yes
+  containers:
+    - name: web
+      image: registry.example.com/web:1.0.0
+      securityContext: {privileged: Yes, allowPrivilegeEscalation: no}
+`;
+    const r = await cli(["check", "-", "--format", "json"], yaml);
+    const policies = JSON.parse(r.stdout).violations.map((v: { policy: string }) => v.policy);
+    expect(policies).toContain("no-privileged");
+    expect(policies).toContain("no-host-namespaces");
+    expect(policies).not.toContain("no-privilege-escalation");
+    expect(r.code).toBe(1);
+  });
+});
+
+describe("documents", () => {
+  it("splits at --- and ... lines only, numbering documents as kubectl does", () => {
+    const text = "# head\n---\na: 1\n---\n--- |\n  text\n...\nb: '---'\nc: |\n  --- not at column 0\n";
+    const docs = [...splitDocuments(text)];
+    expect(docs.map((d) => [d.line, d.explicit])).toEqual([
+      [0, false],
+      [1, true],
+      [3, true],
+      [4, true],
+      [7, false],
+    ]);
+  });
+
+  it("reports the line of an error in the whole file", () => {
+    expect(() =>
+      parseKubernetesYaml("apiVersion: v1\nkind: A\n---\napiVersion: v1\nkind: [oops\n", "e.yaml"),
+    ).toThrow(/^e\.yaml: document 2: invalid YAML: .* \(line \d+\)$/);
+  });
+
+  it("locates objects by document and line", () => {
+    const objects = parseKubernetesYaml(
+      "# c\n---\napiVersion: v1\nkind: A\n---\n\napiVersion: v1\nkind: B\n",
+      "l.yaml",
+    );
+    expect(objects.map((o) => [o.document, o.line])).toEqual([
+      [1, 3],
+      [2, 6],
+    ]);
+  });
+});
+
+describe("input that is not Kubernetes objects yet", () => {
+  it.each([
+    ["a value", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-env\n"],
+    [
+      "a quoted value",
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "{{ include "x.fullname" . }}"\n',
+    ],
+    ["a control line", "{{- if .Values.enabled }}\napiVersion: v1\nkind: ConfigMap\n{{- end }}\n"],
+    ["toYaml", "apiVersion: v1\nkind: ConfigMap\ndata:\n  {{- toYaml .Values.data | nindent 2 }}\n"],
+    [
+      "a template call",
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ template "x.fullname" . }}\n',
+    ],
+    ["a variable", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ $name }}\n"],
+  ])("an unrendered Helm template (%s) is exit 2: render it first", async (_, yaml) => {
+    const r = await cli(["check", "-"], yaml);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: <stdin>: document 1: an unrendered Helm template .*render it first with helm template/,
+    );
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("a rendered Alertmanager or Prometheus template inside a block scalar is data, not Helm", async () => {
+    const yaml = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: alert-templates, namespace: monitoring}
+data:
+  slack.tmpl: |
+    {{ define "slack.title" }}[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}{{ end }}
+    {{ range .Alerts }}{{ .Annotations.summary }}
+    {{ end }}
+  summary: "{{ $labels.instance }} is down"
+`;
+    const r = await cli(["check", "-"], yaml);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  it.each([
+    ["an empty stdin", ""],
+    ["only comments", "# nothing here\n---\n# still nothing\n"],
+    ["empty documents", "---\n---\n"],
+  ])("%s is exit 2: no Kubernetes objects found", async (_, yaml) => {
+    const r = await cli(["check", "-"], yaml);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: no Kubernetes objects found in -/);
+  });
+
+  it("an empty directory is exit 2: no Kubernetes objects found", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "README.md"), "# not yaml\n");
+    const r = await cli(["check", dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `error: no Kubernetes objects found in ${dir}: empty input, only comments, or a directory without .yaml/.yml files\n`,
+    );
+  });
+});
+
+describe("bounded resources", () => {
+  it("caps the bytes of a run and says how to raise the limit", async () => {
+    const big = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata: {x: "${"a".repeat(1.5 * 1024 * 1024)}"}\n`;
+    const dir = tempDir();
+    writeFileSync(join(dir, "big.yaml"), big);
+    const r = await cli(["check", join(dir, "big.yaml"), "--max-input-mib", "1"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("the input exceeds the limit of 1 MiB for one run");
+    expect(r.stderr).toContain("raise the limit with --max-input-mib <MiB>");
+    expect((await cli(["check", "-", "--max-input-mib", "1"], big)).stderr).toContain(
+      "error: <stdin>: the input exceeds the limit of 1 MiB",
+    );
+    expect((await cli(["check", join(dir, "big.yaml"), "--max-input-mib", "2"])).code).toBe(0);
+  });
+
+  it("stops reading endless stdin at the limit (a real process)", async () => {
+    const tsx = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+    const child = spawn(
+      process.execPath,
+      [tsx, join(ROOT, "policies", "cli.ts"), "check", "-", "--max-input-mib", "2"],
+      { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const chunk = Buffer.from("a: b\n".repeat(10_000));
+    let open = true;
+    child.stdin.on("error", () => {
+      open = false;
+    });
+    const feed = () => {
+      while (open && child.stdin.write(chunk));
+      if (open) child.stdin.once("drain", feed);
+    };
+    feed();
+    const code = await new Promise<number | null>((done) => child.on("close", done));
+    expect(stderr).toContain("the input exceeds the limit of 2 MiB");
+    expect(code).toBe(2);
+  }, 60_000);
+
+  it("refuses a FIFO without blocking on it", async () => {
+    const dir = tempDir();
+    const fifo = join(dir, "pipe.yaml");
+    if (spawnSync("mkfifo", [fifo]).status !== 0) return; // no mkfifo on this system
+    const r = await cli(["check", fifo]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`error: ${fifo}: a FIFO: only regular files, directories and - (stdin) are read\n`);
+  });
+
+  it("refuses a 622-byte alias bomb in milliseconds", () => {
+    const levels = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+    const lines = [
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ];
+    for (let i = 1; i < levels.length; i++) {
+      const prev = `*${levels[i - 1]}`;
+      lines.push(`${levels[i]}: &${levels[i]} [${Array(9).fill(prev).join(",")}]`);
+    }
+    const bomb = `${lines.join("\n")}\n`;
+    expect(bomb.length).toBeLessThan(700);
+    const started = performance.now();
+    expect(() => parseKubernetesYaml(bomb, "bomb.yaml")).toThrow(
+      new InputError(
+        `bomb.yaml: document 1: aliases expand it to more than 10 times its written size (over ${ALIAS_EXPANSION_FLOOR.toLocaleString("en-US")} nodes): refused as an alias bomb, as kubectl refuses excessive aliasing`,
+      ),
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it("accepts ordinary anchors and aliases", () => {
+    const [o] = parseKubernetesYaml(
+      "apiVersion: v1\nkind: ConfigMap\nx: &r {cpu: 10m}\ny: *r\nz: *r\n",
+      "ok.yaml",
+    );
+    expect(o?.object.z).toEqual({ cpu: "10m" });
+  });
+
+  it("refuses a recursive alias", () => {
+    expect(() => parseKubernetesYaml("apiVersion: v1\nkind: A\nx: &a [1, *a]\n", "r.yaml")).toThrow(
+      /r\.yaml: document 1: /,
+    );
+  });
+
+  it("loads 125,000 objects from one file without overflowing the stack", () => {
+    const dir = tempDir();
+    const file = join(dir, "many.yaml");
+    const doc = (i: number) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}, namespace: n}\n`;
+    writeFileSync(file, Array.from({ length: 125_000 }, (_, i) => doc(i)).join("---\n"));
+    const objects = loadKubernetesObjects([file]);
+    expect(objects).toHaveLength(125_000);
+    expect(objects[124_999]?.document).toBe(125_000);
+  }, 60_000);
+
+  it("expands a List of 125,000 items without overflowing the stack", () => {
+    const items = Array.from(
+      { length: 125_000 },
+      (_, i) => `  - {apiVersion: v1, kind: ConfigMap, metadata: {name: c${i}}}`,
+    );
+    const objects = parseKubernetesYaml(
+      `apiVersion: v1\nkind: List\nitems:\n${items.join("\n")}\n`,
+      "list.yaml",
+    );
+    expect(objects).toHaveLength(125_000);
+  }, 60_000);
+});

@@ -1,0 +1,301 @@
+// `--format sarif | junit | gitlab-codequality`: each report validated against its schema (SARIF
+// 2.1.0's OASIS JSON schema, GitLab's Code Quality format) or parsed as XML and checked against the
+// JUnit structure CI tools read; findings point at the file and line of their YAML document.
+
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, sep } from "node:path";
+import { pathToFileURL } from "node:url";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { describe, expect, it } from "vitest";
+import { policyIds } from "../../policies/checks";
+import { type CliIO, main } from "../../policies/cli";
+
+const SCHEMAS = join(__dirname, "fixtures", "_schemas");
+
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIO = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    readStdin: () => "",
+  };
+  return { code: await main(argv, io), stdout, stderr };
+}
+
+function ajv() {
+  const a = new Ajv({ allErrors: true, strict: false });
+  addFormats(a);
+  return a;
+}
+
+function sarifValidator() {
+  const schema = JSON.parse(readFileSync(join(SCHEMAS, "sarif-schema-2.1.0.json"), "utf8"));
+  schema.$id = schema.id;
+  delete schema.id;
+  delete schema.$schema;
+  return ajv().compile(schema);
+}
+
+/** Two files: a mandatory violation on line 6, an advisory, and a schema error in document 2. */
+function manifests(): { dir: string; app: string; broken: string } {
+  const dir = mkdtempSync(join(tmpdir(), "policy-formats-"));
+  const app = join(dir, "app.yaml");
+  writeFileSync(
+    app,
+    `# the app
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      hostNetwork: yes
+      containers:
+        - name: web
+          image: "registry.example.com/web:1.0.0"
+          env: [{name: DATABASE_PASSWORD, value: "<&'quoted'>"}]
+`,
+  );
+  const broken = join(dir, "broken.yaml");
+  writeFileSync(
+    broken,
+    `apiVersion: v1
+kind: ConfigMap
+metadata: {name: ok, namespace: shop}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: typo, namespace: shop}
+spec:
+  replicas: "three"
+  selector: {matchLabels: {app: typo}}
+  template:
+    metadata: {labels: {app: typo}}
+    spec:
+      containers: [{name: web, image: "registry.example.com/web:1.0.0", ports: [{containerPort: http}]}]
+`,
+  );
+  return { dir, app, broken };
+}
+
+describe("schema validation of every object", () => {
+  it("reports schema errors with file#document and the fields, as kubeconform does", async () => {
+    const { broken } = manifests();
+    const r = await cli(["check", broken, "--format", "json"]);
+    const schema = JSON.parse(r.stdout).violations.filter(
+      (v: { policy: string }) => v.policy === "kubernetes-schema",
+    );
+    expect(schema).toHaveLength(1);
+    expect(schema[0].message).toContain(
+      `Deployment shop/typo (${broken}#2): does not match the apps/v1 Deployment schema:`,
+    );
+    expect(schema[0].message).toContain("spec.replicas must be integer");
+    expect(schema[0].message).toContain(
+      "spec.template.spec.containers[0].ports[0].containerPort must be integer",
+    );
+    expect(schema[0].enforcementLevel).toBe("mandatory");
+    expect(r.code).toBe(1);
+  });
+
+  it("validates removed API versions too and leaves custom resources alone", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "policy-schema-"));
+    const file = join(dir, "x.yaml");
+    writeFileSync(
+      file,
+      `apiVersion: autoscaling/v2beta2
+kind: HorizontalPodAutoscaler
+metadata: {name: web, namespace: shop}
+spec: {scaleTargetRef: {kind: Deployment, name: web}, maxReplicas: "ten"}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w, namespace: shop}
+spec: {anything: [1, "two"]}
+---
+apiVersion: ../../../etc/v1
+kind: Passwd
+metadata: {name: p}
+`,
+    );
+    const r = await cli(["check", file, "--format", "json"]);
+    const schema = JSON.parse(r.stdout).violations.filter(
+      (v: { policy: string }) => v.policy === "kubernetes-schema",
+    );
+    expect(schema.map((v: { message: string }) => v.message)).toEqual([
+      expect.stringContaining("spec.maxReplicas must be integer"),
+    ]);
+  });
+});
+
+describe("CI report formats", () => {
+  it("--format sarif is valid SARIF 2.1.0 with a rule per policy and file/line locations", async () => {
+    const { app, broken } = manifests();
+    const r = await cli(["check", app, broken, "--format", "sarif"]);
+    expect(r.code).toBe(1);
+    const log = JSON.parse(r.stdout);
+    const validate = sarifValidator();
+    expect(validate(log), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    const run = log.runs[0];
+    expect(run.tool.driver.rules.map((x: { id: string }) => x.id)).toEqual([
+      "kubernetes-schema",
+      ...policyIds,
+    ]);
+    const results = run.results as Array<{
+      ruleId: string;
+      ruleIndex: number;
+      level: string;
+      locations: Array<{
+        physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } };
+      }>;
+    }>;
+    for (const x of results) expect(run.tool.driver.rules[x.ruleIndex].id).toBe(x.ruleId);
+    const host = results.find((x) => x.ruleId === "no-host-namespaces");
+    expect(host?.level).toBe("error");
+    expect(host?.locations[0]?.physicalLocation.region.startLine).toBe(6);
+    // Outside the working directory: an absolute file URI (inside it: a repository-relative path).
+    expect(host?.locations[0]?.physicalLocation.artifactLocation.uri).toBe(pathToFileURL(app).href);
+    const schema = results.find((x) => x.ruleId === "kubernetes-schema");
+    expect(schema?.locations[0]?.physicalLocation.region.startLine).toBe(5);
+    expect(results.some((x) => x.level === "warning")).toBe(true);
+  });
+
+  it("points at repository-relative paths for files under the working directory", async () => {
+    const file = relative(
+      process.cwd(),
+      join(__dirname, "fixtures", "no-privileged", "failure.privileged.yaml"),
+    );
+    const sarif = JSON.parse((await cli(["check", file, "--format", "sarif"])).stdout);
+    const uris = sarif.runs[0].results.map(
+      (x: { locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }) =>
+        x.locations[0]?.physicalLocation.artifactLocation.uri,
+    );
+    expect(new Set(uris)).toEqual(new Set([file.split(sep).join("/")]));
+    const quality = JSON.parse((await cli(["check", file, "--format", "gitlab-codequality"])).stdout);
+    expect(new Set(quality.map((i: { location: { path: string } }) => i.location.path))).toEqual(
+      new Set([file.split(sep).join("/")]),
+    );
+  });
+
+  it("--format gitlab-codequality matches GitLab's Code Quality format", async () => {
+    const { app, broken } = manifests();
+    const r = await cli(["check", app, broken, "--format", "gitlab-codequality"]);
+    const issues = JSON.parse(r.stdout);
+    const schema = JSON.parse(readFileSync(join(SCHEMAS, "gitlab-codequality.schema.json"), "utf8"));
+    const validate = ajv().compile(schema);
+    expect(validate(issues), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    expect(issues.length).toBeGreaterThan(2);
+    expect(new Set(issues.map((i: { fingerprint: string }) => i.fingerprint)).size).toBe(issues.length);
+    const host = issues.find((i: { check_name: string }) => i.check_name === "no-host-namespaces");
+    expect(host.severity).toBe("critical");
+    expect(host.location.lines.begin).toBe(6);
+    expect(issues.some((i: { severity: string }) => i.severity === "minor")).toBe(true);
+    // Same input, same fingerprints: GitLab compares them between the branch and its target.
+    const again = JSON.parse((await cli(["check", app, broken, "--format", "gitlab-codequality"])).stdout);
+    expect(again.map((i: { fingerprint: string }) => i.fingerprint)).toEqual(
+      issues.map((i: { fingerprint: string }) => i.fingerprint),
+    );
+  });
+
+  it("--format junit is well-formed JUnit XML whose failures are the mandatory findings", async () => {
+    const { app, broken } = manifests();
+    const r = await cli(["check", app, broken, "--format", "junit"]);
+    expect(XMLValidator.validate(r.stdout)).toBe(true);
+    const doc = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: "",
+      isArray: (name) => ["testsuite", "testcase", "failure"].includes(name),
+    }).parse(r.stdout);
+    const suites = doc.testsuites.testsuite as Array<{
+      name: string;
+      tests: string;
+      failures: string;
+      testcase: Array<{
+        name: string;
+        classname: string;
+        failure?: Array<{ message: string; type: string; "#text": string }>;
+      }>;
+    }>;
+    expect(suites.map((s) => s.name)).toEqual(["kubernetes-schema", ...policyIds]);
+    let failures = 0;
+    let tests = 0;
+    for (const s of suites) {
+      expect(Number(s.tests)).toBe(s.testcase.length);
+      expect(Number(s.failures)).toBe(s.testcase.filter((c) => c.failure).length);
+      for (const c of s.testcase) {
+        expect(c.classname).toBe(s.name);
+        expect(c.name.startsWith(`${s.name}: `)).toBe(true);
+      }
+      failures += Number(s.failures);
+      tests += Number(s.tests);
+    }
+    expect(Number(doc.testsuites.failures)).toBe(failures);
+    expect(Number(doc.testsuites.tests)).toBe(tests);
+    const json = JSON.parse((await cli(["check", app, broken, "--format", "json"])).stdout);
+    const mandatoryPairs = new Set(
+      json.violations
+        .filter((v: { enforcementLevel: string }) => v.enforcementLevel === "mandatory")
+        .map(
+          (v: { policy: string; resource: { kind: string; namespace?: string; name: string } }) =>
+            `${v.policy} ${v.resource.kind} ${v.resource.namespace ?? ""}/${v.resource.name}`,
+        ),
+    );
+    expect(failures).toBe(mandatoryPairs.size);
+    // Messages survive XML escaping (quotes, ampersands, angle brackets).
+    const host = suites.find((s) => s.name === "no-host-namespaces");
+    const failure = host?.testcase[0]?.failure?.[0];
+    expect(failure?.type).toBe("mandatory");
+    expect(failure?.["#text"]).toContain("Deployment shop/web");
+    expect(failure?.["#text"]).toBe(failure?.message);
+  });
+
+  it("a clean run is a valid empty report in every format", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "policy-clean-"));
+    const file = join(dir, "ns.yaml");
+    writeFileSync(file, "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n");
+    const sarif = JSON.parse((await cli(["check", file, "--format", "sarif"])).stdout);
+    expect(sarifValidator()(sarif)).toBe(true);
+    expect(sarif.runs[0].results).toEqual([]);
+    expect(JSON.parse((await cli(["check", file, "--format", "gitlab-codequality"])).stdout)).toEqual([]);
+    const junit = (await cli(["check", file, "--format", "junit"])).stdout;
+    expect(XMLValidator.validate(junit)).toBe(true);
+    expect(junit).toContain('failures="0"');
+  });
+});
+
+describe("the report commands policies/README.md shows", () => {
+  const readme = readFileSync(join(__dirname, "..", "..", "policies", "README.md"), "utf8");
+  const commands = [...readme.matchAll(/^npm run -s policy -- (check deploy\/ [^>\n]*?)\s*>\s*(\S+)/gm)];
+
+  it("shows one command per CI format", () => {
+    expect(commands.map((m) => /--format (\S+)/.exec(m[1] ?? "")?.[1]).sort()).toEqual([
+      "gitlab-codequality",
+      "junit",
+      "sarif",
+    ]);
+  });
+
+  it.each(commands.map((m) => [m[1] ?? "", m[2] ?? ""]))("%s > %s works as written", async (command, out) => {
+    // deploy/ stands for the user's manifests: a directory with one finding.
+    const { dir } = manifests();
+    const argv = command.split(/\s+/).map((a) => (a === "deploy/" ? dir : a));
+    const r = await cli(argv);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(1);
+    if (out.endsWith(".xml")) expect(XMLValidator.validate(r.stdout)).toBe(true);
+    else expect(() => JSON.parse(r.stdout)).not.toThrow();
+  });
+});

@@ -1,0 +1,38 @@
+import { parseArgs } from "node:util";
+
+// The command line of `npm run plan`, parsed in one place: the plan itself and the tests of the CI
+// templates (every `npm run plan -- ...` line a template runs must parse).
+
+export const PLAN_USAGE =
+  "usage: npm run plan -- [--stack <name>] [--out <dir>] [--no-policy] [--service-spec <file>]...";
+
+export interface PlanArgs {
+  help: boolean;
+  stack: string;
+  out: string;
+  policy: boolean;
+  /** Spec files kept outside infra/catalog/services (a service repository): add or replace entries. */
+  serviceSpecs: string[];
+}
+
+/** Throws node:util's TypeError (naming the option) on an unknown flag or a missing value. */
+export function parsePlanArgs(argv: readonly string[], defaultOut: string): PlanArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      stack: { type: "string", short: "s", default: "local" },
+      out: { type: "string", default: defaultOut },
+      "no-policy": { type: "boolean", default: false },
+      "service-spec": { type: "string", multiple: true, default: [] },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  });
+  return {
+    help: values.help,
+    stack: values.stack,
+    out: values.out,
+    policy: !values["no-policy"],
+    serviceSpecs: values["service-spec"],
+  };
+}
