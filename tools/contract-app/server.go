@@ -240,4 +240,8 @@ func (a *app) publish(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]string{"published": q.Get("exchange") + "/" + q.Get("key")})
 }
 
-func httpClient(timeout time.Duration) *http.Client { return &http.Client{Timeout: timeout} }
+// httpClient opens a new connection per request: a reused one would outlive a NetworkPolicy that
+// now refuses it (conntrack lets established flows through), and the checks must see the policy.
+func httpClient(timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout, Transport: &http.Transport{DisableKeepAlives: true}}
+}

@@ -40,6 +40,11 @@ kind: KwokctlConfiguration
 options:
   kubeApiserverCertSANs: [${sans.map((s) => JSON.stringify(s)).join(", ")}]
 componentsPatches:
+  - name: kube-apiserver
+    extraArgs:
+      # The real node's name does not resolve: logs and exec go to its InternalIP.
+      - key: kubelet-preferred-address-types
+        value: InternalIP,Hostname
   - name: kwok-controller
     extraArgs:
       - key: manage-all-nodes

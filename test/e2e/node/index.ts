@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:
 import { join } from "node:path";
 import { type Cluster, type KubeObject, kubectl, kubectlJson } from "../lib/cluster";
 import { E2EError, run, sleep } from "../lib/proc";
-import { CNI_BIN_DIR, startContainerd } from "./containerd";
+import { CNI_BIN_DIR, startContainerd, unmountUnder } from "./containerd";
 import { type Daemon, startDaemon } from "./daemon";
 import { deployDns } from "./dns";
 import { buildNodeImages, type NodeImages } from "./images";
@@ -127,6 +127,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
       for (const entry of listDir(d).filter((e) => !before.has(e)))
         rmSync(join(d, entry), { recursive: true, force: true });
     }
+    await unmountUnder(o.dir);
     rmSync(o.dir, { recursive: true, force: true });
     o.log(`real node ${REAL_NODE_NAME}: stopped; its containers, mounts, iptables chains and ipsets removed`);
   };
