@@ -6,7 +6,7 @@ import type { LoadedConfig } from "./config/load";
 // a kubeconfig), a kubeconfig kept as a stack secret, or the kubeconfig output of the stack that
 // owns the cluster (a shared cluster for ephemeral stacks).
 
-export type ClusterConnection = Pick<k8s.ProviderArgs, "kubeconfig" | "context">;
+export type ClusterConnection = Pick<k8s.ProviderArgs, "kubeconfig" | "context" | "deleteUnreachable">;
 
 export function existingClusterConnection(loaded: LoadedConfig): ClusterConnection {
   const cluster = loaded.config.cluster;
@@ -29,6 +29,8 @@ export function clusterProvider(
   connection: ClusterConnection,
   opts?: pulumi.CustomResourceOptions,
 ): k8s.Provider {
-  // deleteUnreachable: a stack whose cluster is gone (an ephemeral CI cluster) can still be destroyed.
-  return new k8s.Provider(name, { ...connection, deleteUnreachable: true }, opts);
+  // deleteUnreachable by default: a stack whose cluster is gone (an ephemeral CI cluster) can still
+  // be destroyed. A connection turns it off (production: an unreachable API server must fail the
+  // update, not drop every object from the state).
+  return new k8s.Provider(name, { deleteUnreachable: true, ...connection }, opts);
 }

@@ -2,18 +2,21 @@ import * as pulumi from "@pulumi/pulumi";
 import { PublicGateway } from "../components/gateway/public-gateway";
 import { resolvedLoggingImages } from "../components/logging/images";
 import { LogShipper } from "../components/logging/log-shipper";
+import { secretAlertmanagerConfig } from "../components/monitoring/alertmanager";
 import { PlatformNamespace } from "../components/namespace/platform-namespace";
 import { PhpService } from "../components/service/php-service";
 import type { ServiceSpec } from "../components/service/spec";
 import { loadCatalog, specFilesFromEnv } from "./catalog/load";
-import { validateCatalog } from "./catalog/validate";
+import { defaultSourceOf, validateCatalog } from "./catalog/validate";
 import { clusterProvider } from "./cluster";
 import { type LoadedConfig, loadStackConfig } from "./config/load";
 import { thirdPartyImageSource } from "./config/third-party-images";
 import { buildModel, type PlatformModel } from "./model";
+import { monitorPlatform } from "./monitoring";
 import { azureProfile } from "./profiles/azure";
 import { inClusterProfile } from "./profiles/in-cluster";
 import type { Profile } from "./profiles/profile";
+import { planServiceSettings, readStackSecrets } from "./service-settings";
 
 // The program: validate everything first (config, catalog, their combination), then compose
 // namespaces, backing services, logging, services and the gateway, and export what users need.
@@ -29,7 +32,10 @@ export interface PlatformOutputs {
   profile: string;
   environment: string;
   namespace: string;
-  services: Record<string, { url: pulumi.Output<string>; image: string; routes: string[] }>;
+  services: Record<
+    string,
+    { url: pulumi.Output<string>; image: string; routes: string[]; schemaChanges?: "compatible" | "breaking" }
+  >;
   gatewayUrl?: string;
   endpoints: Record<string, pulumi.Input<unknown>>;
   /** Per-service DATABASE_URL etc. for the test jobs of local and CI stacks, as a Pulumi secret. */
@@ -44,23 +50,36 @@ export interface PlatformOutputs {
 export function preparePlatform(catalog?: readonly ServiceSpec[]): {
   loaded: LoadedConfig;
   model: PlatformModel;
+  /** The whole catalog, and the file each service comes from. */
+  services: readonly ServiceSpec[];
+  sourceOf: (service: string) => string;
 } {
   const loaded = loadStackConfig();
   let services: readonly ServiceSpec[];
+  let sourceOf = defaultSourceOf;
   if (catalog) {
     validateCatalog(catalog);
     services = catalog;
   } else {
-    services = loadCatalog({ specFiles: specFilesFromEnv() }).services;
+    const read = loadCatalog({ specFiles: specFilesFromEnv() });
+    services = read.services;
+    sourceOf = (service) => read.sourceOf(service);
   }
   const model = buildModel(loaded.config, services, loaded.source);
-  return { loaded, model };
+  return { loaded, model, services, sourceOf };
 }
 
 export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutputs {
-  const { loaded, model } = preparePlatform(catalog);
+  const { loaded, model, services: catalogServices, sourceOf } = preparePlatform(catalog);
   const config = loaded.config;
   const specs = model.services.map((s) => s.spec);
+  const ownSettings = planServiceSettings(
+    { stack: loaded.stack, source: loaded.source, sourceOf },
+    config,
+    readStackSecrets(),
+    catalogServices,
+    specs,
+  );
   const profile: Profile =
     config.profile === "azure" ? azureProfile(loaded, specs) : inClusterProfile(loaded);
 
@@ -88,16 +107,29 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
     { name: logsNamespace, podSecurity: "privileged", ...namespaceArgs },
     { parent: root, providers: { kubernetes: cluster } },
   );
+  // Prometheus, Alertmanager and Grafana (in-cluster) or the dashboards (Azure) live here.
+  const monitoringNs = config.monitoring.enabled
+    ? new PlatformNamespace(
+        "monitoring-namespace",
+        { name: config.monitoringNamespace, podSecurity: "baseline", ...namespaceArgs },
+        { parent: root, providers: { kubernetes: cluster } },
+      )
+    : undefined;
   // Objects inside the namespaces go through a provider that depends on them, so none is
   // created before its namespace exists (dependsOn on a component does not reach its children).
   const workloads = clusterProvider("workloads", profile.connection, {
     parent: root,
-    dependsOn: [app, logs],
+    dependsOn: monitoringNs ? [app, logs, monitoringNs] : [app, logs],
   });
   const scope = new Platform("workloads", { parent: root, providers: { kubernetes: workloads } });
 
   const services = model.services.map((s) => s.spec);
-  const backing = profile.createBacking({ namespace: appNamespace, services, parent: scope });
+  const backing = profile.createBacking({
+    namespace: appNamespace,
+    services,
+    ...(config.monitoring.enabled ? { scrapedFromNamespace: config.monitoringNamespace } : {}),
+    parent: scope,
+  });
   const logStore = profile.createLogStore({
     namespace: logsNamespace,
     retentionHours: config.logging.retentionHours,
@@ -116,6 +148,7 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
       },
       loki: logStore.path,
       image: resolvedLoggingImages(thirdPartyImageSource(config))[config.logging.shipper],
+      ...(config.monitoring.enabled ? { scrapedFrom: config.monitoringNamespace } : {}),
     },
     { parent: scope },
   );
@@ -138,10 +171,38 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
           migrations: config.migrations,
           gateway: gatewayPeers,
           monitoringNamespace: config.monitoringNamespace,
+          ...optional("appSettings", ownSettings.forService(s.spec.name)),
         },
         { parent: scope },
       ),
   );
+  const monitoring = config.monitoring.enabled
+    ? profile.createMonitoring({
+        namespace: config.monitoringNamespace,
+        retention: config.monitoring.retention,
+        ...(config.monitoring.notifications && loaded.alertReceiverUrl
+          ? {
+              alertmanagerConfig: secretAlertmanagerConfig(
+                config.monitoring.notifications,
+                loaded.alertReceiverUrl,
+              ),
+            }
+          : {}),
+        parent: scope,
+      })
+    : undefined;
+  if (monitoring) {
+    monitorPlatform({
+      stack: monitoring,
+      config: config.monitoring,
+      services,
+      namespace: appNamespace,
+      logsNamespace,
+      backing: profile.scrapeTargets,
+      parent: scope,
+    });
+  }
+
   const gateway = gatewayConfig
     ? new PublicGateway(
         "public",
@@ -167,6 +228,8 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
           url: (deployed[i] as PhpService).url,
           image: s.image,
           routes: (s.spec.routes ?? []).map((r) => r.pathPrefix),
+          // Read by `npm run rollback`: a breaking release is not rolled back without --accept-schema.
+          ...(s.spec.database?.schemaChanges ? { schemaChanges: s.spec.database.schemaChanges } : {}),
         },
       ]),
     ),
@@ -184,6 +247,16 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
           ),
         }
       : {}),
+    ...(monitoring
+      ? { monitoring: { ...monitoring.outputs, errorRatio: config.monitoring.alerts.errorRatio } }
+      : {}),
+    // Read by `npm run verify` after each deploy.
+    rollback: { automatic: config.rollback.automatic },
     ...profile.outputs,
   };
+}
+
+/** `{key: value}` when the value is defined, `{}` otherwise (optional properties stay absent). */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }

@@ -9,7 +9,14 @@
 
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { packEnforcementLevel, policies } from "./checks";
-import { asPolicyReport, IMAGE_USAGE, ImageUsageError, parseImageArgs, runImageAudit } from "./image/cli";
+import {
+  asPolicyReport,
+  IMAGE_USAGE,
+  ImageUsageError,
+  imageReportContext,
+  parseImageArgs,
+  runImageAudits,
+} from "./image/cli";
 import { LayerReadError } from "./image/layers";
 import { ImageInputError } from "./image/source";
 import { analyze, type PolicyReport, type Violation } from "./runner/analyze";
@@ -129,9 +136,9 @@ function locator(objects: readonly LoadedObject[]): (urn: string) => SourceLocat
 
 async function imageMain(argv: string[], io: CliIO): Promise<number> {
   try {
-    const args = parseImageArgs(argv, ["text", "json"]);
-    const report = asPolicyReport(await runImageAudit(args));
-    io.stdout(formatReport(args.format === "json" ? "json" : "text", { report, rules: [] }));
+    const args = parseImageArgs(argv, FORMATS);
+    const report = asPolicyReport(await runImageAudits(args));
+    io.stdout(formatReport(args.format as Format, imageReportContext(report, args)));
     return report.violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
   } catch (e) {
     if (e instanceof ImageUsageError) {

@@ -3,7 +3,7 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import type * as inputs from "@pulumi/azure-native/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import type { AzureFoundation } from "./foundation";
-import { type KubeloginMode, withKubeloginMode } from "./kubeconfig";
+import { type KubeloginMode, type KubeloginOptions, withKubeloginMode } from "./kubeconfig";
 import type { AzureNames } from "./naming";
 import { grant } from "./roles";
 
@@ -11,7 +11,11 @@ import { grant } from "./roles";
 // issuer and workload identity for pods, Azure CNI overlay with the Cilium dataplane enforcing
 // NetworkPolicies, the Key Vault secrets provider add-on, and two node pools: a small tainted
 // system pool inside the cluster resource and the user pool as its own AgentPool resource (pool
-// profiles inside the cluster cannot change in place).
+// profiles inside the cluster cannot change in place). Hardened on top: Microsoft Defender and
+// the Azure Policy add-on when there is a workspace to report to, encryption at host on every
+// node (temporary disks and caches encrypted too; the subscription needs the EncryptionAtHost
+// feature registered, docs/azure.md). Container logs go to Loki, not to Container insights: the
+// workspace holds Azure's own resource logs (diagnostic settings), the kube-audit-admin log included.
 
 export interface NodePoolSettings {
   vmSize: string;
@@ -29,8 +33,12 @@ export interface AksClusterArgs {
   /** Empty: no zones (dev). */
   zones: string[];
   adminGroupObjectIds: string[];
+  /** Public ranges allowed to reach the API server (the deployer's included); empty: any. */
   authorizedIpRanges: string[];
+  /** No public API server endpoint at all. */
+  privateCluster: boolean;
   kubeloginMode: KubeloginMode;
+  kubelogin: KubeloginOptions;
   upgradeChannel: string;
   podCidr: string;
   serviceCidr: string;
@@ -71,7 +79,7 @@ export class AksCluster extends pulumi.ComponentResource {
         resourceName: args.names.clusterIdentity,
         tags: f.tags,
       },
-      parent,
+      { ...parent, ...(f.protect ? { protect: true } : {}) },
     );
     const subnetAccess = grant(
       `${name}-subnet-network-contributor`,
@@ -91,13 +99,15 @@ export class AksCluster extends pulumi.ComponentResource {
         enabled: true,
         config: { enableSecretRotation: "true", rotationPollInterval: "2m" },
       },
+      // Azure Policy for Kubernetes (Gatekeeper): the subscription's policy assignments apply in-cluster.
+      azurepolicy: { enabled: true },
     };
-    if (f.workspace) {
-      addonProfiles.omsagent = {
-        enabled: true,
-        config: { logAnalyticsWorkspaceResourceID: f.workspace.id, useAADAuth: "true" },
-      };
-    }
+    const apiServerAccessProfile: inputs.containerservice.ManagedClusterAPIServerAccessProfileArgs =
+      args.privateCluster
+        ? { enablePrivateCluster: true }
+        : args.authorizedIpRanges.length > 0
+          ? { authorizedIPRanges: args.authorizedIpRanges }
+          : {};
 
     this.cluster = new containerservice.ManagedCluster(
       `${name}-cluster`,
@@ -126,6 +136,14 @@ export class AksCluster extends pulumi.ComponentResource {
         securityProfile: {
           workloadIdentity: { enabled: true },
           imageCleaner: { enabled: true, intervalHours: 48 },
+          ...(f.workspace
+            ? {
+                defender: {
+                  logAnalyticsWorkspaceResourceId: f.workspace.id,
+                  securityMonitoring: { enabled: true },
+                },
+              }
+            : {}),
         },
         networkProfile: {
           networkPlugin: "azure",
@@ -138,9 +156,7 @@ export class AksCluster extends pulumi.ComponentResource {
           loadBalancerSku: "standard",
           outboundType: "loadBalancer",
         },
-        ...(args.authorizedIpRanges.length > 0
-          ? { apiServerAccessProfile: { authorizedIPRanges: args.authorizedIpRanges } }
-          : {}),
+        apiServerAccessProfile,
         autoUpgradeProfile: { upgradeChannel: args.upgradeChannel, nodeOSUpgradeChannel: "NodeImage" },
         addonProfiles,
         ...(args.applicationRouting ? { ingressProfile: { webAppRouting: { enabled: true } } } : {}),
@@ -159,6 +175,7 @@ export class AksCluster extends pulumi.ComponentResource {
             vnetSubnetID: f.subnets.aks.id,
             // Only cluster add-ons run here; application pods go to the user pool.
             nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"],
+            enableEncryptionAtHost: true,
             upgradeSettings: { maxSurge: "33%" },
             ...zones,
           },
@@ -166,12 +183,15 @@ export class AksCluster extends pulumi.ComponentResource {
       },
       {
         ...parent,
+        ...(f.protect ? { protect: true } : {}),
         dependsOn: [subnetAccess],
         // The autoscaler owns the node count.
         ignoreChanges: ["agentPoolProfiles[0].count"],
       },
     );
     this.name = this.cluster.name;
+    f.guard(name, this.cluster.id, "the cluster", parent);
+    f.diagnose(name, "aks", this.cluster.id, parent);
 
     this.userPool = new containerservice.AgentPool(
       `${name}-user-pool`,
@@ -190,6 +210,7 @@ export class AksCluster extends pulumi.ComponentResource {
         maxCount: args.userPool.maxCount,
         vnetSubnetID: f.subnets.aks.id,
         orchestratorVersion: args.kubernetesVersion,
+        enableEncryptionAtHost: true,
         upgradeSettings: { maxSurge: "33%" },
         ...zones,
       },
@@ -206,6 +227,7 @@ export class AksCluster extends pulumi.ComponentResource {
         role: "aksRbacClusterAdmin",
         scope: this.cluster.id,
         principalId: f.client.objectId,
+        principalType: f.deployerPrincipalType,
         subscriptionId: f.client.subscriptionId,
         description: "the identity running pulumi up deploys the platform's Kubernetes objects",
       },
@@ -224,6 +246,7 @@ export class AksCluster extends pulumi.ComponentResource {
           withKubeloginMode(
             Buffer.from(c.kubeconfigs[0]?.value ?? "", "base64").toString("utf8"),
             args.kubeloginMode,
+            args.kubelogin,
           ),
         ),
     );

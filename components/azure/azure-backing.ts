@@ -18,6 +18,7 @@ import type { AzureKeyVault } from "./key-vault";
 import { KeyVaultSecretStore } from "./key-vault-secret-store";
 import { AzureManagedRedis } from "./managed-redis";
 import { type AzureNames, type NamingInput, serviceNames } from "./naming";
+import { POSTGRES_CA_FILE, postgresCaBundle } from "./postgres-ca";
 import { FlexiblePostgres } from "./postgres-flexible";
 import { OperatorRabbitMq } from "./rabbitmq-cluster";
 import { AzureWorkloadIdentity } from "./workload-identity";
@@ -54,6 +55,12 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
     super("platform:azure:Backing", name, {}, opts);
     const { foundation: f, config: c, namespace, services } = args;
 
+    // One bundle of Azure's PostgreSQL roots for the namespace, created with the first server.
+    let caBundle: ReturnType<typeof postgresCaBundle> | undefined;
+    const postgresCa = () => {
+      caBundle ??= postgresCaBundle("postgres", namespace, { parent: this });
+      return caBundle;
+    };
     const postgresServer = (
       resourceName: string,
       serverName: string,
@@ -79,23 +86,45 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
           protect: args.protect,
           namespace,
           tenants,
+          ca: { file: POSTGRES_CA_FILE, mount: postgresCa().mount },
         },
         { parent },
       );
-    const managedRedis = (resourceName: string, clusterName: string, parent: pulumi.Resource) =>
-      new AzureManagedRedis(
-        resourceName,
-        {
-          foundation: f,
-          clusterName,
-          sku: c.redis.sku,
-          highAvailability: c.redis.highAvailability,
-          clusteringPolicy: c.redis.clusteringPolicy,
-          persistence: c.redis.persistence,
-          protect: args.protect,
-        },
-        { parent },
-      );
+    // The Redis layout's two stores (components/backing/redis-layout.ts): state as configured,
+    // and a cache cluster of its own size that never persists.
+    const managedRedis = (
+      resourceName: string,
+      names: { state: string; cache: string },
+      parent: pulumi.Resource,
+    ) => {
+      const common = { foundation: f, clusteringPolicy: c.redis.clusteringPolicy, protect: args.protect };
+      return {
+        state: new AzureManagedRedis(
+          resourceName,
+          {
+            ...common,
+            role: "state",
+            clusterName: names.state,
+            sku: c.redis.sku,
+            highAvailability: c.redis.highAvailability,
+            persistence: c.redis.persistence,
+          },
+          { parent },
+        ),
+        cache: new AzureManagedRedis(
+          `${resourceName}-cache`,
+          {
+            ...common,
+            role: "cache",
+            clusterName: names.cache,
+            sku: c.redis.cache.sku,
+            highAvailability: c.redis.cache.highAvailability,
+            persistence: "none",
+          },
+          { parent },
+        ),
+      };
+    };
 
     const database = tenantProvisioner(databaseKind, services, {
       shared: (tenants) =>
@@ -127,14 +156,21 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
     });
 
     const redis = tenantProvisioner(redisKind, services, {
-      shared: () => managedRedis("redis", args.names.managedRedis, this),
-      dedicated: ({ service, parent }) =>
-        managedRedis(`${service.name}-redis`, serviceNames(args.naming, service.name).dedicatedRedis, parent),
+      shared: () =>
+        managedRedis("redis", { state: args.names.managedRedis, cache: args.names.managedRedisCache }, this),
+      dedicated: ({ service, parent }) => {
+        const names = serviceNames(args.naming, service.name);
+        return managedRedis(
+          `${service.name}-redis`,
+          { state: names.dedicatedRedis, cache: names.dedicatedRedisCache },
+          parent,
+        );
+      },
       // The keyspace prefix (APP__REDIS__PREFIX) comes with the kind's runtime contract.
-      connect: (cache) => ({
-        connection: { url: cache.url },
-        egress: [cache.path],
-        dependsOn: [cache.database, cache.access.dnsZoneGroup],
+      connect: ({ state, cache }) => ({
+        connection: { state: state.url, cache: cache.url },
+        egress: [state.path, cache.path],
+        dependsOn: [state.database, state.access.dnsZoneGroup, cache.database, cache.access.dnsZoneGroup],
       }),
     });
 
@@ -198,7 +234,10 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
 
     const postgres = database.shared;
     if (postgres) this.endpoints.postgres = pulumi.interpolate`${postgres.host}:5432`;
-    if (redis.shared) this.endpoints.redis = pulumi.interpolate`${redis.shared.host}:10000`;
+    if (redis.shared) {
+      this.endpoints.redis = pulumi.interpolate`${redis.shared.state.host}:10000`;
+      this.endpoints.redisCache = pulumi.interpolate`${redis.shared.cache.host}:10000`;
+    }
     const rabbitmq = broker.shared;
     if (rabbitmq) this.endpoints.rabbitmq = `${rabbitmq.host}:5671`;
     this.endpoints.objectStore = args.storage.endpoint;
@@ -206,11 +245,20 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
 
     this.identity = new AzureWorkloadIdentity(f, args.naming, args.issuer);
     const noMounts: PodAdditions = { volumes: [], volumeMounts: [] };
+    const mounts = (...parts: PodAdditions[]): PodAdditions => ({
+      volumes: parts.flatMap((p) => p.volumes),
+      volumeMounts: parts.flatMap((p) => p.volumeMounts),
+    });
     this.secrets = new KeyVaultSecretStore({
       vault: args.vault,
       subscriptionId: f.client.subscriptionId,
-      // Symfony's amqps DSN names the broker's CA file: it is mounted with the credentials.
-      extraMounts: (s) => (needs(messageBrokerKind, s) && rabbitmq ? rabbitmq.caMount : noMounts),
+      // The amqps DSN names the broker's CA file and the PostgreSQL DSN Azure's roots
+      // (sslmode=verify-full): both are mounted with the credentials.
+      extraMounts: (s) =>
+        mounts(
+          needs(messageBrokerKind, s) && rabbitmq ? rabbitmq.caMount : noMounts,
+          needs(databaseKind, s) && caBundle ? caBundle.mount : noMounts,
+        ),
     });
     this.registerOutputs({ endpoints: this.endpoints });
   }

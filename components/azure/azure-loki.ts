@@ -19,7 +19,8 @@ export const LOKI_CHART = {
   version: "18.11.0",
 } as const;
 const LOKI_PORT = 3100;
-const RELEASE = "loki";
+export const LOKI_RELEASE = "loki";
+const RELEASE = LOKI_RELEASE;
 
 export interface AzureLokiArgs {
   namespace: string;
@@ -80,6 +81,9 @@ export function lokiValues(args: {
       podLabels: { "azure.workload.identity/use": "true" },
       analytics: { reporting_enabled: false },
     },
+    // A Role in the stack's namespace instead of the chart's default loki-clusterrole and
+    // loki-clusterrolebinding, which every stack on a shared cluster would claim.
+    rbac: { create: true, namespaced: true },
     serviceAccount: {
       create: true,
       name: "loki",

@@ -45,6 +45,8 @@ export class AzurePlatform extends pulumi.ComponentResource {
         location: c.location,
         network: c.network,
         logAnalyticsRetentionDays: c.logAnalyticsRetentionDays,
+        ...(c.deployer.principalType ? { deployerPrincipalType: c.deployer.principalType } : {}),
+        protect: args.protect,
         tags: { platform: c.prefix, environment: args.environment, "managed-by": "pulumi" },
         ...(args.cluster.create
           ? {}
@@ -72,8 +74,11 @@ export class AzurePlatform extends pulumi.ComponentResource {
           userPool: aks.userPool,
           zones: c.zones,
           adminGroupObjectIds: aks.adminGroupObjectIds,
-          authorizedIpRanges: aks.authorizedIpRanges,
+          // The deployer's own ranges: `pulumi up` talks to the API server it restricts.
+          authorizedIpRanges: [...new Set([...aks.authorizedIpRanges, ...c.deployer.ipRanges])],
+          privateCluster: aks.privateCluster,
           kubeloginMode: aks.kubeloginMode,
+          kubelogin: aks.kubeloginMsiClientId ? { msiClientId: aks.kubeloginMsiClientId } : {},
           upgradeChannel: aks.upgradeChannel,
           podCidr: c.network.podCidr,
           serviceCidr: c.network.serviceCidr,
@@ -98,7 +103,15 @@ export class AzurePlatform extends pulumi.ComponentResource {
 
     this.registry = new ContainerRegistry(
       "registry",
-      { foundation: f, registryName: names.containerRegistry, sku: c.registry.sku, kubeletObjectId },
+      {
+        foundation: f,
+        registryName: names.containerRegistry,
+        sku: c.registry.sku,
+        kubeletObjectId,
+        retentionDays: c.registry.retentionDays,
+        quarantine: c.registry.quarantine,
+        deployerIpRanges: c.deployer.ipRanges,
+      },
       parent,
     );
     this.vault = new AzureKeyVault(
@@ -109,6 +122,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
         sku: c.keyVault.sku,
         softDeleteRetentionDays: c.keyVault.softDeleteRetentionDays,
         protect: args.protect,
+        deployerIpRanges: c.deployer.ipRanges,
       },
       parent,
     );

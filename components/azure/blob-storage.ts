@@ -11,6 +11,9 @@ import { statefulOptions } from "./stateful";
 // HTTPS and TLS 1.2+ only, no anonymous blob access, no shared keys (every client authenticates
 // with Entra ID through workload identity), reachable only through its private endpoint. Each
 // catalog bucket is a container; each reader or writer gets a role on that container alone.
+// Deleted or overwritten media stay recoverable: soft delete, blob versioning, and point-in-time
+// restore of the containers (which needs versioning and the change feed) a day short of the
+// soft-delete window, as Azure requires.
 
 export const BLOB_PORT = 443;
 
@@ -76,9 +79,16 @@ export class AzureBlobStorage extends pulumi.ComponentResource {
         blobServicesName: "default",
         deleteRetentionPolicy: { enabled: true, days: args.deleteRetentionDays },
         containerDeleteRetentionPolicy: { enabled: true, days: args.deleteRetentionDays },
+        isVersioningEnabled: true,
+        changeFeed: { enabled: true, retentionInDays: args.deleteRetentionDays },
+        ...(args.deleteRetentionDays > 1
+          ? { restorePolicy: { enabled: true, days: args.deleteRetentionDays - 1 } }
+          : {}),
       },
       parent,
     );
+    f.guard(name, this.account.id, "the media", parent);
+    f.diagnose(name, "blob", pulumi.interpolate`${this.account.id}/blobServices/default`, parent);
     this.access = privateAccess(
       name,
       {

@@ -4,12 +4,16 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as privatedns from "@pulumi/azure-native/privatedns";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
+import { deployerPrincipalType, type PrincipalType } from "./deployer";
+import { type DiagnosticTarget, sendDiagnostics } from "./diagnostics";
 import type { AzureNames } from "./naming";
+import { lockAgainstDelete } from "./resource-lock";
 
 // What every other Azure resource of a stack sits in: the resource group, the virtual network
 // with its three subnets (AKS nodes, PostgreSQL's delegated subnet, private endpoints), the
 // private DNS zones that make the managed services resolve to private addresses inside the
-// network, and a Log Analytics workspace when container insights are kept.
+// network, and the Log Analytics workspace that receives Azure's own resource logs (diagnostic
+// settings, Defender). Container logs go to Loki, not to the workspace.
 
 export interface NetworkPlan {
   addressSpace: string;
@@ -31,16 +35,22 @@ export interface AzureFoundationArgs {
    * name only, so the endpoints register in the owner's zones instead of zones of their own.
    */
   sharedPrivateLinkZonesGroup?: string;
+  /** The deployer's principal type; unset: derived from the provider's login (components/azure/deployer.ts). */
+  deployerPrincipalType?: PrincipalType;
+  /** Production: `protect` on the stack's infrastructure and CanNotDelete locks on what holds data or runs it. */
+  protect: boolean;
 }
 
 /** The private DNS zones of the services reached through private endpoints or VNet integration. */
-export type PrivateZoneKey = "postgres" | "blob" | "vault" | "redis";
+export type PrivateZoneKey = "postgres" | "blob" | "vault" | "redis" | "registry";
 
 export const privateLinkZones: Record<Exclude<PrivateZoneKey, "postgres">, string> = {
   blob: "privatelink.blob.core.windows.net",
   vault: "privatelink.vaultcore.azure.net",
   // Azure Managed Redis (<name>.<region>.redis.azure.net).
   redis: "privatelink.redis.azure.net",
+  // Premium registries (<name>.azurecr.io and <name>.<region>.data.azurecr.io).
+  registry: "privatelink.azurecr.io",
 };
 
 export class AzureFoundation extends pulumi.ComponentResource {
@@ -60,6 +70,12 @@ export class AzureFoundation extends pulumi.ComponentResource {
   readonly workspace?: operationalinsights.Workspace;
   /** Subscription, tenant and object id of whoever runs `pulumi up`. */
   readonly client: pulumi.Output<authorization.GetClientConfigResult>;
+  /** The deployer's principal type, for the role assignments it receives. */
+  readonly deployerPrincipalType: pulumi.Output<PrincipalType>;
+  /** Production: infrastructure is protected and locked (see guard()). */
+  readonly protect: boolean;
+  /** One network security group per subnet (Azure's default rules: no inbound from the internet). */
+  readonly securityGroups: network.NetworkSecurityGroup[] = [];
 
   constructor(name: string, args: AzureFoundationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:azure:Foundation", name, {}, opts);
@@ -67,13 +83,18 @@ export class AzureFoundation extends pulumi.ComponentResource {
     this.location = location;
     this.tags = tags;
     this.plan = args.network;
+    this.protect = args.protect;
     const parent = { parent: this };
+    const guarded = { ...parent, ...(args.protect ? { protect: true } : {}) };
     this.client = authorization.getClientConfigOutput(parent);
+    this.deployerPrincipalType = this.client.apply((c) =>
+      deployerPrincipalType(args.deployerPrincipalType, c.clientId),
+    );
 
     this.resourceGroup = new resources.ResourceGroup(
       `${name}-rg`,
       { resourceGroupName: names.resourceGroup, location, tags },
-      parent,
+      guarded,
     );
     this.resourceGroupName = this.resourceGroup.name;
     const inGroup = { resourceGroupName: this.resourceGroupName, location, tags };
@@ -86,19 +107,34 @@ export class AzureFoundation extends pulumi.ComponentResource {
         addressSpace: { addressPrefixes: [args.network.addressSpace] },
       },
       // Subnets are their own resources; without this, every update of the network would delete them.
-      { ...parent, ignoreChanges: ["subnets"] },
+      { ...guarded, ignoreChanges: ["subnets"] },
     );
     const subnet = (
       key: string,
-      args: Omit<network.SubnetArgs, "resourceGroupName" | "virtualNetworkName">,
+      args: Omit<network.SubnetArgs, "resourceGroupName" | "virtualNetworkName" | "networkSecurityGroup">,
       after?: pulumi.Resource,
-    ) =>
-      new network.Subnet(
+    ) => {
+      // Every subnet gets its own security group: Azure's default rules (traffic inside the
+      // network and from the load balancer, nothing inbound from the internet) made explicit and
+      // ready for stricter rules, instead of a subnet no rule can ever apply to.
+      const nsg = new network.NetworkSecurityGroup(
+        `${name}-${key}-nsg`,
+        { ...inGroup, networkSecurityGroupName: `nsg-${names.virtualNetwork}-${key}`.slice(0, 80) },
+        parent,
+      );
+      this.securityGroups.push(nsg);
+      return new network.Subnet(
         `${name}-${key}-subnet`,
-        { resourceGroupName: this.resourceGroupName, virtualNetworkName: this.virtualNetwork.name, ...args },
+        {
+          resourceGroupName: this.resourceGroupName,
+          virtualNetworkName: this.virtualNetwork.name,
+          networkSecurityGroup: { id: nsg.id },
+          ...args,
+        },
         // Azure refuses concurrent changes to one network's subnets: one after the other.
         { ...parent, ...(after ? { dependsOn: [after] } : {}) },
       );
+    };
     const aks = subnet("aks", { subnetName: "aks-nodes", addressPrefix: args.network.aksSubnet });
     const postgres = subnet(
       "postgres",
@@ -148,12 +184,20 @@ export class AzureFoundation extends pulumi.ComponentResource {
     const blob = privateLink("blob");
     const vault = privateLink("vault");
     const redis = privateLink("redis");
-    this.zoneIds = { postgres: postgresZone.zone.id, blob: blob.id, vault: vault.id, redis: redis.id };
+    const registry = privateLink("registry");
+    this.zoneIds = {
+      postgres: postgresZone.zone.id,
+      blob: blob.id,
+      vault: vault.id,
+      redis: redis.id,
+      registry: registry.id,
+    };
     this.zoneReady = {
       postgres: [postgresZone.link],
       blob: blob.ready,
       vault: vault.ready,
       redis: redis.ready,
+      registry: registry.ready,
     };
 
     if (args.logAnalyticsRetentionDays > 0) {
@@ -165,10 +209,30 @@ export class AzureFoundation extends pulumi.ComponentResource {
           sku: { name: "PerGB2018" },
           retentionInDays: args.logAnalyticsRetentionDays,
         },
-        parent,
+        guarded,
       );
     }
     this.registerOutputs({ resourceGroupName: this.resourceGroupName });
+  }
+
+  /** Production only: a CanNotDelete lock on a resource that holds data or runs the platform. */
+  guard(
+    name: string,
+    resourceId: pulumi.Input<string>,
+    what: string,
+    opts: pulumi.CustomResourceOptions,
+  ): void {
+    if (this.protect) lockAgainstDelete(name, resourceId, what, opts);
+  }
+
+  /** When the stack has a workspace: the resource's audit logs go there. */
+  diagnose(
+    name: string,
+    target: DiagnosticTarget,
+    resourceUri: pulumi.Input<string>,
+    opts: pulumi.CustomResourceOptions,
+  ): void {
+    if (this.workspace) sendDiagnostics(name, target, resourceUri, this.workspace.id, opts);
   }
 
   /** Links one zone to a network (the stack's, or an attached cluster's). */

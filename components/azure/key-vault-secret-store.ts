@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import type { PodAdditions, SecretStore, StoredCredentials, StoreRequest } from "../backing/types";
+import { shortHash } from "../kube/hash";
 import { serviceLabels } from "../kube/labels";
 import type { ServiceSpec } from "../service/spec";
 import type { AzureKeyVault } from "./key-vault";
@@ -22,11 +23,11 @@ export const CREDENTIALS_MOUNT_PATH = "/mnt/credentials";
 const VOLUME = "credentials";
 
 /** The `objects` parameter of the Azure provider: one entry per secret, aliased to its variable name. */
-export function providerObjects(service: string, keys: readonly string[]): string {
+export function providerObjects(objects: ReadonlyArray<{ objectName: string; alias: string }>): string {
   return stringify({
-    array: keys.map((key) =>
-      stringify({ objectName: vaultSecretName(service, key), objectType: "secret", objectAlias: key }),
-    ),
+    array: [...objects]
+      .sort((a, b) => a.alias.localeCompare(b.alias))
+      .map((o) => stringify({ objectName: o.objectName, objectType: "secret", objectAlias: o.alias })),
   });
 }
 
@@ -48,10 +49,11 @@ export class KeyVaultSecretStore implements SecretStore {
     const { service, identity } = request;
     const vault = this.args.vault;
     const extra = this.args.extraMounts?.(service) ?? { volumes: [], volumeMounts: [] };
-    const keys = Object.keys(request.credentials).sort();
+    const references = request.references ?? {};
+    const keys = [...Object.keys(request.credentials), ...Object.keys(references)].sort();
     const secretName = credentialsSecretName(service.name);
     if (keys.length === 0) {
-      return { secretName: pulumi.output(secretName), pod: extra, dependsOn: [] };
+      return { secretName: pulumi.output(secretName), version: pulumi.output(""), pod: extra, dependsOn: [] };
     }
     const clientId = identity.serviceAccountAnnotations[CLIENT_ID_ANNOTATION];
     if (!identity.principalId || clientId === undefined) {
@@ -60,8 +62,35 @@ export class KeyVaultSecretStore implements SecretStore {
     const opts = { parent: request.parent };
 
     const stored: pulumi.Resource[] = [];
-    for (const key of keys) {
+    // Each secret's URI with its version: a new value is a new version, and rolls the pods.
+    const versions: pulumi.Output<string>[] = [];
+    const objects: Array<{ objectName: string; alias: string }> = [];
+    for (const [key, name] of Object.entries(references).sort()) {
+      // Set out of band: read, never written. Its version is read at each update.
+      const existing = keyvault.getSecretOutput(
+        { resourceGroupName: vault.resourceGroupName, vaultName: vault.name, secretName: name },
+        opts,
+      );
+      versions.push(existing.properties.apply((p) => p.secretUriWithVersion));
+      objects.push({ objectName: name, alias: key });
+      stored.push(
+        grant(
+          `${service.name}-${name}-secrets-user`,
+          {
+            role: "keyVaultSecretsUser",
+            scope: existing.id,
+            principalId: identity.principalId,
+            principalType: "ServicePrincipal",
+            subscriptionId: this.args.subscriptionId,
+            description: `${service.name} reads ${key} (set out of band)`,
+          },
+          opts,
+        ),
+      );
+    }
+    for (const key of Object.keys(request.credentials).sort()) {
       const name = vaultSecretName(service.name, key);
+      objects.push({ objectName: name, alias: key });
       const secret = new keyvault.Secret(
         `${name}-secret`,
         {
@@ -89,6 +118,7 @@ export class KeyVaultSecretStore implements SecretStore {
         opts,
       );
       stored.push(secret, access);
+      versions.push(pulumi.unsecret(secret.properties.apply((p) => p.secretUriWithVersion)));
     }
 
     const providerClass = new k8s.apiextensions.CustomResource(
@@ -104,7 +134,7 @@ export class KeyVaultSecretStore implements SecretStore {
             clientID: clientId,
             keyvaultName: vault.name,
             tenantId: vault.tenantId,
-            objects: providerObjects(service.name, keys),
+            objects: providerObjects(objects),
           },
           secretObjects: [
             {
@@ -121,6 +151,7 @@ export class KeyVaultSecretStore implements SecretStore {
 
     return {
       secretName: pulumi.output(secretName),
+      version: pulumi.all(versions).apply((v) => shortHash(...v)),
       pod: {
         volumes: [
           {

@@ -10,12 +10,18 @@ import { statefulOptions } from "./stateful";
 // 10000, no public network access (a private endpoint in the stack's network), and a clustering
 // policy that phpredis and Predis without cluster mode understand (EnterpriseCluster or
 // NoCluster, never the default OSSCluster). Tenants sharing it are kept apart by their keyspace
-// prefix (APP__REDIS__PREFIX); the access key reaches them only as a secret DSN.
+// prefix (APP__REDIS__PREFIX); the access key reaches them only as a secret DSN. Azure Managed
+// Redis has one database per cluster, so the layout's two roles (components/backing/redis-layout.ts)
+// are two clusters: `state` never evicts, `cache` evicts any least recently used key.
 
 export const MANAGED_REDIS_PORT = 10_000;
 
+/** The database's eviction policy per role of the Redis layout. */
+export const MANAGED_EVICTION_POLICY = { state: "NoEviction", cache: "AllKeysLRU" } as const;
+
 export interface ManagedRedisArgs {
   foundation: AzureFoundation;
+  role: keyof typeof MANAGED_EVICTION_POLICY;
   clusterName: string;
   sku: string;
   highAvailability: boolean;
@@ -77,8 +83,7 @@ export class AzureManagedRedis extends pulumi.ComponentResource {
         clientProtocol: "Encrypted",
         port: MANAGED_REDIS_PORT,
         clusteringPolicy: args.clusteringPolicy,
-        // Cache entries, sessions and locks all carry TTLs: evict those first.
-        evictionPolicy: "VolatileLRU",
+        evictionPolicy: MANAGED_EVICTION_POLICY[args.role],
         accessKeysAuthentication: "Enabled",
         persistence: persistenceOf(args.persistence),
       },
@@ -86,6 +91,7 @@ export class AzureManagedRedis extends pulumi.ComponentResource {
       { ...parent, ...statefulOptions(args.protect) },
     );
     this.host = this.cluster.hostName;
+    f.guard(name, this.cluster.id, "sessions, locks and cache", parent);
     const keys = redisenterprise.listDatabaseKeysOutput(
       {
         resourceGroupName: f.resourceGroupName,

@@ -228,6 +228,7 @@ export function azureNames(n: NamingInput) {
     keyVault: `kv-${prefix}-${suffix}`,
     storageAccount: `st${prefix}${suffix}`,
     managedRedis: `redis-${prefix}-${suffix}`,
+    managedRedisCache: `redis-${prefix}-cache-${suffix}`,
     postgresServer: `psql-${prefix}-${suffix}`,
     /** Private DNS zone of the PostgreSQL servers (VNet integration needs a `*.postgres.database.azure.com` zone). */
     postgresDnsZone: `${prefix}-${env}.private.postgres.database.azure.com`,
@@ -245,6 +246,7 @@ export function serviceNames(n: NamingInput, service: string) {
     identity: `id-${n.prefix}-${n.environment}-${service}`,
     federatedCredential: `fic-${service}`,
     dedicatedRedis: `redis-${n.prefix}-${service}-${n.suffix}`,
+    dedicatedRedisCache: `redis-${n.prefix}-${service}-cache-${n.suffix}`,
     dedicatedPostgres: `psql-${n.prefix}-${service}-${n.suffix}`,
     container: (bucket: string) => `${service}-${bucket}`,
   };
@@ -319,6 +321,7 @@ export function validateAzureNames(
   check("keyVault", names.keyVault, bySuffix);
   check("storageAccount", names.storageAccount, bySuffix);
   check("managedRedis", names.managedRedis, bySuffix);
+  check("managedRedis", names.managedRedisCache, bySuffix);
   check("postgresServer", names.postgresServer, bySuffix);
   for (const c of Object.values(names.lokiContainers)) check("blobContainer", c, byPrefix);
 
@@ -335,7 +338,10 @@ export function validateAzureNames(
     });
     check("managedIdentity", sn.identity, entry("the stack prefix"));
     check("federatedCredential", sn.federatedCredential, entry("the stack prefix"));
-    if (s.dedicatedRedis) check("managedRedis", sn.dedicatedRedis, entry("drop redis.dedicated"));
+    if (s.dedicatedRedis) {
+      check("managedRedis", sn.dedicatedRedis, entry("drop redis.dedicated"));
+      check("managedRedis", sn.dedicatedRedisCache, entry("drop redis.dedicated"));
+    }
     if (s.dedicatedDatabase) check("postgresServer", sn.dedicatedPostgres, entry("drop database.dedicated"));
     for (const b of s.buckets) {
       const container = sn.container(b);

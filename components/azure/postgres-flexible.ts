@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { type PostgresServerEndpoint, PostgresTenants } from "../backing/postgres-tenants";
+import type { PodAdditions } from "../backing/types";
 import { images } from "../in-cluster/images";
 import { objectLabels } from "../kube/labels";
 import type { AzureFoundation } from "./foundation";
@@ -45,6 +46,8 @@ export interface FlexiblePostgresArgs {
   zones: readonly string[];
   parameters: Readonly<Record<string, string>>;
   protect: boolean;
+  /** The Azure root certificates, mounted in the namespace (components/azure/postgres-ca.ts). */
+  ca: { file: string; mount: PodAdditions };
   /** Namespace of the setup Job and the administrator Secret it reads. */
   namespace: string;
   tenants: readonly string[];
@@ -105,6 +108,8 @@ export class FlexiblePostgres extends pulumi.ComponentResource {
       },
     );
     this.host = this.server.fullyQualifiedDomainName;
+    f.guard(name, this.server.id, "the services' databases", parent);
+    f.diagnose(name, "postgres", this.server.id, parent);
 
     // Azure refuses concurrent parameter updates on one server: one after the other.
     const parameters = { ...defaultServerParameters, ...args.parameters };
@@ -154,7 +159,9 @@ export class FlexiblePostgres extends pulumi.ComponentResource {
       host: this.host,
       port: POSTGRES_PORT,
       version: args.version,
-      sslMode: "require",
+      // Encrypted and verified: the server's certificate against Azure's roots, and its host name.
+      sslMode: "verify-full",
+      ca: args.ca,
       adminUser: ADMIN_LOGIN,
       adminSecretName: adminSecret.metadata.name,
       ready: [this.server, ...configured, ...databases],

@@ -10,6 +10,7 @@ export const builtInRoles = {
   storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
   storageBlobDataReader: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
   keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
+  keyVaultSecretsOfficer: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
   networkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
   aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
 } as const;
@@ -28,8 +29,12 @@ export interface GrantArgs {
   /** The resource id the role applies to. */
   scope: pulumi.Input<string>;
   principalId: pulumi.Input<string>;
-  /** Set for managed identities: Azure then skips the directory lookup that fails right after creation. */
-  principalType?: "ServicePrincipal" | "User" | "Group";
+  /**
+   * Always set: without it the SDK sends `User`, which Azure refuses for a service principal or a
+   * managed identity (`UnmatchedPrincipalType`); with it Azure also skips the directory lookup
+   * that fails right after a new identity is created.
+   */
+  principalType: pulumi.Input<"ServicePrincipal" | "User" | "Group">;
   subscriptionId: pulumi.Input<string>;
   description: string;
 }
@@ -43,7 +48,7 @@ export function grant(
     name,
     {
       principalId: args.principalId,
-      ...(args.principalType ? { principalType: args.principalType } : {}),
+      principalType: args.principalType,
       roleDefinitionId: roleDefinitionId(args.subscriptionId, args.role),
       scope: args.scope,
       description: args.description,

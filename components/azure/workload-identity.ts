@@ -44,7 +44,8 @@ export function federatedIdentity(
       resourceName: args.identityName,
       tags: f.tags,
     },
-    opts,
+    // A replaced identity gets a new principal: every role granted to the old one is gone.
+    { ...opts, ...(f.protect ? { protect: true } : {}) },
   );
   const credential = new managedidentity.FederatedIdentityCredential(
     `${name}-federated-credential`,

@@ -9,7 +9,7 @@ import {
   restrictedPodSecurityContext,
   writablePath,
 } from "../kube/security";
-import type { NetworkPath } from "./types";
+import type { NetworkPath, PodAdditions } from "./types";
 
 // A database and a login role per service on a PostgreSQL server, whichever server it is (a pod
 // in the cluster or an Azure Flexible Server). Roles cannot be created through Azure's API, so
@@ -23,6 +23,8 @@ export interface PostgresServerEndpoint {
   port: number;
   version: string;
   sslMode: "disable" | "require" | "verify-full";
+  /** verify-full: the CA bundle file clients verify the server against, and the volume that holds it. */
+  ca?: { file: string; mount: PodAdditions };
   adminUser: pulumi.Input<string>;
   /** Secret in the setup Job's namespace with the administrator password under key `password`. */
   adminSecretName: pulumi.Input<string>;
@@ -89,7 +91,7 @@ export class PostgresTenants extends pulumi.ComponentResource {
         { parent: this },
       ).result;
       const url = pulumi.secret(
-        pulumi.interpolate`postgresql://${t}:${password}@${server.host}:${server.port}/${t}?serverVersion=${server.version}&charset=utf8&sslmode=${server.sslMode}`,
+        pulumi.interpolate`postgresql://${t}:${password}@${server.host}:${server.port}/${t}?serverVersion=${server.version}&charset=utf8&sslmode=${server.sslMode}${server.ca ? `&sslrootcert=${server.ca.file}` : ""}`,
       );
       tenants.set(t, { database: t, user: t, password, url });
     }
@@ -121,6 +123,7 @@ export class PostgresTenants extends pulumi.ComponentResource {
       { name: "PGUSER", value: server.adminUser },
       { name: "PGDATABASE", value: "postgres" },
       { name: "PGSSLMODE", value: server.sslMode },
+      ...(server.ca ? [{ name: "PGSSLROOTCERT", value: server.ca.file }] : []),
       { name: "PGCONNECT_TIMEOUT", value: "5" },
       { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: server.adminSecretName, key: "password" } } },
       ...args.tenants.map((t) => ({
@@ -161,10 +164,18 @@ export class PostgresTenants extends pulumi.ComponentResource {
                   env,
                   resources: fixedResources(50, 64),
                   securityContext: restrictedContainerSecurityContext(),
-                  volumeMounts: [tmp.mount, { name: "script", mountPath: "/scripts", readOnly: true }],
+                  volumeMounts: [
+                    tmp.mount,
+                    { name: "script", mountPath: "/scripts", readOnly: true },
+                    ...(server.ca?.mount.volumeMounts ?? []),
+                  ],
                 },
               ],
-              volumes: [tmp.volume, { name: "script", configMap: { name: script.metadata.name } }],
+              volumes: [
+                tmp.volume,
+                { name: "script", configMap: { name: script.metadata.name } },
+                ...(server.ca?.mount.volumes ?? []),
+              ],
             },
           },
         },

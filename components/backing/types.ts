@@ -82,6 +82,11 @@ export interface PodAdditions {
 export interface StoredCredentials {
   /** Secret in the service's namespace that holds every credential key. */
   secretName: pulumi.Output<string>;
+  /**
+   * Changes whenever a stored value changes (never the value itself): the pod templates carry it,
+   * so a rotated secret rolls the pods.
+   */
+  version: pulumi.Output<string>;
   pod: PodAdditions;
   dependsOn: pulumi.Resource[];
 }
@@ -90,6 +95,11 @@ export interface StoreRequest {
   service: ServiceSpec;
   namespace: string;
   credentials: Record<string, pulumi.Output<string>>;
+  /**
+   * Variables whose value already lives in the profile's secret store, by the name it has there
+   * (Key Vault secrets that operators set out of band). Stores without such references refuse them.
+   */
+  references?: Record<string, string>;
   identity: IdentityBinding;
   parent: pulumi.Resource;
 }

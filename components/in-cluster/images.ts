@@ -8,6 +8,8 @@ export const images = {
   postgres: "docker.io/library/postgres:17.6-alpine",
   redis: "docker.io/library/redis:8.2.1-alpine",
   rabbitmq: "docker.io/library/rabbitmq:4.1.4-management-alpine",
+  postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.17.1",
+  redisExporter: "docker.io/oliver006/redis_exporter:v1.81.0",
   azurite: "mcr.microsoft.com/azure-storage/azurite:3.37.0",
 } as const;
 

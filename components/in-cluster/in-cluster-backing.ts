@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { credentialsVersion } from "../backing/credentials-version";
 import { databaseKind, messageBrokerKind, objectStoreKind, redisKind } from "../backing/kinds";
 import { type Tenant, tenantProvisioner } from "../backing/provisioner";
 import type {
@@ -11,16 +12,26 @@ import type {
   WorkloadIdentity,
 } from "../backing/types";
 import { serviceLabels } from "../kube/labels";
+import { namespacePeer } from "../kube/network";
+import type { ScrapeTarget } from "../monitoring/monitors";
 import { InClusterAzurite } from "./azurite-server";
 import { type BackingImages, backingImages } from "./images";
 import { InClusterPostgres } from "./postgres-server";
 import { InClusterRabbitMq } from "./rabbitmq-server";
-import { InClusterRedis } from "./redis-server";
+import { InClusterRedis, type RedisRole } from "./redis-server";
 import type { Persistence } from "./stateful-server";
 
 // The in-cluster profile's backing services: shared servers for the tenants that share, a
 // server of its own for a service that declares `dedicated: true`, and credentials delivered
 // as plain Kubernetes Secrets. Used on a laptop cluster and for every ephemeral CI stack.
+
+/** What Prometheus scrapes on the in-cluster servers, by role: every server of a role, shared or dedicated. */
+export const inClusterScrapeTargets: readonly ScrapeTarget[] = [
+  { component: "database", path: "/metrics" },
+  { component: "cache", path: "/metrics" },
+  // Per-queue depth (vhost and queue labels) for the backlog and dead-letter alerts.
+  { component: "message-broker", path: "/metrics/detailed", params: { family: ["queue_coarse_metrics"] } },
+];
 
 export interface InClusterBackingArgs {
   namespace: string;
@@ -28,6 +39,8 @@ export interface InClusterBackingArgs {
   persistence: Persistence;
   /** The backing images (default: the pinned upstream ones, images.ts). */
   images?: BackingImages;
+  /** The namespace of the Prometheus that scrapes the servers' metrics; no exporters without it. */
+  scrapedFromNamespace?: string;
 }
 
 const noIdentity: IdentityBinding = {
@@ -49,12 +62,15 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
     super("platform:in-cluster:Backing", name, {}, opts);
     const { namespace, persistence, services } = args;
     const images = args.images ?? backingImages();
+    const scraped = args.scrapedFromNamespace
+      ? { scrapedFrom: [namespacePeer(args.scrapedFromNamespace)] }
+      : {};
     const names = <Need>(tenants: ReadonlyArray<Tenant<Need>>) => tenants.map((t) => t.service.name);
 
     const postgres = (resourceName: string, server: string, tenants: string[], parent: pulumi.Resource) =>
       new InClusterPostgres(
         resourceName,
-        { name: server, namespace, tenants, persistence, image: images.postgres },
+        { name: server, namespace, tenants, persistence, image: images.postgres, ...scraped },
         { parent },
       );
     const database = tenantProvisioner(databaseKind, services, {
@@ -68,20 +84,42 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
       }),
     });
 
-    const redisServer = (resourceName: string, server: string, tenants: string[], parent: pulumi.Resource) =>
-      new InClusterRedis(
-        resourceName,
-        { name: server, namespace, tenants, persistence, maxMemoryMiB: 256, image: images.redis },
-        { parent },
-      );
+    // The Redis layout's two stores (components/backing/redis-layout.ts): `<server>` for state,
+    // `<server>-cache` for cache.
+    const redisStores = (
+      resourceName: string,
+      server: string,
+      tenants: string[],
+      parent: pulumi.Resource,
+    ) => {
+      const store = (suffix: string, role: RedisRole) =>
+        new InClusterRedis(
+          `${resourceName}${suffix}`,
+          {
+            name: `${server}${suffix}`,
+            role,
+            namespace,
+            tenants,
+            persistence,
+            maxMemoryMiB: 256,
+            image: images.redis,
+            ...scraped,
+          },
+          { parent },
+        );
+      return { state: store("", "state"), cache: store("-cache", "cache") };
+    };
     const redis = tenantProvisioner(redisKind, services, {
-      shared: (tenants) => redisServer("redis", "redis", names(tenants), this),
+      shared: (tenants) => redisStores("redis", "redis", names(tenants), this),
       dedicated: ({ service, parent }) =>
-        redisServer(`${service.name}-redis`, `redis-${service.name}`, [service.name], parent),
-      connect: (server, { service }) => ({
-        connection: { url: tenantOf(server.tenants, service.name, "redis").url },
-        egress: [server.server.path],
-        dependsOn: [server.server.statefulSet],
+        redisStores(`${service.name}-redis`, `redis-${service.name}`, [service.name], parent),
+      connect: ({ state, cache }, { service }) => ({
+        connection: {
+          state: tenantOf(state.tenants, service.name, "redis").url,
+          cache: tenantOf(cache.tenants, service.name, "redis cache").url,
+        },
+        egress: [state.server.path, cache.server.path],
+        dependsOn: [state.server.statefulSet, cache.server.statefulSet],
       }),
     });
 
@@ -95,6 +133,7 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
             tenants: tenants.map((t) => ({ service: t.service.name, messaging: t.need })),
             persistence,
             image: images.rabbitmq,
+            ...scraped,
           },
           { parent: this },
         ),
@@ -140,7 +179,10 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
     this.provisioners = [database, redis, objectStore, broker].map((p) => p.provisioner);
 
     if (database.shared) this.endpoints.postgres = `${database.shared.endpoint.host}:5432`;
-    if (redis.shared) this.endpoints.redis = `${redis.shared.server.host}:6379`;
+    if (redis.shared) {
+      this.endpoints.redis = `${redis.shared.state.server.host}:6379`;
+      this.endpoints.redisCache = `${redis.shared.cache.server.host}:6379`;
+    }
     if (broker.shared) this.endpoints.rabbitmq = `${broker.shared.server.host}:5672`;
     if (objectStore.shared) this.endpoints.objectStore = `http://${objectStore.shared.server.host}:10000`;
 
@@ -155,8 +197,11 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
           },
           { parent: req.parent },
         );
+        if (Object.keys(req.references ?? {}).length > 0)
+          throw new Error(`internal: ${req.service.name} references secrets a Kubernetes store cannot read`);
         return {
           secretName: secret.metadata.name,
+          version: credentialsVersion(req.service.name, req.credentials, req.parent),
           pod: { volumes: [], volumeMounts: [] },
           dependsOn: [secret],
         };

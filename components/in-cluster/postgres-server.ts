@@ -23,6 +23,8 @@ export interface PostgresServerArgs {
   persistence: Persistence;
   /** The image to run (default: the pinned upstream image of images.ts). */
   image?: string;
+  /** Who scrapes the exporter; no exporter without it. */
+  scrapedFrom?: k8s.types.input.networking.v1.NetworkPolicyPeer[];
 }
 
 export class InClusterPostgres extends pulumi.ComponentResource {
@@ -91,6 +93,26 @@ export class InClusterPostgres extends pulumi.ComponentResource {
         volumes: [run],
         resources: fixedResources(100, 512),
         clients: [podsOfServices(args.tenants), podsOfServices([args.name])],
+        ...(args.scrapedFrom
+          ? {
+              metrics: {
+                port: 9187,
+                scrapedFrom: args.scrapedFrom,
+                exporter: {
+                  image: images.postgresExporter,
+                  env: [
+                    { name: "DATA_SOURCE_URI", value: "127.0.0.1:5432/postgres?sslmode=disable" },
+                    { name: "DATA_SOURCE_USER", value: "postgres" },
+                    {
+                      name: "DATA_SOURCE_PASS",
+                      valueFrom: { secretKeyRef: { name: adminSecret.metadata.name, key: "password" } },
+                    },
+                  ],
+                  resources: fixedResources(20, 64),
+                },
+              },
+            }
+          : {}),
         parent: this,
       },
       args.namespace,

@@ -20,6 +20,8 @@ export interface RabbitMqServerArgs {
   persistence: Persistence;
   /** The image to run (default: the pinned upstream image of images.ts). */
   image?: string;
+  /** Who scrapes the prometheus plugin's port (15692); closed without it. */
+  scrapedFrom?: k8s.types.input.networking.v1.NetworkPolicyPeer[];
 }
 
 export interface RabbitTenantCredentials {
@@ -109,6 +111,7 @@ export class InClusterRabbitMq extends pulumi.ComponentResource {
         ],
         resources: fixedResources(200, 512),
         clients: [podsOfServices(args.tenants.map((t) => t.service))],
+        ...(args.scrapedFrom ? { metrics: { port: 15692, scrapedFrom: args.scrapedFrom } } : {}),
         parent: this,
       },
       args.namespace,

@@ -9,19 +9,38 @@ import { images } from "./images";
 import { type Persistence, type Server, statefulServer } from "./stateful-server";
 
 // Redis in the cluster: one server, one ACL user per tenant service, each confined to its own
-// keyspace prefix (`<service>:`), so a shared server does not mean shared data.
+// keyspace prefix (`<service>:`), so a shared server does not mean shared data. A Redis store
+// plays one of two roles (docs/runtime-contract.md, "Redis layout"): `state` holds sessions,
+// locks and rate-limiter counters and never evicts; `cache` holds cache pools and evicts the least
+// recently used key, with or without a TTL. One eviction policy per server is why they are two.
 
 const REDIS_UID = 999;
+
+export type RedisRole = "state" | "cache";
+
+/** Redis's `maxmemory-policy` per role: state is refused when full, cache makes room. */
+export const EVICTION_POLICY: Readonly<Record<RedisRole, string>> = {
+  state: "noeviction",
+  cache: "allkeys-lru",
+};
 
 export interface RedisServerArgs {
   name: string;
   /** The image to run (default: the pinned upstream image of images.ts). */
   image?: string;
+  role: RedisRole;
   namespace: string;
   tenants: readonly string[];
   persistence: Persistence;
   maxMemoryMiB: number;
+  /** Who scrapes the exporter sidecar; no exporter (and no metrics user) without it. */
+  scrapedFrom?: k8s.types.input.networking.v1.NetworkPolicyPeer[];
 }
+
+/** The exporter's ACL user: INFO, CONFIG GET and the diagnostics it reads, never a key. */
+export const METRICS_USER = "metrics";
+const METRICS_COMMANDS =
+  "-@all +ping +info +config|get +latency|latest +slowlog|get +slowlog|len +client|list +dbsize +select";
 
 export interface RedisTenant {
   prefix: string;
@@ -30,8 +49,15 @@ export interface RedisTenant {
 }
 
 /** ACL file: passwords only as SHA-256 digests; the default user is off. */
-export function redisAclFile(tenants: ReadonlyArray<{ name: string; password: string }>): string {
+export function redisAclFile(
+  tenants: ReadonlyArray<{ name: string; password: string }>,
+  metricsPassword?: string,
+): string {
   const lines = ["user default off"];
+  if (metricsPassword !== undefined) {
+    const digest = createHash("sha256").update(metricsPassword).digest("hex");
+    lines.push(`user ${METRICS_USER} on #${digest} resetkeys resetchannels ${METRICS_COMMANDS}`);
+  }
   for (const t of tenants) {
     const digest = createHash("sha256").update(t.password).digest("hex");
     lines.push(
@@ -55,13 +81,34 @@ export class InClusterRedis extends pulumi.ComponentResource {
         { parent: this },
       ).result,
     }));
+    const metricsPassword = args.scrapedFrom
+      ? new random.RandomPassword(
+          `${name}-metrics-password`,
+          { length: 32, special: false },
+          { parent: this },
+        ).result
+      : undefined;
     const acl = pulumi.secret(
       pulumi
-        .all(passwords.map((p) => p.password))
-        .apply((values) =>
-          redisAclFile(passwords.map((p, i) => ({ name: p.name, password: values[i] as string }))),
+        .all([pulumi.output(metricsPassword), ...passwords.map((p) => p.password)])
+        .apply(([metrics, ...values]) =>
+          redisAclFile(
+            passwords.map((p, i) => ({ name: p.name, password: values[i] as string })),
+            metrics,
+          ),
         ),
     );
+    const metricsSecret = metricsPassword
+      ? new k8s.core.v1.Secret(
+          `${name}-metrics`,
+          {
+            metadata: { namespace: args.namespace, labels: objectLabels(args.name, "cache") },
+            type: "Opaque",
+            stringData: { password: metricsPassword },
+          },
+          { parent: this },
+        )
+      : undefined;
     const aclSecret = new k8s.core.v1.Secret(
       `${name}-acl`,
       {
@@ -71,7 +118,8 @@ export class InClusterRedis extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const persistent = args.persistence.mode === "persistent";
+    // A cache is rebuilt from its sources: it never needs an append-only file.
+    const persistent = args.persistence.mode === "persistent" && args.role === "state";
     this.server = statefulServer(
       {
         name: args.name,
@@ -91,9 +139,8 @@ export class InClusterRedis extends pulumi.ComponentResource {
           "",
           "--maxmemory",
           `${args.maxMemoryMiB}mb`,
-          // Keys with a TTL (cache entries) go first; sessions and locks carry TTLs too.
           "--maxmemory-policy",
-          "volatile-lru",
+          EVICTION_POLICY[args.role],
         ],
         ports: [{ name: "redis", port: 6379 }],
         probes: {
@@ -115,6 +162,26 @@ export class InClusterRedis extends pulumi.ComponentResource {
         ],
         resources: fixedResources(50, args.maxMemoryMiB + 64),
         clients: [podsOfServices(args.tenants)],
+        ...(args.scrapedFrom && metricsSecret
+          ? {
+              metrics: {
+                port: 9121,
+                scrapedFrom: args.scrapedFrom,
+                exporter: {
+                  image: images.redisExporter,
+                  env: [
+                    { name: "REDIS_ADDR", value: "redis://127.0.0.1:6379" },
+                    { name: "REDIS_USER", value: METRICS_USER },
+                    {
+                      name: "REDIS_PASSWORD",
+                      valueFrom: { secretKeyRef: { name: metricsSecret.metadata.name, key: "password" } },
+                    },
+                  ],
+                  resources: fixedResources(20, 64),
+                },
+              },
+            }
+          : {}),
         parent: this,
       },
       args.namespace,

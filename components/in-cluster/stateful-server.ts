@@ -7,6 +7,7 @@ import {
   restrictedPodSecurityContext,
   writablePath,
 } from "../kube/security";
+import { METRICS_PORT_NAME } from "../monitoring/monitors";
 
 // The shape every in-cluster backing server shares (PostgreSQL, Redis, RabbitMQ, Azurite, Loki):
 // one StatefulSet replica from an official image, restricted security context, a ClusterIP
@@ -45,8 +46,23 @@ export interface ServerArgs {
   egress?: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
   /** Checksums of mounted configuration, so a change rolls the pod. */
   podAnnotations?: Record<string, pulumi.Input<string>>;
+  /** Prometheus metrics: the server's own port, or an exporter sidecar that reads it on localhost. */
+  metrics?: ServerMetrics;
   parent: pulumi.Resource;
   dependsOn?: pulumi.Resource[];
+}
+
+export interface ServerMetrics {
+  port: number;
+  /** Who may scrape (the monitoring namespace). */
+  scrapedFrom: k8s.types.input.networking.v1.NetworkPolicyPeer[];
+  /** Without one, the server itself serves metrics on `port` (RabbitMQ's prometheus plugin). */
+  exporter?: {
+    image: string;
+    env?: k8s.types.input.core.v1.EnvVar[];
+    args?: string[];
+    resources: k8s.types.input.core.v1.ResourceRequirements;
+  };
 }
 
 export interface Server {
@@ -67,6 +83,29 @@ export function statefulServer(args: ServerArgs, namespaceName: string): Server 
   const opts = { parent: args.parent, ...(args.dependsOn ? { dependsOn: args.dependsOn } : {}) };
   const clientPort = args.ports[0];
   if (!clientPort) throw new Error(`internal: server ${args.name} declares no port`);
+  const metrics = args.metrics;
+  const metricsPort = metrics
+    ? [{ name: METRICS_PORT_NAME, containerPort: metrics.port, protocol: "TCP" }]
+    : [];
+  const exporter = metrics?.exporter
+    ? [
+        {
+          name: "exporter",
+          image: metrics.exporter.image,
+          imagePullPolicy: "IfNotPresent",
+          ...(metrics.exporter.args ? { args: metrics.exporter.args } : {}),
+          ...(metrics.exporter.env ? { env: metrics.exporter.env } : {}),
+          ports: metricsPort,
+          resources: metrics.exporter.resources,
+          securityContext: restrictedContainerSecurityContext(),
+          readinessProbe: {
+            httpGet: { path: "/metrics", port: METRICS_PORT_NAME },
+            periodSeconds: 15,
+            timeoutSeconds: 5,
+          },
+        },
+      ]
+    : [];
 
   const statefulSet = new k8s.apps.v1.StatefulSet(
     `${args.name}-server`,
@@ -95,12 +134,16 @@ export function statefulServer(args: ServerArgs, namespaceName: string): Server 
                 ...(args.command ? { command: args.command } : {}),
                 ...(args.args ? { args: args.args } : {}),
                 ...(args.env ? { env: args.env } : {}),
-                ports: args.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
+                ports: [
+                  ...args.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
+                  ...(metrics && !metrics.exporter ? metricsPort : []),
+                ],
                 resources: args.resources,
                 securityContext: restrictedContainerSecurityContext(),
                 volumeMounts: [{ name: data, mountPath: args.dataPath }, ...volumes.map((v) => v.mount)],
                 ...args.probes,
               },
+              ...exporter,
             ],
             volumes: [
               ...(ephemeral ? [{ name: data, emptyDir: { sizeLimit: `${args.persistence.sizeGi}Gi` } }] : []),
@@ -149,10 +192,14 @@ export function statefulServer(args: ServerArgs, namespaceName: string): Server 
       spec: {
         podSelector: { matchLabels: selector },
         policyTypes: ["Ingress", "Egress"],
-        ingress:
-          args.clients.length > 0
+        ingress: [
+          ...(args.clients.length > 0
             ? [{ from: args.clients, ports: [{ port: clientPort.port, protocol: "TCP" }] }]
-            : [],
+            : []),
+          ...(metrics
+            ? [{ from: metrics.scrapedFrom, ports: [{ port: metrics.port, protocol: "TCP" }] }]
+            : []),
+        ],
         egress: args.egress ?? [],
       },
     },

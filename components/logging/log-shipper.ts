@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import type { NetworkPath } from "../backing/types";
 import { shortHash } from "../kube/hash";
 import { objectLabels, selectorLabels } from "../kube/labels";
+import { namespacePeer } from "../kube/network";
 import { fixedResources } from "../kube/resources";
 import { restrictedContainerSecurityContext, writablePath } from "../kube/security";
 import { loggingImages } from "./images";
@@ -24,6 +25,8 @@ export interface LogShipperArgs {
   loki: NetworkPath;
   /** The image to run (default: the pinned upstream image of `kind`, images.ts). */
   image?: string;
+  /** Namespace of the Prometheus that scrapes the shipper's metrics (dropped lines). */
+  scrapedFrom?: string;
 }
 
 interface ShipperFlavour {
@@ -171,7 +174,9 @@ export class LogShipper extends pulumi.ComponentResource {
         spec: {
           podSelector: { matchLabels: selector },
           policyTypes: ["Ingress", "Egress"],
-          ingress: [],
+          ingress: args.scrapedFrom
+            ? [{ from: [namespacePeer(args.scrapedFrom)], ports: [{ port: f.port, protocol: "TCP" }] }]
+            : [],
           egress: [
             { to: args.loki.peers, ports: args.loki.ports },
             // The Kubernetes API for pod discovery; its address is the cluster's, not ours to know.

@@ -21,6 +21,49 @@ const TARGET_LABELS: ReadonlyArray<[meta: string, label: string]> = [
 
 const quote = (s: string) => JSON.stringify(s);
 
+/**
+ * Monolog's two JSON shapes (a JMESPath expression): JsonFormatter writes `level_name` ("WARNING")
+ * next to a numeric `level`; LogstashFormatter, the series' choice, writes the name in `level`.
+ */
+export const MONOLOG_LEVEL_EXPRESSION = "level_name || level";
+
+/** One processing stage, in Promtail's shape `{ <stage>: { <argument>: value } }`. */
+export type Stage = Record<string, Record<string, string | Record<string, string>>>;
+
+/**
+ * The processing stages of both shippers, in order. `stream` comes from the CRI envelope: the
+ * contract sends the main channel to stdout and errors and the audit channel to stderr, so the
+ * label separates "what happened" from "what needs a human".
+ */
+export function processingStages(p: LogPipeline): Stage[] {
+  return [
+    { cri: {} },
+    { drop: { older_than: `${p.maxAgeHours}h`, drop_counter_reason: "too_old" } },
+    { json: { expressions: { level: MONOLOG_LEVEL_EXPRESSION } } },
+    { template: { source: "level", template: "{{ ToLower .Value }}" } },
+    { labels: { level: "", stream: "" } },
+  ];
+}
+
+/** Promtail stages whose arguments are a bare map, which Alloy puts under one attribute. */
+const ALLOY_MAP_ATTRIBUTE: Readonly<Record<string, string>> = { labels: "values" };
+
+/** `{ drop: { older_than: "168h" } }` -> `stage.drop { older_than = "168h" }` (Alloy syntax). */
+export function alloyStage(stage: Stage): string {
+  const [name, bare] = Object.entries(stage)[0] ?? [];
+  if (!name || !bare) throw new Error("internal: an empty log stage");
+  const wrap = ALLOY_MAP_ATTRIBUTE[name];
+  const args = wrap ? { [wrap]: bare as Record<string, string> } : bare;
+  const value = (v: string | Record<string, string>) =>
+    typeof v === "string"
+      ? quote(v)
+      : `{ ${Object.entries(v)
+          .map(([k, x]) => `${k} = ${quote(x)}`)
+          .join(", ")} }`;
+  const lines = Object.entries(args).map(([k, v]) => `    ${k} = ${value(v)}`);
+  return lines.length === 0 ? `  stage.${name} {}\n` : `  stage.${name} {\n${lines.join("\n")}\n  }\n`;
+}
+
 /** Grafana Alloy configuration (the recommended shipper). */
 export function alloyConfig(p: LogPipeline): string {
   const rules = TARGET_LABELS.map(
@@ -60,26 +103,7 @@ loki.source.file "pods" {
 }
 
 loki.process "pods" {
-  stage.cri {}
-
-  stage.drop {
-    older_than          = "${p.maxAgeHours}h"
-    drop_counter_reason = "too_old"
-  }
-
-  stage.json {
-    expressions = { level = "level_name" }
-  }
-
-  stage.template {
-    source   = "level"
-    template = "{{ ToLower .Value }}"
-  }
-
-  stage.labels {
-    values = { level = "", stream = "" }
-  }
-
+${processingStages(p).map(alloyStage).join("\n")}
   forward_to = [loki.write.default.receiver]
 }
 
@@ -118,13 +142,7 @@ export function promtailConfig(p: LogPipeline): Record<string, unknown> {
             replacement: "/var/log/pods/*$1/*.log",
           },
         ],
-        pipeline_stages: [
-          { cri: {} },
-          { drop: { older_than: `${p.maxAgeHours}h`, drop_counter_reason: "too_old" } },
-          { json: { expressions: { level: "level_name" } } },
-          { template: { source: "level", template: "{{ ToLower .Value }}" } },
-          { labels: { level: "", stream: "" } },
-        ],
+        pipeline_stages: processingStages(p),
       },
     ],
   };

@@ -2,6 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { objectLabels, selectorLabels } from "../kube/labels";
 import { resourceRequirements } from "../kube/resources";
+import type { StopBeforeMigration } from "./breaking-release";
+import { consumeCommand, type ResolvedCommands } from "./commands";
 import { type PodTemplateArgs, podTemplate } from "./pod-template";
 import { type ConsumerSpec, defaultJobSize } from "./spec";
 
@@ -11,24 +13,20 @@ import { type ConsumerSpec, defaultJobSize } from "./spec";
 const DEFAULT_STOP_TIMEOUT_SECONDS = 60;
 const DEFAULT_TIME_LIMIT_SECONDS = 3600;
 
-export function consumerCommand(consumer: ConsumerSpec): string[] {
-  return [
-    "php",
-    "bin/console",
-    "messenger:consume",
-    ...consumer.queues,
-    `--time-limit=${consumer.timeLimitSeconds ?? DEFAULT_TIME_LIMIT_SECONDS}`,
-    "--no-interaction",
-  ];
+export function consumerCommand(consumer: ConsumerSpec, commands: ResolvedCommands): string[] {
+  return consumeCommand(commands, consumer.queues, consumer.timeLimitSeconds ?? DEFAULT_TIME_LIMIT_SECONDS);
 }
 
 export interface ConsumerArgs {
   service: string;
   namespace: string;
   consumer: ConsumerSpec;
+  commands: ResolvedCommands;
   replicas: number;
   pod: Omit<PodTemplateArgs, "role" | "command" | "resources" | "terminationGracePeriodSeconds" | "spread">;
   dependsOn: pulumi.Resource[];
+  /** Breaking schema changes: the Deployment is gone before the migration runs. */
+  stopBeforeMigration?: StopBeforeMigration;
   parent: pulumi.Resource;
 }
 
@@ -43,7 +41,7 @@ export function consumerWorkload(args: ConsumerArgs): k8s.apps.v1.Deployment {
     ...args.pod,
     podLabels: { ...args.pod.podLabels, "platform.internal/consumer": args.consumer.name },
     role: "worker",
-    command: consumerCommand(args.consumer),
+    command: consumerCommand(args.consumer, args.commands),
     resources: resourceRequirements(args.consumer.size ?? defaultJobSize),
     terminationGracePeriodSeconds: args.consumer.stopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS,
     spread: args.replicas > 1,
@@ -55,16 +53,18 @@ export function consumerWorkload(args: ConsumerArgs): k8s.apps.v1.Deployment {
         name,
         namespace: args.namespace,
         labels: { ...objectLabels(args.service, "worker"), ...selector },
+        ...(args.stopBeforeMigration ? { annotations: args.stopBeforeMigration.annotations } : {}),
       },
       spec: {
         replicas: args.replicas,
         selector: { matchLabels: selector },
         strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         revisionHistoryLimit: 5,
+        progressDeadlineSeconds: 600,
         template,
       },
     },
-    { parent: args.parent, dependsOn: args.dependsOn },
+    { parent: args.parent, dependsOn: args.dependsOn, ...args.stopBeforeMigration?.options },
   );
   if (args.replicas > 1) {
     // Drains take one consumer at a time; the others keep the queue moving.

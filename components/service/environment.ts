@@ -23,10 +23,13 @@ export function clusterHost(service: string, namespace: string): string {
 
 /**
  * One HOST/PORT/SCHEME triple per declared dependency: reading a service's ConfigMap shows whom
- * it calls, where one shared gateway host used to hide the graph.
+ * it calls, where one shared gateway host used to hide the graph. The series' HTTP clients read
+ * the scheme and port once, from `APP__HTTP__SCHEME` / `APP__HTTP__PORT`, next to the per-target
+ * hosts: those are set too, and equal every target's own (one in-cluster port and scheme).
  */
 export function dependencyEnv(dependsOn: readonly string[], namespace: string): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env: Record<string, string> =
+    dependsOn.length > 0 ? { APP__HTTP__SCHEME: "http", APP__HTTP__PORT: String(HTTP_PORT) } : {};
   for (const target of dependsOn) {
     const key = envKey(target);
     env[`APP__${key}__HOST`] = clusterHost(target, namespace);
@@ -55,10 +58,12 @@ export function applicationEnv(args: ApplicationEnvArgs): Record<string, pulumi.
     CADDY_GLOBAL_OPTIONS: `admin :${METRICS_PORT}\nmetrics`,
     APP_BUILD_DIR: `${APP_ROOT}/var/build`,
     APP__WORKER_MODE__ENABLED: spec.workerModeAudited ? "true" : "false",
-    // Logs: structured, to stderr, unbuffered; the level is the only knob.
+    // Logs: structured, unbuffered, never to files; the level is the only knob. The main channel
+    // goes to stdout, errors and the audit channel to stderr: the shipper keeps that as `stream`.
     MONOLOG_LEVEL__DEFAULT: args.logLevel,
     APP__LOG__FORMAT: "json",
-    APP__LOG__STREAM: "php://stderr",
+    APP__LOG__STREAM: "php://stdout",
+    APP__LOG__ERROR_STREAM: "php://stderr",
     PHP_MEMORY_LIMIT: `${php.memoryLimitMiB}M`,
     PHP_MAX_EXECUTION_TIME: String(php.maxExecutionSeconds),
     PHP_UPLOAD_MAX_FILESIZE: `${php.uploadMaxMiB}M`,

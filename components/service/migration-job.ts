@@ -9,14 +9,6 @@ import { type PodTemplateArgs, podTemplate } from "./pod-template";
 // release, and the web rollout waits for it to succeed (field notes, failure mode 8). Never in the
 // image build (no database there) and never in the entrypoint (every pod races to migrate).
 
-export const MIGRATION_COMMAND = [
-  "php",
-  "bin/console",
-  "doctrine:migrations:migrate",
-  "--no-interaction",
-  "--all-or-nothing",
-];
-
 export interface MigrationSettings {
   ttlSecondsAfterFinished: number;
   activeDeadlineSeconds: number;
@@ -27,10 +19,18 @@ export interface MigrationJobArgs {
   service: string;
   namespace: string;
   image: string;
+  /** Full command lines, run in order (the release commands of components/service/commands.ts). */
+  commands: string[][];
   settings: MigrationSettings;
   pod: Omit<
     PodTemplateArgs,
-    "role" | "command" | "resources" | "terminationGracePeriodSeconds" | "restartPolicy" | "spread"
+    | "role"
+    | "command"
+    | "initCommands"
+    | "resources"
+    | "terminationGracePeriodSeconds"
+    | "restartPolicy"
+    | "spread"
   >;
   /** The database must accept the service's role before the migration connects. */
   dependsOn: pulumi.Resource[];
@@ -44,6 +44,8 @@ export function migrationJobName(service: string, image: string): string {
 
 export function migrationJob(args: MigrationJobArgs): k8s.batch.v1.Job {
   const name = migrationJobName(args.service, args.image);
+  const last = args.commands.at(-1);
+  if (!last) throw new Error(`internal: a release Job for ${args.service} without a command`);
   return new k8s.batch.v1.Job(
     `${args.service}-migration`,
     {
@@ -56,7 +58,9 @@ export function migrationJob(args: MigrationJobArgs): k8s.batch.v1.Job {
         template: podTemplate({
           ...args.pod,
           role: "migration",
-          command: MIGRATION_COMMAND,
+          // Earlier release commands run as init containers: in order, each one must succeed.
+          command: last,
+          initCommands: args.commands.slice(0, -1),
           resources: resourceRequirements("small"),
           terminationGracePeriodSeconds: 30,
           restartPolicy: "Never",

@@ -5,11 +5,15 @@ import { needs } from "../backing/kind";
 import { backingKinds, databaseKind } from "../backing/kinds";
 import type { BackingBinding, BackingServices } from "../backing/types";
 import { serviceLabels } from "../kube/labels";
+import type { AppSettings } from "./app-settings";
+import { CREDENTIALS_VERSION_ANNOTATION } from "./app-settings";
+import { breakingRelease } from "./breaking-release";
 import { consumerWorkload } from "./consumers";
 import { applicationEnv, clusterHost, credentialEnv, HTTP_PORT } from "./environment";
 import { type MigrationSettings, migrationJob } from "./migration-job";
 import { serviceNetworkPolicy } from "./network-policy";
 import type { ImageSettings } from "./pod-template";
+import { serviceProcesses } from "./processes";
 import { scheduledJob } from "./scheduled-jobs";
 import { webWorkload } from "./web";
 
@@ -28,6 +32,8 @@ export interface PhpServiceArgs {
   migrations: MigrationSettings;
   gateway: { namespaces: string[]; cidrs: string[] };
   monitoringNamespace: string;
+  /** The service's own settings and secrets (components/service/app-settings.ts). */
+  appSettings?: (parent: pulumi.Resource) => AppSettings;
 }
 
 export class PhpService extends pulumi.ComponentResource {
@@ -65,6 +71,8 @@ export class PhpService extends pulumi.ComponentResource {
     const bindings: BackingBinding[] = args.backing.provisioners
       .filter((p) => needs(p.kind, spec))
       .map((p) => p.provision(request));
+    const own = args.appSettings?.(this);
+    if (own) bindings.push(own.binding);
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(
       `${spec.name}-sa`,
@@ -105,6 +113,7 @@ export class PhpService extends pulumi.ComponentResource {
       service: spec,
       namespace: ns,
       credentials,
+      ...(own ? { references: own.vaultReferences } : {}),
       identity,
       parent: this,
     });
@@ -114,21 +123,34 @@ export class PhpService extends pulumi.ComponentResource {
       image: args.service.image,
       images: args.images,
       configMapName: this.configMap.metadata.name,
-      credentialEnv: credentialEnv(Object.keys(credentials), stored.secretName),
+      credentialEnv: credentialEnv(
+        [...Object.keys(credentials), ...Object.keys(own?.vaultReferences ?? {})],
+        stored.secretName,
+      ),
+      rolloutAnnotations: { [CREDENTIALS_VERSION_ANNOTATION]: stored.version },
       serviceAccountName: serviceAccount.metadata.name,
       podLabels: identity.podLabels,
       additions: stored.pod,
     };
     const ready = [...identity.dependsOn, ...stored.dependsOn, ...bindings.flatMap((b) => b.dependsOn)];
 
-    if (needs(databaseKind, spec)) {
+    // Breaking schema changes: the old workloads are gone before the Job (breaking-release.ts).
+    const release =
+      spec.database?.schemaChanges === "breaking"
+        ? breakingRelease(spec.name, args.service.image, this)
+        : undefined;
+    const stopBeforeMigration = release ? { stopBeforeMigration: release.workloads } : {};
+    // A preset's migration needs a database; release commands the entry names run regardless.
+    const processes = serviceProcesses(spec, needs(databaseKind, spec));
+    if (processes.release.length > 0) {
       this.migration = migrationJob({
         service: spec.name,
         namespace: ns,
         image: args.service.image,
+        commands: processes.release,
         settings: args.migrations,
         pod,
-        dependsOn: ready,
+        dependsOn: release ? [...ready, release.gate] : ready,
         parent: this,
       });
     }
@@ -140,6 +162,7 @@ export class PhpService extends pulumi.ComponentResource {
       replicas: args.service.replicas,
       pod,
       dependsOn: rolloutAfter,
+      ...stopBeforeMigration,
       parent: this,
     });
     this.deployment = web.deployment;
@@ -150,16 +173,27 @@ export class PhpService extends pulumi.ComponentResource {
           service: spec.name,
           namespace: ns,
           consumer,
+          commands: processes.commands,
           replicas: args.service.consumerReplicas[consumer.name] ?? 1,
           pod,
           dependsOn: rolloutAfter,
+          ...stopBeforeMigration,
           parent: this,
         }),
       );
     }
-    for (const job of spec.scheduledJobs ?? []) {
+    for (const job of processes.scheduledJobs) {
       this.scheduledJobs.push(
-        scheduledJob({ service: spec.name, namespace: ns, job, pod, dependsOn: rolloutAfter, parent: this }),
+        scheduledJob({
+          service: spec.name,
+          namespace: ns,
+          job,
+          commands: processes.commands,
+          pod,
+          dependsOn: rolloutAfter,
+          ...stopBeforeMigration,
+          parent: this,
+        }),
       );
     }
 

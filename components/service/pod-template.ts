@@ -24,6 +24,8 @@ export interface PodTemplateArgs {
   image: string;
   images: ImageSettings;
   command?: string[];
+  /** Commands run one after the other before `command`, each in an init container of the same image. */
+  initCommands?: string[][];
   ports?: k8s.types.input.core.v1.ContainerPort[];
   probes?: Pick<k8s.types.input.core.v1.Container, "startupProbe" | "readinessProbe" | "livenessProbe">;
   lifecycle?: k8s.types.input.core.v1.Lifecycle;
@@ -39,6 +41,8 @@ export interface PodTemplateArgs {
   /** Spread replicas over zones and nodes (long-running, replicated processes only). */
   spread: boolean;
   annotations?: Record<string, string>;
+  /** Values whose change must restart the pods (the credentials' version). */
+  rolloutAnnotations?: Record<string, pulumi.Input<string>>;
 }
 
 /** Paths FrankenPHP and Symfony write to at run time; everything else is read-only. */
@@ -72,7 +76,9 @@ export function podTemplate(args: PodTemplateArgs): k8s.types.input.core.v1.PodT
   return {
     metadata: {
       labels: { ...objectLabels(args.service, args.role), ...args.podLabels },
-      ...(args.annotations ? { annotations: args.annotations } : {}),
+      ...(args.annotations || args.rolloutAnnotations
+        ? { annotations: { ...args.annotations, ...args.rolloutAnnotations } }
+        : {}),
     },
     spec: {
       serviceAccountName: args.serviceAccountName,
@@ -87,6 +93,15 @@ export function podTemplate(args: PodTemplateArgs): k8s.types.input.core.v1.PodT
       terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
       ...(args.restartPolicy ? { restartPolicy: args.restartPolicy } : {}),
       ...(args.images.pullSecret ? { imagePullSecrets: [{ name: args.images.pullSecret }] } : {}),
+      ...(args.initCommands?.length
+        ? {
+            initContainers: args.initCommands.map((command, i) => ({
+              ...container,
+              name: `${container.name}-${i + 1}`,
+              command,
+            })),
+          }
+        : {}),
       containers: [container],
       volumes: [...WRITABLE_PATHS.map((p) => p.volume), ...args.additions.volumes],
       ...(args.spread

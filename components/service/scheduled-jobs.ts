@@ -2,6 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { objectLabels } from "../kube/labels";
 import { resourceRequirements } from "../kube/resources";
+import type { StopBeforeMigration } from "./breaking-release";
+import { consoleCommand, type ResolvedCommands } from "./commands";
 import { type PodTemplateArgs, podTemplate } from "./pod-template";
 import { defaultJobSize, type ScheduledJobSpec } from "./spec";
 
@@ -14,11 +16,14 @@ export interface ScheduledJobArgs {
   service: string;
   namespace: string;
   job: ScheduledJobSpec;
+  commands: ResolvedCommands;
   pod: Omit<
     PodTemplateArgs,
     "role" | "command" | "resources" | "terminationGracePeriodSeconds" | "restartPolicy" | "spread"
   >;
   dependsOn: pulumi.Resource[];
+  /** Breaking schema changes: the CronJob (and any run of it) is gone before the migration runs. */
+  stopBeforeMigration?: StopBeforeMigration;
   parent: pulumi.Resource;
 }
 
@@ -27,7 +32,12 @@ export function scheduledJob(args: ScheduledJobArgs): k8s.batch.v1.CronJob {
   return new k8s.batch.v1.CronJob(
     `${name}-cron`,
     {
-      metadata: { name, namespace: args.namespace, labels: objectLabels(args.service, "scheduled-job") },
+      metadata: {
+        name,
+        namespace: args.namespace,
+        labels: objectLabels(args.service, "scheduled-job"),
+        ...(args.stopBeforeMigration ? { annotations: args.stopBeforeMigration.annotations } : {}),
+      },
       spec: {
         schedule: args.job.schedule,
         ...(args.job.timeZone ? { timeZone: args.job.timeZone } : {}),
@@ -44,7 +54,7 @@ export function scheduledJob(args: ScheduledJobArgs): k8s.batch.v1.CronJob {
             template: podTemplate({
               ...args.pod,
               role: "scheduled-job",
-              command: ["php", "bin/console", ...args.job.command, "--no-interaction"],
+              command: consoleCommand(args.commands, [...args.job.command, "--no-interaction"]),
               resources: resourceRequirements(args.job.size ?? defaultJobSize),
               terminationGracePeriodSeconds: 30,
               restartPolicy: "Never",
@@ -54,6 +64,6 @@ export function scheduledJob(args: ScheduledJobArgs): k8s.batch.v1.CronJob {
         },
       },
     },
-    { parent: args.parent, dependsOn: args.dependsOn },
+    { parent: args.parent, dependsOn: args.dependsOn, ...args.stopBeforeMigration?.options },
   );
 }

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { objectLabels, selectorLabels, serviceLabels } from "../kube/labels";
 import { resourceRequirements } from "../kube/resources";
+import type { StopBeforeMigration } from "./breaking-release";
 import { HTTP_PORT, METRICS_PORT } from "./environment";
 import { type PodTemplateArgs, podTemplate } from "./pod-template";
 import { webProbes } from "./probes";
@@ -24,6 +25,8 @@ export interface WebArgs {
   >;
   /** The rollout starts only after these (the migration Job). */
   dependsOn: pulumi.Resource[];
+  /** Breaking schema changes: the Deployment is gone before the migration runs. */
+  stopBeforeMigration?: StopBeforeMigration;
   parent: pulumi.Resource;
 }
 
@@ -72,7 +75,12 @@ export function webWorkload(args: WebArgs): WebResources {
   const deployment = new k8s.apps.v1.Deployment(
     `${name}-web`,
     {
-      metadata: { name, namespace, labels: objectLabels(name, "web") },
+      metadata: {
+        name,
+        namespace,
+        labels: objectLabels(name, "web"),
+        ...(args.stopBeforeMigration ? { annotations: args.stopBeforeMigration.annotations } : {}),
+      },
       spec: {
         // With an autoscaler the replica count is its to own; a fixed count otherwise.
         ...(autoscaled ? {} : { replicas: replicas.min }),
@@ -84,7 +92,7 @@ export function webWorkload(args: WebArgs): WebResources {
         template,
       },
     },
-    { ...opts, dependsOn: args.dependsOn },
+    { ...opts, dependsOn: args.dependsOn, ...args.stopBeforeMigration?.options },
   );
 
   const service = new k8s.core.v1.Service(

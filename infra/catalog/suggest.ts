@@ -7,6 +7,8 @@ export function closestName(name: string, names: Iterable<string>): string | und
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
   for (const candidate of names) {
+    // The length difference is a lower bound of the distance: a 2 MB typo costs nothing.
+    if (Math.abs(name.length - candidate.length) >= bestDistance) continue;
     const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) {
       best = candidate;

@@ -1,5 +1,6 @@
 import { needs } from "../../components/backing/kind";
 import { redisKind } from "../../components/backing/kinds";
+import { isSchedulerTransport } from "../../components/service/commands";
 import {
   resolvePhpLimits,
   resolveSize,
@@ -327,7 +328,7 @@ function validateMessaging(s: ServiceSpec, at: Report): void {
     if (c.queues.length === 0)
       at(s.name, `${field}.queues`, "a consumer must consume at least one queue", "list the queues it reads");
     for (const q of c.queues) {
-      if (!queues.has(q))
+      if (!queues.has(q) && !isSchedulerTransport(q))
         at(
           s.name,
           `${field}.queues`,

@@ -1,4 +1,6 @@
+import { SkuName as RedisSkuName } from "@pulumi/azure-native/types/enums/redisenterprise";
 import { z } from "zod";
+import { objectName } from "./kubernetes-names";
 
 // The `platform:azure` section: what differs between dev, staging and prod on Azure. Defaults
 // are the cheap ones; prod turns on zones, HA, geo-redundant backups and bigger SKUs explicitly.
@@ -60,19 +62,67 @@ const networkSchema = z.strictObject({
   serviceCidr: z.cidrv4().default("172.16.0.0/16"),
 });
 
+/**
+ * The Kubernetes minor version a new cluster gets. AKS offers a minor for creation for about a
+ * year after its release on AKS (`az aks get-versions --location <region> -o table` lists what a
+ * region offers today); raise this when AKS retires it.
+ */
+export const DEFAULT_KUBERNETES_VERSION = "1.36";
+/** The oldest minor the schema accepts: 1.34 and older have left upstream support. */
+export const OLDEST_KUBERNETES_MINOR = 35;
+
+const kubernetesVersion = z
+  .string()
+  .regex(/^1\.[0-9]{2}(\.[0-9]+)?$/, `must be a version such as ${DEFAULT_KUBERNETES_VERSION}`)
+  .refine((v) => Number(v.split(".")[1]) >= OLDEST_KUBERNETES_MINOR, {
+    message: `is no longer supported: pick a version AKS still offers (az aks get-versions --location <region> -o table), such as ${DEFAULT_KUBERNETES_VERSION}`,
+  });
+
 const aksSchema = z.strictObject({
-  kubernetesVersion: z.string().regex(/^1\.[0-9]{2}(\.[0-9]+)?$/, "must be a version such as 1.34"),
+  /**
+   * Minor (or patch) version of the control plane and the node pools.
+   * @default DEFAULT_KUBERNETES_VERSION
+   */
+  kubernetesVersion: kubernetesVersion.default(DEFAULT_KUBERNETES_VERSION),
   /** Free has no uptime SLA; Standard (financially backed SLA) is for production. */
   tier: z.enum(["Free", "Standard", "Premium"]).default("Free"),
   systemPool: nodePool,
   userPool: nodePool,
   /** Entra ID group object ids that get cluster-admin (local accounts are disabled). */
   adminGroupObjectIds: z.array(z.uuid()).default([]),
-  /** Public IP ranges allowed to reach the API server; empty: any (Entra ID still authenticates). */
+  /**
+   * Public IP ranges allowed to reach the API server, besides `platform:azure.deployer.ipRanges`.
+   * Empty (and not private): any address (Entra ID still authenticates); prod needs ranges or a
+   * private cluster (policy aks-api-server-restricted).
+   */
   authorizedIpRanges: z.array(z.cidrv4()).default([]),
+  /**
+   * A private API server (no public endpoint): `pulumi up` must then run inside the network (a
+   * self-hosted runner in a peered network).
+   * @default false
+   */
+  privateCluster: z.boolean().default(false),
   /** How the exported kubeconfig logs in through kubelogin (device code never works unattended). */
   kubeloginMode: z.enum(["azurecli", "workloadidentity", "spn", "msi"]).default("azurecli"),
+  /** `kubeloginMode: msi` only: the client id of the user-assigned identity to log in with. */
+  kubeloginMsiClientId: z.uuid().optional(),
   upgradeChannel: z.enum(["none", "patch", "stable", "rapid", "node-image"]).default("patch"),
+});
+
+/** Whoever runs `pulumi up`: a person, or a CI pipeline's service principal or managed identity. */
+const deployerSchema = z.strictObject({
+  /**
+   * The type of the principal, for the role assignments it receives (cluster admin, Key Vault
+   * secrets officer). Unset: `User` when the provider logs in through a person's Azure CLI,
+   * `ServicePrincipal` otherwise (OIDC, secret, certificate, managed identity).
+   */
+  principalType: z.enum(["User", "ServicePrincipal"]).optional(),
+  /**
+   * Public egress ranges of the machines that run `pulumi up` (CI runners, a VPN): allowed through
+   * the Key Vault firewall (deleting a secret is a data-plane call) and to the AKS API server.
+   * Empty: those machines run inside the network (self-hosted runners in a peered network).
+   */
+  ipRanges: z.array(z.cidrv4()).default([]),
 });
 
 const postgresSchema = z.strictObject({
@@ -82,7 +132,8 @@ const postgresSchema = z.strictObject({
     .regex(/^Standard_[A-Za-z0-9_]+$/, "must be a PostgreSQL compute size such as Standard_B2s")
     .default("Standard_B2s"),
   tier: z.enum(["Burstable", "GeneralPurpose", "MemoryOptimized"]).default("Burstable"),
-  storageSizeGb: z.number().int().min(32).max(32_768).default(32),
+  /** Azure's range for a flexible server's disk: 32 GiB to 32767 GiB (32 TiB less one). */
+  storageSizeGb: z.number().int().min(32).max(32_767).default(32),
   /** Zone-redundant standby (not available on Burstable). */
   highAvailability: z.boolean().default(false),
   geoRedundantBackup: z.boolean().default(false),
@@ -93,19 +144,43 @@ const postgresSchema = z.strictObject({
     .default({}),
 });
 
+/** Azure Managed Redis SKUs, from the SDK's enum: Balanced, MemoryOptimized, ComputeOptimized, FlashOptimized. */
+export const managedRedisSkus: readonly string[] = Object.values(RedisSkuName).filter((sku) =>
+  /^(Balanced|MemoryOptimized|ComputeOptimized|FlashOptimized)_/.test(sku),
+);
+
 const redisSchema = z.strictObject({
+  /** An Azure Managed Redis SKU of the SDK's enum (not the retiring Enterprise/EnterpriseFlash ones). */
   sku: z
     .string()
-    .regex(
-      /^(Balanced_B[0-9]+|MemoryOptimized_M[0-9]+|ComputeOptimized_X[0-9]+|FlashOptimized_A[0-9]+)$/,
-      "must be an Azure Managed Redis SKU such as Balanced_B1",
-    )
+    .refine((sku) => managedRedisSkus.includes(sku), {
+      message:
+        "must be an Azure Managed Redis SKU such as Balanced_B1 (one of the SDK's Balanced_B*, MemoryOptimized_M*, ComputeOptimized_X*, FlashOptimized_A* sizes)",
+    })
     .default("Balanced_B1"),
   highAvailability: z.boolean().default(false),
   /** OSSCluster needs cluster-aware clients; phpredis and Predis without cluster mode need one of these. */
   clusteringPolicy: z.enum(["EnterpriseCluster", "NoCluster"]).default("EnterpriseCluster"),
   /** Sessions and locks survive a restart with RDB snapshots; a pure cache needs none. */
   persistence: z.enum(["none", "rdb", "aof"]).default("none"),
+  /**
+   * The cache cluster of the Redis layout (docs/runtime-contract.md): `allkeys-lru`, never
+   * persisted, sized on its own. The settings above are the state cluster's.
+   */
+  cache: z
+    .strictObject({
+      /** @default "Balanced_B0" (the smallest: a cache is rebuilt from its sources) */
+      sku: z
+        .string()
+        .regex(
+          /^(Balanced_B[0-9]+|MemoryOptimized_M[0-9]+|ComputeOptimized_X[0-9]+|FlashOptimized_A[0-9]+)$/,
+          "must be an Azure Managed Redis SKU such as Balanced_B0",
+        )
+        .default("Balanced_B0"),
+      /** @default false */
+      highAvailability: z.boolean().default(false),
+    })
+    .prefault({}),
 });
 
 const rabbitmqSchema = z.strictObject({
@@ -113,7 +188,7 @@ const rabbitmqSchema = z.strictObject({
   replicas: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(1),
   storageGi: z.number().int().min(1).max(4096).default(10),
   /** Empty: the cluster's default class (managed-csi on AKS). */
-  storageClass: z.string().min(1).optional(),
+  storageClass: objectName.optional(),
   cpuMillis: z.number().int().min(100).max(16_000).default(500),
   memoryMiB: z.number().int().min(512).max(65_536).default(1024),
 });
@@ -176,11 +251,25 @@ export const azureSchema = z
       postgresSubnet: "10.40.16.0/24",
       privateEndpointSubnet: "10.40.17.0/24",
     }),
+    deployer: deployerSchema.prefault({}),
     /** Required when the stack creates its cluster (platform:cluster.source aks). */
     aks: aksSchema.optional(),
     /** Required when the stack attaches to a cluster (platform:cluster.source context, kubeconfig, stack-reference). */
     existingCluster: existingCluster.optional(),
-    registry: z.strictObject({ sku: z.enum(["Basic", "Standard", "Premium"]).default("Basic") }).prefault({}),
+    registry: z
+      .strictObject({
+        /** Premium (prod): private endpoint, firewall, retention, quarantine, zone redundancy. */
+        sku: z.enum(["Basic", "Standard", "Premium"]).default("Basic"),
+        /** Premium: days an untagged manifest is kept before Azure deletes it (0 to 365). */
+        retentionDays: z.number().int().min(0).max(365).default(7),
+        /**
+         * Premium: a pushed image is not pullable until a scanner marks it released
+         * (`az acr` quarantine flow). Leave off unless the pipeline runs such a scanner.
+         * @default false
+         */
+        quarantine: z.boolean().default(false),
+      })
+      .prefault({}),
     postgres: postgresSchema.prefault({}),
     redis: redisSchema.prefault({}),
     storage: z
@@ -200,7 +289,12 @@ export const azureSchema = z
     loki: lokiSchema.prefault({}),
     /** Cluster-wide operators; default: installed when the stack creates the cluster, not when it attaches. */
     addons: addonsSchema.prefault({}),
-    /** Days Log Analytics keeps container insights (30 to 730); 0 disables the workspace. */
+    /**
+     * Days the Log Analytics workspace keeps Azure's resource logs (Key Vault audit, AKS
+     * kube-audit-admin, PostgreSQL, Storage, registry) and Defender's findings: 30 to 730; 0: no
+     * workspace, hence no diagnostic settings and no Defender (refused in prod by policy
+     * azure-diagnostics-prod). Container logs go to Loki, never here.
+     */
     logAnalyticsRetentionDays: z
       .number()
       .int()

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { closestName } from "../catalog/suggest";
+import { displayValue } from "../display";
 import { type InputProblem, PlatformInputError } from "../errors";
 import { fixHints, type StackConfig, stackConfigSchema } from "./schema";
 
@@ -14,7 +16,7 @@ const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecr
 /** Keys that are plain strings in the stack file: never JSON-parsed ("123" stays a string). */
 const STRING_KEYS = new Set(["profile", "environment", "namespace", "logLevel", "monitoringNamespace"]);
 /** Keys read as Pulumi secrets, outside the schema. */
-export const SECRET_KEYS = new Set(["kubeconfig"]);
+export const SECRET_KEYS = new Set(["kubeconfig", "secrets", "mailerDsn", "alertReceiverUrl"]);
 
 export interface LoadedConfig {
   stack: string;
@@ -23,6 +25,8 @@ export interface LoadedConfig {
   config: StackConfig;
   /** `platform:kubeconfig`, when the stack attaches to a cluster through a kubeconfig secret. */
   kubeconfig?: pulumi.Output<string>;
+  /** `platform:alertReceiverUrl`: the Slack, Teams or webhook URL alerts go to. */
+  alertReceiverUrl?: pulumi.Output<string>;
 }
 
 export function stackFile(stack: string): string {
@@ -32,16 +36,23 @@ export function stackFile(stack: string): string {
 export function loadStackConfig(): LoadedConfig {
   const stack = pulumi.getStack();
   const source = stackFile(stack);
-  const raw = readRawConfig();
-  const config = parseStackConfig(raw.values, source);
-
-  const problems: InputProblem[] = [];
-  if (config.cluster.source === "kubeconfig" && !raw.secretKeys.has("kubeconfig")) {
+  const raw = readRawConfig(source);
+  const checked = validateStackConfig(raw.values, source, raw.misplaced);
+  const problems: InputProblem[] = [...raw.problems, ...checked.problems];
+  if (checked.config?.cluster.source === "kubeconfig" && !raw.secretKeys.has("kubeconfig")) {
     problems.push({
       source,
       field: `${CONFIG_NAMESPACE}:kubeconfig`,
       problem: "cluster.source is kubeconfig but no secret kubeconfig is set",
       fix: "run `pulumi config set --secret platform:kubeconfig < kubeconfig.yaml`",
+    });
+  }
+  if (checked.config?.monitoring.notifications && !raw.secretKeys.has("alertReceiverUrl")) {
+    problems.push({
+      source,
+      field: `${CONFIG_NAMESPACE}:alertReceiverUrl`,
+      problem: "monitoring.notifications is set but no secret alertReceiverUrl says where alerts go",
+      fix: "run `pulumi config set --secret platform:alertReceiverUrl https://hooks.slack.com/services/...`",
     });
   }
   for (const key of raw.secretKeys) {
@@ -54,37 +65,112 @@ export function loadStackConfig(): LoadedConfig {
       });
     }
   }
-  if (problems.length > 0) throw new PlatformInputError(problems);
+  if (problems.length > 0 || !checked.config) throw new PlatformInputError(problems);
 
   const pulumiConfig = new pulumi.Config(CONFIG_NAMESPACE);
   const kubeconfig = raw.secretKeys.has("kubeconfig") ? pulumiConfig.requireSecret("kubeconfig") : undefined;
-  return { stack, source, config, ...(kubeconfig ? { kubeconfig } : {}) };
+  const alertReceiverUrl = raw.secretKeys.has("alertReceiverUrl")
+    ? pulumiConfig.requireSecret("alertReceiverUrl")
+    : undefined;
+  return {
+    stack,
+    source,
+    config: checked.config,
+    ...(kubeconfig ? { kubeconfig } : {}),
+    ...(alertReceiverUrl ? { alertReceiverUrl } : {}),
+  };
 }
 
 interface RawConfig {
   values: Record<string, unknown>;
   secretKeys: Set<string>;
   isSecret(key: string): boolean;
+  /** Keys outside this program's namespace that are not a provider's either. */
+  problems: InputProblem[];
+  /** `platform:*` keys the user evidently meant (written without or with a misspelt namespace). */
+  misplaced: Set<string>;
 }
 
-function readRawConfig(): RawConfig {
+function readRawConfig(source: string): RawConfig {
   const prefix = `${CONFIG_NAMESPACE}:`;
   const all = pulumi.runtime.allConfig();
-  const values: Record<string, unknown> = {};
+  const entries: Array<[string, unknown]> = [];
   const secretKeys = new Set<string>();
+  const problems: InputProblem[] = [];
+  const misplaced = new Set<string>();
   for (const [fullKey, value] of Object.entries(all)) {
-    if (!fullKey.startsWith(prefix)) continue;
+    if (!fullKey.startsWith(prefix)) {
+      const problem = foreignKeyProblem(fullKey, source);
+      if (problem) {
+        problems.push(problem.problem);
+        if (problem.meant) misplaced.add(problem.meant);
+      }
+      continue;
+    }
     const key = fullKey.slice(prefix.length);
     if (SECRET_KEYS.has(key)) {
       secretKeys.add(key);
       continue;
     }
-    values[key] = STRING_KEYS.has(key) ? value : parseValue(value);
+    entries.push([key, STRING_KEYS.has(key) ? value : parseValue(value)]);
   }
   return {
-    values,
+    // Own properties only: a key named __proto__ never becomes the object's prototype.
+    values: Object.fromEntries(entries),
     secretKeys,
     isSecret: (key) => runtimeConfig.isConfigSecret(`${prefix}${key}`),
+    problems,
+    misplaced,
+  };
+}
+
+/**
+ * Namespaces a stack may set besides `platform:`: Pulumi's own and those of the providers this
+ * program uses (their provider settings, e.g. `kubernetes:kubeconfig`, `azure-native:location`).
+ */
+export const OTHER_NAMESPACES: readonly string[] = ["pulumi", "kubernetes", "azure-native", "random"];
+
+const topLevelKeys = (): string[] => Object.keys(stackConfigSchema.shape);
+
+/**
+ * A key outside `platform:` is a mistake unless it belongs to Pulumi or a provider: written
+ * without a namespace, or with a misspelt one, it would otherwise be silently ignored.
+ */
+function foreignKeyProblem(
+  fullKey: string,
+  source: string,
+): { problem: InputProblem; meant?: string } | undefined {
+  const colon = fullKey.indexOf(":");
+  const namespace = colon < 0 ? undefined : fullKey.slice(0, colon);
+  if (namespace !== undefined && OTHER_NAMESPACES.includes(namespace)) return undefined;
+  const name = colon < 0 ? fullKey : fullKey.slice(colon + 1);
+  const topLevel = name.split(".")[0] ?? name;
+  const known = topLevelKeys().includes(topLevel) || SECRET_KEYS.has(topLevel);
+  const allowed = [CONFIG_NAMESPACE, ...OTHER_NAMESPACES].map((n) => `${n}:`).join(", ");
+  if (namespace === undefined) {
+    return {
+      problem: {
+        source,
+        field: fullKey,
+        problem: "has no namespace, so the program never reads it",
+        fix: known
+          ? `write it as ${CONFIG_NAMESPACE}:${name}`
+          : `write this program's keys as ${CONFIG_NAMESPACE}:<key> (the README lists them); allowed namespaces: ${allowed}`,
+      },
+      ...(known ? { meant: topLevel } : {}),
+    };
+  }
+  const hint = closestName(namespace, [CONFIG_NAMESPACE, ...OTHER_NAMESPACES]);
+  return {
+    problem: {
+      source,
+      field: fullKey,
+      problem: `"${namespace}:" is not a namespace this program or its providers read`,
+      fix: hint
+        ? `did you mean "${hint}:${name}"?`
+        : `use ${CONFIG_NAMESPACE}:<key> for this program's keys; allowed namespaces: ${allowed}`,
+    },
+    ...(hint === CONFIG_NAMESPACE && known ? { meant: topLevel } : {}),
   };
 }
 
@@ -99,26 +185,109 @@ function parseValue(value: string): unknown {
 
 /** Validates already-parsed `platform:*` values (without the namespace prefix). */
 export function parseStackConfig(values: Record<string, unknown>, source: string): StackConfig {
+  const result = validateStackConfig(values, source);
+  if (!result.config) throw new PlatformInputError(result.problems);
+  return result.config;
+}
+
+/**
+ * Every problem of the values, or the parsed config. `misplaced` names top-level keys the user
+ * wrote under the wrong namespace: that key is reported there, not again as "is required".
+ */
+export function validateStackConfig(
+  values: Record<string, unknown>,
+  source: string,
+  misplaced: ReadonlySet<string> = new Set(),
+): { config?: StackConfig; problems: InputProblem[] } {
+  if (Object.keys(values).length === 0 && misplaced.size === 0) {
+    return {
+      problems: [
+        {
+          source,
+          field: "config",
+          problem: `no ${CONFIG_NAMESPACE}:* key is set`,
+          fix: `the stack file needs a top-level config: map with ${CONFIG_NAMESPACE}:profile, ${CONFIG_NAMESPACE}:environment, ${CONFIG_NAMESPACE}:namespace and ${CONFIG_NAMESPACE}:images (stacks/Pulumi.local.yaml is an example)`,
+        },
+      ],
+    };
+  }
+  // A key that names JavaScript object internals never reaches the schema or an object literal.
+  const forbidden = forbiddenKeys(values).map(
+    (path): InputProblem => ({
+      source,
+      field: `${CONFIG_NAMESPACE}:${formatPath(path)}`,
+      problem: `"${path[path.length - 1]}" is not allowed as a key name`,
+      fix: "remove it: no setting of this program has that name",
+    }),
+  );
+  if (forbidden.length > 0) return { problems: forbidden };
   const result = stackConfigSchema.safeParse(values);
-  if (result.success) return result.data;
-  throw new PlatformInputError(result.error.issues.map((issue) => toProblem(issue, source, values)));
+  if (result.success) return { config: result.data, problems: [] };
+  const problems = result.error.issues
+    .filter((issue) => {
+      const top = issue.path[0];
+      return !(
+        issue.path.length === 1 &&
+        typeof top === "string" &&
+        misplaced.has(top) &&
+        values[top] === undefined
+      );
+    })
+    .flatMap((issue) => toProblems(issue, source, values));
+  return { problems };
+}
+
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/** Paths of every forbidden key, at any depth (iterative: a deeply nested value cannot overflow). */
+function forbiddenKeys(values: Record<string, unknown>): string[][] {
+  const found: string[][] = [];
+  const pending: Array<[value: unknown, path: string[]]> = [[values, []]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, path] = next;
+    if (value === null || typeof value !== "object") continue;
+    for (const key of Object.keys(value)) {
+      const child = [...path, key];
+      if (FORBIDDEN_KEYS.has(key)) found.push(child);
+      else pending.push([(value as Record<string, unknown>)[key], child]);
+    }
+  }
+  return found;
+}
+
+function formatPath(path: readonly string[]): string {
+  return path.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+function toProblems(
+  issue: z.core.$ZodIssue,
+  source: string,
+  values: Record<string, unknown>,
+): InputProblem[] {
+  const path = issue.path.map(String);
+  if (issue.code === "unrecognized_keys") {
+    // One problem per key, each with its own suggestion; the error caps how many are shown.
+    const known = path.length === 0 ? topLevelKeys() : [];
+    return issue.keys.map((k) => {
+      const hint = known.length ? closestName(k, known) : undefined;
+      return {
+        source,
+        field: `${CONFIG_NAMESPACE}:${path.length ? `${path.join(".")}.` : ""}${k}`,
+        problem: `unknown key${path.length ? ` in ${CONFIG_NAMESPACE}:${path.join(".")}` : ""}`,
+        fix: hint
+          ? `did you mean ${CONFIG_NAMESPACE}:${hint}? Otherwise remove it`
+          : "remove it or correct its spelling (the README lists every key)",
+      };
+    });
+  }
+  return [toProblem(issue, source, values)];
 }
 
 function toProblem(issue: z.core.$ZodIssue, source: string, values: Record<string, unknown>): InputProblem {
   const path = issue.path.map(String);
-  if (issue.code === "unrecognized_keys") {
-    const where = path.length === 0 ? "" : `.${path.join(".")}`;
-    const keys = issue.keys.map((k) => `${CONFIG_NAMESPACE}:${path.length ? `${path.join(".")}.` : ""}${k}`);
-    return {
-      source,
-      field: keys.join(", "),
-      problem: `unknown key${keys.length > 1 ? "s" : ""}${where ? ` in ${CONFIG_NAMESPACE}:${path.join(".")}` : ""}`,
-      fix: "remove it or correct its spelling (the README lists every key)",
-    };
-  }
-  const field = `${CONFIG_NAMESPACE}:${path.join(".")}`;
+  const field = `${CONFIG_NAMESPACE}:${formatPath(path)}`;
   const actual = valueAt(values, path);
-  const shown = actual === undefined ? "" : ` (got ${JSON.stringify(actual)})`;
+  const shown = actual === undefined ? "" : ` (got ${displayValue(actual)})`;
   return {
     source,
     field,

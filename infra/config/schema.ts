@@ -2,6 +2,7 @@ import { z } from "zod";
 import { images as backingImagePins } from "../../components/in-cluster/images";
 import { loggingImages as loggingImagePins } from "../../components/logging/images";
 import { azureSchema } from "./azure-schema";
+import { namespaceReference, objectName } from "./kubernetes-names";
 
 // The stack configuration (`platform:*` keys of stacks/Pulumi.<stack>.yaml), as one strict schema:
 // an unknown key is an error, not a silently ignored typo.
@@ -112,7 +113,8 @@ const ephemeralSchema = z.strictObject({
 
 const gatewaySchema = z.strictObject({
   enabled: z.boolean().default(true),
-  className: z.string().min(1),
+  /** The GatewayClass (a cluster-scoped object) the Gateway asks for. */
+  className: objectName,
   hostname: z
     .string()
     .regex(
@@ -120,11 +122,11 @@ const gatewaySchema = z.strictObject({
       "must be a fully qualified host name such as platform.example.com",
     ),
   /** Secret (kubernetes.io/tls) holding the listener certificate; without it the listener is plain HTTP. */
-  tlsSecretName: z.string().min(1).optional(),
+  tlsSecretName: objectName.optional(),
   /** Where gateway traffic comes from, for the services' NetworkPolicies. */
   allowFrom: z
     .strictObject({
-      namespaces: z.array(z.string().min(1)).default([]),
+      namespaces: z.array(namespaceReference).default([]),
       cidrs: z.array(z.cidrv4()).default([]),
     })
     .default({ namespaces: [], cidrs: [] }),
@@ -145,7 +147,7 @@ const loggingSchema = z.strictObject({
 const backingSchema = z.strictObject({
   /** `ephemeral` keeps in-cluster data in emptyDirs: fast to create, gone with the pod (CI). */
   persistence: z.enum(["persistent", "ephemeral"]).default("persistent"),
-  storageClass: z.string().min(1).optional(),
+  storageClass: objectName.optional(),
   volumeSizeGi: z.number().int().min(1).max(1024).default(5),
 });
 
@@ -162,6 +164,77 @@ const migrationsSchema = z.strictObject({
   backoffLimit: z.number().int().min(0).max(6).default(1),
 });
 
+/** An environment variable name a service's secret may have. */
+const variableName = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]*$/, "must be an upper-case variable name such as APP_SECRET");
+
+const mailerSchema = z.strictObject({
+  /**
+   * Where the SMTP relay of `platform:mailerDsn` listens, for the services' NetworkPolicies (a
+   * policy cannot name a host). The DSN itself is a secret key of its own.
+   */
+  relay: z.strictObject({
+    cidrs: z.array(z.cidrv4()).min(1),
+    /** @default 587 (submission with STARTTLS) */
+    port: z.number().int().min(1).max(65_535).default(587),
+  }),
+});
+
+const alertsSchema = z.strictObject({
+  /** Share of 5xx answers (0..1) over 5 minutes above which a service pages. @default 0.05 */
+  errorRatio: z.number().gt(0).lt(1).default(0.05),
+  /** 95th percentile request duration (seconds) above which a service warns. @default 1 */
+  latencyP95Seconds: z.number().positive().max(120).default(1),
+  /** Ready messages waiting in one declared queue for 15 minutes before a warning. @default 1000 */
+  queueDepth: z.number().int().min(1).default(1000),
+});
+
+const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, "must be a 24-hour time HH:MM");
+
+const notificationsSchema = z.strictObject({
+  /** Where alerts go; the URL is the secret platform:alertReceiverUrl. */
+  kind: z.enum(["slack", "teams", "webhook"]),
+  /** @default "Europe/Paris" */
+  timeZone: z.string().min(1).default("Europe/Paris"),
+  /** Days warnings may page (Alertmanager weekday ranges). @default ["monday:friday"] */
+  workingDays: z
+    .array(z.string().regex(/^[a-z]+(:[a-z]+)?$/, "must be a weekday or a range such as monday:friday"))
+    .min(1)
+    .default(["monday:friday"]),
+  /** @default "09:00" */
+  start: hhmm.default("09:00"),
+  /** @default "18:00" */
+  end: hhmm.default("18:00"),
+  /** Dates (YYYY-MM-DD) without non-critical pages: the deploy window's freeze dates. @default [] */
+  holidays: z.array(z.iso.date({ message: "must be a date YYYY-MM-DD" })).default([]),
+});
+
+const monitoringSchema = z.strictObject({
+  /**
+   * Monitors, alert rules and dashboards for every service, and the stack that reads them
+   * (in-cluster: Prometheus, Alertmanager, Grafana; Azure: managed Prometheus and Grafana).
+   * @default false
+   */
+  enabled: z.boolean().default(false),
+  /** How long the in-cluster Prometheus keeps samples. @default "7d" */
+  retention: z
+    .string()
+    .regex(/^[0-9]+[hdw]$/, "must be a duration in hours, days or weeks such as 48h, 7d or 2w")
+    .default("7d"),
+  alerts: alertsSchema.default({ errorRatio: 0.05, latencyP95Seconds: 1, queueDepth: 1000 }),
+  /** Alertmanager routes (in-cluster). Without it alerts are visible in Alertmanager but page nobody. */
+  notifications: notificationsSchema.optional(),
+});
+
+const rollbackSchema = z.strictObject({
+  /**
+   * `npm run verify` rolls the stack back to the previous successful update when the check after
+   * `pulumi up` fails. @default false
+   */
+  automatic: z.boolean().default(false),
+});
+
 export const environments = ["local", "ci", "dev", "staging", "prod"] as const;
 
 export const stackConfigSchema = z
@@ -174,7 +247,7 @@ export const stackConfigSchema = z
       tag: imageTag,
       pullPolicy: z.enum(["IfNotPresent", "Always"]).default("IfNotPresent"),
       /** Secret of type kubernetes.io/dockerconfigjson in the namespace, for private registries. */
-      pullSecret: z.string().min(1).optional(),
+      pullSecret: objectName.optional(),
       /**
        * Registry (host and optional path) that replaces the upstream registry of the third-party
        * images (backing services, Loki, the log shipper): `docker.io/grafana/loki:3.5.5` becomes
@@ -209,9 +282,39 @@ export const stackConfigSchema = z
      */
     testAccess: z.strictObject({ namespaces: z.array(namespaceName).min(1) }).optional(),
     /** Namespace of the Prometheus that scrapes :2019; the only one allowed to reach it. */
-    monitoringNamespace: z.string().min(1).default("monitoring"),
+    monitoringNamespace: namespaceReference.default("monitoring"),
     ephemeral: ephemeralSchema.optional(),
+    monitoring: monitoringSchema.default({
+      enabled: false,
+      retention: "7d",
+      alerts: { errorRatio: 0.05, latencyP95Seconds: 1, queueDepth: 1000 },
+    }),
+    rollback: rollbackSchema.default({ automatic: false }),
     azure: azureSchema.optional(),
+    /**
+     * Secrets of the catalog that no `platform:secrets` value covers are generated with
+     * @pulumi/random (local and ci stacks only: test data, never a real credential).
+     * @default false
+     */
+    generateMissingSecrets: z.boolean().default(false),
+    /**
+     * Azure: Key Vault secrets that operators set out of band, by service and variable
+     * (`{authentication: {JWT_PASSPHRASE: auth-jwt-passphrase}}`); the platform reads them, never
+     * writes them.
+     */
+    secretRefs: z
+      .record(
+        z.string(),
+        z.record(
+          variableName,
+          z
+            .string()
+            .regex(/^[0-9A-Za-z-]{1,127}$/, "must be a Key Vault secret name (letters, digits and '-')"),
+        ),
+      )
+      .default({}),
+    /** The SMTP relay for `platform:mailerDsn` (MAILER_DSN). */
+    mailer: mailerSchema.optional(),
   })
   .superRefine((c, ctx) => {
     if (c.profile === "azure" && !c.azure) {
@@ -248,6 +351,20 @@ export const stackConfigSchema = z
         message: "opens every pod to test runners and is only allowed in local and ci stacks",
       });
     }
+    if (c.generateMissingSecrets && c.environment !== "local" && c.environment !== "ci") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["generateMissingSecrets"],
+        message: "generates credentials nobody set and is only allowed in local and ci stacks",
+      });
+    }
+    if (Object.keys(c.secretRefs).length > 0 && c.profile !== "azure") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["secretRefs"],
+        message: "names Key Vault secrets and needs the azure profile",
+      });
+    }
     if (c.ephemeral && c.profile !== "in-cluster") {
       ctx.addIssue({
         code: "custom",
@@ -261,11 +378,16 @@ export type StackConfigInput = z.input<typeof stackConfigSchema>;
 /** `platform:ephemeral`: who and what an ephemeral stack is for, and when it expires. */
 export type EphemeralConfig = z.output<typeof ephemeralSchema>;
 export type StackConfig = z.output<typeof stackConfigSchema>;
+export type MonitoringConfig = z.output<typeof monitoringSchema>;
 export type LogLevel = (typeof logLevels)[number];
 export type Environment = (typeof environments)[number];
 
 /** How to fix each kind of mistake, by key path prefix (most specific first). */
 export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
+  [
+    "images.pullSecret",
+    "name a kubernetes.io/dockerconfigjson Secret of the namespace, e.g. registry-credentials",
+  ],
   ["images.tag", "pin a release tag such as 2026.11.3 or a digest sha256:<64 hex>"],
   ["images.mirror", "use a registry host with an optional path, e.g. mirror.example.com/hub"],
   [
@@ -286,8 +408,23 @@ export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
     "cluster",
     "use {source: context} (current kube context), {source: kubeconfig} with the secret platform:kubeconfig, {source: stack-reference, stack: org/project/stack} or, on Azure, {source: aks}",
   ],
+  ["gateway.className", "name a GatewayClass of the cluster (kubectl get gatewayclass), e.g. envoy-gateway"],
+  ["gateway.tlsSecretName", "name a kubernetes.io/tls Secret of the namespace, e.g. platform-tls"],
+  ["gateway.allowFrom.namespaces", "list namespace names, e.g. [envoy-gateway-system]"],
   ["gateway", "see the gateway section of the README"],
+  ["monitoringNamespace", "name the namespace your Prometheus runs in, e.g. monitoring"],
+  ["backing.storageClass", "name a StorageClass of the cluster (kubectl get storageclass), e.g. standard"],
+  ["testAccess", "list the namespaces your test runners run in, e.g. [gitlab-runner]"],
   ["ephemeral", "let `npm run ephemeral -- up` write this section"],
   ["quota", 'set quota: {cpu: "16", memory: 32Gi, pods: 200}'],
+  ["azure.rabbitmq.storageClass", "name a StorageClass of the cluster, e.g. managed-csi, or leave it out"],
+  ["monitoring", "see docs/observability.md for every key of platform:monitoring"],
+  ["rollback", "set rollback: {automatic: true} or leave it out"],
   ["azure", "see docs/azure.md for every key of the Azure profile"],
+  [
+    "generateMissingSecrets",
+    "set the secrets instead: pulumi config set --secret --path 'platform:secrets.<service>.<NAME>' ...",
+  ],
+  ["secretRefs", "use {<service>: {<NAME>: <key-vault-secret-name>}} on an azure stack"],
+  ["mailer", "set mailer: {relay: {cidrs: [10.0.0.10/32], port: 587}} and the secret platform:mailerDsn"],
 ];

@@ -1,5 +1,7 @@
+import * as pulumi from "@pulumi/pulumi";
 import { AzureBacking } from "../../components/azure/azure-backing";
 import { AzureLoki } from "../../components/azure/azure-loki";
+import { AzureMonitoring } from "../../components/azure/azure-monitoring";
 import { AzurePlatform, type ClusterSource } from "../../components/azure/azure-platform";
 import { azureNames, type NamingInput, validateAzureNames } from "../../components/azure/naming";
 import { credentialKeysOf, needsDedicated } from "../../components/backing/kind";
@@ -30,6 +32,19 @@ function clusterSource(loaded: LoadedConfig, azure: AzureConfig): ClusterSource 
         "platform:azure.aks",
         "is required when platform:cluster.source is aks (the stack creates the cluster)",
         "add platform:azure.aks with kubernetesVersion, systemPool and userPool (see docs/azure.md)",
+      );
+    }
+    const aks = azure.aks;
+    const openApiServer =
+      aks &&
+      !aks.privateCluster &&
+      aks.authorizedIpRanges.length === 0 &&
+      azure.deployer.ipRanges.length === 0;
+    if (openApiServer && loaded.config.environment === "prod") {
+      problem(
+        "platform:azure.aks.authorizedIpRanges",
+        "is empty in prod, and the cluster is not private: the API server would accept connections from the whole internet",
+        "list the public ranges allowed to reach it (platform:azure.deployer.ipRanges for the CI runners, platform:azure.aks.authorizedIpRanges for people), or set platform:azure.aks.privateCluster: true and deploy from inside the network",
       );
     }
     if (azure.existingCluster) {
@@ -82,7 +97,12 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
       dedicatedDatabase: needsDedicated(databaseKind, s),
       dedicatedRedis: needsDedicated(redisKind, s),
       buckets: (objectStoreKind.need(s) ?? []).map((b) => b.name),
-      credentialKeys: credentialKeysOf(backingKinds, s),
+      // Its own secrets become Key Vault secrets too (MAILER_DSN when the stack sets one).
+      credentialKeys: [
+        ...credentialKeysOf(backingKinds, s),
+        ...(s.secrets ?? []).map((secret) => secret.name),
+        "MAILER_DSN",
+      ],
     })),
     { stackFile: loaded.source, catalogFile: CATALOG_FILE },
   );
@@ -101,7 +121,11 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
 
   return {
     name: "azure",
-    connection: platform.kubeconfig ? { kubeconfig: platform.kubeconfig } : existingClusterConnection(loaded),
+    connection: {
+      ...(platform.kubeconfig ? { kubeconfig: platform.kubeconfig } : existingClusterConnection(loaded)),
+      // Production keeps its objects in the state when the API server cannot be reached.
+      deleteUnreachable: !protect,
+    },
     createBacking: ({ namespace, services: deployed, parent }) =>
       new AzureBacking(
         "backing",
@@ -141,6 +165,22 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
         },
         { parent },
       ).store,
+    // Managed PostgreSQL, Redis and Blob Storage report to Azure Monitor's platform metrics.
+    scrapeTargets: [],
+    createMonitoring: ({ namespace, parent }) =>
+      new AzureMonitoring(
+        "monitoring",
+        {
+          foundation: platform.foundation,
+          names: { workspace: `amw-${azure.nameSuffix}`, grafana: `amg-${azure.nameSuffix}` },
+          clusterName: platform.clusterName,
+          clusterResourceId: pulumi.interpolate`/subscriptions/${platform.foundation.client.subscriptionId}/resourceGroups/${
+            source.create ? platform.foundation.resourceGroupName : source.existing.resourceGroupName
+          }/providers/Microsoft.ContainerService/managedClusters/${platform.clusterName}`,
+          namespace,
+        },
+        { parent },
+      ),
     outputs: platform.outputs(),
   };
 }

@@ -1,7 +1,8 @@
 import { backingImages } from "../../components/in-cluster/images";
-import { InClusterBacking } from "../../components/in-cluster/in-cluster-backing";
+import { InClusterBacking, inClusterScrapeTargets } from "../../components/in-cluster/in-cluster-backing";
 import { resolvedLoggingImages } from "../../components/logging/images";
 import { InClusterLoki } from "../../components/logging/in-cluster-loki";
+import { InClusterMonitoring } from "../../components/monitoring/in-cluster-monitoring";
 import { existingClusterConnection } from "../cluster";
 import type { LoadedConfig } from "../config/load";
 import { thirdPartyImageSource } from "../config/third-party-images";
@@ -22,12 +23,19 @@ export function inClusterProfile(loaded: LoadedConfig): Profile {
   return {
     name: "in-cluster",
     connection: existingClusterConnection(loaded),
-    createBacking: ({ namespace, services, parent }) =>
+    createBacking: ({ namespace, services, scrapedFromNamespace, parent }) =>
       new InClusterBacking(
         "backing",
-        { namespace, services, persistence, images: backingImages(source) },
+        {
+          namespace,
+          services,
+          persistence,
+          images: backingImages(source),
+          ...(scrapedFromNamespace ? { scrapedFromNamespace } : {}),
+        },
         { parent },
       ),
+    scrapeTargets: inClusterScrapeTargets,
     createLogStore: ({ namespace, retentionHours, monitoringNamespace, parent }) =>
       new InClusterLoki(
         "loki",
@@ -40,6 +48,12 @@ export function inClusterProfile(loaded: LoadedConfig): Profile {
         },
         { parent },
       ).store,
+    createMonitoring: ({ namespace, retention, alertmanagerConfig, parent }) =>
+      new InClusterMonitoring(
+        "monitoring",
+        { namespace, retention, ...(alertmanagerConfig ? { alertmanagerConfig } : {}) },
+        { parent },
+      ),
     outputs: {},
   };
 }

@@ -3,7 +3,11 @@
 
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { acrNoAdmin } from "./acr-no-admin";
+import { acrPrivatePremium } from "./acr-private-premium";
+import { aksApiServerRestricted } from "./aks-api-server-restricted";
+import { aksDefended } from "./aks-defended";
 import { aksHardened } from "./aks-hardened";
+import { azureDiagnosticsProd } from "./azure-diagnostics-prod";
 import { defaultDenyNetwork } from "./default-deny-network";
 import { deployWindow } from "./deploy-window";
 import { dropAllCapabilities } from "./drop-all-capabilities";
@@ -14,6 +18,7 @@ import { keyvaultProtected } from "./keyvault-protected";
 import { logsToStdout } from "./logs-to-stdout";
 import { meaningfulReadiness } from "./meaningful-readiness";
 import { migrationsAsJob } from "./migrations-as-job";
+import { monitored } from "./monitored";
 import { noHostNamespaces } from "./no-host-namespaces";
 import { noHostPaths } from "./no-host-paths";
 import { noPlaintextSecrets } from "./no-plaintext-secrets";
@@ -21,16 +26,19 @@ import { noPrivilegeEscalation } from "./no-privilege-escalation";
 import { noPrivileged } from "./no-privileged";
 import { pdbForReplicated } from "./pdb-for-replicated";
 import { postgresPrivate } from "./postgres-private";
+import { protectInfrastructureProd } from "./protect-infrastructure-prod";
 import { protectStatefulProd } from "./protect-stateful-prod";
 import { readonlyRootFs } from "./readonly-root-fs";
 import { redisTlsOnly } from "./redis-tls-only";
 import { removedApiPolicy } from "./removed-api";
 import { resourcesSet } from "./resources-set";
+import { rollbackReady } from "./rollback-ready";
 import { runAsNonRoot } from "./run-as-non-root";
 import { seccompRuntimeDefault } from "./seccomp-runtime-default";
 import { sharedCacheBackend } from "./shared-cache-backend";
 import { startupAndLiveness } from "./startup-and-liveness";
 import { storagePrivate } from "./storage-private";
+import { subnetNsg } from "./subnet-nsg";
 
 export const policies: Policies = [
   // Failure modes of the field notes.
@@ -62,8 +70,17 @@ export const policies: Policies = [
   keyvaultProtected,
   storagePrivate,
   aksHardened,
+  aksDefended,
+  aksApiServerRestricted,
   acrNoAdmin,
+  acrPrivatePremium,
+  subnetNsg,
+  azureDiagnosticsProd,
   protectStatefulProd,
+  protectInfrastructureProd,
+  // Running it in production.
+  monitored,
+  rollbackReady,
   // Process.
   deployWindow,
 ];

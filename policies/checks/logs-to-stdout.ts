@@ -8,17 +8,29 @@
 // (LOG_CHANNEL=single|daily); volume mounts under a var/log or storage/logs path. Stack level: when
 // application workloads exist but the stack has no log shipper (Alloy, Promtail, Fluent Bit, Vector,
 // an OpenTelemetry collector... by image, component label or Helm chart) or no Loki. Those two are
-// advisory by default (a team's manifests rarely contain the cluster's log pipeline); our stacks
-// make the missing shipper mandatory in config/default.json (missingLogShipper: mandatory).
+// whole-stack conclusions (lib/stack-facts.ts): they need `wholeStack: true` (set by
+// config/default.json, so by the plan, `policy check --stack` and pulumi preview with our config,
+// never for a bare `policy check` of one manifest), and count what the plan says the stack installs
+// outside the checked resources (`installedComponents`, e.g. Loki from a Helm chart). Advisory by
+// default; our stacks make the missing shipper mandatory (missingLogShipper: mandatory).
 
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { applicationImagesSchema, applicationWorkloads } from "../lib/apps";
-import { COMPONENT_LABEL, componentOf, images, isLogShipperImage, isLokiImage } from "../lib/classify";
+import {
+  COMPONENT_LABEL,
+  chartComponents,
+  componentOf,
+  images,
+  isLogShipperImage,
+  isLokiImage,
+  type StackComponent,
+} from "../lib/classify";
 import { nameTokens } from "../lib/env";
 import { at, recs, str } from "../lib/json";
 import { forStack } from "../lib/policy";
 import { configSchema, type Reporter } from "../lib/report";
 import type { StackIndex } from "../lib/stack";
+import { type StackFacts, stackFacts, stackFactsSchema } from "../lib/stack-facts";
 
 const POLICY = "logs-to-stdout";
 const FIX =
@@ -55,22 +67,19 @@ function level(v: unknown): Level {
   return v === "mandatory" || v === "off" ? v : "advisory";
 }
 
-function pipeline(index: StackIndex): { shipper: boolean; store: boolean } {
-  let shipper = false;
-  let store = false;
+/** The log pipeline's components present in the stack: seen as workloads or charts, or stated. */
+function pipeline(index: StackIndex, facts: StackFacts): Set<StackComponent> {
+  const found = new Set<StackComponent>(facts.installed);
   for (const { w } of index.workloads) {
     const component = componentOf(w);
-    if (component === "log-shipper" || images(w).some(isLogShipperImage)) shipper = true;
-    if (component === "log-store" || images(w).some(isLokiImage)) store = true;
+    if (component === "log-shipper" || images(w).some(isLogShipperImage)) found.add("log-shipper");
+    if (component === "log-store" || images(w).some(isLokiImage)) found.add("log-store");
   }
   for (const o of index.objects) {
     if (!o.type.startsWith("kubernetes:helm.sh/")) continue;
-    const chart = `${str(at(o.props, "chart")) ?? ""} ${o.resource.name}`.toLowerCase();
-    if (/alloy|promtail|fluent-bit|fluentbit|vector|opentelemetry-collector|grafana-agent/.test(chart))
-      shipper = true;
-    if (/loki/.test(chart)) store = true;
+    for (const c of chartComponents(`${str(at(o.props, "chart")) ?? ""} ${o.resource.name}`)) found.add(c);
   }
-  return { shipper, store };
+  return found;
 }
 
 function stackFinding(r: Reporter, l: Level, text: string): void {
@@ -84,6 +93,7 @@ export const logsToStdout: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: configSchema({
     ...applicationImagesSchema,
+    ...stackFactsSchema,
     missingLogShipper: {
       type: "string",
       enum: ["mandatory", "advisory", "off"],
@@ -123,24 +133,25 @@ export const logsToStdout: StackValidationPolicy = {
         }
       }
     }
-    if (apps.length === 0) return;
-    const { shipper, store } = pipeline(index);
+    const facts = stackFacts(cfg);
+    if (apps.length === 0 || !facts.wholeStack) return;
+    const found = pipeline(index, facts);
     const names = apps
       .slice(0, 3)
       .map((a) => `${a.sw.w.kind} ${a.sw.w.namespace}/${a.sw.w.name}`)
       .join(", ");
-    if (!shipper) {
+    if (!found.has("log-shipper")) {
       stackFinding(
         r,
         level(cfg.missingLogShipper),
         `Stack: application workloads (${names}${apps.length > 3 ? ", ..." : ""}) but no log shipper (Grafana Alloy, Promtail, Fluent Bit, Vector, an OpenTelemetry collector; image or ${COMPONENT_LABEL}=log-shipper): stdout is kept only until the pod is gone. Fix: deploy the log shipper DaemonSet with the stack (or set missingLogShipper: off if the cluster's pipeline is managed elsewhere).`,
       );
     }
-    if (!store) {
+    if (!found.has("log-store")) {
       stackFinding(
         r,
         level(cfg.missingLogStore),
-        `Stack: application workloads (${names}${apps.length > 3 ? ", ..." : ""}) but no Loki (image grafana/loki or ${COMPONENT_LABEL}=log-store) to keep their logs. Fix: deploy Loki with the stack, or set missingLogStore: off if logs go to another store.`,
+        `Stack: application workloads (${names}${apps.length > 3 ? ", ..." : ""}) but no Loki (image grafana/loki or ${COMPONENT_LABEL}=log-store) to keep their logs. Fix: deploy Loki with the stack (a Loki installed from a Helm chart the checked manifests do not show is stated by the plan: check them with --config out/<stack>/policy-config.json), or set missingLogStore: off if logs go to another store.`,
       );
     }
   }),

@@ -2,7 +2,7 @@
 // (policies/lib/secrets.ts): the same names, references and shapes as `no-plaintext-secrets`, so a
 // value the pack accepts in a manifest is accepted in an image and the other way round.
 
-import { credentialShape, isReferenceValue, isSecretName } from "../lib/secrets";
+import { literalCredential } from "../lib/secrets";
 
 // Placeholders that recipes ship on purpose (Symfony's `.env` has `!ChangeMe!` in DATABASE_URL).
 const PLACEHOLDER = /^!?change[-_ ]?(me|this|it)!?$|^x{3,}$|^\*{3,}$|^<[^<>]*>$/i;
@@ -17,9 +17,7 @@ function onlyPlaceholderPasswords(value: string): boolean {
 export function credentialIn(name: string, value: string): string | undefined {
   const v = value.trim();
   if (PLACEHOLDER.test(v)) return undefined;
-  const shape = credentialShape(v);
-  if (shape === "a URL with an inline password" && onlyPlaceholderPasswords(v)) return undefined;
-  if (shape) return shape;
-  if (isSecretName(name) && !isReferenceValue(v)) return "a literal credential";
-  return undefined;
+  const found = literalCredential(name, v);
+  if (found?.what === "a URL with an inline password" && onlyPlaceholderPasswords(v)) return undefined;
+  return found?.what;
 }

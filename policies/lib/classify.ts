@@ -58,6 +58,20 @@ export function isLokiImage(image: string): boolean {
 }
 
 export const COMPONENT_LABEL = "app.kubernetes.io/component";
+
+/** Components stack-level policies look for, named as in the COMPONENT_LABEL label. */
+export const STACK_COMPONENTS = ["log-shipper", "log-store"] as const;
+export type StackComponent = (typeof STACK_COMPONENTS)[number];
+
+/** What a Helm chart installs, by its name (`loki`, `grafana/alloy`, `fluent-bit`...). */
+export function chartComponents(chart: string): StackComponent[] {
+  const name = chart.toLowerCase();
+  const out: StackComponent[] = [];
+  if (/alloy|promtail|fluent-?bit|vector|opentelemetry-collector|grafana-agent/.test(name))
+    out.push("log-shipper");
+  if (/loki/.test(name)) out.push("log-store");
+  return out;
+}
 const APP_COMPONENTS = new Set(["web", "worker", "migration", "scheduled-job"]);
 const BACKING_COMPONENTS = new Set([
   "database",

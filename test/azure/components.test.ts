@@ -23,8 +23,6 @@ describe("kubeconfig", () => {
     expect(cli.slice(0, 3)).toEqual(["get-token", "--login", "azurecli"]);
     expect(cli).not.toContain("--client-id");
     expect(cli).toContain("--server-id");
-    const wi = user(withKubeloginMode(raw, "workloadidentity"));
-    expect(wi).toEqual(expect.arrayContaining(["workloadidentity", "--tenant-id"]));
   });
 });
 
@@ -39,7 +37,9 @@ describe("Redis DSN", () => {
 describe("Key Vault objects", () => {
   it("name each secret after its service and variable, and alias it back to the variable", () => {
     expect(vaultSecretName("content", "IN_MEM_STORE__URI")).toBe("content-in-mem-store-uri");
-    const objects = parse(providerObjects("content", ["DATABASE_URL"]));
+    const objects = parse(
+      providerObjects([{ objectName: vaultSecretName("content", "DATABASE_URL"), alias: "DATABASE_URL" }]),
+    );
     expect(parse(objects.array[0])).toEqual({
       objectName: "content-database-url",
       objectType: "secret",
@@ -106,13 +106,21 @@ describe("a dedicated database and Redis (catalog: dedicated: true)", () => {
       ofType(dedicated, T.redis)
         .map((r) => inputs(r).clusterName)
         .sort(),
-    ).toEqual(["redis-platform-content-plstg", "redis-platform-plstg"]);
+    ).toEqual([
+      "redis-platform-cache-plstg",
+      "redis-platform-content-cache-plstg",
+      "redis-platform-content-plstg",
+      "redis-platform-plstg",
+    ]);
     const url = inputs(find(dedicated, T.secret, (i) => i.secretName === "content-database-url")).properties
       .value;
     expect(url).toMatch(/@psql-platform-content-plstg\.postgres\.database\.azure\.com:5432\/content\?/);
     const cache = inputs(find(dedicated, T.secret, (i) => i.secretName === "content-in-mem-store-uri"))
       .properties.value;
     expect(cache).toMatch(/@redis-platform-content-plstg\.westeurope\.redis\.azure\.net:10000$/);
+    const cacheDsn = inputs(find(dedicated, T.secret, (i) => i.secretName === "content-cache-dsn")).properties
+      .value;
+    expect(cacheDsn).toMatch(/@redis-platform-content-cache-plstg\.westeurope\.redis\.azure\.net:10000$/);
   });
 
   it("keeps the service out of the shared server, and everything else unchanged", () => {

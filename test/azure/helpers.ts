@@ -54,6 +54,7 @@ export const T = {
   privateEndpoint: "azure-native:network:PrivateEndpoint",
   privateZone: "azure-native:privatedns:PrivateZone",
   workspace: "azure-native:operationalinsights:Workspace",
+  metricsWorkspace: "azure-native:monitor:AzureMonitorWorkspace",
   peering: "azure-native:network:VirtualNetworkPeering",
 } as const;
 

@@ -123,7 +123,7 @@ describe("log pipeline", () => {
     expect(config).toContain('field = "spec.nodeName=" + sys.env("NODE_NAME")');
     expect(config).toContain("stage.cri {}");
     expect(config).toMatch(/stage\.drop \{\s+older_than\s+= "168h"/);
-    expect(config).toContain('expressions = { level = "level_name" }');
+    expect(config).toContain('expressions = { level = "level_name || level" }');
     expect(config).toContain('values = { level = "", stream = "" }');
     expect(config).toContain('target_label  = "service"');
     expect(config).toContain(`url = "${pipeline.pushUrl}"`);
@@ -140,7 +140,7 @@ describe("log pipeline", () => {
     expect(job?.pipeline_stages).toEqual([
       { cri: {} },
       { drop: { older_than: "168h", drop_counter_reason: "too_old" } },
-      { json: { expressions: { level: "level_name" } } },
+      { json: { expressions: { level: "level_name || level" } } },
       { template: { source: "level", template: "{{ ToLower .Value }}" } },
       { labels: { level: "", stream: "" } },
     ]);

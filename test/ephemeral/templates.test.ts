@@ -155,7 +155,8 @@ describe("GitLab template (ci/gitlab)", () => {
     const up = jobs["ephemeral:up"] as Yaml;
     const env = up.environment as Record<string, string>;
     expect(env.on_stop).toBe("ephemeral:down");
-    expect(env.name).toBe("ephemeral/$CI_PIPELINE_ID");
+    // One environment per merge request; each pipeline's stack is its latest deployment.
+    expect(env.name).toBe("ephemeral/mr-$CI_MERGE_REQUEST_IID");
     expect(env.auto_stop_in).toMatch(/^\d+ hours?$/);
     const down = jobs["ephemeral:down"] as Yaml;
     expect(down.environment).toEqual({ name: env.name, action: "stop" });

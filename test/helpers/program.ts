@@ -30,6 +30,8 @@ export function baseConfig(): Record<string, unknown> {
     namespace: "platform",
     images: { registry: "registry.example.com/platform", tag: "2026.11.3" },
     cluster: { source: "context" },
+    // As in the local stack file: secrets nobody set are generated.
+    generateMissingSecrets: true,
     gateway: {
       enabled: true,
       className: "envoy-gateway",

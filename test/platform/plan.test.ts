@@ -154,6 +154,7 @@ describe("npm run plan (local stack)", () => {
       url: "http://content.platform.svc.cluster.local:80",
       image: "registry.localhost:5000/platform/content:2026.11.3",
       routes: ["/api/content"],
+      schemaChanges: "compatible",
     });
     expect(outputs.gatewayUrl).toBe("http://platform.localtest.me");
     expect(outputs.endpoints.postgres).toBe("postgres.platform.svc.cluster.local:5432");
@@ -177,7 +178,7 @@ describe("plan exit codes", () => {
   it("exits 2 with a clear message for a stack that does not exist", () => {
     const result = spawnSync(TSX, ["tools/plan.ts", "--stack", "nope"], { cwd: ROOT, encoding: "utf8" });
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain("stacks/Pulumi.nope.yaml does not exist");
+    expect(result.stderr).toContain("stacks/Pulumi.nope.yaml: does not exist");
   }, 60_000);
 
   it("exits 2 on an unknown option", () => {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { credentialKeysOf, needs } from "../../components/backing/kind";
 import { backingKinds, databaseKind } from "../../components/backing/kinds";
 import { migrationJobName } from "../../components/service/migration-job";
+import { serviceProcesses } from "../../components/service/processes";
 import { resolvePhpLimits } from "../../components/service/spec";
 import { ServiceGraph } from "../../infra/catalog/graph";
 import { catalog } from "../helpers/catalog";
@@ -55,13 +56,8 @@ describe("migrations", () => {
       const job = planned.one("Job", name);
       const c = podSpecOf(job).containers[0];
       expect(c.image).toBe(image(s.name));
-      expect(c.command).toEqual([
-        "php",
-        "bin/console",
-        "doctrine:migrations:migrate",
-        "--no-interaction",
-        "--all-or-nothing",
-      ]);
+      // The framework's release command (commands.test.ts covers the presets and free commands).
+      expect(c.command).toEqual(serviceProcesses(s, true).release.at(-1));
       expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
       // Same environment as the web container.
       expect(c.envFrom).toEqual(planned.container("Deployment", s.name).envFrom);
@@ -135,7 +131,11 @@ describe("environment", () => {
     // In-cluster, every kind delivers every credential it declares (no workload identity).
     for (const s of catalog) {
       const env = planned.environment("Deployment", s.name);
-      const keys = credentialKeysOf(backingKinds, s);
+      // the backing kinds' credentials, and the service's own secrets that have a value here
+      const keys = [
+        ...credentialKeysOf(backingKinds, s),
+        ...(s.secrets ?? []).filter((x) => !x.optional).map((x) => x.name),
+      ];
       for (const key of keys) expect(env[key], `${s.name} ${key}`).toHaveProperty("secretKeyRef");
       const refs = Object.entries(env).filter(([, v]) => (v as { secretKeyRef?: unknown })?.secretKeyRef);
       expect(refs.map(([k]) => k).sort(), s.name).toEqual([...keys].sort());
@@ -174,7 +174,8 @@ describe("environment", () => {
     expect(planned.environment("Deployment", "config")).toMatchObject({
       MONOLOG_LEVEL__DEFAULT: "warning",
       APP__LOG__FORMAT: "json",
-      APP__LOG__STREAM: "php://stderr",
+      APP__LOG__STREAM: "php://stdout",
+      APP__LOG__ERROR_STREAM: "php://stderr",
     });
     const debug = await plan({
       ...baseConfig(),

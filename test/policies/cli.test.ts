@@ -57,6 +57,7 @@ describe("exit codes", () => {
 kind: Deployment
 metadata: {name: tools, namespace: ops}
 spec:
+  progressDeadlineSeconds: 600
   selector: {matchLabels: {app: tools}}
   template:
     metadata: {labels: {app: tools}}

@@ -1,7 +1,8 @@
 // Loads a Polaris-style fixture (test/policies/fixtures/<policy-id>/{success,failure}.<case>.yaml)
 // into the same offline runner the CLI uses. Kubernetes documents go through the CLI's YAML loader;
 // documents of kind `PulumiResource` (apiVersion policies.platform.internal/v1) stand for
-// non-Kubernetes resources ({type, name, opts, props}). Header comments set the run:
+// non-Kubernetes resources ({type, name, opts, props, propertyDependencies: {prop: ["<type>::<name>"]}}).
+// Header comments set the run:
 //   # expect: <text>            a failure must produce a violation of the policy containing <text>
 //   # level: mandatory|advisory every violation of the policy must have this level
 //   # config: {json}            pack config (merged over the pack-config file, if any)
@@ -46,11 +47,13 @@ export function loadFixture(file: string, policy = basename(join(file, ".."))): 
   const resources: AnalyzedResource[] = [];
   for (const o of parseKubernetesYaml(text, file)) {
     if (o.object.apiVersion === PULUMI_RESOURCE_API && o.object.kind === "PulumiResource") {
-      const { type, name, opts, props } = o.object as {
+      const { type, name, opts, props, propertyDependencies } = o.object as {
         type: string;
         name: string;
         opts?: AnalyzedResource["opts"];
         props?: Record<string, unknown>;
+        /** property -> ["<type>::<name>", ...] of other fixture resources. */
+        propertyDependencies?: Record<string, string[]>;
       };
       resources.push({
         type,
@@ -58,6 +61,16 @@ export function loadFixture(file: string, policy = basename(join(file, ".."))): 
         urn: `urn:pulumi:fixture::platform::${type}::${name}`,
         props: props ?? {},
         ...(opts ? { opts } : {}),
+        ...(propertyDependencies
+          ? {
+              propertyDependencies: Object.fromEntries(
+                Object.entries(propertyDependencies).map(([k, refs]) => [
+                  k,
+                  refs.map((ref) => `urn:pulumi:fixture::platform::${ref}`),
+                ]),
+              ),
+            }
+          : {}),
       });
     } else {
       resources.push(toAnalyzedResource(o, "fixture", "platform"));

@@ -138,6 +138,11 @@ async function realFindings(client: Client, f: Fixture): Promise<Finding[]> {
       a.setOptions(options(r));
       if (r.parent) a.setParent(r.parent);
       a.setDependenciesList(r.dependencies ?? []);
+      for (const [property, urns] of Object.entries(r.propertyDependencies ?? {})) {
+        const deps = new pb.AnalyzerPropertyDependencies();
+        deps.setUrnsList(urns);
+        a.getPropertydependenciesMap().set(property, deps);
+      }
       return a;
     }),
   );

@@ -4,13 +4,15 @@ import { parseArgs } from "node:util";
 // templates (every `npm run plan -- ...` line a template runs must parse).
 
 export const PLAN_USAGE =
-  "usage: npm run plan -- [--stack <name>] [--out <dir>] [--no-policy] [--service-spec <file>]...";
+  "usage: npm run plan -- [--stack <name>] [--out <dir>] [--diff <dir|git ref>] [--no-policy] [--service-spec <file>]...";
 
 export interface PlanArgs {
   help: boolean;
   stack: string;
   out: string;
   policy: boolean;
+  /** A previous plan directory or a git ref to compare with (plan/baseline.ts). */
+  diff?: string;
   /** Spec files kept outside infra/catalog/services (a service repository): add or replace entries. */
   serviceSpecs: string[];
 }
@@ -22,6 +24,7 @@ export function parsePlanArgs(argv: readonly string[], defaultOut: string): Plan
     options: {
       stack: { type: "string", short: "s", default: "local" },
       out: { type: "string", default: defaultOut },
+      diff: { type: "string" },
       "no-policy": { type: "boolean", default: false },
       "service-spec": { type: "string", multiple: true, default: [] },
       help: { type: "boolean", short: "h", default: false },
@@ -34,5 +37,6 @@ export function parsePlanArgs(argv: readonly string[], defaultOut: string): Plan
     out: values.out,
     policy: !values["no-policy"],
     serviceSpecs: values["service-spec"],
+    ...(values.diff !== undefined ? { diff: values.diff } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { type CallFn, digest, type IdFn, type State, type StateFn } from "./mock-kit";
+import { isSecretWrapper, wrapSecret } from "./redact";
 
 // What the offline plan answers for the Azure profile: each azure-native resource gets the
 // outputs the real provider computes and the program reads (names, host names, the AKS OIDC
@@ -148,11 +149,17 @@ export const azureStates: ReadonlyArray<[string, StateFn]> = [
     "azure-native:keyvault:Secret",
     named("secretName", (name, inputs) => {
       const vault = str(inputs.vaultName, "vault");
+      // The program marks the value secret, which wraps the whole `properties` input: unwrap it,
+      // keep the value secret, and answer the URIs in the clear as Key Vault does.
+      const given = (inputs.properties as State | undefined) ?? {};
+      const properties = (isSecretWrapper(given) ? given.value : given) as State;
       return {
         properties: {
-          ...((inputs.properties as State | undefined) ?? {}),
+          ...properties,
+          ...(properties.value !== undefined ? { value: wrapSecret(properties.value) } : {}),
           secretUri: `https://${vault}.vault.azure.net/secrets/${name}`,
-          secretUriWithVersion: `https://${vault}.vault.azure.net/secrets/${name}/${digest("version", name).slice(0, 32)}`,
+          // Key Vault makes a new version for every new value.
+          secretUriWithVersion: `https://${vault}.vault.azure.net/secrets/${name}/${digest("version", name, JSON.stringify(properties.value ?? null)).slice(0, 32)}`,
         },
       };
     }),
@@ -288,6 +295,22 @@ export const azureCalls: ReadonlyArray<[string, CallFn]> = [
           },
         },
         networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", networkPolicy: "cilium" },
+      };
+    },
+  ],
+  [
+    // A Key Vault secret that operators set out of band: its metadata, never a value.
+    "azure-native:keyvault:getSecret",
+    (inputs) => {
+      const vault = String(inputs.vaultName);
+      const name = String(inputs.secretName);
+      return {
+        id: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.KeyVault/vaults/${vault}/secrets/${name}`,
+        name,
+        properties: {
+          secretUri: `https://${vault}.vault.azure.net/secrets/${name}`,
+          secretUriWithVersion: `https://${vault}.vault.azure.net/secrets/${name}/${digest("version", name).slice(0, 32)}`,
+        },
       };
     },
   ],

@@ -1,6 +1,7 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { stringify } from "yaml";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { manifestPaths } from "./manifest-names";
+import { toManifestYaml } from "./manifest-yaml";
 import { redact, redactKubernetesObject } from "./redact";
 import type { RecordedResource } from "./runtime";
 
@@ -8,7 +9,7 @@ import type { RecordedResource } from "./runtime";
 // (redacted) inputs, and the outputs. Nothing secret is ever written in plain text.
 
 /** `kubernetes:apps/v1:Deployment` -> true; providers and provider-side components -> false. */
-export function isKubernetesObject(r: RecordedResource): boolean {
+export function isKubernetesObject(r: { type: string; custom: boolean }): boolean {
   return (
     r.custom &&
     /^kubernetes:[^:]+:[A-Za-z]+$/.test(r.type) &&
@@ -18,12 +19,6 @@ export function isKubernetesObject(r: RecordedResource): boolean {
 
 export function kubernetesObjects(resources: readonly RecordedResource[]): Array<Record<string, unknown>> {
   return resources.filter(isKubernetesObject).map((r) => redactKubernetesObject(r.state));
-}
-
-function manifestPath(object: Record<string, unknown>): string {
-  const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
-  const folder = metadata.namespace ?? "_cluster";
-  return join(folder, `${String(object.kind).toLowerCase()}-${metadata.name ?? "unnamed"}.yaml`);
 }
 
 export function resourceRecord(r: RecordedResource) {
@@ -44,37 +39,34 @@ export function resourceRecord(r: RecordedResource) {
   };
 }
 
+export type ResourceRecord = ReturnType<typeof resourceRecord>;
+
 export interface RenderedPlan {
-  directory: string;
-  manifests: number;
+  /** Kubernetes objects by their path under manifests/ (redacted, as written). */
+  manifests: Map<string, Record<string, unknown>>;
+  resources: ResourceRecord[];
 }
 
+/** Writes the plan's files into `directory` (a fresh, empty directory: see output-dir.ts). */
 export function writePlan(
   directory: string,
   resources: readonly RecordedResource[],
   outputs: Record<string, unknown>,
   graphMermaid: string,
 ): RenderedPlan {
-  rmSync(directory, { recursive: true, force: true });
   const manifestsDir = join(directory, "manifests");
-  mkdirSync(manifestsDir, { recursive: true });
   const objects = kubernetesObjects(resources);
-  const seen = new Set<string>();
-  for (const object of objects) {
-    let path = manifestPath(object);
-    // Same kind and name in one namespace would be a conflict in the cluster too; keep both visible.
-    for (let i = 2; seen.has(path); i++) path = path.replace(/(-\d+)?\.yaml$/, `-${i}.yaml`);
-    seen.add(path);
-    mkdirSync(join(manifestsDir, path, ".."), { recursive: true });
-    // YAML 1.1 quoting: kubectl and Helm read yes/no/on/off (and 0755, 1:20 ...) with 1.1 rules, so any
-    // string they would turn into another type is written quoted.
-    writeFileSync(join(manifestsDir, path), stringify(object, { lineWidth: 0, version: "1.1" }));
+  const paths = manifestPaths(objects);
+  const manifests = new Map<string, Record<string, unknown>>();
+  for (const [i, object] of objects.entries()) {
+    const path = paths[i] as string;
+    manifests.set(path, object);
+    mkdirSync(dirname(join(manifestsDir, path)), { recursive: true });
+    writeFileSync(join(manifestsDir, path), toManifestYaml(object));
   }
-  writeFileSync(
-    join(directory, "resources.json"),
-    `${JSON.stringify(resources.map(resourceRecord), null, 2)}\n`,
-  );
+  const records = resources.map(resourceRecord);
+  writeFileSync(join(directory, "resources.json"), `${JSON.stringify(records, null, 2)}\n`);
   writeFileSync(join(directory, "outputs.json"), `${JSON.stringify(redact(outputs), null, 2)}\n`);
   writeFileSync(join(directory, "graph.mmd"), graphMermaid);
-  return { directory, manifests: objects.length };
+  return { manifests, resources: records };
 }

@@ -21,6 +21,8 @@ export interface RecordedResource {
   deleteBeforeReplace: boolean;
   ignoreChanges: string[];
   replaceOnChanges: string[];
+  /** URNs whose replacement replaces this resource too (the `replaceWith` option). */
+  replaceWith: string[];
   /** Inputs as the engine receives them: secrets are `{4dabf...: 1b47..., value}` wrappers. */
   inputs: State;
   /** Outputs answered by the mocks (inputs plus generated names and values), same encoding. */
@@ -41,6 +43,7 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getIgnorechangesList(): string[];
   getReplaceonchangesList(): string[];
+  getReplaceWithList(): string[];
   getPropertydependenciesMap(): {
     forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void;
   };
@@ -116,6 +119,7 @@ export async function startMockSession(options: {
           deleteBeforeReplace: req.getDeletebeforereplace(),
           ignoreChanges: req.getIgnorechangesList(),
           replaceOnChanges: req.getReplaceonchangesList(),
+          replaceWith: req.getReplaceWithList(),
           inputs,
           state: monitor.resources.get(urn)?.state ?? {},
           ...(monitor.resources.get(urn)?.id ? { id: monitor.resources.get(urn)?.id as string } : {}),

@@ -1,22 +1,26 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { BackingKind } from "../kind";
+import { REDIS_CREDENTIAL_KEYS, redisCredentials } from "../redis-layout";
 import type { RedisNeed } from "../types";
 
 // Redis: cache, sessions, locks and the rate limiter of every service (field notes, failure
 // mode 6), under the service's own keyspace prefix on the shared instance unless the spec says
 // `redis: { dedicated: true }`. Every service asks for it unless it says `redis: false`.
 
+/** The two stores of the Redis layout (redis-layout.ts), each a URL with the password (a Pulumi secret). */
 export interface RedisConnection {
-  /** `redis://` or `rediss://` URL with the password, a Pulumi secret. */
-  url: pulumi.Output<string>;
+  /** Sessions, locks, rate limiter: never evicted. */
+  state: pulumi.Output<string>;
+  /** Cache pools: least recently used keys evicted. */
+  cache: pulumi.Output<string>;
 }
 
-export const redisKind: BackingKind<RedisNeed, RedisConnection, "IN_MEM_STORE__URI" | "LOCK_DSN"> = {
+export const redisKind: BackingKind<RedisNeed, RedisConnection, (typeof REDIS_CREDENTIAL_KEYS)[number]> = {
   name: "redis",
   field: "redis",
   need: (spec) => (spec.redis === false ? undefined : (spec.redis ?? {})),
   dedicated: (need) => need.dedicated === true,
-  credentialKeys: ["IN_MEM_STORE__URI", "LOCK_DSN"],
+  credentialKeys: REDIS_CREDENTIAL_KEYS,
   environment: (spec, connection) => ({
     // Shared state for anything replicated: cache, sessions, locks, rate limiter.
     settings: {
@@ -25,6 +29,6 @@ export const redisKind: BackingKind<RedisNeed, RedisConnection, "IN_MEM_STORE__U
       APP__RATE_LIMITER__STORAGE: "redis",
       APP__REDIS__PREFIX: `${spec.name}:`,
     },
-    credentials: { IN_MEM_STORE__URI: connection.url, LOCK_DSN: connection.url },
+    credentials: redisCredentials(connection.state, connection.cache),
   }),
 };

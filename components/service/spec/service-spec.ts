@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { bucketNeedSchema, databaseNeedSchema, redisNeedSchema } from "./backing-needs";
+import { frameworkSchema, serviceCommandsSchema } from "./commands";
 import { messagingSpecSchema } from "./messaging";
 import { phpLimitsSchema } from "./php-limits";
 import { routeSpecSchema } from "./route";
 import { scheduledJobSpecSchema } from "./scheduled-job";
+import { plainSettingsSchema, secretSpecSchema } from "./secrets";
 import { sizeSchema } from "./size";
 
 // One service of the platform, as its team writes it (infra/catalog/services/<name>.yaml): the
@@ -140,6 +142,17 @@ export const serviceSpecSchema = z
           "FrankenPHP worker mode keeps PHP processes alive across requests: only once the code is audited for state leaking between requests. Default false.",
         examples: [true],
         default: false,
+      }),
+    framework: frameworkSchema.optional(),
+    commands: serviceCommandsSchema.optional(),
+    env: plainSettingsSchema.optional(),
+    secrets: z
+      .array(secretSpecSchema)
+      .optional()
+      .meta({
+        description:
+          "Secrets the service reads. Values come from the stack: platform:secrets.<service>.<NAME> (encrypted config), platform:secretRefs (Key Vault, Azure) or generate.",
+        examples: [[{ name: "APP_SECRET", generate: { length: 64 } }, { name: "JWT_PASSPHRASE" }]],
       }),
   })
   .meta({

@@ -2,6 +2,9 @@
 // distribution registry, built from Go modules by tools/registry/build.sh, which .ci/run runs), as
 // anonymous, with basic auth and with a bearer token, credentials from the environment.
 
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliIO, run } from "../../../policies/cli";
 import {
@@ -119,6 +122,37 @@ describe.skipIf(!binary)("policy image --registry against a local distribution r
     expect(r.stderr).toMatch(
       /cannot pull from 127\.0\.0\.1:\d+ .*REGISTRY_USERNAME\/REGISTRY_PASSWORD or REGISTRY_TOKEN/,
     );
+  });
+
+  it("audits every service image of a plan (--from-plan), each with its service's spec", async () => {
+    const registry = registries.get("anonymous") as LocalRegistry;
+    const clean = await registryBlobs({
+      ...LEAKY,
+      layers: [LEAKY.layers[0] as ImageSpec["layers"][number]].map((l) => ({
+        ...l,
+        files: { "/etc/caddy/Caddyfile": "{\n{$CADDY_GLOBAL_OPTIONS}\n}\n" },
+      })),
+    });
+    await push(registry, "platform/config", "1.0.0", clean);
+    const plan = mkdtempSync(join(tmpdir(), "plan-"));
+    writeFileSync(
+      join(plan, "outputs.json"),
+      JSON.stringify({
+        services: {
+          config: { image: `${registry.host}/platform/config:1.0.0` },
+          content: { image: `${registry.host}/platform/fixture:1.0.0` },
+        },
+      }),
+    );
+    const r = await cli(["image", "--from-plan", plan, "--format", "json"], {});
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as {
+      violations: Array<{ policy: string; resource: { name: string } }>;
+    };
+    expect(report.violations.map((v) => [v.policy, v.resource.name])).toEqual([
+      ["image-dotenv-credentials", `${registry.host}/platform/fixture:1.0.0`],
+    ]);
   });
 
   it("exits 2 on a tag the registry does not have", async () => {

@@ -2,11 +2,14 @@
 // uncompressed and zstd layers, and what is refused with one clear line (exit 2 in the CLI).
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { type CliIO, run } from "../../../policies/cli";
+import { imageChecks } from "../../../policies/image/checks";
 import { dockerArchive, type ImageSpec, ociLayout } from "./oci-builder";
 
 const LEAKY: ImageSpec = {
@@ -105,7 +108,11 @@ describe("policy image: inputs", () => {
       async () => ["image", mkdtempSync(join(tmpdir(), "empty-"))],
       /neither an OCI image layout .* nor a docker\/podman save archive/,
     ],
-    ["no image at all", async () => ["image"], /exactly one of <path> or --registry/],
+    [
+      "no image at all",
+      async () => ["image"],
+      /exactly one of <path>, --registry <ref> or --from-plan <dir>/,
+    ],
     [
       "both a path and a registry",
       async () => ["image", "x.tar", "--registry", "localhost:5000/a:1"],
@@ -119,6 +126,16 @@ describe("policy image: inputs", () => {
       /no such service in the catalog \(did you mean content\?\)/,
     ],
     [
+      "a plan directory without outputs",
+      async () => ["image", "--from-plan", mkdtempSync(join(tmpdir(), "plan-"))],
+      /outputs\.json: cannot read the plan's outputs .*run npm run plan -- --stack <name> first/,
+    ],
+    [
+      "--service beside --from-plan",
+      async () => ["image", "--from-plan", "out/ci", "--service", "content"],
+      /takes each image's service from the plan/,
+    ],
+    [
       "a bad registry reference",
       async () => ["image", "--registry", "UPPER/Case:!"],
       /is not an image reference/,
@@ -130,5 +147,37 @@ describe("policy image: inputs", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr.split("\n")[0]).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
+
+describe("policy image: the CI formats", () => {
+  it("writes SARIF 2.1.0 that the OASIS schema accepts, one rule per check", async () => {
+    const schema = JSON.parse(
+      readFileSync(join(__dirname, "..", "fixtures", "_schemas", "sarif-schema-2.1.0.json"), "utf8"),
+    );
+    schema.$id = schema.id;
+    delete schema.id;
+    delete schema.$schema;
+    const validate = new Ajv({ allErrors: true, strict: false });
+    addFormats(validate);
+    const r = await cli(["image", await ociLayout(LEAKY), "--format", "sarif"]);
+    expect(r.code).toBe(1);
+    const sarif = JSON.parse(r.stdout) as {
+      runs: Array<{ tool: { driver: { rules: Array<{ id: string }> } }; results: Array<{ ruleId: string }> }>;
+    };
+    expect(validate.compile(schema)(sarif), JSON.stringify(validate.errors)).toBe(true);
+    expect(sarif.runs[0]?.tool.driver.rules.map((rule) => rule.id)).toEqual(imageChecks.map((c) => c.id));
+    expect(sarif.runs[0]?.results.map((x) => x.ruleId)).toEqual(["image-dotenv-credentials"]);
+  });
+
+  it("writes JUnit and GitLab Code Quality reports", async () => {
+    const image = await ociLayout(LEAKY);
+    const junit = await cli(["image", image, "--format", "junit"]);
+    expect(junit.stdout).toMatch(/^<\?xml/);
+    expect(junit.stdout).toContain("image-dotenv-credentials");
+    const quality = JSON.parse(
+      (await cli(["image", image, "--format", "gitlab-codequality"])).stdout,
+    ) as Array<{ check_name: string; severity: string }>;
+    expect(quality.map((q) => q.check_name)).toEqual(["image-dotenv-credentials"]);
   });
 });
