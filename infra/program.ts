@@ -4,6 +4,7 @@ import { cachedRoutes } from "../components/http-cache/cached-routes";
 import { httpCacheClient } from "../components/http-cache/client";
 import { HttpCache } from "../components/http-cache/http-cache";
 import { CACHE_HTTP_PORT, HTTP_CACHE_NAME } from "../components/http-cache/ports";
+import { resolvedLoggingImages } from "../components/logging/images";
 import { LogShipper } from "../components/logging/log-shipper";
 import { secretAlertmanagerConfig } from "../components/monitoring/alertmanager";
 import { PlatformNamespace } from "../components/namespace/platform-namespace";
@@ -14,6 +15,7 @@ import { loadCatalog, specFilesFromEnv } from "./catalog/load";
 import { defaultSourceOf, validateCatalog } from "./catalog/validate";
 import { clusterProvider } from "./cluster";
 import { type LoadedConfig, loadStackConfig } from "./config/load";
+import { thirdPartyImageSource } from "./config/third-party-images";
 import { buildModel, type PlatformModel } from "./model";
 import { monitorPlatform } from "./monitoring";
 import { azureProfile } from "./profiles/azure";
@@ -150,6 +152,7 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
         maxAgeHours: config.logging.retentionHours,
       },
       loki: logStore.path,
+      image: resolvedLoggingImages(thirdPartyImageSource(config))[config.logging.shipper],
       ...(config.monitoring.enabled ? { scrapedFrom: config.monitoringNamespace } : {}),
     },
     { parent: scope },

@@ -29,6 +29,8 @@ export interface AzuriteArgs {
   /** Service -> container names it owns. */
   tenants: ReadonlyMap<string, readonly string[]>;
   persistence: Persistence;
+  /** The image to run (default: the pinned upstream image of images.ts). */
+  image?: string;
 }
 
 export interface BlobTenant {
@@ -88,7 +90,7 @@ export class InClusterAzurite extends pulumi.ComponentResource {
         containerName: "azurite",
         namespace: args.namespace,
         component: "object-store",
-        image: images.azurite,
+        image: args.image ?? images.azurite,
         command: ["azurite-blob"],
         args: [
           "--blobHost",
@@ -155,7 +157,7 @@ export class InClusterAzurite extends pulumi.ComponentResource {
               containers: [
                 {
                   name: "setup",
-                  image: images.azurite,
+                  image: args.image ?? images.azurite,
                   command: ["node", "/scripts/create-blob-containers.mjs"],
                   env: [
                     accountsEnv,

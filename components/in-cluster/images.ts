@@ -1,5 +1,8 @@
+import { resolveImages, type ThirdPartyImageSource } from "../kube/third-party-images";
+
 // Official upstream images of the in-cluster backing services, pinned. One place to bump them;
-// the Azure profile uses the same PostgreSQL image for its setup Job (psql only).
+// the Azure profile uses the same PostgreSQL image for its setup Job (psql only). A stack can
+// redirect them to a mirror or replace them (`platform:images.mirror`, `platform:images.overrides`).
 
 export const images = {
   postgres: "docker.io/library/postgres:17.6-alpine",
@@ -9,3 +12,10 @@ export const images = {
   redisExporter: "docker.io/oliver006/redis_exporter:v1.81.0",
   azurite: "mcr.microsoft.com/azure-storage/azurite:3.37.0",
 } as const;
+
+export type BackingImages = Record<keyof typeof images, string>;
+
+/** The backing images a stack runs: the pinned ones unless `source` redirects them. */
+export function backingImages(source?: ThirdPartyImageSource): BackingImages {
+  return resolveImages(images, source);
+}

@@ -15,6 +15,7 @@ import { serviceLabels } from "../kube/labels";
 import { namespacePeer } from "../kube/network";
 import type { ScrapeTarget } from "../monitoring/monitors";
 import { InClusterAzurite } from "./azurite-server";
+import { type BackingImages, backingImages } from "./images";
 import { InClusterPostgres } from "./postgres-server";
 import { InClusterRabbitMq } from "./rabbitmq-server";
 import { InClusterRedis, type RedisRole } from "./redis-server";
@@ -36,6 +37,8 @@ export interface InClusterBackingArgs {
   namespace: string;
   services: readonly ServiceSpec[];
   persistence: Persistence;
+  /** The backing images (default: the pinned upstream ones, images.ts). */
+  images?: BackingImages;
   /** The namespace of the Prometheus that scrapes the servers' metrics; no exporters without it. */
   scrapedFromNamespace?: string;
 }
@@ -58,6 +61,7 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
   constructor(name: string, args: InClusterBackingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:in-cluster:Backing", name, {}, opts);
     const { namespace, persistence, services } = args;
+    const images = args.images ?? backingImages();
     const scraped = args.scrapedFromNamespace
       ? { scrapedFrom: [namespacePeer(args.scrapedFromNamespace)] }
       : {};
@@ -66,7 +70,7 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
     const postgres = (resourceName: string, server: string, tenants: string[], parent: pulumi.Resource) =>
       new InClusterPostgres(
         resourceName,
-        { name: server, namespace, tenants, persistence, ...scraped },
+        { name: server, namespace, tenants, persistence, image: images.postgres, ...scraped },
         { parent },
       );
     const database = tenantProvisioner(databaseKind, services, {
@@ -98,6 +102,7 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
             tenants,
             persistence,
             maxMemoryMiB: 256,
+            image: images.redis,
             ...scraped,
           },
           { parent },
@@ -127,6 +132,7 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
             namespace,
             tenants: tenants.map((t) => ({ service: t.service.name, messaging: t.need })),
             persistence,
+            image: images.rabbitmq,
             ...scraped,
           },
           { parent: this },
@@ -152,6 +158,7 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
               tenants.map((t) => [t.service.name, t.need.map((b) => `${t.service.name}-${b.name}`)]),
             ),
             persistence,
+            image: images.azurite,
           },
           { parent: this },
         ),

@@ -21,6 +21,8 @@ export interface PostgresServerArgs {
   namespace: string;
   tenants: readonly string[];
   persistence: Persistence;
+  /** The image to run (default: the pinned upstream image of images.ts). */
+  image?: string;
   /** Who scrapes the exporter; no exporter without it. */
   scrapedFrom?: k8s.types.input.networking.v1.NetworkPolicyPeer[];
 }
@@ -46,6 +48,7 @@ export class InClusterPostgres extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const image = args.image ?? images.postgres;
     const run = writablePath("run", "/var/run/postgresql");
     const server = statefulServer(
       {
@@ -53,7 +56,7 @@ export class InClusterPostgres extends pulumi.ComponentResource {
         containerName: "postgres",
         namespace: args.namespace,
         component: "database",
-        image: images.postgres,
+        image,
         args: [
           "-c",
           "max_connections=200",
@@ -128,7 +131,7 @@ export class InClusterPostgres extends pulumi.ComponentResource {
     };
     this.tenants = new PostgresTenants(
       `${name}-tenants`,
-      { server: this.endpoint, namespace: args.namespace, tenants: args.tenants, image: images.postgres },
+      { server: this.endpoint, namespace: args.namespace, tenants: args.tenants, image },
       { parent: this },
     );
     this.registerOutputs({ host: server.host });

@@ -18,6 +18,8 @@ export interface RabbitMqServerArgs {
   namespace: string;
   tenants: ReadonlyArray<{ service: string; messaging: MessagingSpec }>;
   persistence: Persistence;
+  /** The image to run (default: the pinned upstream image of images.ts). */
+  image?: string;
   /** Who scrapes the prometheus plugin's port (15692); closed without it. */
   scrapedFrom?: k8s.types.input.networking.v1.NetworkPolicyPeer[];
 }
@@ -78,7 +80,7 @@ export class InClusterRabbitMq extends pulumi.ComponentResource {
         containerName: "rabbitmq",
         namespace: args.namespace,
         component: "message-broker",
-        image: images.rabbitmq,
+        image: args.image ?? images.rabbitmq,
         env: [{ name: "RABBITMQ_CONFIG_FILES", value: "/etc/rabbitmq/rabbitmq.conf" }],
         ports: [
           { name: "amqp", port: 5672 },

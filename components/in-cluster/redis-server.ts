@@ -26,6 +26,8 @@ export const EVICTION_POLICY: Readonly<Record<RedisRole, string>> = {
 
 export interface RedisServerArgs {
   name: string;
+  /** The image to run (default: the pinned upstream image of images.ts). */
+  image?: string;
   role: RedisRole;
   namespace: string;
   tenants: readonly string[];
@@ -124,7 +126,7 @@ export class InClusterRedis extends pulumi.ComponentResource {
         containerName: "redis",
         namespace: args.namespace,
         component: "cache",
-        image: images.redis,
+        image: args.image ?? images.redis,
         command: ["redis-server"],
         args: [
           "--aclfile",

@@ -64,6 +64,8 @@ export interface InClusterLokiArgs {
   persistence: Persistence;
   /** Namespace of Grafana/Prometheus, allowed to query. */
   monitoringNamespace: string;
+  /** The image to run (default: the pinned upstream image of images.ts). */
+  image?: string;
 }
 
 export class InClusterLoki extends pulumi.ComponentResource {
@@ -86,7 +88,7 @@ export class InClusterLoki extends pulumi.ComponentResource {
         containerName: "loki",
         namespace: args.namespace,
         component: "log-store",
-        image: loggingImages.loki,
+        image: args.image ?? loggingImages.loki,
         args: ["-config.file=/etc/loki/loki.yaml", "-target=all"],
         ports: [{ name: "http", port: LOKI_PORT }],
         probes: {

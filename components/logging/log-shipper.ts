@@ -23,6 +23,8 @@ export interface LogShipperArgs {
   pipeline: LogPipeline;
   /** Where Loki listens, for the shipper's egress. */
   loki: NetworkPath;
+  /** The image to run (default: the pinned upstream image of `kind`, images.ts). */
+  image?: string;
   /** Namespace of the Prometheus that scrapes the shipper's metrics (dropped lines). */
   scrapedFrom?: string;
 }
@@ -127,7 +129,7 @@ export class LogShipper extends pulumi.ComponentResource {
               containers: [
                 {
                   name: args.kind,
-                  image: loggingImages[args.kind],
+                  image: args.image ?? loggingImages[args.kind],
                   args: f.args,
                   env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
                   ports: [{ name: "http", containerPort: f.port, protocol: "TCP" }],

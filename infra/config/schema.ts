@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { images as backingImagePins } from "../../components/in-cluster/images";
+import { loggingImages as loggingImagePins } from "../../components/logging/images";
 import { azureSchema } from "./azure-schema";
 import { namespaceReference, objectName } from "./kubernetes-names";
 
@@ -27,6 +29,23 @@ const registry = z
     /^[a-z0-9]+([.-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/,
     "must be a registry host with an optional path, e.g. myregistry.azurecr.io/platform",
   );
+
+/** The third-party images a stack can redirect: the backing services' and the logging stack's. */
+export const thirdPartyImageNames = [...Object.keys(backingImagePins), ...Object.keys(loggingImagePins)] as [
+  string,
+  ...string[],
+];
+
+/** `host[:port]/path/name:tag` or `...@sha256:<64 hex>`, with a pinned tag. */
+const imageReferenceSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9]+([.-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/,
+    "must be a complete image reference with its registry and a tag or digest, e.g. mirror.example.com/library/postgres:17.6-alpine",
+  )
+  .refine((r) => !/:(latest|main|master|develop|dev|stable|edge)$/.test(r), {
+    message: "uses a moving tag: the same name points at different images over time",
+  });
 
 export const logLevels = [
   "debug",
@@ -249,6 +268,17 @@ export const stackConfigSchema = z
       pullPolicy: z.enum(["IfNotPresent", "Always"]).default("IfNotPresent"),
       /** Secret of type kubernetes.io/dockerconfigjson in the namespace, for private registries. */
       pullSecret: objectName.optional(),
+      /**
+       * Registry (host and optional path) that replaces the upstream registry of the third-party
+       * images (backing services, Loki, the log shipper): `docker.io/grafana/loki:3.5.5` becomes
+       * `<mirror>/grafana/loki:3.5.5`. @default none: the pinned upstream references.
+       */
+      mirror: registry.optional(),
+      /**
+       * Complete references for single third-party images, by name (postgres, redis, rabbitmq,
+       * azurite, loki, alloy, promtail); they win over `mirror`. @default none
+       */
+      overrides: z.partialRecord(z.enum(thirdPartyImageNames), imageReferenceSchema).optional(),
     }),
     logLevel: logLevel.default("warning"),
     /** Upper bound on every replica count: 1 on a laptop or in CI. */
@@ -381,6 +411,11 @@ export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
     "name a kubernetes.io/dockerconfigjson Secret of the namespace, e.g. registry-credentials",
   ],
   ["images.tag", "pin a release tag such as 2026.11.3 or a digest sha256:<64 hex>"],
+  ["images.mirror", "use a registry host with an optional path, e.g. mirror.example.com/hub"],
+  [
+    "images.overrides",
+    `name one of ${thirdPartyImageNames.join(", ")} and give a complete pinned reference, e.g. mirror.example.com/library/postgres:17.6-alpine`,
+  ],
   [
     "images.registry",
     "use the registry host and path your CI pushes to, e.g. myregistry.azurecr.io/platform",

@@ -1,15 +1,20 @@
+import { backingImages } from "../../components/in-cluster/images";
 import { InClusterBacking, inClusterScrapeTargets } from "../../components/in-cluster/in-cluster-backing";
+import { resolvedLoggingImages } from "../../components/logging/images";
 import { InClusterLoki } from "../../components/logging/in-cluster-loki";
 import { InClusterMonitoring } from "../../components/monitoring/in-cluster-monitoring";
 import { existingClusterConnection } from "../cluster";
 import type { LoadedConfig } from "../config/load";
+import { thirdPartyImageSource } from "../config/third-party-images";
 import type { Profile } from "./profile";
 
 // Laptop clusters (kind, k3d, minikube, Docker Desktop) and ephemeral CI stacks: every backing
-// service runs in the cluster from its official image, nothing is created outside it.
+// service runs in the cluster from its official image (or the stack's mirror of it), nothing is
+// created outside it.
 
 export function inClusterProfile(loaded: LoadedConfig): Profile {
   const { backing } = loaded.config;
+  const source = thirdPartyImageSource(loaded.config);
   const persistence = {
     mode: backing.persistence,
     sizeGi: backing.volumeSizeGi,
@@ -21,13 +26,28 @@ export function inClusterProfile(loaded: LoadedConfig): Profile {
     createBacking: ({ namespace, services, scrapedFromNamespace, parent }) =>
       new InClusterBacking(
         "backing",
-        { namespace, services, persistence, ...(scrapedFromNamespace ? { scrapedFromNamespace } : {}) },
+        {
+          namespace,
+          services,
+          persistence,
+          images: backingImages(source),
+          ...(scrapedFromNamespace ? { scrapedFromNamespace } : {}),
+        },
         { parent },
       ),
     scrapeTargets: inClusterScrapeTargets,
     createLogStore: ({ namespace, retentionHours, monitoringNamespace, parent }) =>
-      new InClusterLoki("loki", { namespace, retentionHours, monitoringNamespace, persistence }, { parent })
-        .store,
+      new InClusterLoki(
+        "loki",
+        {
+          namespace,
+          retentionHours,
+          monitoringNamespace,
+          persistence,
+          image: resolvedLoggingImages(source).loki,
+        },
+        { parent },
+      ).store,
     createMonitoring: ({ namespace, retention, alertmanagerConfig, parent }) =>
       new InClusterMonitoring(
         "monitoring",

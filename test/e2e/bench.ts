@@ -8,6 +8,7 @@ import { elapsed, median, seconds, type Timing } from "./lib/report";
 import { closeSessionWith, openSession } from "./lib/session";
 import { setUp } from "./lib/setup";
 import { ROOT } from "./lib/toolchain";
+import { timePodReady } from "./node/feasibility";
 
 // `npm run bench:e2e`: wall time, on the real engine and a kwok cluster, of
 //   up      the whole platform (local stack) from an empty cluster until every workload is Ready,
@@ -123,6 +124,13 @@ async function main(): Promise<number> {
   log(row("up (empty -> all Ready)", ups));
   log(row("update (one image tag)", updates));
   log(row("destroy", destroys));
+  if (env.node) {
+    const pods = await timePodReady(cluster, env.node.images.contractApp, runs, { dir: tmp, logFile });
+    log(`== real node ${env.node.name} (containerd, kubelet, image pre-loaded)`);
+    log(row("one restricted pod: create -> Ready", pods));
+  } else {
+    log(`== real node: SKIPPED (${env.nodeSkipped ?? "not started"})`);
+  }
   for (const t of setupTimings) log(`  set-up: ${t.label} ${seconds(t.ms)}`);
   log(`total ${elapsed()}`);
   return 0;

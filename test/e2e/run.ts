@@ -25,6 +25,9 @@ import { eventLogPlaces, findLeaks, type Place, type SecretValue, secretValues }
 import { closeSessionWith, openSession } from "./lib/session";
 import { type Environment, setUp } from "./lib/setup";
 import { ROOT } from "./lib/toolchain";
+import { contractStep } from "./node/contract-step";
+import { feasibility } from "./node/feasibility";
+import { platformPoliciesOnRealPods } from "./node/policies-step";
 
 // `npm run test:e2e`: the platform on the real engine. Builds (or reuses) the toolchain, starts a
 // kwok cluster, deploys the `local` stack with the policy pack, checks the cluster, proves the
@@ -44,6 +47,8 @@ const timings: Timing[] = [];
 const verbose = process.env.E2E_VERBOSE === "1";
 
 const timed = timer(timings);
+/** Lines the summary repeats (what was skipped and why). */
+const notes: string[] = [];
 
 /** Runs a phase; an exception fails it (recorded) and the run goes on with the next one. */
 async function phase(name: string, fn: () => Promise<void>): Promise<boolean> {
@@ -142,6 +147,37 @@ async function main(): Promise<number> {
   });
   if (!env) return summary();
   const { cluster: kube, engine: eng, policyPack } = env;
+  notes.push(
+    env.node
+      ? `real node ${env.node.name}: joined at ${env.node.ip}`
+      : `real node: SKIPPED (${env.nodeSkipped ?? "not started"}): no container ran in this run`,
+  );
+
+  // 3b. The real node: one restricted pod runs, gets an IP, resolves DNS; NetworkPolicies bite.
+  const node = env.node;
+  if (node) {
+    await phase(
+      "real node: feasibility (restricted pods, pod IPs, cluster DNS, NetworkPolicy enforced)",
+      () =>
+        timed("real node feasibility step", () =>
+          feasibility(kube, node, node.images.contractApp, checks, { dir: tmp, logFile, log }),
+        ),
+    );
+    const backing = env.backingImages;
+    if (backing) {
+      await phase("real node: the contract app on PostgreSQL and Redis (Debian-built images)", () =>
+        timed("real node contract step", () =>
+          contractStep(kube, node, { app: node.images.contractApp, ...backing }, checks, {
+            dir: tmp,
+            logFile,
+            log,
+          }),
+        ),
+      );
+    } else {
+      notes.push(`real node: contract step SKIPPED (${env.backingImagesSkipped ?? "no backing images"})`);
+    }
+  }
 
   // 4. The local stack on the cluster, with the policy pack.
   await phase(`pulumi up of the local stack (${stack}) with --policy-pack policies`, async () => {
@@ -241,6 +277,21 @@ async function main(): Promise<number> {
       tail(`${again.stdout}\n${again.stderr}`, 40),
     );
   });
+
+  // 4a. The platform's NetworkPolicies, as created, on real traffic between real pods.
+  if (node) {
+    await phase("real node: the platform's NetworkPolicies on real pods", async () => {
+      if (!mainUp) throw new E2EError("skipped: the first up failed");
+      await timed("real node: platform NetworkPolicies on real pods", () =>
+        platformPoliciesOnRealPods(kube, node, node.images.contractApp, checks, {
+          namespace: "platform",
+          dir: tmp,
+          logFile,
+          log,
+        }),
+      );
+    });
+  }
 
   // 4b. A new image of one service: its migration runs again, to completion, before the rollout.
   await phase("pulumi up after changing one image tag (content)", async () => {
@@ -553,6 +604,7 @@ async function main(): Promise<number> {
 
 function summary(): number {
   log("== summary");
+  for (const n of notes) log(`  ${n}`);
   for (const t of timings) log(`  ${t.label.padEnd(46)} ${seconds(t.ms).padStart(9)}`);
   log(`  ${"total".padEnd(46)} ${elapsed().padStart(9)}`);
   if (checks.failures.length > 0) {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { E2EError, mustRun, type RunOptions, run, sleep } from "./proc";
 
@@ -25,6 +25,33 @@ export interface ClusterOptions {
   nodes: number;
   logFile: string;
   log: (message: string) => void;
+  /**
+   * A real kubelet joins this cluster: kwok then manages only its own nodes (annotation
+   * kwok.x-k8s.io/node=fake, which `kwokctl scale node` sets), and the API server's certificate
+   * also names these addresses (pods reach it at the node's IP).
+   */
+  realNode?: { apiServerSans: string[] };
+}
+
+/** kwokctl's configuration when a real node joins (see ClusterOptions.realNode). */
+function kwokctlConfig(sans: readonly string[]): string {
+  return `apiVersion: config.kwok.x-k8s.io/v1alpha1
+kind: KwokctlConfiguration
+options:
+  kubeApiserverCertSANs: [${sans.map((s) => JSON.stringify(s)).join(", ")}]
+componentsPatches:
+  - name: kube-apiserver
+    extraArgs:
+      # The real node's name does not resolve: logs and exec go to its InternalIP.
+      - key: kubelet-preferred-address-types
+        value: InternalIP,Hostname
+  - name: kwok-controller
+    extraArgs:
+      - key: manage-all-nodes
+        value: "false"
+      - key: manage-nodes-with-annotation-selector
+        value: kwok.x-k8s.io/node=fake
+`;
 }
 
 function pidsOf(workdir: string, name: string): number[] {
@@ -90,10 +117,18 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     },
   };
   o.log(`cluster: kwokctl create cluster --name ${o.name} --runtime binary (local binaries)`);
+  const configArgs: string[] = [];
+  if (o.realNode) {
+    mkdirSync(o.workdir, { recursive: true });
+    const file = join(o.workdir, "kwokctl-real-node.yaml");
+    writeFileSync(file, kwokctlConfig(o.realNode.apiServerSans));
+    configArgs.push("--config", file);
+  }
   started = true;
   await mustRun(
     join(o.bin, "kwokctl"),
     [
+      ...configArgs,
       "create",
       "cluster",
       "--name",
@@ -122,7 +157,9 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     ["--name", o.name, "scale", "node", "--replicas", String(o.nodes)],
     base,
   );
-  await kubectl(cluster, ["wait", "--for=condition=Ready", "node", "--all", "--timeout=120s"]);
+  if (o.nodes > 0) {
+    await kubectl(cluster, ["wait", "--for=condition=Ready", "node", "--all", "--timeout=120s"]);
+  }
 
   // kwok's default stages: pods become Ready (pod-ready) and pods owned by a Job complete
   // (pod-complete). Without the second one, no migration Job would ever finish.

@@ -1,11 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { debianImage, debianImagesUnavailable } from "../images/debian";
+import { debianRecipes } from "../images/recipes";
+import { nodeIp, type RealNode, realNodeUnavailable, startRealNode } from "../node";
 import { type Cluster, installGatewayApi, startCluster } from "./cluster";
 import { E2EError, onCleanup, run, tail } from "./proc";
 import { type Engine, setupEngine } from "./pulumi";
 import { type Timing, timer } from "./report";
-import { buildToolchain, ROOT, type Toolchain } from "./toolchain";
+import { buildPieces, buildToolchain, ROOT, type Toolchain } from "./toolchain";
 
 // What the e2e and the benchmark share: the toolchain, a kwok cluster with the Gateway API CRDs,
 // the engine (file backend, providers installed), and the policy pack config of our stacks.
@@ -21,6 +24,27 @@ export interface Environment {
    * stacks (`npm run policy -- config --stack local`: default.json with the local overlay).
    */
   policyPack: string[];
+  /** The real node (kubelet + containerd), unless this machine cannot run one: see `nodeSkipped`. */
+  node?: RealNode;
+  /** Why there is no real node (printed; E2E_REAL_NODE=0 asks for none). */
+  nodeSkipped?: string;
+  /** The Debian-built backing images imported into the real node, by name (postgres, redis). */
+  backingImages?: Record<keyof typeof debianRecipes, string>;
+  /** Why there are none. */
+  backingImagesSkipped?: string;
+}
+
+/** The toolchain piece `node` and the machine's prerequisites: undefined when a real node can run. */
+async function realNodeBin(
+  log: (message: string) => void,
+  logFile: string,
+): Promise<{ bin?: string; skipped?: string }> {
+  if (process.env.E2E_REAL_NODE === "0") return { skipped: "E2E_REAL_NODE=0" };
+  const early = await realNodeUnavailable(undefined);
+  if (early) return { skipped: early };
+  const { bin } = await buildPieces(["node"], log, logFile);
+  const missing = await realNodeUnavailable(bin);
+  return missing ? { skipped: missing } : { bin };
 }
 
 export async function setUp(o: {
@@ -43,6 +67,12 @@ export async function setUp(o: {
     );
   }
 
+  const nodeBin = await timed("toolchain piece node (kubelet, kube-proxy, kube-router, CoreDNS)", () =>
+    realNodeBin(o.log, o.logFile),
+  );
+  if (nodeBin.skipped) o.log(`real node: SKIPPED: ${nodeBin.skipped}`);
+  const ip = nodeBin.bin ? await nodeIp() : undefined;
+
   let cluster: Cluster | undefined;
   onCleanup("cluster", async () => {
     await cluster?.stop();
@@ -56,11 +86,50 @@ export async function setUp(o: {
       nodes: 2,
       logFile: o.logFile,
       log: o.log,
+      ...(ip ? { realNode: { apiServerSans: [ip] } } : {}),
     });
     cluster = c;
     await installGatewayApi(c, GATEWAY_API_VERSION, o.logFile, o.log);
     return c;
   });
+
+  let node: RealNode | undefined;
+  onCleanup("real node", async () => {
+    await node?.stop();
+  });
+  let backingImages: Environment["backingImages"];
+  let backingImagesSkipped: string | undefined;
+  const archives: string[] = [];
+  if (nodeBin.bin) {
+    backingImagesSkipped = await debianImagesUnavailable();
+    if (!backingImagesSkipped) {
+      await timed("backing images from Debian packages (cached)", async () => {
+        for (const recipe of Object.values(debianRecipes)) {
+          archives.push((await debianImage(recipe, { tmp: o.tmp, logFile: o.logFile, log: o.log })).archive);
+        }
+      });
+      backingImages = { postgres: debianRecipes.postgres.name, redis: debianRecipes.redis.name };
+    } else {
+      o.log(`images: backing images SKIPPED: ${backingImagesSkipped}`);
+    }
+  }
+  if (nodeBin.bin) {
+    const bin = nodeBin.bin;
+    const c = cluster;
+    node = await timed("real node start (images, containerd, kubelet, network, DNS)", () =>
+      startRealNode({
+        cluster: c,
+        bin,
+        dir: join(o.tmp, "node"),
+        logDir: dirname(o.logFile),
+        logFile: o.logFile,
+        log: o.log,
+        taint: true,
+        appImages: [],
+        extraArchives: archives,
+      }),
+    );
+  }
 
   const engine = await setupEngine({
     tmp: o.tmp,
@@ -96,5 +165,9 @@ export async function setUp(o: {
     cluster,
     engine,
     policyPack: ["--policy-pack", join(ROOT, "policies"), "--policy-pack-config", policyConfig],
+    ...(node ? { node } : {}),
+    ...(nodeBin.skipped ? { nodeSkipped: nodeBin.skipped } : {}),
+    ...(backingImages ? { backingImages } : {}),
+    ...(backingImagesSkipped ? { backingImagesSkipped } : {}),
   };
 }

@@ -36,6 +36,36 @@ export interface Toolchain {
   buildSeconds: { upstream: number; host: number };
 }
 
+/**
+ * `build.sh <pieces>` (cached binaries are reused): the optional pieces, such as `node` for the
+ * real node. Returns the bin directory (the same as the default pieces') and the seconds spent.
+ */
+export async function buildPieces(
+  pieces: readonly string[],
+  log: (message: string) => void,
+  logFile: string,
+): Promise<{ bin: string; seconds: number }> {
+  log(`toolchain: test/e2e/toolchain/build.sh ${pieces.join(" ")}`);
+  const r = await run("bash", [join(TOOLCHAIN, "build.sh"), ...pieces], {
+    cwd: ROOT,
+    logFile,
+    timeoutMs: 60 * 60_000,
+    onOutput: (text) => {
+      for (const line of text.split("\n")) {
+        if (/^\[toolchain [0-9:]+\] .*(building|built in|ERROR)/.test(line)) {
+          log(`  ${line.replace(/^\[toolchain [0-9:]+\] /, "")}`);
+        }
+      }
+    },
+  });
+  if (r.code !== 0) {
+    throw new E2EError(
+      `test/e2e/toolchain/build.sh ${pieces.join(" ")} failed (exit ${r.code}); see ${logFile}:\n${r.stderr.trim().split("\n").slice(-15).join("\n")}`,
+    );
+  }
+  return { bin: r.stdout.trim().split("\n").pop() ?? "", seconds: Math.round(r.ms / 1000) };
+}
+
 export function cacheRoot(): string {
   return process.env.PLATFORM_CACHE_DIR ?? join(homedir(), ".cache", "platform");
 }

@@ -9,8 +9,9 @@
 # when complete, so an interrupted run resumes where it stopped.
 #
 # Usage: test/e2e/toolchain/build.sh [piece...]     (default: all pieces)
-#   pieces: pulumi kubernetes-provider random-provider etcd kube kwok kubectl pulumi-yaml
-#   (kubectl and pulumi-yaml are not in the default set: see README.md)
+#   pieces: pulumi kubernetes-provider random-provider etcd kube kwok node kubectl pulumi-yaml
+#   (node, kubectl and pulumi-yaml are not in the default set: see README.md; node is the real
+#   node's kubelet, kube-proxy, kube-router and CoreDNS, which the e2e asks for when it can run one)
 # Progress goes to stderr; the last line of stdout is the bin directory.
 #
 # Environment: PLATFORM_CACHE_DIR, GOMODCACHE, GOCACHE (the usual Go defaults apply when unset),
@@ -34,7 +35,7 @@ if [ "$#" -gt 0 ]; then pieces=("$@"); else pieces=("${default_pieces[@]}"); fi
 # Cache key: versions.env, this script and all wrapper files (sorted, content-hashed).
 key="$(
   cd "$here"
-  find versions.env build.sh pulumi kubernetes-provider random-provider etcd kube kwok pulumi-yaml -type f \
+  find versions.env build.sh pulumi kubernetes-provider random-provider etcd kube kwok pulumi-yaml kube-router coredns -type f \
     \( -name '*.env' -o -name '*.sh' -o -name 'go.mod' -o -name 'go.sum' -o -name '*.go' \) \
     -print | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16
 )"
@@ -165,6 +166,21 @@ build_piece() {
       all_present kubectl || download kube "$here/kube"
       build_bin kubectl kubectl "$here/kube" k8s.io/kubernetes/cmd/kubectl "$(kube_ldflags)" -pgo=off
       ;;
+    node)
+      # The real node: kubelet and kube-proxy from the control plane's module graph, kube-router's
+      # NetworkPolicy firewall and CoreDNS (only the plugins cluster DNS needs) from their own.
+      local ld c
+      all_present kubelet kube-proxy || download kube "$here/kube"
+      ld="$(kube_ldflags)"
+      for c in kubelet kube-proxy; do
+        build_bin node "$c" "$here/kube" "k8s.io/kubernetes/cmd/$c" "$ld" -pgo=off
+      done
+      all_present kube-router || download kube-router "$here/kube-router"
+      build_bin node kube-router "$here/kube-router" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router \
+        "-X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION" -pgo=off
+      all_present coredns || download coredns "$here/coredns"
+      build_bin node coredns "$here/coredns" . "" -pgo=off
+      ;;
     kwok)
       all_present kwok kwokctl || download kwok "$here/kwok"
       build_bin kwok kwok "$here/kwok" sigs.k8s.io/kwok/cmd/kwok "" -pgo=off
@@ -175,7 +191,7 @@ build_piece() {
       build_bin pulumi-yaml pulumi-language-yaml "$here/pulumi-yaml" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
         "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$PULUMI_YAML_VERSION"
       ;;
-    *) die "unknown piece '$piece' (known: pulumi kubernetes-provider random-provider etcd kube kwok kubectl pulumi-yaml)" ;;
+    *) die "unknown piece '$piece' (known: pulumi kubernetes-provider random-provider etcd kube kwok node kubectl pulumi-yaml)" ;;
   esac
 }
 
