@@ -276,6 +276,22 @@ describe("GitHub Actions templates (ci/github/workflows)", () => {
     }
   });
 
+  it("pull requests: each stack's plan is diffed against the base branch, its summary.md commented, its findings in code scanning", () => {
+    const plan = jobsOf("pull-request.yml").plan;
+    const text = runs(plan).join("\n");
+    expect(text).toMatch(
+      /npm run plan -- --stack "\$\{\{ matrix.stack \}\}" --out out --diff "origin\/\$\{\{ github.base_ref \}\}"/,
+    );
+    expect(text).toMatch(/gh pr comment .* --body-file "out\/\$\{\{ matrix.stack \}\}\/summary.md"/);
+    expect(text).toMatch(/summary.md" >> "\$GITHUB_STEP_SUMMARY"/);
+    const sarif = plan?.steps.find((st) => st.uses?.startsWith("github/codeql-action/upload-sarif@"));
+    expect(sarif?.with).toMatchObject({ sarif_file: `out/${ex("matrix.stack")}/policy-report.sarif` });
+    expect((plan as unknown as { permissions: Record<string, string> }).permissions).toMatchObject({
+      "security-events": "write",
+      "pull-requests": "write",
+    });
+  });
+
   it("pull requests: preview with the policy pack, an ephemeral stack per pull request, cleanup on close", () => {
     const wf = workflows["pull-request.yml"] as Yaml;
     const on = wf.on as { pull_request: { types: string[] } };
