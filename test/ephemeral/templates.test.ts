@@ -292,6 +292,21 @@ describe("GitHub Actions templates (ci/github/workflows)", () => {
     });
   });
 
+  it("pull requests: every image of the ci stack is audited at the commit's tag before the ephemeral stack", () => {
+    const jobs = jobsOf("pull-request.yml");
+    expect(jobs.ephemeral?.needs).toContain("audit-images");
+    const audit = runs(jobs["audit-images"]).filter((r) => r.includes("policy -- image"));
+    expect(audit).toHaveLength(1);
+    const argv = words(audit[0] ?? "").slice(5);
+    expect(flag(argv, "--tag")).toBe(ex("github.event.pull_request.head.sha"));
+    expect(
+      parseImageArgs(
+        argv.map((w) => w.replace(ex("github.event.pull_request.head.sha"), "0123abc")),
+        FORMATS,
+      ),
+    ).toMatchObject({ fromPlan: "out/ci", tag: "0123abc" });
+  });
+
   it("pull requests: preview with the policy pack, an ephemeral stack per pull request, cleanup on close", () => {
     const wf = workflows["pull-request.yml"] as Yaml;
     const on = wf.on as { pull_request: { types: string[] } };
