@@ -72,14 +72,39 @@ function scraped(index: StackIndex, w: Workload): boolean | undefined {
   return unknown ? undefined : false;
 }
 
-interface Rule {
+export interface Rule {
   alert: string;
   expr: string;
   labels: Record<string, string>;
 }
 
-function alertRules(index: StackIndex): Rule[] {
-  const rules: Rule[] = [];
+/**
+ * Alert rules the plan registered outside the Kubernetes objects (Azure Monitor rule groups), which
+ * a check of the rendered manifests alone cannot see: out/<stack>/policy-config.json carries them.
+ */
+function rulesFromConfig(cfg: Record<string, unknown>): Rule[] {
+  return arr(cfg.rulesOutsideManifests)
+    .filter(isRec)
+    .flatMap((rule) => {
+      const alert = str(rule.alert);
+      return alert ? [{ alert, expr: str(rule.expr) ?? "", labels: strMap(rule.labels) }] : [];
+    });
+}
+
+/** The rules of an Azure Monitor Prometheus rule group's inputs, as the policy reads them. */
+export function azureRuleGroupRules(props: Record<string, unknown>): Rule[] {
+  return arr(props.rules)
+    .filter(isRec)
+    .flatMap((rule) => {
+      const alert = str(rule.alert);
+      return alert ? [{ alert, expr: str(rule.expression) ?? "", labels: strMap(rule.labels) }] : [];
+    });
+}
+
+export const AZURE_RULE_GROUP_TYPE = AZURE_RULE_GROUP;
+
+function alertRules(index: StackIndex, cfg: Record<string, unknown>): Rule[] {
+  const rules: Rule[] = rulesFromConfig(cfg);
   for (const pr of index.ofKind("PrometheusRule")) {
     for (const group of recs(at(pr.props, "spec", "groups"))) {
       for (const rule of recs(group.rules)) {
@@ -88,12 +113,8 @@ function alertRules(index: StackIndex): Rule[] {
       }
     }
   }
-  for (const rg of index.objects.filter((o) => o.type === AZURE_RULE_GROUP)) {
-    for (const rule of arr(rg.props.rules).filter(isRec)) {
-      const alert = str(rule.alert);
-      if (alert) rules.push({ alert, expr: str(rule.expression) ?? "", labels: strMap(rule.labels) });
-    }
-  }
+  for (const rg of index.objects.filter((o) => o.type === AZURE_RULE_GROUP))
+    rules.push(...azureRuleGroupRules(rg.props));
   return rules;
 }
 
@@ -116,14 +137,24 @@ export const monitored: StackValidationPolicy = {
   description:
     "In production, every web Deployment is scraped (PodMonitor/ServiceMonitor) and named by an alert rule.",
   enforcementLevel: "mandatory",
-  configSchema: configSchema({ ...productionSchema, ...applicationImagesSchema }),
+  configSchema: configSchema({
+    ...productionSchema,
+    ...applicationImagesSchema,
+    rulesOutsideManifests: {
+      type: "array",
+      description:
+        "Alert rules registered outside the Kubernetes objects (Azure Monitor rule groups): the plan writes them into out/<stack>/policy-config.json.",
+      items: { type: "object" },
+      default: [],
+    },
+  }),
   validateStack: forStack(POLICY, ({ index, r, cfg, args }) => {
     const prod = production(args.stackTags, cfg, index);
     if (!prod.production) {
       args.notApplicable(`not a production stack (${prod.why})`);
       return;
     }
-    const rules = alertRules(index);
+    const rules = alertRules(index, cfg as Record<string, unknown>);
     for (const { sw } of applicationWorkloads(index, cfg)) {
       const w = sw.w;
       if (w.kind !== "Deployment" || servingContainers(w).length === 0) continue;

@@ -6,35 +6,19 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type CliIO, main } from "../../policies/cli";
 import {
   InputError,
   loadKubernetesResources,
   parseKubernetesYaml,
   toAnalyzedResource,
 } from "../../policies/runner/kubernetes-yaml";
+import { policyCli as cli } from "./policy-cli";
 
 const ROOT = resolve(__dirname, "..", "..");
 const FIXTURES = join(__dirname, "fixtures");
 const CONTRACT = join(FIXTURES, "_platform", "success.contract.yaml");
 const DEFAULT_CONFIG = join(ROOT, "policies", "config", "default.json");
 const SECRETS = join(FIXTURES, "no-plaintext-secrets", "failure.env-password.yaml");
-
-async function cli(argv: string[], stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: () => stdin,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "policy-cli-"));

@@ -7,7 +7,6 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type CliIO, main } from "../../policies/cli";
 import { resolveGoYamlScalar } from "../../policies/runner/go-yaml-schema";
 import {
   ALIAS_EXPANSION_FLOOR,
@@ -16,24 +15,9 @@ import {
   parseKubernetesYaml,
   splitDocuments,
 } from "../../policies/runner/kubernetes-yaml";
+import { policyCli as cli } from "./policy-cli";
 
 const ROOT = resolve(__dirname, "..", "..");
-
-async function cli(argv: string[], stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: () => stdin,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "policy-yaml-"));
 

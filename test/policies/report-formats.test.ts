@@ -11,24 +11,9 @@ import addFormats from "ajv-formats";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { policyIds } from "../../policies/checks";
-import { type CliIO, main } from "../../policies/cli";
+import { policyCli as cli } from "./policy-cli";
 
 const SCHEMAS = join(__dirname, "fixtures", "_schemas");
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: () => "",
-  };
-  return { code: await main(argv, io), stdout, stderr };
-}
 
 function ajv() {
   const a = new Ajv({ allErrors: true, strict: false });

@@ -8,30 +8,17 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type CliIO, main } from "../../policies/cli";
 import { analyze } from "../../policies/runner/analyze";
 import { loadPackConfig, mergePackConfigs } from "../../policies/runner/config";
 import type { RecordedResource } from "../../tools/plan/runtime";
 import { installedOutsideManifests } from "../../tools/plan/stack-facts";
 import { FIXTURES, loadFixture } from "./harness";
+import { policyCli as cli } from "./policy-cli";
 
 const ROOT = resolve(__dirname, "..", "..");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 const NO_SHIPPER = join(FIXTURES, "logs-to-stdout", "failure.no-log-shipper.yaml");
 const app = loadFixture(NO_SHIPPER);
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string }> {
-  let stdout = "";
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: () => {},
-    readStdin: () => "",
-  };
-  const code = await main(argv, io);
-  return { code, stdout };
-}
 
 const stackFindings = (messages: string[]) =>
   messages.filter((m) => /^Stack: application workloads .* but no (log shipper|Loki)/.test(m));
@@ -87,6 +74,12 @@ describe("the plan tells the checks what it installed (prod: Loki from a Helm ch
       .filter((r) => r.type.startsWith("kubernetes:helm.sh/"))
       .map((r) => ({ ...r, inputs: r.inputs ?? {} }) as unknown as RecordedResource);
     expect(installedOutsideManifests(charts)).toEqual(config["logs-to-stdout"].installedComponents);
+    // The Azure Monitor rule groups' alert rules, which `monitored` needs and no manifest shows.
+    const groups = resources.filter((r) => r.type === "azure-native:alertsmanagement:PrometheusRuleGroup");
+    expect(groups.length).toBeGreaterThan(0);
+    expect(config.monitored.rulesOutsideManifests.length).toBe(
+      groups.reduce((n, g) => n + ((g.inputs?.rules as unknown[] | undefined)?.length ?? 0), 0),
+    );
   });
 
   it("its rendered manifests pass with the plan's config, and say 'no Loki' without the facts", async () => {

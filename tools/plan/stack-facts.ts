@@ -5,6 +5,7 @@
 // out/<stack>/policy-config.json for checking the rendered manifests later.
 
 import type { PolicyPackConfig } from "@pulumi/policy";
+import { AZURE_RULE_GROUP_TYPE, azureRuleGroupRules } from "../../policies/checks/monitored";
 import { chartComponents, type StackComponent } from "../../policies/lib/classify";
 import { mergePackConfigs } from "../../policies/runner/config";
 import type { RecordedResource } from "./runtime";
@@ -23,12 +24,19 @@ export function installedOutsideManifests(resources: readonly RecordedResource[]
   return [...found].sort();
 }
 
-/** The stack's pack config with the plan's facts over it (the policy `logs-to-stdout` reads them). */
+/**
+ * The stack's pack config with the plan's facts over it: `logs-to-stdout` reads what charts install,
+ * `monitored` the alert rules of Azure Monitor rule groups (neither is a rendered manifest).
+ */
 export function withStackFacts(
   config: PolicyPackConfig,
   resources: readonly RecordedResource[],
 ): PolicyPackConfig {
+  const rulesOutsideManifests = resources
+    .filter((r) => r.type === AZURE_RULE_GROUP_TYPE)
+    .flatMap((r) => azureRuleGroupRules(r.inputs));
   return mergePackConfigs(config as Record<string, unknown>, {
     "logs-to-stdout": { wholeStack: true, installedComponents: installedOutsideManifests(resources) },
+    ...(rulesOutsideManifests.length > 0 ? { monitored: { rulesOutsideManifests } } : {}),
   });
 }

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
-import { type CliIO, run } from "../../../policies/cli";
 import { imageChecks } from "../../../policies/image/checks";
+import { policyCli as cli } from "../policy-cli";
 import { dockerArchive, type ImageSpec, ociLayout } from "./oci-builder";
 
 const LEAKY: ImageSpec = {
@@ -25,22 +25,6 @@ const LEAKY: ImageSpec = {
     { createdBy: "RUN rm /app/.env.local", deletes: ["/app/.env.local"] },
   ],
 };
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: () => "",
-  };
-  const code = await run(argv, io);
-  return { code, stdout, stderr };
-}
 
 describe("policy image: inputs", () => {
   it.each(["gzip", "zstd", "none"] as const)("reads an OCI layout with %s layers", async (compression) => {
