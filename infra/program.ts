@@ -3,7 +3,9 @@ import { PublicGateway } from "../components/gateway/public-gateway";
 import { cachedRoutes } from "../components/http-cache/cached-routes";
 import { httpCacheClient } from "../components/http-cache/client";
 import { HttpCache } from "../components/http-cache/http-cache";
+import { httpCacheImages } from "../components/http-cache/images";
 import { CACHE_HTTP_PORT, HTTP_CACHE_NAME } from "../components/http-cache/ports";
+import { resolveImage } from "../components/kube/third-party-images";
 import { resolvedLoggingImages } from "../components/logging/images";
 import { LogShipper } from "../components/logging/log-shipper";
 import { secretAlertmanagerConfig } from "../components/monitoring/alertmanager";
@@ -196,6 +198,7 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
             backendPort: HTTP_PORT,
             gateway: gatewayPeers,
             services: services.map((s) => s.name),
+            image: resolveImage("varnish", httpCacheImages.varnish, thirdPartyImageSource(config)),
           },
           // varnishd resolves its backends when it loads the VCL: the services exist first.
           { parent: scope, dependsOn: deployed },

@@ -26,6 +26,8 @@ export interface HttpCacheArgs {
   gateway: { namespaces: string[]; cidrs: string[] };
   /** Every service of the platform (the purge clients). */
   services: readonly string[];
+  /** The Varnish image to run. @default httpCacheImages.varnish */
+  image?: string;
 }
 
 export class HttpCache extends pulumi.ComponentResource {
@@ -71,6 +73,7 @@ export class HttpCache extends pulumi.ComponentResource {
             configMapName: config.metadata.name,
             configHash: shortHash(this.vcl),
             storage: args.storage,
+            ...(args.image ? { image: args.image } : {}),
           }),
         },
       },

@@ -6,7 +6,7 @@ import {
   restrictedPodSecurityContext,
   writablePath,
 } from "../kube/security";
-import { VARNISH_IMAGE } from "./images";
+import { httpCacheImages } from "./images";
 import { CACHE_HTTP_PORT, CACHE_PURGE_PORT, HTTP_CACHE_NAME } from "./ports";
 
 // The pod of the cache tier: varnishd in the foreground, as a non-root user on a read-only root,
@@ -53,6 +53,8 @@ export function varnishPodTemplate(args: {
   configMapName: k8s.types.input.core.v1.ConfigMapVolumeSource["name"];
   configHash: string;
   storage: CacheStorage;
+  /** @default httpCacheImages.varnish (the pinned official image) */
+  image?: string;
 }): k8s.types.input.core.v1.PodTemplateSpec {
   const work = writablePath("varnish-work", WORK_DIR, "256Mi");
   const disk = writablePath("varnish-storage", DISK_DIR, `${args.storage.diskSizeGi + 1}Gi`);
@@ -79,7 +81,7 @@ export function varnishPodTemplate(args: {
       containers: [
         {
           name: "varnish",
-          image: VARNISH_IMAGE,
+          image: args.image ?? httpCacheImages.varnish,
           command: ["varnishd"],
           args: varnishArgs(args.storage),
           ports: [

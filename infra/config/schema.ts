@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { httpCacheImages as httpCacheImagePins } from "../../components/http-cache/images";
 import { images as backingImagePins } from "../../components/in-cluster/images";
 import { loggingImages as loggingImagePins } from "../../components/logging/images";
 import { azureSchema } from "./azure-schema";
@@ -30,11 +31,12 @@ const registry = z
     "must be a registry host with an optional path, e.g. myregistry.azurecr.io/platform",
   );
 
-/** The third-party images a stack can redirect: the backing services' and the logging stack's. */
-export const thirdPartyImageNames = [...Object.keys(backingImagePins), ...Object.keys(loggingImagePins)] as [
-  string,
-  ...string[],
-];
+/** The third-party images a stack can redirect: the backing services', the logging stack's, the HTTP cache's. */
+export const thirdPartyImageNames = [
+  ...Object.keys(backingImagePins),
+  ...Object.keys(loggingImagePins),
+  ...Object.keys(httpCacheImagePins),
+] as [string, ...string[]];
 
 /** `host[:port]/path/name:tag` or `...@sha256:<64 hex>`, with a pinned tag. */
 const imageReferenceSchema = z

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { httpCacheImages } from "../../components/http-cache/images";
 import { images } from "../../components/in-cluster/images";
 import { resolveImage } from "../../components/kube/third-party-images";
 import { loggingImages } from "../../components/logging/images";
@@ -16,7 +17,7 @@ function workloadImages(p: Awaited<ReturnType<typeof plan>>): string[] {
   });
 }
 
-const pinned = [...Object.values(images), ...Object.values(loggingImages)];
+const pinned = [...Object.values(images), ...Object.values(loggingImages), ...Object.values(httpCacheImages)];
 
 describe("third-party images", () => {
   it("the default runs the pinned upstream references", async () => {
