@@ -1,28 +1,16 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadCatalog } from "../../infra/catalog/load";
+import { median, NODE_CLI, ROOT } from "./cli";
 import { generatedObjects } from "./generated-objects";
 
 // `npm run bench`: prints the figures of docs/benchmarks.md with their targets beside them.
 // Every plan runs in a fresh process (cold: nothing cached in memory, what a CI job pays);
 // figures are medians, because these machines are noisy.
 
-const ROOT = resolve(__dirname, "..", "..");
-/**
- * How package.json runs the CLIs: Node with a 16 MiB young generation (the default is larger than
- * this workload needs: about 80 MiB more peak memory for no speed), the start-up preload, and tsx.
- */
-const NODE_CLI = [
-  process.execPath,
-  "--max-semi-space-size=16",
-  "--require",
-  "./tools/fast-start.cjs",
-  "--import",
-  "tsx",
-];
 const TSC = join(ROOT, "node_modules", ".bin", "tsc");
 
 interface PlanSample {
@@ -32,14 +20,6 @@ interface PlanSample {
   peakRssMiB: number;
   resources: number;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 function timed(
   command: string,

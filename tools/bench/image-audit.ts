@@ -6,17 +6,10 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, homedir, totalmem } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { median, NODE_CLI, ROOT } from "./cli";
 import { type GeneratedImage, generateImage } from "./generated-image";
-
-const ROOT = resolve(__dirname, "..", "..");
-
-const median = (values: number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 async function image(totalMiB: number): Promise<GeneratedImage> {
   const dir = join(
@@ -37,21 +30,7 @@ function auditOnce(dir: string): { wallS: number; rssMiB: number; findings: stri
   // The same command line as `npm run policy` (package.json), under GNU time for the peak RSS.
   const result = spawnSync(
     "/usr/bin/time",
-    [
-      "-f",
-      "%e %M",
-      process.execPath,
-      "--max-semi-space-size=16",
-      "--require",
-      "./tools/fast-start.cjs",
-      "--import",
-      "tsx",
-      "policies/cli.ts",
-      "image",
-      dir,
-      "--format",
-      "json",
-    ],
+    ["-f", "%e %M", ...NODE_CLI, "policies/cli.ts", "image", dir, "--format", "json"],
     { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
   );
   if (result.status !== 0 && result.status !== 1)

@@ -1,31 +1,15 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { median, NODE_CLI, ROOT } from "./cli";
 import { generatedObjects } from "./generated-objects";
 
 // `npm run bench:policy-input`: what untrusted input costs `npm run policy -- check`. Prints medians
 // of cold runs (a fresh process each, the command line of package.json) with the targets beside them:
 // 100,000 generated objects (wall, CPU, peak memory), the 622-byte alias bomb, endless stdin, a FIFO.
 
-const ROOT = resolve(__dirname, "..", "..");
-const NODE_CLI = [
-  process.execPath,
-  "--max-semi-space-size=16",
-  "--require",
-  "./tools/fast-start.cjs",
-  "--import",
-  "tsx",
-];
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 const ms = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${Math.round(n)} ms`);
 
 let missed = 0;
