@@ -1,35 +1,20 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseDocument } from "yaml";
 import { SERVICE_SPECS_ENV, specFilesFromEnv } from "../../infra/catalog/load";
 import { parseCommandLine } from "../../stacks/ephemeral/args";
 import { parsePlanArgs } from "../../tools/plan/args";
 import { catalog } from "../helpers/catalog";
 import { harness, ROOT } from "./helpers";
+import { loadTemplate, type Yaml } from "./template-yaml";
 
 // The CI templates a service repository includes to plan the platform with the spec it keeps,
 // and the same flag on `npm run ephemeral -- up`: the templates parse, their command lines are
 // the CLIs' own, and the plan line runs as written.
 
 const FIXTURE = join(ROOT, "test", "platform", "fixtures", "service-specs", "newsletter.yaml");
-
-type Yaml = Record<string, unknown>;
-
-function load(relative: string): Yaml {
-  const doc = parseDocument(readFileSync(join(ROOT, relative), "utf8"), { uniqueKeys: true });
-  expect(
-    doc.errors.map((e) => e.message),
-    relative,
-  ).toEqual([]);
-  expect(
-    doc.warnings.map((e) => e.message),
-    relative,
-  ).toEqual([]);
-  return doc.toJS() as Yaml;
-}
 
 /** Splits a shell command line into words, honouring single and double quotes. */
 function words(line: string): string[] {
@@ -52,7 +37,7 @@ function flag(argv: readonly string[], name: string): string | undefined {
 }
 
 describe("GitLab template for service repositories (ci/gitlab/service-repository.gitlab-ci.yml)", () => {
-  const ci = load("ci/gitlab/service-repository.gitlab-ci.yml");
+  const ci = loadTemplate("ci/gitlab/service-repository.gitlab-ci.yml");
   const variables = ci.variables as Record<string, string>;
   const jobs = Object.fromEntries(
     Object.entries(ci).filter(([k]) => !["stages", "variables"].includes(k) && !k.startsWith(".")),
@@ -118,7 +103,7 @@ describe("GitLab template for service repositories (ci/gitlab/service-repository
 });
 
 describe("GitHub reusable workflow for service repositories (ci/github/workflows/service-plan.yml)", () => {
-  const workflow = load("ci/github/workflows/service-plan.yml");
+  const workflow = loadTemplate("ci/github/workflows/service-plan.yml");
   const call = (workflow.on as Yaml).workflow_call as { inputs: Record<string, { required: boolean }> };
   const steps = ((workflow.jobs as Record<string, Yaml>).plan?.steps as Array<Yaml>) ?? [];
 

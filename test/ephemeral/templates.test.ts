@@ -1,30 +1,15 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseDocument } from "yaml";
 import { parseImageArgs } from "../../policies/image/cli";
 import { FORMATS } from "../../policies/runner/report-formats";
 import { parseCommandLine } from "../../stacks/ephemeral/args";
 import { parseTtl } from "../../stacks/ephemeral/ttl";
 import { ROOT } from "./helpers";
+import { loadTemplate, type Yaml } from "./template-yaml";
 
 // The CI templates users copy: valid YAML, the essential structure of each pipeline, and every
 // command they run exists (npm scripts of package.json, ephemeral subcommands and flags).
-
-type Yaml = Record<string, unknown>;
-
-function load(relative: string): Yaml {
-  const doc = parseDocument(readFileSync(join(ROOT, relative), "utf8"), { uniqueKeys: true });
-  expect(
-    doc.errors.map((e) => e.message),
-    relative,
-  ).toEqual([]);
-  expect(
-    doc.warnings.map((e) => e.message),
-    relative,
-  ).toEqual([]);
-  return doc.toJS() as Yaml;
-}
 
 const scripts = Object.keys(
   (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> })
@@ -79,8 +64,8 @@ function flag(argv: readonly string[], name: string): string | undefined {
 }
 
 describe("GitLab template (ci/gitlab)", () => {
-  const root = load("ci/gitlab/.gitlab-ci.yml");
-  const ci = load("ci/gitlab/platform.gitlab-ci.yml");
+  const root = loadTemplate("ci/gitlab/.gitlab-ci.yml");
+  const ci = loadTemplate("ci/gitlab/platform.gitlab-ci.yml");
   const reserved = new Set(["workflow", "stages", "variables", "default", "include", "image", "cache"]);
   const jobs = Object.fromEntries(
     Object.entries(ci).filter(([k]) => !reserved.has(k) && !k.startsWith(".")),
@@ -252,10 +237,9 @@ describe("GitLab template (ci/gitlab)", () => {
 describe("GitHub Actions templates (ci/github/workflows)", () => {
   const dir = join(ROOT, "ci", "github", "workflows");
   const files = readdirSync(dir).filter((f) => f.endsWith(".yml"));
-  const workflows = Object.fromEntries(files.map((f) => [f, load(`ci/github/workflows/${f}`)])) as Record<
-    string,
-    Yaml
-  >;
+  const workflows = Object.fromEntries(
+    files.map((f) => [f, loadTemplate(`ci/github/workflows/${f}`)]),
+  ) as Record<string, Yaml>;
   type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
   type Job = { if?: string; needs?: string[]; steps: Step[]; environment?: string; "runs-on": unknown };
   const jobsOf = (f: string) => (workflows[f]?.jobs ?? {}) as Record<string, Job>;
