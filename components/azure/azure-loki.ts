@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { objectLabels, selectorLabels } from "../kube/labels";
 import { namespacePeer } from "../kube/network";
+import { pinnedChart } from "../kube/pinned-chart";
 import type { LokiStore } from "../logging/in-cluster-loki";
 import { LOG_SHIPPER_NAME } from "../logging/log-shipper";
 import type { AzureBlobStorage } from "./blob-storage";
@@ -134,13 +135,11 @@ export class AzureLoki extends pulumi.ComponentResource {
         ).resources,
     );
 
-    const chart = new k8s.helm.v4.Chart(
+    const chart = pinnedChart(
       `${name}-chart`,
+      LOKI_CHART,
       {
-        name: RELEASE,
-        chart: LOKI_CHART.chart,
-        version: LOKI_CHART.version,
-        repositoryOpts: { repo: LOKI_CHART.repo },
+        release: RELEASE,
         namespace: args.namespace,
         values: lokiValues({
           accountName: args.storage.accountName,

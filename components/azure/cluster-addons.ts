@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { pinnedChart } from "../kube/pinned-chart";
 
 // Cluster-wide operators the Azure profile relies on, installed once per cluster from their
 // upstream releases, pinned: cert-manager (issues RabbitMQ's TLS certificates) and the RabbitMQ
@@ -64,15 +65,10 @@ export class ClusterAddons extends pulumi.ComponentResource {
         parent,
       );
       this.ready.push(
-        new k8s.helm.v4.Chart(
+        pinnedChart(
           `${name}-cert-manager`,
-          {
-            name: "cert-manager",
-            chart: "oci://quay.io/jetstack/charts/cert-manager",
-            version: addonVersions.certManagerChart,
-            namespace: CERT_MANAGER_NAMESPACE,
-            values: certManagerValues(),
-          },
+          { chart: "oci://quay.io/jetstack/charts/cert-manager", version: addonVersions.certManagerChart },
+          { release: "cert-manager", namespace: CERT_MANAGER_NAMESPACE, values: certManagerValues() },
           { ...parent, dependsOn: [namespace] },
         ),
       );

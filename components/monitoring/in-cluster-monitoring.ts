@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { pinnedChart } from "../kube/pinned-chart";
 import { dashboardConfigMap } from "./dashboard-configmap";
 import { DASHBOARD_LABEL } from "./dashboards";
 import type { MonitoringStack } from "./monitoring-stack";
@@ -91,13 +92,11 @@ export class InClusterMonitoring extends pulumi.ComponentResource implements Mon
       },
       { parent: this },
     );
-    const chart = new k8s.helm.v4.Chart(
+    const chart = pinnedChart(
       `${name}-chart`,
+      MONITORING_CHART,
       {
-        name: RELEASE,
-        chart: MONITORING_CHART.chart,
-        version: MONITORING_CHART.version,
-        repositoryOpts: { repo: MONITORING_CHART.repo },
+        release: RELEASE,
         namespace: args.namespace,
         values: monitoringValues({
           retention: args.retention,

@@ -11,23 +11,17 @@ export const DEFAULT_GRACE_SECONDS = 300;
 /** Default keep: how long an expired copy is kept for conditional revalidation (If-None-Match). */
 export const DEFAULT_KEEP_SECONDS = 0;
 
+/** A duration in whole seconds, at most a year (what Varnish's ttl, grace and keep take). */
+const seconds = (min: number) => z.number().int().min(min).max(31_536_000);
+
 export const routeCacheSchema = z
   .strictObject({
-    ttl: z
-      .number()
-      .int()
-      .min(1)
-      .max(31_536_000)
-      .meta({
-        description:
-          "Seconds a response stays fresh when the app sends no Cache-Control/Surrogate-Control max-age of its own.",
-        examples: [60],
-      }),
-    grace: z
-      .number()
-      .int()
-      .min(0)
-      .max(31_536_000)
+    ttl: seconds(1).meta({
+      description:
+        "Seconds a response stays fresh when the app sends no Cache-Control/Surrogate-Control max-age of its own.",
+      examples: [60],
+    }),
+    grace: seconds(0)
       .optional()
       .meta({
         description:
@@ -35,11 +29,7 @@ export const routeCacheSchema = z
         examples: [600],
         default: DEFAULT_GRACE_SECONDS,
       }),
-    keep: z
-      .number()
-      .int()
-      .min(0)
-      .max(31_536_000)
+    keep: seconds(0)
       .optional()
       .meta({
         description:
