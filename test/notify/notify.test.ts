@@ -42,7 +42,14 @@ async function notify(argv: string[], env: Record<string, string>) {
   const code = await run(argv, {
     env,
     fetch,
-    io: { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
+    io: {
+      stdout: (t) => {
+        stdout += t;
+      },
+      stderr: (t) => {
+        stderr += t;
+      },
+    },
   });
   return { code, stdout, stderr };
 }
