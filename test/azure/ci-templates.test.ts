@@ -35,8 +35,9 @@ const workflows = readdirSync(githubDir)
   .map((f) => ({ file: f, text: readFileSync(join(githubDir, f), "utf8") }))
   .map((w) => ({ ...w, doc: parse(w.text) as Yaml }));
 const jobsOf = (doc: Yaml) => (doc.jobs ?? {}) as Record<string, Job>;
-const runsPulumi = (job: Job) =>
-  job.steps.some((s) => /\bpulumi (preview|up|destroy)\b|npm run ephemeral/.test(s.run ?? ""));
+// `npm run verify` may roll back and `npm run rollback` updates: both reach the stack like `pulumi up`.
+const STACK_COMMAND = /\bpulumi (preview|up|destroy)\b|npm run (ephemeral|verify|rollback)\b/;
+const runsPulumi = (job: Job) => job.steps.some((s) => STACK_COMMAND.test(s.run ?? ""));
 
 /** `pulumi preview|up --stack X ...` lines of a list of shell lines, with the stack. */
 function pulumiCommands(lines: readonly string[]): Array<{ stack: string; line: string }> {
@@ -97,7 +98,7 @@ describe("GitHub Actions templates", () => {
         const uses = job.steps.map((s) => s.uses?.split("@")[0] ?? "");
         const login = uses.indexOf("azure/login");
         const kubelogin = uses.indexOf("Azure/use-kubelogin");
-        const firstPulumi = job.steps.findIndex((s) => /pulumi |npm run ephemeral/.test(s.run ?? ""));
+        const firstPulumi = job.steps.findIndex((s) => STACK_COMMAND.test(s.run ?? ""));
         expect(login, where).toBeGreaterThanOrEqual(0);
         expect(kubelogin, where).toBeGreaterThanOrEqual(0);
         expect(Math.max(login, kubelogin), where).toBeLessThan(firstPulumi);
@@ -181,7 +182,9 @@ describe("GitLab template", () => {
     return [...own("before_script"), ...own("script"), ...own("after_script")];
   };
   const reachesAzure = (job: Yaml) =>
-    lines(job).some((l) => /pulumi (preview|up)|npm run ephemeral -- (up|down|reap)/.test(l));
+    lines(job).some((l) =>
+      /pulumi (preview|up)|npm run ephemeral -- (up|down|reap)|npm run (verify|rollback) --/.test(l),
+    );
 
   it("runs the Pulumi CLI of the SDK's version", () => {
     expect(variables.PULUMI_VERSION).toBe(sdkVersion);
@@ -244,7 +247,9 @@ describe("GitLab template", () => {
   it("lets a newer pipeline interrupt read-only jobs, never a job that changes a stack", () => {
     expect((ci.default as Yaml).interruptible).toBe(true);
     const changing = jobs.filter(([, job]) =>
-      lines(job).some((l) => /pulumi up|npm run ephemeral -- (up|down|reap)/.test(l)),
+      lines(job).some((l) =>
+        /pulumi up|npm run ephemeral -- (up|down|reap)|npm run (verify|rollback) --/.test(l),
+      ),
     );
     expect(changing.length).toBeGreaterThanOrEqual(4);
     for (const [name, job] of changing) expect(job.interruptible, name).toBe(false);
@@ -267,9 +272,15 @@ describe("GitLab template", () => {
     expect(after).toMatch(/Policies\|Policy Violations\|Resources/);
   });
 
-  it("deploys production with its own, protected identity", () => {
-    const prod = ci["deploy:production"] as Yaml;
-    expect((prod.variables as Yaml).ARM_CLIENT_ID).toBe("$PROD_ARM_CLIENT_ID");
+  it("deploys, checks and rolls back production with its own, protected identity", () => {
+    const prod = jobs.filter(
+      ([, job]) => reachesAzure(job) && lines(job).some((l) => /--stack prod\b/.test(l)),
+    );
+    expect(prod.map(([name]) => name)).toEqual(
+      expect.arrayContaining(["deploy:production", "verify:production", "rollback:production"]),
+    );
+    for (const [name, job] of prod)
+      expect((job.variables as Yaml).ARM_CLIENT_ID, name).toBe("$PROD_ARM_CLIENT_ID");
     expect(text).toMatch(/PROD_ARM_CLIENT_ID\s+protected/);
   });
 });

@@ -103,7 +103,11 @@ describe("GitLab template (ci/gitlab)", () => {
         "integration",
         "ephemeral:down",
         "deploy:staging",
+        "verify:staging",
         "deploy:production",
+        "verify:production",
+        "rollback:staging",
+        "rollback:production",
         "reap",
         "audit:images",
       ].sort(),
@@ -207,7 +211,8 @@ describe("GitLab template (ci/gitlab)", () => {
     const prodRules = jobs["deploy:production"]?.rules as Array<Record<string, string>>;
     expect(prodRules.find((r) => r.if?.includes("CI_DEFAULT_BRANCH"))?.when).toBe("manual");
     expect(prodRules[0]).toEqual({ if: "$CI_DEPLOY_FREEZE", when: "never" });
-    expect(jobs["deploy:production"]?.needs).toEqual(["deploy:staging"]);
+    // Production only after staging's post-deploy check (test/verify/ci-templates.test.ts).
+    expect(jobs["deploy:production"]?.needs).toEqual(["verify:staging"]);
     expect(lines("deploy:production").join("\n")).toMatch(
       /pulumi up --stack prod --yes --policy-pack policies --policy-pack-config policy-config.prod.json/,
     );
@@ -246,8 +251,14 @@ describe("GitHub Actions templates (ci/github/workflows)", () => {
   const runs = (job: Job | undefined) =>
     (job?.steps ?? []).flatMap((s) => (s.run ? [s.run.replace(/\n/g, " ")] : []));
 
-  it("are the pull-request, main, reaper and service-plan workflows, each with named jobs, steps and resolvable needs", () => {
-    expect(files.sort()).toEqual(["main.yml", "pull-request.yml", "reaper.yml", "service-plan.yml"]);
+  it("are the pull-request, main, rollback, reaper and service-plan workflows, each with named jobs, steps and resolvable needs", () => {
+    expect(files.sort()).toEqual([
+      "main.yml",
+      "pull-request.yml",
+      "reaper.yml",
+      "rollback.yml",
+      "service-plan.yml",
+    ]);
     for (const f of files) {
       expect(workflows[f]?.name, f).toEqual(expect.any(String));
       for (const [name, job] of Object.entries(jobsOf(f))) {
