@@ -1,5 +1,5 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -164,6 +164,33 @@ describe("npm run notify", () => {
       expect(r.stderr).toContain("usage: npm run notify");
     }
   });
+
+  it("the command docs/observability.md shows runs as written and posts to the webhook", async () => {
+    const doc = readFileSync(join(__dirname, "..", "..", "docs", "observability.md"), "utf8");
+    const shown = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .flatMap((m) => (m[1] ?? "").split("\n"))
+      .filter((l) => l.startsWith("npm run notify"));
+    expect(shown).toHaveLength(1);
+    const before = received.length;
+    const run = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn("sh", ["-c", shown[0] as string], {
+        cwd: join(__dirname, "..", ".."),
+        env: { ...process.env, [WEBHOOK_ENV]: `${base}/docs/secret-token` },
+      });
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => {
+        out += d;
+      });
+      child.stderr.on("data", (d: Buffer) => {
+        out += d;
+      });
+      child.on("close", (code) => resolve({ code, out }));
+    });
+    expect(run.code, run.out).toBe(0);
+    expect(received.length).toBe(before + 1);
+    expect(received.at(-1)?.body).toMatchObject({ stack: "prod", phase: "verify", status: "failure" });
+    expect(run.out).not.toContain("secret-token");
+  }, 60_000);
 
   it("`npm run notify -- --help` prints the usage", () => {
     const out = execFileSync("npm", ["run", "--silent", "notify", "--", "--help"], {
