@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PublicGateway } from "../components/gateway/public-gateway";
-import { cachedRoutes } from "../components/http-cache/cached-routes";
+import { cachedRoutes, cachedServices } from "../components/http-cache/cached-routes";
 import { httpCacheClient } from "../components/http-cache/client";
 import { HttpCache } from "../components/http-cache/http-cache";
 import { httpCacheImages } from "../components/http-cache/images";
@@ -19,7 +19,7 @@ import { clusterProvider } from "./cluster";
 import { type LoadedConfig, loadStackConfig } from "./config/load";
 import { thirdPartyImageSource } from "./config/third-party-images";
 import { buildModel, type PlatformModel } from "./model";
-import { monitorPlatform } from "./monitoring";
+import { monitoredCache, monitorPlatform } from "./monitoring";
 import { azureProfile } from "./profiles/azure";
 import { inClusterProfile } from "./profiles/in-cluster";
 import type { Profile } from "./profiles/profile";
@@ -199,6 +199,18 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
             gateway: gatewayPeers,
             services: services.map((s) => s.name),
             image: resolveImage("varnish", httpCacheImages.varnish, thirdPartyImageSource(config)),
+            ...(config.monitoring.enabled
+              ? {
+                  metrics: {
+                    exporterImage: resolveImage(
+                      "varnishExporter",
+                      httpCacheImages.varnishExporter,
+                      thirdPartyImageSource(config),
+                    ),
+                    scrapedFrom: config.monitoringNamespace,
+                  },
+                }
+              : {}),
           },
           // varnishd resolves its backends when it loads the VCL: the services exist first.
           { parent: scope, dependsOn: deployed },
@@ -227,6 +239,7 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
       namespace: appNamespace,
       logsNamespace,
       backing: profile.scrapeTargets,
+      ...(httpCache ? { httpCache: monitoredCache(cachedServices(cached)) } : {}),
       parent: scope,
     });
   }

@@ -28,6 +28,8 @@ export interface HttpCacheArgs {
   services: readonly string[];
   /** The Varnish image to run. @default httpCacheImages.varnish */
   image?: string;
+  /** Metrics for Prometheus: the exporter sidecar's image and the namespace that scrapes it. @default none (no sidecar) */
+  metrics?: { exporterImage: string; scrapedFrom: string };
 }
 
 export class HttpCache extends pulumi.ComponentResource {
@@ -74,6 +76,7 @@ export class HttpCache extends pulumi.ComponentResource {
             configHash: shortHash(this.vcl),
             storage: args.storage,
             ...(args.image ? { image: args.image } : {}),
+            ...(args.metrics ? { exporterImage: args.metrics.exporterImage } : {}),
           }),
         },
       },
@@ -118,6 +121,7 @@ export class HttpCache extends pulumi.ComponentResource {
       namespace: ns,
       gateway: args.gateway,
       purgeClients: args.services,
+      ...(args.metrics ? { scrapedFrom: args.metrics.scrapedFrom } : {}),
       backends: cachedServices(args.routes),
       backendPort: args.backendPort,
       parent: this,

@@ -8,3 +8,5 @@ export const HTTP_CACHE_PURGE_SERVICE = "http-cache-purge";
 export const CACHE_HTTP_PORT = 8080;
 /** BAN/PURGE from the platform's services only (a separate listener, so a policy can fence it). */
 export const CACHE_PURGE_PORT = 8081;
+/** The exporter sidecar's metrics (prometheus-varnish-exporter's own default port). */
+export const CACHE_METRICS_PORT = 9131;

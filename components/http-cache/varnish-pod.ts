@@ -7,10 +7,13 @@ import {
   writablePath,
 } from "../kube/security";
 import { httpCacheImages } from "./images";
-import { CACHE_HTTP_PORT, CACHE_PURGE_PORT, HTTP_CACHE_NAME } from "./ports";
+import { CACHE_HTTP_PORT, CACHE_METRICS_PORT, CACHE_PURGE_PORT, HTTP_CACHE_NAME } from "./ports";
 
 // The pod of the cache tier: varnishd in the foreground, as a non-root user on a read-only root,
-// two listeners (cached traffic, purge), the VCL from a ConfigMap whose hash rolls the pods.
+// two listeners (cached traffic, purge), the VCL from a ConfigMap whose hash rolls the pods. With
+// metrics, an exporter sidecar reads varnishd's counters: varnishstat maps the shared memory files
+// (VSM) varnishd keeps in its working directory, so that directory is an emptyDir both containers
+// mount (read-only for the exporter), and both run as the pod's user, which owns the files.
 
 export interface CacheStorage {
   /** Cache size per replica, MiB. */
@@ -22,6 +25,10 @@ export interface CacheStorage {
 const VCL_DIR = "/etc/varnish/platform";
 /** varnishd's working directory (shared memory log, compiled VCL): must be writable. */
 const WORK_DIR = "/var/lib/varnish";
+/** The instance (`-n`) inside it: varnishd writes its VSM there, varnishstat reads it there. */
+export const VARNISH_INSTANCE = `${WORK_DIR}/platform`;
+/** Named port of the exporter sidecar, the one the PodMonitor scrapes. */
+export const CACHE_METRICS_PORT_NAME = "metrics";
 const DISK_DIR = "/var/cache/varnish";
 
 /** varnishd's arguments: `-j none` because an unprivileged varnishd cannot switch users. */
@@ -35,7 +42,7 @@ export function varnishArgs(storage: CacheStorage): string[] {
     "-j",
     "none",
     "-n",
-    `${WORK_DIR}/platform`,
+    VARNISH_INSTANCE,
     "-f",
     `${VCL_DIR}/default.vcl`,
     "-a",
@@ -49,12 +56,47 @@ export function varnishArgs(storage: CacheStorage): string[] {
   ];
 }
 
+/** The sidecar that serves varnishd's counters (hits, misses, LRU evictions, backends) to Prometheus. */
+function exporterContainer(
+  image: string,
+  work: k8s.types.input.core.v1.VolumeMount,
+): k8s.types.input.core.v1.Container {
+  return {
+    name: "exporter",
+    image,
+    // The image's entrypoint is a bash wrapper around this binary: call it directly.
+    command: ["prometheus-varnish-exporter"],
+    args: [
+      "-n",
+      VARNISH_INSTANCE,
+      "-web.listen-address",
+      `:${CACHE_METRICS_PORT}`,
+      "-web.health-path",
+      "/health",
+    ],
+    ports: [{ name: CACHE_METRICS_PORT_NAME, containerPort: CACHE_METRICS_PORT, protocol: "TCP" }],
+    // The exporter's own HTTP server. Not /metrics: a scrape answers 200 with varnish_up 0 when
+    // the counters cannot be read, and the pod's readiness must not hang on the metrics anyway.
+    readinessProbe: {
+      httpGet: { path: "/health", port: CACHE_METRICS_PORT_NAME },
+      periodSeconds: 15,
+      timeoutSeconds: 3,
+    },
+    // One varnishstat run per scrape.
+    resources: fixedResources(20, 64),
+    securityContext: restrictedContainerSecurityContext(),
+    volumeMounts: [{ ...work, readOnly: true }],
+  };
+}
+
 export function varnishPodTemplate(args: {
   configMapName: k8s.types.input.core.v1.ConfigMapVolumeSource["name"];
   configHash: string;
   storage: CacheStorage;
   /** @default httpCacheImages.varnish (the pinned official image) */
   image?: string;
+  /** The exporter sidecar's image; no sidecar without it (monitoring off). */
+  exporterImage?: string;
 }): k8s.types.input.core.v1.PodTemplateSpec {
   const work = writablePath("varnish-work", WORK_DIR, "256Mi");
   const disk = writablePath("varnish-storage", DISK_DIR, `${args.storage.diskSizeGi + 1}Gi`);
@@ -114,6 +156,7 @@ export function varnishPodTemplate(args: {
             ...(onDisk ? [disk.mount] : []),
           ],
         },
+        ...(args.exporterImage ? [exporterContainer(args.exporterImage, work.mount)] : []),
       ],
       volumes: [
         { name: "vcl", configMap: { name: args.configMapName } },

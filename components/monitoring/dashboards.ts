@@ -9,14 +9,14 @@ export const DASHBOARD_LABEL = "grafana_dashboard";
 /** Grafana's variable syntax (the data source chosen in the dashboard), not a JS template. */
 const DATASOURCE = ["$", "{datasource}"].join("");
 
-interface Panel {
+export interface Panel {
   title: string;
   type: "timeseries" | "stat";
   unit: string;
   targets: Array<{ expr: string; legendFormat: string }>;
 }
 
-function layout(panels: Panel[]): Record<string, unknown>[] {
+function layout(panels: readonly Panel[]): Record<string, unknown>[] {
   return panels.map((p, i) => ({
     id: i + 1,
     title: p.title,
@@ -113,10 +113,43 @@ export function serviceDashboard(service: MonitoredService, namespace: string): 
       ],
     });
   }
+  if (service.cache) panels.push(cacheBackendPanel(namespace, service.cache));
+  return dashboard(
+    `${namespace}-${service.name}`,
+    `${camel(service.name)} (${namespace})`,
+    service.name,
+    panels,
+  );
+}
+
+/** What the cache tier asks of one service behind it: fetches (the misses it serves) and failures. */
+function cacheBackendPanel(namespace: string, cache: { tier: string; backend: string }): Panel {
+  const scope = `namespace="${namespace}", ${SERVICE_LABEL}="${cache.tier}", backend="${cache.backend}"`;
   return {
-    uid: `${namespace}-${service.name}`.slice(0, 40),
-    title: `${camel(service.name)} (${namespace})`,
-    tags: ["platform", service.name],
+    title: "HTTP cache: fetches from the cache tier",
+    type: "timeseries",
+    unit: "reqps",
+    targets: [
+      { expr: `sum(rate(varnish_backend_req{${scope}}[$__rate_interval]))`, legendFormat: "fetches" },
+      {
+        expr: `sum(rate(varnish_backend_fail{${scope}}[$__rate_interval]))`,
+        legendFormat: "failed connections",
+      },
+    ],
+  };
+}
+
+/** A dashboard model: the data source variable, the panels laid out two by two. */
+export function dashboard(
+  uid: string,
+  title: string,
+  tag: string,
+  panels: readonly Panel[],
+): Record<string, unknown> {
+  return {
+    uid: uid.slice(0, 40),
+    title,
+    tags: ["platform", tag],
     timezone: "browser",
     schemaVersion: 39,
     refresh: "30s",

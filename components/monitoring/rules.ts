@@ -29,12 +29,12 @@ export function camel(name: string): string {
 }
 
 /** Escapes a value for a double-quoted PromQL label matcher. */
-function quoted(value: string): string {
+export function quoted(value: string): string {
   return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
 /** Escapes regex metacharacters (queue names contain dots). */
-function literal(value: string): string {
+export function literal(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 

@@ -18,6 +18,24 @@ export interface MonitoredService {
   queues: MonitoredQueue[];
   /** The service runs a migration Job before each rollout (it has a database). */
   migrates: boolean;
+  /**
+   * When a route of it is cached: the cache tier's `service` label and this service's name as a
+   * backend of it (the `backend` label of varnish_backend_*).
+   */
+  cache?: { tier: string; backend: string };
+}
+
+/** The HTTP cache tier as monitoring sees it. */
+export interface MonitoredCache {
+  /** Its pods' app.kubernetes.io/name: the `service` label of its samples. */
+  name: string;
+  /** Pod labels the PodMonitor selects, and the labels it carries itself. */
+  selector: Readonly<Record<string, string>>;
+  labels: Readonly<Record<string, string>>;
+  /** The exporter sidecar's named port. */
+  port: string;
+  /** The services behind cached routes: their p95 latency is the cache's backend fetch time. */
+  backends: readonly string[];
 }
 
 /** Alert thresholds, from stack config (`platform:monitoring.alerts`). */
