@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { cachedRoutes, cachedServices } from "../../components/http-cache/cached-routes";
+import { HTTP_CACHE_NAME } from "../../components/http-cache/ports";
 import { podPattern } from "../../components/monitoring/rules";
 import { monitoredService } from "../../infra/monitoring";
 import { planStack } from "../azure/helpers";
@@ -87,6 +89,56 @@ describe.each(stacks)("the %s plan", (stack) => {
       expect(titles).toContain("5xx ratio");
       for (const queue of spec.messaging?.queues ?? []) expect(titles).toContain(`Queue ${queue.name}`);
     }
+  });
+});
+
+describe.each(stacks)("the HTTP cache tier of the %s plan", (stack) => {
+  const planned = () => plans[stack] as Planned;
+  const namespace = () => planned().run.outputs.namespace as string;
+  const fronted = () => cachedServices(cachedRoutes(deployedSpecs(planned())));
+
+  it("is scraped on its exporter sidecar and has the hit-ratio collapse and eviction storm alerts", () => {
+    expect(fronted().length).toBeGreaterThan(0);
+    const cache = planned().one("Deployment", HTTP_CACHE_NAME);
+    const monitor = planned()
+      .all("PodMonitor")
+      .find((m) => m.metadata.name === HTTP_CACHE_NAME);
+    expect(monitor?.spec.selector.matchLabels).toEqual(cache.spec.selector.matchLabels);
+    const port = monitor?.spec.podMetricsEndpoints[0].port;
+    const exporters = cache.spec.template.spec.containers.filter((c: { ports?: Array<{ name: string }> }) =>
+      (c.ports ?? []).some((p) => p.name === port),
+    );
+    expect(exporters.map((c: { name: string }) => c.name)).toEqual(["exporter"]);
+    const alerts = plannedRuleGroups(planned())
+      .flatMap((g) => g.rules)
+      .filter((r) => r.labels.service === HTTP_CACHE_NAME);
+    expect(alerts.map((r) => r.alert)).toEqual(
+      expect.arrayContaining(["HttpCacheHitRatioCollapse", "HttpCacheEvictionStorm"]),
+    );
+    for (const r of alerts) expect(r.labels.namespace).toBe(namespace());
+  });
+
+  it("has a dashboard of its own, and a cache panel on each cached service's dashboard only", () => {
+    const maps = planned()
+      .all("ConfigMap")
+      .filter((c) => c.metadata.labels?.grafana_dashboard === "1");
+    const titles = (name: string) => {
+      const map = maps.find((m) => m.metadata.name === `dashboard-${namespace()}-${name}`);
+      expect(map, name).toBeDefined();
+      const model = JSON.parse(Object.values(map?.data as Record<string, string>)[0] as string);
+      return model.panels.map((p: { title: string }) => p.title) as string[];
+    };
+    expect(titles(HTTP_CACHE_NAME)).toEqual(
+      expect.arrayContaining([
+        "Hit ratio",
+        "Evictions and expiries per second",
+        "Backend fetch time (p95 of the cached services)",
+      ]),
+    );
+    for (const spec of deployedSpecs(planned()))
+      expect(titles(spec.name).includes("HTTP cache: fetches from the cache tier"), spec.name).toBe(
+        fronted().includes(spec.name),
+      );
   });
 });
 
