@@ -50,6 +50,7 @@ export async function createRollbackDriver(options: AutomationDriverOptions): Pr
     async preview(stack, opts: OperationOptions) {
       const result = await (await select(stack)).preview({
         policyPacks: [opts.policyPack],
+        ...(opts.policyPackConfig ? { policyPackConfigs: [opts.policyPackConfig] } : {}),
         ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
       });
       return { ...(result.changeSummary as Record<string, number>) };
@@ -57,6 +58,7 @@ export async function createRollbackDriver(options: AutomationDriverOptions): Pr
     async up(stack, opts: OperationOptions) {
       const result = await (await select(stack)).up({
         policyPacks: [opts.policyPack],
+        ...(opts.policyPackConfig ? { policyPackConfigs: [opts.policyPackConfig] } : {}),
         ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
       });
       return { ...((result.summary?.resourceChanges ?? {}) as Record<string, number>) };

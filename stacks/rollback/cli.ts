@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { RollbackDriver } from "./driver";
+import { writePackConfig } from "./pack-config";
 import { MIGRATIONS_NOTE, type RollbackArgs, rollback } from "./rollback";
 
 // `npm run rollback -- --stack <name> [--to <image tag> | --steps N] [--accept-schema] [--dry-run]`.
@@ -79,6 +80,7 @@ export async function run(argv: readonly string[], ctx: CliContext): Promise<num
     return await rollback(args, {
       driver: await ctx.driver(),
       policyPack: resolve(ROOT, "policies"),
+      policyPackConfig: writePackConfig(args.stack),
       io: ctx.io,
     });
   } catch (error) {

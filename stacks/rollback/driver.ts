@@ -25,6 +25,8 @@ export interface OperationOptions {
   onOutput?: (text: string) => void;
   /** Directory of the policy pack every preview and update runs with. */
   policyPack: string;
+  /** The pack's config for the stack (a JSON file), as every deploy passes it. */
+  policyPackConfig?: string;
 }
 
 export interface RollbackDriver {

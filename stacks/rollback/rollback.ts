@@ -18,6 +18,8 @@ export interface RollbackArgs {
 export interface RollbackContext {
   driver: RollbackDriver;
   policyPack: string;
+  /** The pack's config for the stack (stacks/rollback/pack-config.ts). */
+  policyPackConfig?: string;
   io: { stdout(text: string): void; stderr(text: string): void };
 }
 
@@ -66,7 +68,11 @@ export async function rollback(args: RollbackArgs, ctx: RollbackContext): Promis
     }),
   );
   await driver.setConfig(args.stack, plan.config);
-  const options = { policyPack: ctx.policyPack, onOutput: (t: string) => io.stdout(t) };
+  const options = {
+    policyPack: ctx.policyPack,
+    ...(ctx.policyPackConfig ? { policyPackConfig: ctx.policyPackConfig } : {}),
+    onOutput: (t: string) => io.stdout(t),
+  };
   try {
     await driver.preview(args.stack, options);
   } catch (error) {

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadCatalog, specFilesFromEnv } from "../../infra/catalog/load";
 import type { RollbackDriver } from "../rollback/driver";
+import { writePackConfig } from "../rollback/pack-config";
 import { rollback } from "../rollback/rollback";
 import { type VerifiedService, type VerifyOptions, verify } from "./checks";
 
@@ -138,7 +139,12 @@ export async function run(argv: readonly string[], ctx: VerifyContext): Promise<
     );
     const code = await rollback(
       { stack: args.stack, steps: 1, acceptSchema: false, dryRun: false },
-      { driver, policyPack: resolve(ROOT, "policies"), io: ctx.io },
+      {
+        driver,
+        policyPack: resolve(ROOT, "policies"),
+        policyPackConfig: writePackConfig(args.stack),
+        io: ctx.io,
+      },
     );
     ctx.io.stderr(
       code === 0

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { OperationOptions, RollbackDriver, UpdateRecord } from "../../stacks/rollback/driver";
 
 // An in-memory stack: history, outputs, config; records every call the rollback makes.
@@ -25,13 +26,22 @@ export class FakeRollbackDriver implements RollbackDriver {
     this.calls.push(`setConfig ${stack} ${JSON.stringify(values)}`);
     Object.assign(this.config, values);
   }
+  /** The pack config each preview and update ran with (the file's content). */
+  readonly packConfigs: unknown[] = [];
+
   async preview(stack: string, options: OperationOptions) {
     this.calls.push(`preview ${stack} ${options.policyPack}`);
+    this.packConfigs.push(
+      options.policyPackConfig && JSON.parse(readFileSync(options.policyPackConfig, "utf8")),
+    );
     if (this.failPreview) throw new Error(this.failPreview);
     return { update: 1 };
   }
   async up(stack: string, options: OperationOptions) {
     this.calls.push(`up ${stack} ${options.policyPack}`);
+    this.packConfigs.push(
+      options.policyPackConfig && JSON.parse(readFileSync(options.policyPackConfig, "utf8")),
+    );
     if (this.failUp) throw new Error(this.failUp);
     return { update: 1 };
   }

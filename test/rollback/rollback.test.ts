@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadPackConfig } from "../../policies/runner/config";
 import { run } from "../../stacks/rollback/cli";
 import { withTag } from "../../stacks/rollback/plan";
 import { MIGRATIONS_NOTE } from "../../stacks/rollback/rollback";
@@ -59,6 +60,9 @@ describe("npm run rollback", () => {
       `preview prod ${policies}`,
       `up prod ${policies}`,
     ]);
+    // With the stack's pack config, as every deploy runs it (`npm run policy -- config --stack prod`).
+    const config = JSON.parse(JSON.stringify(loadPackConfig("prod")));
+    expect(driver.packConfigs).toEqual([config, config]);
     for (const s of catalog)
       expect(r.stdout).toContain(
         `${s.name}: ${REGISTRY}/${s.image ?? s.name}:2026.11.5 → ${REGISTRY}/${s.image ?? s.name}:2026.11.2`,

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadPackConfig } from "../../policies/runner/config";
 import { run } from "../../stacks/verify/cli";
 import { catalog } from "../helpers/catalog";
 import { FakeRollbackDriver, update } from "../rollback/fake-driver";
@@ -191,6 +192,7 @@ describe("npm run verify", () => {
     expect(r.code).toBe(1);
     expect(driver.config["platform:images"]).toMatchObject({ tag: "2026.11.4" });
     expect(driver.calls.some((c) => c.startsWith("up ci-1"))).toBe(true);
+    expect(driver.packConfigs.at(-1)).toEqual(JSON.parse(JSON.stringify(loadPackConfig("ci-1"))));
     expect(r.stderr).toContain("rolled back; the release stays failed");
   });
 
