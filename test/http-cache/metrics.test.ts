@@ -57,7 +57,7 @@ function cacheExpressions(p: Planned): string[] {
 
 describe("the exporter image", () => {
   it("is built on the Varnish version the tier runs (its varnishstat reads our varnishd's memory)", () => {
-    const varnish = /:(\d+\.\d+\.\d+)$/.exec(httpCacheImages.varnish)?.[1];
+    const varnish = /:(\d+\.\d+\.\d+)(@sha256:[a-f0-9]{64})?$/.exec(httpCacheImages.varnish)?.[1];
     const exporter = /-varnish-(\d+\.\d+\.\d+)(@sha256:[a-f0-9]{64})?$/.exec(
       httpCacheImages.varnishExporter,
     )?.[1];
