@@ -2,11 +2,12 @@ import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation"
 import { type AutomationDriverOptions, preflight } from "../ephemeral/automation-driver";
 import { toConfigJson } from "../ephemeral/config";
 import { OperationError } from "../ephemeral/errors";
+import { withPolicyGate } from "../ephemeral/policy-pack";
 import type { OperationOptions, RollbackDriver, UpdateRecord } from "./driver";
 
 // The RollbackDriver on Pulumi's Automation API: the project directory's LocalWorkspace (the same
 // program and stacks/ config users run), any backend the CLI is logged into. Previews and updates
-// run with the policy pack, as every merge request and deploy does.
+// run with the policy pack and the stack's pack config, as every merge request and deploy does.
 
 export async function createRollbackDriver(options: AutomationDriverOptions): Promise<RollbackDriver> {
   preflight(options);
@@ -48,17 +49,17 @@ export async function createRollbackDriver(options: AutomationDriverOptions): Pr
       await workspace.setAllConfigJson(stack, toConfigJson(values));
     },
     async preview(stack, opts: OperationOptions) {
-      const result = await (await select(stack)).preview({
-        policyPacks: [opts.policyPack],
-        ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
-      });
+      const s = await select(stack);
+      const result = await withPolicyGate(opts.policyPack, stack, (gate) =>
+        s.preview({ ...gate, ...(opts.onOutput ? { onOutput: opts.onOutput } : {}) }),
+      );
       return { ...(result.changeSummary as Record<string, number>) };
     },
     async up(stack, opts: OperationOptions) {
-      const result = await (await select(stack)).up({
-        policyPacks: [opts.policyPack],
-        ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
-      });
+      const s = await select(stack);
+      const result = await withPolicyGate(opts.policyPack, stack, (gate) =>
+        s.up({ ...gate, ...(opts.onOutput ? { onOutput: opts.onOutput } : {}) }),
+      );
       return { ...((result.summary?.resourceChanges ?? {}) as Record<string, number>) };
     },
   };
