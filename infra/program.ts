@@ -114,6 +114,16 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
     { name: logsNamespace, podSecurity: "privileged", ...namespaceArgs },
     { parent: root, providers: { kubernetes: cluster } },
   );
+  // Setup Jobs with administrator rights (database roles on Azure) and their credentials: never
+  // in the services' namespace.
+  const adminNamespace = profile.adminNamespace ? `${config.namespace}-admin` : undefined;
+  const admin = adminNamespace
+    ? new PlatformNamespace(
+        "admin-namespace",
+        { name: adminNamespace, podSecurity: "restricted", ...namespaceArgs },
+        { parent: root, providers: { kubernetes: cluster } },
+      )
+    : undefined;
   // Prometheus, Alertmanager and Grafana (in-cluster) or the dashboards (Azure) live here.
   const monitoringNs = config.monitoring.enabled
     ? new PlatformNamespace(
@@ -126,13 +136,14 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
   // created before its namespace exists (dependsOn on a component does not reach its children).
   const workloads = clusterProvider("workloads", profile.connection, {
     parent: root,
-    dependsOn: monitoringNs ? [app, logs, monitoringNs] : [app, logs],
+    dependsOn: [app, logs, ...(admin ? [admin] : []), ...(monitoringNs ? [monitoringNs] : [])],
   });
   const scope = new Platform("workloads", { parent: root, providers: { kubernetes: workloads } });
 
   const services = model.services.map((s) => s.spec);
   const backing = profile.createBacking({
     namespace: appNamespace,
+    ...(adminNamespace ? { adminNamespace } : {}),
     services,
     ...(config.monitoring.enabled ? { scrapedFromNamespace: config.monitoringNamespace } : {}),
     parent: scope,

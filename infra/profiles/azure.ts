@@ -126,11 +126,15 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
       // Production keeps its objects in the state when the API server cannot be reached.
       deleteUnreachable: !protect,
     },
-    createBacking: ({ namespace, services: deployed, parent }) =>
-      new AzureBacking(
+    adminNamespace: true,
+    createBacking: ({ namespace, adminNamespace, services: deployed, parent }) => {
+      if (!adminNamespace)
+        throw new Error("internal: the Azure profile's setup Jobs need the admin namespace");
+      return new AzureBacking(
         "backing",
         {
           namespace,
+          adminNamespace,
           services: deployed,
           foundation: platform.foundation,
           naming,
@@ -147,7 +151,8 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
           monitoringNamespace: config.monitoringNamespace,
         },
         { parent },
-      ),
+      );
+    },
     createLogStore: ({ namespace, retentionHours, monitoringNamespace, parent }) =>
       new AzureLoki(
         "loki",

@@ -23,6 +23,8 @@ export function inClusterProfile(loaded: LoadedConfig): Profile {
   return {
     name: "in-cluster",
     connection: existingClusterConnection(loaded),
+    // The in-cluster servers run in the services' namespace, their setup Jobs beside them.
+    adminNamespace: false,
     createBacking: ({ namespace, services, scrapedFromNamespace, parent }) =>
       new InClusterBacking(
         "backing",

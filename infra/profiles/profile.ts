@@ -13,8 +13,16 @@ export interface Profile {
   name: "in-cluster" | "azure";
   /** How to reach the cluster (created by the profile, or attached). */
   connection: ClusterConnection;
+  /**
+   * The backing services run setup Jobs with administrator rights (database roles): they get a
+   * namespace of their own, `<namespace>-admin`, so no administrator credential or identity is
+   * ever in the services' namespace.
+   */
+  adminNamespace: boolean;
   createBacking(args: {
     namespace: string;
+    /** `<namespace>-admin`, when the profile asks for it. */
+    adminNamespace?: string;
     services: readonly ServiceSpec[];
     /** Namespace of the Prometheus that scrapes the backing servers (monitoring enabled). */
     scrapedFromNamespace?: string;
