@@ -8,7 +8,6 @@ import { CACHE_HTTP_PORT, HTTP_CACHE_NAME } from "../components/http-cache/ports
 import { resolveImage } from "../components/kube/third-party-images";
 import { resolvedLoggingImages } from "../components/logging/images";
 import { LogShipper } from "../components/logging/log-shipper";
-import { secretAlertmanagerConfig } from "../components/monitoring/alertmanager";
 import { PlatformNamespace } from "../components/namespace/platform-namespace";
 import { HTTP_PORT } from "../components/service/environment";
 import { PhpService } from "../components/service/php-service";
@@ -221,10 +220,10 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
         retention: config.monitoring.retention,
         ...(config.monitoring.notifications && loaded.alertReceiverUrl
           ? {
-              alertmanagerConfig: secretAlertmanagerConfig(
-                config.monitoring.notifications,
-                loaded.alertReceiverUrl,
-              ),
+              notifications: {
+                routes: config.monitoring.notifications,
+                receiverUrl: loaded.alertReceiverUrl,
+              },
             }
           : {}),
         parent: scope,

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { BackingServices } from "../../components/backing/types";
 import type { LokiStore } from "../../components/logging/in-cluster-loki";
+import type { Notifications } from "../../components/monitoring/alertmanager";
 import type { MonitoringStack } from "../../components/monitoring/monitoring-stack";
 import type { ScrapeTarget } from "../../components/monitoring/monitors";
 import type { ServiceSpec } from "../../components/service/spec";
@@ -40,8 +41,11 @@ export interface Profile {
   createMonitoring(args: {
     namespace: string;
     retention: string;
-    /** Alertmanager's configuration, a Pulumi secret (in-cluster; Azure routes through action groups). */
-    alertmanagerConfig?: pulumi.Output<Record<string, unknown>>;
+    /**
+     * Where alerts go (`monitoring.notifications` and the secret `alertReceiverUrl`): Alertmanager's
+     * routes in-cluster, an Azure Monitor action group on Azure.
+     */
+    notifications?: { routes: Notifications; receiverUrl: pulumi.Output<string> };
     parent: pulumi.Resource;
   }): MonitoringStack;
   /** Stack outputs specific to the profile (cluster name, registry, vault...). */

@@ -206,6 +206,7 @@ export const azureStates: ReadonlyArray<[string, StateFn]> = [
   ["azure-native:dbforpostgresql:Database", named("databaseName")],
   ["azure-native:dbforpostgresql:AdministratorsMicrosoftEntra", named("objectId")],
   ["azure-native:redisenterprise:AccessPolicyAssignment", named("accessPolicyAssignmentName")],
+  ["azure-native:monitor:ActionGroup", named("actionGroupName")],
 ];
 
 /** The kubeconfig AKS returns with format=exec for an Entra ID cluster (kubelogin, device code). */
@@ -469,6 +470,7 @@ export const azureIds: ReadonlyArray<[string, IdFn]> = [
       input("objectId"),
     ),
   ],
+  ["azure-native:monitor:ActionGroup", arm("Microsoft.Insights", fixed("actionGroups"), own)],
   [
     "azure-native:redisenterprise:AccessPolicyAssignment",
     arm(
