@@ -1,9 +1,12 @@
+import { execSync } from "node:child_process";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isSecretWrapper, reveal } from "../../tools/plan/redact";
 import type { Planned } from "../helpers/program";
 import { plan } from "../helpers/program";
 import { plannedRuleGroups } from "../monitoring/helpers";
-import { expectNoError, find, idOf, inputs, ofType, planStack, stackValues, T } from "./helpers";
+import { expectNoError, find, idOf, inputs, ofType, planStack, ROOT, stackValues, T } from "./helpers";
 
 // Monitoring on Azure as the provider receives it: the managed Prometheus add-on on the cluster
 // with its collection endpoint, rule and association; the alert rules as rule groups; alerts sent
@@ -130,4 +133,46 @@ describe("alert notifications on Azure", () => {
     },
     120_000,
   );
+});
+
+describe("dashboards for Managed Grafana (docs/observability.md)", () => {
+  const doc = readFileSync(join(ROOT, "docs", "observability.md"), "utf8");
+  const shell = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => (m[1] ?? "").split("\n"));
+
+  it("writes one JSON model per rendered dashboard with the command the docs show, where the import loop reads", () => {
+    const line = shell.find((l) => l.startsWith("npm run -s dashboards --"));
+    expect(line).toBe("npm run -s dashboards -- --stack prod --out out/prod/dashboards");
+    const out = join(ROOT, "out", "prod", "dashboards");
+    rmSync(out, { recursive: true, force: true });
+    const printed = execSync(line as string, { cwd: ROOT, encoding: "utf8" })
+      .trim()
+      .split("\n");
+    const rendered = prod
+      .all("ConfigMap")
+      .filter((c) => c.metadata.labels?.grafana_dashboard === "1")
+      .flatMap((c) => Object.entries((c as unknown as { data: Record<string, string> }).data));
+    expect(rendered.length).toBeGreaterThan(0);
+    expect(readdirSync(out).sort()).toEqual(rendered.map(([file]) => file).sort());
+    expect(printed).toHaveLength(rendered.length);
+    for (const [file, model] of rendered)
+      expect(JSON.parse(readFileSync(join(out, file), "utf8"))).toEqual(JSON.parse(model));
+    const loop = shell.find((l) => l.startsWith("for f in "));
+    expect(loop).toContain("out/prod/dashboards/*.json");
+    expect(loop).toContain("az grafana dashboard import");
+  }, 120_000);
+
+  it("refuses a stack that renders no dashboard, naming the key to set", () => {
+    let failure: { status?: number; stderr?: string } = {};
+    try {
+      execSync("npm run -s dashboards -- --stack staging --out out/staging/dashboards", {
+        cwd: ROOT,
+        encoding: "utf8",
+        stdio: "pipe",
+      });
+    } catch (error) {
+      failure = error as typeof failure;
+    }
+    expect(failure.status).toBe(2);
+    expect(failure.stderr).toContain("platform:monitoring.enabled: true");
+  }, 120_000);
 });
