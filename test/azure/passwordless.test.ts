@@ -7,7 +7,9 @@ import { entraTokenShell, POSTGRES_TOKEN_SCOPE, REDIS_TOKEN_SCOPE } from "../../
 import { entraRoleSql } from "../../components/azure/postgres-entra-role";
 import { needs } from "../../components/backing/kind";
 import { databaseKind, redisKind } from "../../components/backing/kinds";
+import { loadPackConfig } from "../../policies/runner/config";
 import { MOCK_TENANT } from "../../tools/plan/mock-state-azure";
+import { runPolicyGate } from "../../tools/plan/policy-gate";
 import { reveal } from "../../tools/plan/redact";
 import { catalog } from "../helpers/catalog";
 import { type KubeObject, type Planned, plan } from "../helpers/program";
@@ -214,6 +216,26 @@ describe("the explicit fallbacks (postgres.authentication: password, redis.authe
       .filter((j) => j.metadata.labels?.["app.kubernetes.io/component"] === "database-setup");
     expect(setup.length).toBeGreaterThan(0);
     for (const j of setup) expect(j.metadata.namespace).toBe(ADMIN);
+  });
+});
+
+describe("the passwordless-data-stores policy", () => {
+  const findings = (p: Planned) =>
+    runPolicyGate(p.resources, loadPackConfig("prod"), {
+      "platform:stack": "prod",
+      "platform:environment": "prod",
+    }).violations.filter((v) => v.policy === "passwordless-data-stores");
+
+  it("is quiet on the default and reports each fallback store, as advisory", () => {
+    expect(findings(prod)).toEqual([]);
+    const reported = findings(fallback);
+    expect(reported.every((v) => v.enforcementLevel === "advisory")).toBe(true);
+    expect(new Set(reported.map((v) => v.resource.type))).toEqual(
+      new Set(["azure-native:dbforpostgresql:Server", "azure-native:redisenterprise:Database"]),
+    );
+    expect(reported.filter((v) => v.resource.type === T.redisDatabase)).toHaveLength(
+      ofType(fallback, T.redisDatabase).length,
+    );
   });
 });
 
