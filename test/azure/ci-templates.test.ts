@@ -351,10 +351,10 @@ describe("GitLab template for service repositories", () => {
 describe("GitHub reusable workflow for service repositories", () => {
   it("plans offline only: no Azure login and no id-token permission, and says why", () => {
     const w = workflows.find((x) => x.file === "service-plan.yml");
-    expect(w).toBeDefined();
-    expect(w?.text).toContain("The plan is offline");
-    expect(JSON.stringify((w?.doc as Yaml).permissions)).not.toContain("id-token");
-    for (const job of Object.values(jobsOf(w?.doc as Yaml))) {
+    if (!w) throw new Error("ci/github/workflows/service-plan.yml is missing");
+    expect(w.text).toContain("The plan is offline");
+    expect(JSON.stringify(w.doc.permissions)).not.toContain("id-token");
+    for (const job of Object.values(jobsOf(w.doc))) {
       expect(runsPulumi(job)).toBe(false);
       expect(job.steps.some((s) => s.uses?.startsWith("azure/login"))).toBe(false);
     }

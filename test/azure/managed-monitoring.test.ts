@@ -91,13 +91,14 @@ describe("managed Prometheus", () => {
 
 describe("alert notifications on Azure", () => {
   it("create one action group whose webhook is the secret receiver URL, in the common alert schema", () => {
-    const [group] = ofType(notified, ACTION_GROUP);
-    expect(group).toBeDefined();
+    const groups = ofType(notified, ACTION_GROUP);
+    expect(groups).toHaveLength(1);
+    const group = find(notified, ACTION_GROUP);
     const g = inputs(group);
     expect(g.enabled).toBe(true);
     expect(g.groupShortName.length).toBeLessThanOrEqual(12);
     expect(g.webhookReceivers).toEqual([{ name: "team", serviceUri: URL, useCommonAlertSchema: true }]);
-    expect(isSecretWrapper(group?.inputs.webhookReceivers)).toBe(true);
+    expect(isSecretWrapper(group.inputs.webhookReceivers)).toBe(true);
   });
 
   it("wire every rule of every group to it", () => {
