@@ -8,7 +8,6 @@ import { CACHE_HTTP_PORT, HTTP_CACHE_NAME } from "../components/http-cache/ports
 import { resolveImage } from "../components/kube/third-party-images";
 import { resolvedLoggingImages } from "../components/logging/images";
 import { LogShipper } from "../components/logging/log-shipper";
-import { secretAlertmanagerConfig } from "../components/monitoring/alertmanager";
 import { PlatformNamespace } from "../components/namespace/platform-namespace";
 import { HTTP_PORT } from "../components/service/environment";
 import { PhpService } from "../components/service/php-service";
@@ -114,6 +113,16 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
     { name: logsNamespace, podSecurity: "privileged", ...namespaceArgs },
     { parent: root, providers: { kubernetes: cluster } },
   );
+  // Setup Jobs with administrator rights (database roles on Azure) and their credentials: never
+  // in the services' namespace.
+  const adminNamespace = profile.adminNamespace ? `${config.namespace}-admin` : undefined;
+  const admin = adminNamespace
+    ? new PlatformNamespace(
+        "admin-namespace",
+        { name: adminNamespace, podSecurity: "restricted", ...namespaceArgs },
+        { parent: root, providers: { kubernetes: cluster } },
+      )
+    : undefined;
   // Prometheus, Alertmanager and Grafana (in-cluster) or the dashboards (Azure) live here.
   const monitoringNs = config.monitoring.enabled
     ? new PlatformNamespace(
@@ -126,13 +135,14 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
   // created before its namespace exists (dependsOn on a component does not reach its children).
   const workloads = clusterProvider("workloads", profile.connection, {
     parent: root,
-    dependsOn: monitoringNs ? [app, logs, monitoringNs] : [app, logs],
+    dependsOn: [app, logs, ...(admin ? [admin] : []), ...(monitoringNs ? [monitoringNs] : [])],
   });
   const scope = new Platform("workloads", { parent: root, providers: { kubernetes: workloads } });
 
   const services = model.services.map((s) => s.spec);
   const backing = profile.createBacking({
     namespace: appNamespace,
+    ...(adminNamespace ? { adminNamespace } : {}),
     services,
     ...(config.monitoring.enabled ? { scrapedFromNamespace: config.monitoringNamespace } : {}),
     parent: scope,
@@ -222,10 +232,10 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
         retention: config.monitoring.retention,
         ...(config.monitoring.notifications && loaded.alertReceiverUrl
           ? {
-              alertmanagerConfig: secretAlertmanagerConfig(
-                config.monitoring.notifications,
-                loaded.alertReceiverUrl,
-              ),
+              notifications: {
+                routes: config.monitoring.notifications,
+                receiverUrl: loaded.alertReceiverUrl,
+              },
             }
           : {}),
         parent: scope,

@@ -44,6 +44,11 @@ export interface AksClusterArgs {
   serviceCidr: string;
   /** Turns on the application routing add-on (the `approuting-istio` Gateway class builds on it). */
   applicationRouting: boolean;
+  /**
+   * The managed Prometheus metrics add-on (ama-metrics), which writes through the data collection
+   * rule of components/azure/azure-monitoring.ts: on when the stack enables monitoring.
+   */
+  managedPrometheus: boolean;
 }
 
 /** The tenth address of the service range, as AKS's own default does. */
@@ -159,6 +164,8 @@ export class AksCluster extends pulumi.ComponentResource {
         apiServerAccessProfile,
         autoUpgradeProfile: { upgradeChannel: args.upgradeChannel, nodeOSUpgradeChannel: "NodeImage" },
         addonProfiles,
+        // Sent either way, so turning monitoring off also turns the add-on off.
+        azureMonitorProfile: { metrics: { enabled: args.managedPrometheus } },
         ...(args.applicationRouting ? { ingressProfile: { webAppRouting: { enabled: true } } } : {}),
         agentPoolProfiles: [
           {

@@ -31,6 +31,11 @@ import { AzureWorkloadIdentity } from "./workload-identity";
 
 export interface AzureBackingArgs {
   namespace: string;
+  /**
+   * The platform's admin namespace: database setup Jobs, their identity and any administrator
+   * credential, kept out of the services' namespace.
+   */
+  adminNamespace: string;
   services: readonly ServiceSpec[];
   foundation: AzureFoundation;
   naming: NamingInput;
@@ -55,16 +60,20 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
     super("platform:azure:Backing", name, {}, opts);
     const { foundation: f, config: c, namespace, services } = args;
 
-    // One bundle of Azure's PostgreSQL roots for the namespace, created with the first server.
+    // One bundle of Azure's PostgreSQL roots per namespace (the services', the setup Jobs'),
+    // created with the first server.
     let caBundle: ReturnType<typeof postgresCaBundle> | undefined;
-    const postgresCa = () => {
+    let adminCaBundle: ReturnType<typeof postgresCaBundle> | undefined;
+    const adminCa = () => {
       caBundle ??= postgresCaBundle("postgres", namespace, { parent: this });
-      return caBundle;
+      adminCaBundle ??= postgresCaBundle("postgres-admin", args.adminNamespace, { parent: this });
+      return adminCaBundle;
     };
     const postgresServer = (
       resourceName: string,
       serverName: string,
       objectName: string,
+      adminIdentityName: string,
       tenants: string[],
       parent: pulumi.Resource,
     ) =>
@@ -84,9 +93,12 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
           zones: c.zones,
           parameters: c.postgres.parameters,
           protect: args.protect,
-          namespace,
+          authentication: c.postgres.authentication,
+          adminNamespace: args.adminNamespace,
+          adminIdentityName,
+          issuer: args.issuer,
           tenants,
-          ca: { file: POSTGRES_CA_FILE, mount: postgresCa().mount },
+          ca: { file: POSTGRES_CA_FILE, mount: adminCa().mount },
         },
         { parent },
       );
@@ -97,7 +109,12 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
       names: { state: string; cache: string },
       parent: pulumi.Resource,
     ) => {
-      const common = { foundation: f, clusteringPolicy: c.redis.clusteringPolicy, protect: args.protect };
+      const common = {
+        foundation: f,
+        clusteringPolicy: c.redis.clusteringPolicy,
+        authentication: c.redis.authentication,
+        protect: args.protect,
+      };
       return {
         state: new AzureManagedRedis(
           resourceName,
@@ -132,27 +149,29 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
           "postgres",
           args.names.postgresServer,
           "postgres",
+          args.names.postgresAdminIdentity,
           tenants.map((t) => t.service.name),
           this,
         ),
-      dedicated: ({ service, parent }) =>
-        postgresServer(
+      dedicated: ({ service, parent }) => {
+        const names = serviceNames(args.naming, service.name);
+        return postgresServer(
           `${service.name}-postgres`,
-          serviceNames(args.naming, service.name).dedicatedPostgres,
+          names.dedicatedPostgres,
           `postgres-${service.name}`,
+          names.dedicatedPostgresAdminIdentity,
           [service.name],
           parent,
-        ),
-      connect: (server, { service }) => ({
-        connection: {
-          url: must(
-            server.tenants.tenants.get(service.name),
-            `${service.name} has no role on ${server.endpoint.name}`,
-          ).url,
-        },
-        egress: [server.endpoint.egress],
-        dependsOn: [server.tenants.setupJob],
-      }),
+        );
+      },
+      connect: (server, { service, identity, parent }) => {
+        const login = server.login(service.name, identity.principalId, parent);
+        return {
+          connection: { url: login.url, ...(login.tokenScope ? { tokenScope: login.tokenScope } : {}) },
+          egress: [server.egress],
+          dependsOn: login.ready,
+        };
+      },
     });
 
     const redis = tenantProvisioner(redisKind, services, {
@@ -167,11 +186,19 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
         );
       },
       // The keyspace prefix (APP__REDIS__PREFIX) comes with the kind's runtime contract.
-      connect: ({ state, cache }) => ({
-        connection: { state: state.url, cache: cache.url },
-        egress: [state.path, cache.path],
-        dependsOn: [state.database, state.access.dnsZoneGroup, cache.database, cache.access.dnsZoneGroup],
-      }),
+      connect: ({ state, cache }, { service, identity, parent }) => {
+        const stateLogin = state.login(service.name, identity.principalId, parent);
+        const cacheLogin = cache.login(service.name, identity.principalId, parent);
+        return {
+          connection: {
+            state: stateLogin.url,
+            cache: cacheLogin.url,
+            ...(stateLogin.tokenScope ? { tokenScope: stateLogin.tokenScope } : {}),
+          },
+          egress: [state.path, cache.path],
+          dependsOn: [...stateLogin.ready, ...cacheLogin.ready],
+        };
+      },
     });
 
     const broker = tenantProvisioner(messageBrokerKind, services, {

@@ -11,7 +11,9 @@ import type { AzureFoundation } from "./foundation";
 // Monitoring on Azure: an Azure Monitor workspace (managed Prometheus) that AKS's metrics add-on
 // (ama-metrics) writes to, Azure Managed Grafana reading it, and the platform's alert rules as
 // Azure Monitor Prometheus rule groups. The add-on reads PodMonitors of its own API group
-// (azmonitoring.coreos.com), so the monitors are the same objects under another group.
+// (azmonitoring.coreos.com), so the monitors are the same objects under another group. The AKS
+// cluster turns the add-on on (azureMonitorProfile.metrics, aks-cluster.ts). Alerts reach the
+// team through an action group whose webhook is the stack's secret receiver URL.
 
 /** Monitoring Data Reader: Grafana reads the workspace's metrics, nothing else. */
 const MONITORING_DATA_READER = "b0d8363b-8ddd-447d-831f-62ca05bff136";
@@ -26,8 +28,14 @@ export interface AzureMonitoringArgs {
   clusterName: pulumi.Input<string>;
   /** The AKS cluster's resource id: its metrics add-on is associated with the collection rule. */
   clusterResourceId: pulumi.Input<string>;
-  /** Namespace of the dashboard ConfigMaps (imported into Managed Grafana by its dashboard sync). */
+  /** Namespace of the dashboard ConfigMaps (imported into Managed Grafana: docs/observability.md). */
   namespace: string;
+  /**
+   * Where every rule group's alerts are sent: an action group named `name` posting Azure's common
+   * alert schema to `receiverUrl` (a Pulumi secret).
+   * @default none: alerts fire in Azure Monitor and notify no one
+   */
+  actionGroup?: { name: string; shortName: string; receiverUrl: pulumi.Output<string> };
 }
 
 export class AzureMonitoring extends pulumi.ComponentResource implements MonitoringStack {
@@ -36,6 +44,7 @@ export class AzureMonitoring extends pulumi.ComponentResource implements Monitor
   readonly outputs: Record<string, pulumi.Input<unknown>>;
   private readonly workspace: monitor.AzureMonitorWorkspace;
   private readonly args: AzureMonitoringArgs;
+  private readonly actionGroup?: monitor.ActionGroup;
 
   constructor(name: string, args: AzureMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:azure:Monitoring", name, {}, opts);
@@ -120,6 +129,24 @@ export class AzureMonitoring extends pulumi.ComponentResource implements Monitor
       },
       parent,
     );
+    if (args.actionGroup) {
+      this.actionGroup = new monitor.ActionGroup(
+        `${name}-action-group`,
+        {
+          actionGroupName: args.actionGroup.name,
+          groupShortName: args.actionGroup.shortName,
+          resourceGroupName: f.resourceGroupName,
+          location: "Global",
+          enabled: true,
+          webhookReceivers: [
+            { name: "team", serviceUri: args.actionGroup.receiverUrl, useCommonAlertSchema: true },
+          ],
+          tags: f.tags,
+        },
+        // The receiver URL is a credential (a Slack or Teams webhook URL authorises posting).
+        { ...parent, additionalSecretOutputs: ["webhookReceivers"] },
+      );
+    }
     this.outputs = {
       grafanaUrl: grafana.properties.apply((p) => p?.endpoint),
       prometheusQueryUrl: this.workspace.metrics.apply((m) => m?.prometheusQueryEndpoint),
@@ -147,6 +174,7 @@ export class AzureMonitoring extends pulumi.ComponentResource implements Monitor
             annotations: r.annotations,
             severity: azureSeverity[r.labels.severity],
             enabled: true,
+            ...(this.actionGroup ? { actions: [{ actionGroupId: this.actionGroup.id }] } : {}),
           })),
         },
         { parent },

@@ -22,6 +22,8 @@ export interface AzurePlatformArgs {
   cluster: ClusterSource;
   /** The stack's Gateway class builds on the AKS application routing add-on. */
   applicationRouting: boolean;
+  /** The stack enables monitoring: a created cluster gets the managed Prometheus add-on. */
+  managedPrometheus: boolean;
 }
 
 export class AzurePlatform extends pulumi.ComponentResource {
@@ -83,6 +85,7 @@ export class AzurePlatform extends pulumi.ComponentResource {
           podCidr: c.network.podCidr,
           serviceCidr: c.network.serviceCidr,
           applicationRouting: args.applicationRouting,
+          managedPrometheus: args.managedPrometheus,
         },
         parent,
       );

@@ -233,6 +233,8 @@ export function azureNames(n: NamingInput) {
     /** Private DNS zone of the PostgreSQL servers (VNet integration needs a `*.postgres.database.azure.com` zone). */
     postgresDnsZone: `${prefix}-${env}.private.postgres.database.azure.com`,
     clusterIdentity: `id-${prefix}-${env}-aks`,
+    /** The shared PostgreSQL server's Entra administrator: the identity of its setup Jobs. */
+    postgresAdminIdentity: `id-${prefix}-${env}-psql-admin`,
     lokiIdentity: `id-${prefix}-${env}-loki`,
     lokiContainers: { chunks: "loki-chunks", ruler: "loki-ruler" },
   };
@@ -248,6 +250,7 @@ export function serviceNames(n: NamingInput, service: string) {
     dedicatedRedis: `redis-${n.prefix}-${service}-${n.suffix}`,
     dedicatedRedisCache: `redis-${n.prefix}-${service}-cache-${n.suffix}`,
     dedicatedPostgres: `psql-${n.prefix}-${service}-${n.suffix}`,
+    dedicatedPostgresAdminIdentity: `id-${n.prefix}-${n.environment}-${service}-psql-admin`,
     container: (bucket: string) => `${service}-${bucket}`,
   };
 }
@@ -317,6 +320,7 @@ export function validateAzureNames(
   check("nodeResourceGroup", names.nodeResourceGroup, byPrefix);
   check("logAnalytics", names.logAnalytics, byPrefix);
   check("managedIdentity", names.clusterIdentity, byPrefix);
+  check("managedIdentity", names.postgresAdminIdentity, byPrefix);
   check("containerRegistry", names.containerRegistry, bySuffix);
   check("keyVault", names.keyVault, bySuffix);
   check("storageAccount", names.storageAccount, bySuffix);
@@ -326,6 +330,24 @@ export function validateAzureNames(
   for (const c of Object.values(names.lokiContainers)) check("blobContainer", c, byPrefix);
 
   const containers = new Map<string, string>(Object.values(names.lokiContainers).map((c) => [c, "Loki"]));
+  // A service's identity must not be one of the platform's (a service named "aks" or "loki").
+  const identities = new Map<string, string>([
+    [names.clusterIdentity, "the AKS control plane"],
+    [names.lokiIdentity, "Loki"],
+    [names.postgresAdminIdentity, "the PostgreSQL setup Jobs"],
+  ]);
+  const claimIdentity = (name: string, owner: string, service: string) => {
+    const other = identities.get(name);
+    if (other) {
+      problems.push({
+        source: sources.catalogFile,
+        field: `catalog entry "${service}"`,
+        problem: `the managed identity name "${name}" is also the identity of ${other}`,
+        fix: "rename the service",
+      });
+    }
+    identities.set(name, owner);
+  };
   for (const s of services) {
     const sn = serviceNames(input, s.name);
     const entry = (what: string) => ({
@@ -337,12 +359,21 @@ export function validateAzureNames(
           : `rename the service or ${what} with lower-case letters, digits and single '-'`,
     });
     check("managedIdentity", sn.identity, entry("the stack prefix"));
+    claimIdentity(sn.identity, `service ${s.name}`, s.name);
     check("federatedCredential", sn.federatedCredential, entry("the stack prefix"));
     if (s.dedicatedRedis) {
       check("managedRedis", sn.dedicatedRedis, entry("drop redis.dedicated"));
       check("managedRedis", sn.dedicatedRedisCache, entry("drop redis.dedicated"));
     }
-    if (s.dedicatedDatabase) check("postgresServer", sn.dedicatedPostgres, entry("drop database.dedicated"));
+    if (s.dedicatedDatabase) {
+      check("postgresServer", sn.dedicatedPostgres, entry("drop database.dedicated"));
+      check("managedIdentity", sn.dedicatedPostgresAdminIdentity, entry("drop database.dedicated"));
+      claimIdentity(
+        sn.dedicatedPostgresAdminIdentity,
+        `the setup Jobs of ${s.name}'s own PostgreSQL`,
+        s.name,
+      );
+    }
     for (const b of s.buckets) {
       const container = sn.container(b);
       check("blobContainer", container, entry(`the bucket "${b}"`));

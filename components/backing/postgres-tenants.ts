@@ -50,6 +50,21 @@ export interface PostgresTenant {
   url: pulumi.Output<string>;
 }
 
+/**
+ * Doctrine's DSN for `user` on the server's database of the same name: with the password when
+ * given, without it for a login whose password is an access token the app fetches itself.
+ */
+export function postgresUrl(
+  server: Pick<PostgresServerEndpoint, "host" | "port" | "version" | "sslMode" | "ca">,
+  user: string,
+  password?: pulumi.Input<string>,
+): pulumi.Output<string> {
+  const query = `serverVersion=${server.version}&charset=utf8&sslmode=${server.sslMode}${server.ca ? `&sslrootcert=${server.ca.file}` : ""}`;
+  return password === undefined
+    ? pulumi.interpolate`postgresql://${user}@${server.host}:${server.port}/${user}?${query}`
+    : pulumi.interpolate`postgresql://${user}:${password}@${server.host}:${server.port}/${user}?${query}`;
+}
+
 const tenantEnvName = (tenant: string) => `TENANT_PASSWORD_${tenant.toUpperCase().replaceAll("-", "_")}`;
 
 /** The setup script: no credential in it, passwords come from the environment through \getenv. */
@@ -90,9 +105,7 @@ export class PostgresTenants extends pulumi.ComponentResource {
         { length: 32, special: false },
         { parent: this },
       ).result;
-      const url = pulumi.secret(
-        pulumi.interpolate`postgresql://${t}:${password}@${server.host}:${server.port}/${t}?serverVersion=${server.version}&charset=utf8&sslmode=${server.sslMode}${server.ca ? `&sslrootcert=${server.ca.file}` : ""}`,
-      );
+      const url = pulumi.secret(postgresUrl(server, t, password));
       tenants.set(t, { database: t, user: t, password, url });
     }
     this.tenants = tenants;

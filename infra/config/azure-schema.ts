@@ -126,6 +126,14 @@ const deployerSchema = z.strictObject({
 });
 
 const postgresSchema = z.strictObject({
+  /**
+   * How the services log in. `entra`: Entra authentication only, each service's workload identity
+   * mapped to its role, an access token as the password (docs/runtime-contract.md), no password
+   * anywhere. `password`: the explicit fallback for apps that cannot fetch a token yet: password
+   * authentication only, an administrator password and one password per service.
+   * @default "entra"
+   */
+  authentication: z.enum(["entra", "password"]).default("entra"),
   version: z.enum(["14", "15", "16", "17", "18"]).default("17"),
   skuName: z
     .string()
@@ -150,6 +158,13 @@ export const managedRedisSkus: readonly string[] = Object.values(RedisSkuName).f
 );
 
 const redisSchema = z.strictObject({
+  /**
+   * How the services log in. `entra`: access keys disabled, each service's workload identity given
+   * an access policy assignment, an access token as the password (docs/runtime-contract.md).
+   * `accessKey`: the explicit fallback, the primary access key in the services' DSNs.
+   * @default "entra"
+   */
+  authentication: z.enum(["entra", "accessKey"]).default("entra"),
   /** An Azure Managed Redis SKU of the SDK's enum (not the retiring Enterprise/EnterpriseFlash ones). */
   sku: z
     .string()

@@ -8,11 +8,14 @@ import { namespaceReference, objectName } from "./kubernetes-names";
 // The stack configuration (`platform:*` keys of stacks/Pulumi.<stack>.yaml), as one strict schema:
 // an unknown key is an error, not a silently ignored typo.
 
-/** DNS-1123 label short enough that `<namespace>-logs` still is one. */
+/** DNS-1123 label short enough that `<namespace>-logs` and `<namespace>-admin` (Azure) still are. */
 const namespaceName = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label (lower-case letters, digits, '-')")
-  .max(57, "must be at most 57 characters (the logging namespace appends '-logs')");
+  .max(
+    57,
+    "must be at most 57 characters (the logging namespace appends '-logs', the admin namespace '-admin')",
+  );
 
 /** A version tag or a digest; `latest` and other moving tags are refused. */
 export const imageTag = z

@@ -21,9 +21,25 @@ import type { Profile } from "./profile";
 /** Naming problems name the entry; each entry is a file of this directory. */
 export const CATALOG_FILE = "infra/catalog/services/";
 
+/** Alerts leave Azure through an action group's webhook, in Azure's common alert schema. */
+function alertRoutingProblems(loaded: LoadedConfig): InputProblem[] {
+  const { monitoring } = loaded.config;
+  const kind = monitoring.enabled ? monitoring.notifications?.kind : undefined;
+  if (kind === undefined || kind === "webhook") return [];
+  return [
+    {
+      source: loaded.source,
+      field: "platform:monitoring.notifications.kind",
+      problem: `is ${kind} on the azure profile: alerts go through an Azure Monitor action group, which posts Azure's common alert schema, and ${kind === "slack" ? "Slack" : "Teams"} incoming webhooks refuse that payload`,
+      fix: "set kind: webhook, with platform:alertReceiverUrl the URL of a receiver that accepts the common alert schema (your incident tool's Azure Monitor integration, or a Logic App that posts to the channel)",
+    },
+  ];
+}
+
+/** Where the cluster comes from; every input problem of the profile is reported here, at once. */
 function clusterSource(loaded: LoadedConfig, azure: AzureConfig): ClusterSource {
   const { cluster } = loaded.config;
-  const problems: InputProblem[] = [];
+  const problems: InputProblem[] = alertRoutingProblems(loaded);
   const problem = (field: string, text: string, fix: string) =>
     problems.push({ source: loaded.source, field, problem: text, fix });
   if (cluster.source === "aks") {
@@ -117,6 +133,7 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
     protect,
     cluster: source,
     applicationRouting: config.gateway?.enabled === true && config.gateway.className.startsWith("approuting"),
+    managedPrometheus: config.monitoring.enabled,
   });
 
   return {
@@ -126,11 +143,15 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
       // Production keeps its objects in the state when the API server cannot be reached.
       deleteUnreachable: !protect,
     },
-    createBacking: ({ namespace, services: deployed, parent }) =>
-      new AzureBacking(
+    adminNamespace: true,
+    createBacking: ({ namespace, adminNamespace, services: deployed, parent }) => {
+      if (!adminNamespace)
+        throw new Error("internal: the Azure profile's setup Jobs need the admin namespace");
+      return new AzureBacking(
         "backing",
         {
           namespace,
+          adminNamespace,
           services: deployed,
           foundation: platform.foundation,
           naming,
@@ -147,7 +168,8 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
           monitoringNamespace: config.monitoringNamespace,
         },
         { parent },
-      ),
+      );
+    },
     createLogStore: ({ namespace, retentionHours, monitoringNamespace, parent }) =>
       new AzureLoki(
         "loki",
@@ -167,7 +189,7 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
       ).store,
     // Managed PostgreSQL, Redis and Blob Storage report to Azure Monitor's platform metrics.
     scrapeTargets: [],
-    createMonitoring: ({ namespace, parent }) =>
+    createMonitoring: ({ namespace, notifications, parent }) =>
       new AzureMonitoring(
         "monitoring",
         {
@@ -178,6 +200,15 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
             source.create ? platform.foundation.resourceGroupName : source.existing.resourceGroupName
           }/providers/Microsoft.ContainerService/managedClusters/${platform.clusterName}`,
           namespace,
+          ...(notifications
+            ? {
+                actionGroup: {
+                  name: `ag-${azure.prefix}-${config.environment}`,
+                  shortName: azure.prefix.slice(0, 12),
+                  receiverUrl: notifications.receiverUrl,
+                },
+              }
+            : {}),
         },
         { parent },
       ),

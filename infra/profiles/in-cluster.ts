@@ -2,6 +2,7 @@ import { backingImages } from "../../components/in-cluster/images";
 import { InClusterBacking, inClusterScrapeTargets } from "../../components/in-cluster/in-cluster-backing";
 import { resolvedLoggingImages } from "../../components/logging/images";
 import { InClusterLoki } from "../../components/logging/in-cluster-loki";
+import { secretAlertmanagerConfig } from "../../components/monitoring/alertmanager";
 import { InClusterMonitoring } from "../../components/monitoring/in-cluster-monitoring";
 import { existingClusterConnection } from "../cluster";
 import type { LoadedConfig } from "../config/load";
@@ -23,6 +24,8 @@ export function inClusterProfile(loaded: LoadedConfig): Profile {
   return {
     name: "in-cluster",
     connection: existingClusterConnection(loaded),
+    // The in-cluster servers run in the services' namespace, their setup Jobs beside them.
+    adminNamespace: false,
     createBacking: ({ namespace, services, scrapedFromNamespace, parent }) =>
       new InClusterBacking(
         "backing",
@@ -48,10 +51,18 @@ export function inClusterProfile(loaded: LoadedConfig): Profile {
         },
         { parent },
       ).store,
-    createMonitoring: ({ namespace, retention, alertmanagerConfig, parent }) =>
+    createMonitoring: ({ namespace, retention, notifications, parent }) =>
       new InClusterMonitoring(
         "monitoring",
-        { namespace, retention, ...(alertmanagerConfig ? { alertmanagerConfig } : {}) },
+        {
+          namespace,
+          retention,
+          ...(notifications
+            ? {
+                alertmanagerConfig: secretAlertmanagerConfig(notifications.routes, notifications.receiverUrl),
+              }
+            : {}),
+        },
         { parent },
       ),
     outputs: {},

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { BackingServices } from "../../components/backing/types";
 import type { LokiStore } from "../../components/logging/in-cluster-loki";
+import type { Notifications } from "../../components/monitoring/alertmanager";
 import type { MonitoringStack } from "../../components/monitoring/monitoring-stack";
 import type { ScrapeTarget } from "../../components/monitoring/monitors";
 import type { ServiceSpec } from "../../components/service/spec";
@@ -13,8 +14,16 @@ export interface Profile {
   name: "in-cluster" | "azure";
   /** How to reach the cluster (created by the profile, or attached). */
   connection: ClusterConnection;
+  /**
+   * The backing services run setup Jobs with administrator rights (database roles): they get a
+   * namespace of their own, `<namespace>-admin`, so no administrator credential or identity is
+   * ever in the services' namespace.
+   */
+  adminNamespace: boolean;
   createBacking(args: {
     namespace: string;
+    /** `<namespace>-admin`, when the profile asks for it. */
+    adminNamespace?: string;
     services: readonly ServiceSpec[];
     /** Namespace of the Prometheus that scrapes the backing servers (monitoring enabled). */
     scrapedFromNamespace?: string;
@@ -32,8 +41,11 @@ export interface Profile {
   createMonitoring(args: {
     namespace: string;
     retention: string;
-    /** Alertmanager's configuration, a Pulumi secret (in-cluster; Azure routes through action groups). */
-    alertmanagerConfig?: pulumi.Output<Record<string, unknown>>;
+    /**
+     * Where alerts go (`monitoring.notifications` and the secret `alertReceiverUrl`): Alertmanager's
+     * routes in-cluster, an Azure Monitor action group on Azure.
+     */
+    notifications?: { routes: Notifications; receiverUrl: pulumi.Output<string> };
     parent: pulumi.Resource;
   }): MonitoringStack;
   /** Stack outputs specific to the profile (cluster name, registry, vault...). */

@@ -25,6 +25,7 @@ import { noHostPaths } from "./no-host-paths";
 import { noPlaintextSecrets } from "./no-plaintext-secrets";
 import { noPrivilegeEscalation } from "./no-privilege-escalation";
 import { noPrivileged } from "./no-privileged";
+import { passwordlessDataStores } from "./passwordless-data-stores";
 import { pdbForReplicated } from "./pdb-for-replicated";
 import { postgresPrivate } from "./postgres-private";
 import { protectInfrastructureProd } from "./protect-infrastructure-prod";
@@ -68,6 +69,7 @@ export const policies: Policies = [
   removedApiPolicy,
   // Azure.
   redisTlsOnly,
+  passwordlessDataStores,
   postgresPrivate,
   keyvaultProtected,
   storagePrivate,

@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
-import { delimiter } from "node:path";
+import { delimiter, join } from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { SERVICE_SPECS_ENV } from "../../infra/catalog/load";
-import { toConfigJson } from "./config";
+import { TEMPLATE_STACK, toConfigJson } from "./config";
 import type {
   NamespaceRecord,
   OperationOptions,
@@ -14,6 +14,7 @@ import type {
 } from "./driver";
 import { OperationError, UsageError } from "./errors";
 import { shortStackName } from "./naming";
+import { withPolicyGate } from "./policy-pack";
 
 // The StackDriver on Pulumi's Automation API: a LocalWorkspace on the project directory (so the
 // program, Pulumi.yaml and stackConfigDir: stacks are the ones users run), any backend the CLI
@@ -37,6 +38,11 @@ export interface AutomationDriverOptions {
   pulumiRoot?: string;
   /** Absolute paths of `--service-spec` files: the program reads them from PLATFORM_SERVICE_SPECS. */
   serviceSpecs?: readonly string[];
+  /**
+   * The stack whose pack config (`npm run policy -- config --stack <name>`) every update runs with.
+   * @default "ci": the template every ephemeral stack is built from
+   */
+  policyConfigStack?: string;
 }
 
 /** Where the state lives, without credentials or query parameters. */
@@ -198,7 +204,12 @@ class AutomationDriver implements StackDriver {
 
   async up(stack: string, options: OperationOptions = {}): Promise<UpSummary> {
     const s = await Stack.select(stack, this.workspace);
-    const result = await s.up(options.onOutput ? { onOutput: options.onOutput } : {});
+    // The same gate as every merge request and deploy: the pack and its config for the template.
+    const result = await withPolicyGate(
+      join(this.options.workDir, "policies"),
+      this.options.policyConfigStack ?? TEMPLATE_STACK,
+      (gate) => s.up({ ...gate, ...(options.onOutput ? { onOutput: options.onOutput } : {}) }),
+    );
     // `summary` comes from `stack history`; a backend without history leaves it undefined.
     const summary = result.summary as typeof result.summary | undefined;
     const changes = (summary?.resourceChanges ?? {}) as Record<string, number>;

@@ -13,7 +13,9 @@ import type { ServiceSelection } from "./services";
 // that make it this pipeline's own (namespace, image tag, ephemeral metadata, subgraph), checked
 // against the program's own schema before any stack is created or touched.
 
-export const TEMPLATE_FILE = "stacks/Pulumi.ci.yaml";
+/** The stack the ephemeral stacks are copies of (its pack config gates their updates too). */
+export const TEMPLATE_STACK = "ci";
+export const TEMPLATE_FILE = `stacks/Pulumi.${TEMPLATE_STACK}.yaml`;
 const PREFIX = "platform:";
 
 export interface Template {

@@ -303,10 +303,71 @@ describe("docs/azure.md", () => {
 });
 
 describe("GitLab template for service repositories", () => {
-  it("runs the Pulumi CLI of the SDK's version", () => {
-    const ci = parse(
-      readFileSync(join(ROOT, "ci", "gitlab", "service-repository.gitlab-ci.yml"), "utf8"),
-    ) as Yaml;
+  const text = readFileSync(join(ROOT, "ci", "gitlab", "service-repository.gitlab-ci.yml"), "utf8");
+  const ci = parse(text) as Record<string, Yaml>;
+  const platform = parse(
+    readFileSync(join(ROOT, "ci", "gitlab", "platform.gitlab-ci.yml"), "utf8"),
+  ) as Record<string, Yaml>;
+  const jobs = Object.entries(ci).filter(([k]) => !["stages", "variables"].includes(k) && !k.startsWith("."));
+  const extendsOf = (job: Yaml): string[] => {
+    const direct = ([] as string[]).concat((job.extends as string | string[] | undefined) ?? []);
+    return direct.flatMap((e) => [e, ...extendsOf(ci[e] ?? {})]);
+  };
+  /** before_script (the job's own, or the nearest hidden job's) then script. */
+  const lines = (job: Yaml): string[] => [
+    ...((job.before_script as string[] | undefined) ??
+      extendsOf(job)
+        .map((e) => ci[e]?.before_script as string[] | undefined)
+        .find(Boolean) ??
+      []),
+    ...((job.script as string[] | undefined) ?? []),
+  ];
+  const reachesAzure = (job: Yaml) =>
+    lines(job).some((l) => /npm run ephemeral -- (up|down)|pulumi (preview|up)/.test(l));
+
+  it("runs the Pulumi CLI of the SDK's version, and the platform template's kubelogin", () => {
     expect((ci.variables as Yaml).PULUMI_VERSION).toBe(sdkVersion);
+    expect((ci.variables as Yaml).KUBELOGIN_VERSION).toBe((platform.variables as Yaml).KUBELOGIN_VERSION);
+  });
+
+  it("logs in like the platform's pipeline (id_token as ARM_OIDC_TOKEN, kubelogin) in every job that reaches Azure", () => {
+    const azure = ci[".platform-azure"] as Yaml;
+    expect(azure.id_tokens).toEqual(platform[".azure"]?.id_tokens);
+    expect(azure.variables).toEqual(platform[".azure"]?.variables);
+    const reaching = jobs.filter(([, job]) => reachesAzure(job));
+    expect(reaching.map(([name]) => name).sort()).toEqual([
+      "platform:ephemeral:down",
+      "platform:ephemeral:up",
+    ]);
+    for (const [name, job] of reaching) {
+      expect(extendsOf(job), name).toContain(".platform-azure");
+      const all = lines(job);
+      // The platform checkout's own login script, sourced after `cd` into it and before any CLI call.
+      const cd = all.indexOf('cd "$CI_PROJECT_DIR/.platform"');
+      const login = all.indexOf(". ci/gitlab/azure-oidc.sh");
+      const ephemeral = all.findIndex((l) => l.startsWith("npm run ephemeral"));
+      expect(cd, name).toBeGreaterThanOrEqual(0);
+      expect(login, name).toBeGreaterThan(cd);
+      expect(ephemeral, name).toBeGreaterThan(login);
+      expect(job.interruptible, name).toBe(false);
+    }
+    // The offline plan gets no token.
+    const plan = ci["platform:plan"] as Yaml;
+    expect(extendsOf(plan)).not.toContain(".platform-azure");
+    expect(plan.interruptible).toBe(true);
+    expect(text).not.toMatch(/ARM_CLIENT_SECRET:/);
+  });
+});
+
+describe("GitHub reusable workflow for service repositories", () => {
+  it("plans offline only: no Azure login and no id-token permission, and says why", () => {
+    const w = workflows.find((x) => x.file === "service-plan.yml");
+    if (!w) throw new Error("ci/github/workflows/service-plan.yml is missing");
+    expect(w.text).toContain("The plan is offline");
+    expect(JSON.stringify(w.doc.permissions)).not.toContain("id-token");
+    for (const job of Object.values(jobsOf(w.doc))) {
+      expect(runsPulumi(job)).toBe(false);
+      expect(job.steps.some((s) => s.uses?.startsWith("azure/login"))).toBe(false);
+    }
   });
 });

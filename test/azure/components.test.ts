@@ -128,14 +128,21 @@ describe("a dedicated database and Redis (catalog: dedicated: true)", () => {
       .filter((r) => r.parent?.includes("FlexiblePostgres") && !r.name.startsWith("content-"))
       .map((r) => inputs(r).databaseName);
     expect(sharedDatabases).not.toContain("content");
-    // The dedicated server runs the same tenant setup Job as the shared one.
-    const setupJobs = dedicated
-      .all("Job")
-      .map((j) => j.metadata.name)
-      .filter((n) => n.includes("-setup-"))
-      .map((n) => n.replace(/-[0-9a-f]{8}$/, ""))
-      .sort();
-    expect(setupJobs).toEqual(["postgres-content-setup", "postgres-setup"]);
+    // The dedicated server's role is created the same way as the shared one's, on its own host.
+    const roleHosts = Object.fromEntries(
+      dedicated
+        .all("Job")
+        .filter((j) => j.metadata.labels?.["app.kubernetes.io/component"] === "database-setup")
+        .map((j) => {
+          const env = j.spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>;
+          const value = (name: string) => env.find((e) => e.name === name)?.value;
+          return [value("TENANT"), value("PGHOST")];
+        }),
+    );
+    expect(roleHosts.content).toBe("psql-platform-content-plstg.postgres.database.azure.com");
+    const others = Object.entries(roleHosts).filter(([tenant]) => tenant !== "content");
+    expect(others.length).toBeGreaterThan(0);
+    for (const [, host] of others) expect(host).toBe("psql-platform-plstg.postgres.database.azure.com");
     // The service's pods do not change: only where its credentials point.
     expect(dedicated.one("Deployment", "content").spec.template.spec.volumes).toEqual(
       shared.one("Deployment", "content").spec.template.spec.volumes,

@@ -150,13 +150,16 @@ describe("PostgreSQL clients", () => {
     const bundle = prod.objects.filter(
       (o) => o.kind === "ConfigMap" && o.metadata.name === "azure-postgres-ca",
     );
-    expect(bundle).toHaveLength(1);
-    const pem = (bundle[0] as unknown as { data: Record<string, string> }).data["ca.crt"];
-    expect(pem).toBe(AZURE_POSTGRES_ROOTS);
-    expect(pem?.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(3);
+    // One in the services' namespace, one in the admin namespace of the setup Jobs.
+    expect(bundle.map((b) => b.metadata.namespace).sort()).toEqual(["platform", "platform-admin"]);
+    for (const b of bundle) {
+      const pem = (b as unknown as { data: Record<string, string> }).data["ca.crt"];
+      expect(pem).toBe(AZURE_POSTGRES_ROOTS);
+      expect(pem?.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(3);
+    }
   });
 
-  it("mount the roots wherever a DATABASE_URL is used, the setup Job included", () => {
+  it("mount the roots wherever a DATABASE_URL is used, the role Jobs included", () => {
     let users = 0;
     for (const o of prod.objects) {
       const spec = podSpec(o);
@@ -180,7 +183,9 @@ describe("PostgreSQL clients", () => {
       }
     }
     expect(users).toBeGreaterThan(1);
-    const setup = prod.objects.find((o) => o.kind === "Job" && o.metadata.name.startsWith("postgres-setup-"));
+    const setup = prod.objects.find(
+      (o) => o.kind === "Job" && o.metadata.labels?.["app.kubernetes.io/component"] === "database-setup",
+    );
     const env = Object.fromEntries(
       (podSpec(setup).containers[0].env as Array<{ name: string; value?: string }>).map((e) => [
         e.name,

@@ -40,7 +40,9 @@ describe("Azure Managed Redis", () => {
     expect(db.clientProtocol).toBe("Encrypted");
     expect(db.port).toBe(10_000);
     expect(["EnterpriseCluster", "NoCluster"]).toContain(db.clusteringPolicy);
-    expect(db.accessKeysAuthentication).toBe("Enabled");
+    // Passwordless by default: Entra users only (test/azure/passwordless.test.ts).
+    for (const d of ofType(prod, T.redisDatabase))
+      expect(inputs(d).accessKeysAuthentication).toBe("Disabled");
   });
 
   it("is reached through a private endpoint in the endpoints subnet", () => {
@@ -55,13 +57,14 @@ describe("Azure Managed Redis", () => {
     expect(ids.get(pei.subnet.id)?.name).toBe("foundation-private-endpoints-subnet");
   });
 
-  it("hands each tenant a rediss:// DSN with the access key, only as a Key Vault secret", () => {
-    const host = state(find(prod, T.redis)).hostName;
+  it("hands each tenant a rediss:// DSN with its identity as the user, only as a Key Vault secret", () => {
+    const host = state(find(prod, T.redis, (i) => !i.clusterName.includes("-cache-"))).hostName;
+    const identity = state(find(prod, T.identity, (i) => i.resourceName.endsWith("-content")));
     for (const key of ["in-mem-store-uri", "lock-dsn"]) {
       const secret = find(prod, T.secret, (i) => i.secretName === `content-${key}`);
       // Nested secrets travel as a secret `properties` object (the engine marks whole top-level values).
       expect(isSecretWrapper(secret.inputs.properties)).toBe(true);
-      expect(inputs(secret).properties.value).toMatch(new RegExp(`^rediss://:[^@]+@${host}:10000$`));
+      expect(inputs(secret).properties.value).toBe(`rediss://${identity.principalId}@${host}:10000`);
     }
   });
 });
@@ -80,10 +83,14 @@ describe("PostgreSQL flexible server", () => {
     expect(subnet.delegations[0].serviceName).toBe("Microsoft.DBforPostgreSQL/flexibleServers");
   });
 
-  it("pins the version, keeps the admin password secret and requires TLS", () => {
+  it("pins the version, has no password at all and requires TLS", () => {
     const server = find(prod, T.postgres);
     expect(inputs(server).version).toBe("17");
-    expect(isSecretWrapper(server.inputs.administratorLoginPassword)).toBe(true);
+    expect(inputs(server).authConfig).toMatchObject({
+      passwordAuth: "Disabled",
+      activeDirectoryAuth: "Enabled",
+    });
+    expect(server.inputs.administratorLoginPassword).toBeUndefined();
     const params = Object.fromEntries(
       ofType(prod, T.postgresConfiguration).map((c) => [inputs(c).configurationName, inputs(c).value]),
     );
@@ -91,20 +98,29 @@ describe("PostgreSQL flexible server", () => {
     expect(Number(params.log_min_duration_statement)).toBeGreaterThan(0);
   });
 
-  it("creates a database per tenant as an ARM resource, and the role through the shared setup Job", () => {
+  it("creates a database per tenant as an ARM resource, and its role through a Job in the admin namespace", () => {
+    const tenants = catalog
+      .filter((s) => needs(databaseKind, s))
+      .map((s) => s.name)
+      .sort();
     const databases = ofType(prod, T.postgresDatabase).map((d) => inputs(d).databaseName);
-    expect(databases.sort()).toEqual(
-      catalog
-        .filter((s) => needs(databaseKind, s))
-        .map((s) => s.name)
-        .sort(),
-    );
-    const job = prod.all("Job").find((j) => j.metadata.name.startsWith("postgres-setup-"));
-    const env = job?.spec.template.spec.containers[0].env;
-    expect(env.find((e: { name: string }) => e.name === "PGSSLMODE").value).toBe("verify-full");
-    expect(env.find((e: { name: string }) => e.name === "PGPASSWORD").valueFrom.secretKeyRef.key).toBe(
-      "password",
-    );
+    expect(databases.sort()).toEqual(tenants);
+    const jobs = prod
+      .all("Job")
+      .filter((j) => j.metadata.labels?.["app.kubernetes.io/component"] === "database-setup");
+    const env = (j: (typeof jobs)[number]) =>
+      Object.fromEntries(
+        (j.spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>).map((e) => [
+          e.name,
+          e.value,
+        ]),
+      );
+    expect(jobs.map((j) => env(j).TENANT).sort()).toEqual(tenants);
+    for (const j of jobs) {
+      expect(j.metadata.namespace).toBe("platform-admin");
+      expect(env(j).PGSSLMODE).toBe("verify-full");
+      expect(env(j).PGPASSWORD).toBeUndefined();
+    }
   });
 });
 

@@ -106,13 +106,12 @@ describe("secrets", () => {
     for (const line of lines) expect(visible.includes(line)).toBe(false);
   });
 
-  it("reach Key Vault, the database server and the setup Job only as Pulumi secrets", () => {
+  it("reach Key Vault only as Pulumi secrets, and the database server has none (Entra only)", () => {
     for (const r of ofType(plans.prod, T.secret))
       expect(isSecretWrapper(r.inputs.properties), r.name).toBe(true);
     for (const r of ofType(plans.prod, T.postgres))
-      expect(isSecretWrapper(r.inputs.administratorLoginPassword)).toBe(true);
-    const admin = plans.prod.resources.find((r) => r.name === "postgres-admin");
-    expect(isSecretWrapper((admin as RecordedResource).inputs.stringData)).toBe(true);
+      expect(r.inputs.administratorLoginPassword).toBeUndefined();
+    expect(plans.prod.resources.find((r) => r.name === "postgres-admin-password")).toBeUndefined();
   });
 });
 

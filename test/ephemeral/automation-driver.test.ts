@@ -1,13 +1,15 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadPackConfig } from "../../policies/runner/config";
 import {
   createAutomationDriver,
   describeBackend,
   preflight,
   stateFromDeployment,
 } from "../../stacks/ephemeral/automation-driver";
+import { TEMPLATE_STACK } from "../../stacks/ephemeral/config";
 import type { StackDriver } from "../../stacks/ephemeral/driver";
 import { OperationError, UsageError } from "../../stacks/ephemeral/errors";
 import { ROOT } from "./helpers";
@@ -128,6 +130,8 @@ else if (cmd.startsWith("config")) out(Object.fromEntries(Object.entries(stack()
 else if (cmd.startsWith("up")) {
   const s = stack();
   s.serviceSpecs = process.env.PLATFORM_SERVICE_SPECS;
+  const packConfig = flag("--policy-pack-config");
+  s.policy = { pack: flag("--policy-pack"), configFile: packConfig, config: packConfig && JSON.parse(fs.readFileSync(packConfig, "utf8")) };
   const ns = s.config["platform:namespace"].value;
   s.resources = [{ type: "kubernetes:core/v1:Namespace", outputs: { metadata: { name: ns, labels: { "platform.internal/ephemeral": "true" } } } }];
   s.outputs = { namespace: ns, credentials: { content: { DATABASE_URL: "postgresql://c:pw@db/c" } } };
@@ -274,6 +278,33 @@ describe("the Automation API driver against a stand-in pulumi", () => {
       delete process.env.PLATFORM_SERVICE_SPECS;
     }
     await withSpecs.remove("ci-77");
+  }, 60_000);
+
+  it("runs every update with the policy pack and the template stack's pack config, as CI does", async () => {
+    const state = () => JSON.parse(readFileSync(env.FAKE_PULUMI_STATE as string, "utf8"));
+    await driver.createOrSelect("ci-88");
+    await driver.setConfig("ci-88", { "platform:namespace": "ci-88" });
+    await driver.up("ci-88");
+    const [up] = matching(["up"]).filter((c) => c.includes("ci-88"));
+    expect(up).toEqual(expect.arrayContaining(["--policy-pack", join(ROOT, "policies")]));
+    const { policy } = state().stacks["ci-88"];
+    expect(policy.pack).toBe(join(ROOT, "policies"));
+    // What `npm run policy -- config --stack ci` prints, read by the CLI during the update …
+    expect(policy.config).toEqual(loadPackConfig(TEMPLATE_STACK));
+    expect(Object.keys(policy.config).length).toBeGreaterThan(0);
+    // … and gone afterwards.
+    expect(existsSync(policy.configFile)).toBe(false);
+
+    // Another stack's pack config when the caller names one (policies/config/<stack>.json).
+    const other = await createAutomationDriver({
+      workDir: ROOT,
+      env,
+      pulumiRoot: root,
+      policyConfigStack: "prod",
+    });
+    await other.up("ci-88");
+    expect(state().stacks["ci-88"].policy.config).toEqual(loadPackConfig("prod"));
+    await driver.remove("ci-88");
   }, 60_000);
 
   it("refuses a Pulumi CLI older than 3.211", async () => {

@@ -53,9 +53,12 @@ describe("GitLab template for service repositories (ci/gitlab/service-repository
     ]);
     for (const [name, job] of Object.entries(jobs)) {
       expect(ci.stages as string[], name).toContain(job.stage);
-      expect(job.extends, name).toBe(".platform-checkout");
+      // The ephemeral jobs log in to Azure (test/azure/ci-templates.test.ts), the plan needs nothing.
+      expect(job.extends, name).toBe(name === "platform:plan" ? ".platform-checkout" : ".platform-azure");
     }
-    expect((hidden.before_script as string[]).join("\n")).toMatch(/git clone .*"\$PLATFORM_REPOSITORY"/);
+    expect((ci[".platform-azure"] as Yaml).extends).toBe(".platform-checkout");
+    for (const hiddenJob of [hidden, ci[".platform-azure"] as Yaml])
+      expect((hiddenJob.before_script as string[]).join("\n")).toMatch(/git clone .*"\$PLATFORM_REPOSITORY"/);
     const up = jobs["platform:ephemeral:up"]?.environment as Yaml;
     expect(up.on_stop).toBe("platform:ephemeral:down");
     const down = jobs["platform:ephemeral:down"]?.environment as Yaml | undefined;

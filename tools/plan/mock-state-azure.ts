@@ -204,6 +204,9 @@ export const azureStates: ReadonlyArray<[string, StateFn]> = [
   ],
   ["azure-native:dbforpostgresql:Configuration", named("configurationName")],
   ["azure-native:dbforpostgresql:Database", named("databaseName")],
+  ["azure-native:dbforpostgresql:AdministratorsMicrosoftEntra", named("objectId")],
+  ["azure-native:redisenterprise:AccessPolicyAssignment", named("accessPolicyAssignmentName")],
+  ["azure-native:monitor:ActionGroup", named("actionGroupName")],
 ];
 
 /** The kubeconfig AKS returns with format=exec for an Entra ID cluster (kubelogin, device code). */
@@ -456,5 +459,28 @@ export const azureIds: ReadonlyArray<[string, IdFn]> = [
   [
     "azure-native:dbforpostgresql:Database",
     arm("Microsoft.DBforPostgreSQL", fixed("flexibleServers"), input("serverName"), fixed("databases"), own),
+  ],
+  [
+    "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra",
+    arm(
+      "Microsoft.DBforPostgreSQL",
+      fixed("flexibleServers"),
+      input("serverName"),
+      fixed("administrators"),
+      input("objectId"),
+    ),
+  ],
+  ["azure-native:monitor:ActionGroup", arm("Microsoft.Insights", fixed("actionGroups"), own)],
+  [
+    "azure-native:redisenterprise:AccessPolicyAssignment",
+    arm(
+      "Microsoft.Cache",
+      fixed("redisEnterprise"),
+      input("clusterName"),
+      fixed("databases"),
+      input("databaseName"),
+      fixed("accessPolicyAssignments"),
+      own,
+    ),
   ],
 ];

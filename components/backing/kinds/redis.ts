@@ -13,6 +13,12 @@ export interface RedisConnection {
   state: pulumi.Output<string>;
   /** Cache pools: least recently used keys evicted. */
   cache: pulumi.Output<string>;
+  /**
+   * The password of both stores is an access token of this audience the app fetches through its
+   * workload identity; the URLs carry the user only (docs/runtime-contract.md, "Passwordless logins").
+   * @default none: the password is in the URLs
+   */
+  tokenScope?: string;
 }
 
 export const redisKind: BackingKind<RedisNeed, RedisConnection, (typeof REDIS_CREDENTIAL_KEYS)[number]> = {
@@ -28,6 +34,9 @@ export const redisKind: BackingKind<RedisNeed, RedisConnection, (typeof REDIS_CR
       APP__SESSION__HANDLER: "redis",
       APP__RATE_LIMITER__STORAGE: "redis",
       APP__REDIS__PREFIX: `${spec.name}:`,
+      ...(connection.tokenScope
+        ? { APP__REDIS__AUTH: "workload-identity", APP__REDIS__TOKEN_SCOPE: connection.tokenScope }
+        : {}),
     },
     credentials: redisCredentials(connection.state, connection.cache),
   }),
