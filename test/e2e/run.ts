@@ -1,15 +1,18 @@
 import { closeSessionWith } from "./lib/session";
+import { breakingMigration } from "./phases/breaking-migration";
 import { localStack, openRun, summary } from "./phases/context";
 import { destroyLocalStack } from "./phases/destroy";
 import { ephemeralPair } from "./phases/ephemeral-pair";
 import { imageUpdate } from "./phases/image-update";
 import { localStackUp } from "./phases/local-up";
 import { realNodePlatformPolicies, realNodeSteps } from "./phases/real-node";
+import { secretRotation } from "./phases/secret-rotation";
 import { setUpPhase } from "./phases/set-up";
 import { unsafePreview } from "./phases/unsafe-preview";
 
 // `npm run test:e2e`: the platform on the real engine. Builds (or reuses) the toolchain, starts a
-// kwok cluster, deploys the `local` stack with the policy pack, checks the cluster, proves the
+// kwok cluster, deploys the `local` stack with the policy pack, checks the cluster, updates it (a
+// new image, a breaking migration without overlap, a secret rotation), proves the
 // analyzer rejects an unsafe program, runs two ephemeral stacks through `npm run ephemeral`,
 // destroys everything and checks nothing is left. One file per phase under phases/; a failed
 // phase is a failed check and the run goes on. See test/e2e/README.md.
@@ -26,6 +29,8 @@ async function main(): Promise<number> {
   await localStackUp(run, env, stack);
   await realNodePlatformPolicies(run, env, stack);
   await imageUpdate(run, env, stack);
+  await breakingMigration(run, env, stack);
+  await secretRotation(run, env, stack);
 
   await unsafePreview(run, env);
   await ephemeralPair(run, env);

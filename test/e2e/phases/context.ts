@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { E2EError } from "../lib/proc";
 import { Checks, elapsed, seconds, type Timing, timer } from "../lib/report";
+import type { SecretValue } from "../lib/secrets";
 import { openSession, type Session } from "../lib/session";
 import type { Environment } from "../lib/setup";
 import { ROOT } from "../lib/toolchain";
@@ -27,6 +28,8 @@ export interface LocalStack {
   file: string;
   /** The first `up` succeeded: the phases that change the stack can run. */
   up: boolean;
+  /** Secret values the e2e set in the stack's config: searched for even once replaced. */
+  secretsSet: SecretValue[];
 }
 
 /** The run's environment (set-up) with its local stack. */
@@ -50,7 +53,7 @@ export function openRun(): Run {
 
 export function localStack(runId: string): LocalStack {
   const name = `e2e-${runId}`;
-  return { name, file: join(ROOT, "stacks", `Pulumi.${name}.yaml`), up: false };
+  return { name, file: join(ROOT, "stacks", `Pulumi.${name}.yaml`), up: false, secretsSet: [] };
 }
 
 /** Runs a phase; an exception fails it (recorded) and the run goes on with the next one. */

@@ -79,6 +79,7 @@ export async function ephemeralPair(run: Run, env: Environment): Promise<void> {
 }
 
 const dotenvFile = (run: Run, id: string) => join(run.tmp, `${id}.env`);
+const readIfExists = (file: string) => (existsSync(file) ? readFileSync(file, "utf8") : "");
 
 /** `npm run -s ephemeral -- <args> --id <id>` in the scratch project, with the e2e's engine. */
 function ephemeralCli(run: Run, env: Environment, project: string) {
@@ -167,14 +168,21 @@ async function checkPipelineUp(
     `ephemeral ${id}: dotenv written (${variables.length} variables, e.g. ${variables.slice(0, 3).join(", ")})`,
     `${file} ${existsSync(file) ? "has no variables" : "does not exist"}`,
   );
-  await verifySecretsStaySecret(run, env, `ephemeral ${id}`, ns, project, stateNamespaces(state), [
-    { label: "the exported state", text: exported.text },
-    { label: "the output of npm run ephemeral -- up", text: `${up.stdout}\n${up.stderr}` },
-    {
-      label: `the dotenv file (written without --credentials)`,
-      text: existsSync(file) ? readFileSync(file, "utf8") : "",
-    },
-  ]);
+  await verifySecretsStaySecret(run, env, {
+    label: `ephemeral ${id}`,
+    stack: ns,
+    cwd: project,
+    namespaces: stateNamespaces(state),
+    places: [
+      { label: "the exported state", text: exported.text },
+      { label: "the output of npm run ephemeral -- up", text: `${up.stdout}\n${up.stderr}` },
+      {
+        label: `the dotenv file (written without --credentials)`,
+        text: readIfExists(file),
+      },
+      { label: "the stack config file", text: readIfExists(join(project, "stacks", `Pulumi.${ns}.yaml`)) },
+    ],
+  });
   return names;
 }
 

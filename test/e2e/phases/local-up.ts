@@ -4,11 +4,13 @@ import { e2eStackFile, stateNamespaces, verifyPlatform, viewCluster } from "../l
 import { run as runCommand, tail } from "../lib/proc";
 import { exportState, initTemporaryStack, pulumiMayFail, readEvents } from "../lib/pulumi";
 import { seconds } from "../lib/report";
+import { readmeRotation } from "../lib/rotation-command";
 import { eventLogPlaces } from "../lib/secrets";
 import type { Environment } from "../lib/setup";
 import { ROOT } from "../lib/toolchain";
 import { type LocalStack, phase, type Run } from "./context";
 import { policyChecks } from "./policy-checks";
+import { setFirstSecretValue } from "./secret-rotation";
 import { verifySecretsStaySecret } from "./secrets-stay-secret";
 
 // 4. The local stack on the kwok cluster with the policy pack: the update succeeds, the pack ran
@@ -21,8 +23,9 @@ export async function localStackUp(run: Run, env: Environment, stack: LocalStack
   await phase(run, `pulumi up of the local stack (${stack.name}) with --policy-pack policies`, async () => {
     writeFileSync(stack.file, e2eStackFile(kube.context));
     await initTemporaryStack(eng, stack.name, { configFile: stack.file });
+    await setFirstSecretValue(env, stack);
     log(
-      `stack ${stack.name}: stacks/Pulumi.local.yaml with cluster {source: context, context: ${kube.context}}, backing.persistence ephemeral, replicaCap 1, monitoring off (its chart needs a network)`,
+      `stack ${stack.name}: stacks/Pulumi.local.yaml with cluster {source: context, context: ${kube.context}}, backing.persistence ephemeral, replicaCap 1, monitoring off (its chart needs a network); its first ${readmeRotation().key} set with the README's rotation command`,
     );
     const events = join(run.tmp, "up.events.jsonl");
     const up = await timed("pulumi up (preview + update, policy pack)", () =>
@@ -58,20 +61,20 @@ export async function localStackUp(run: Run, env: Environment, stack: LocalStack
     const view = await viewCluster(kube, namespaces);
     verifyPlatform(checks, state, view, { servicesNamespace: "platform", engineOutput: output, label: "up" });
     const eventLog = eventLogPlaces(readFileSync(events, "utf8"));
-    const secrets = await verifySecretsStaySecret(run, env, "up", stack.name, ROOT, namespaces, [
-      { label: "the exported state", text: exported.text },
-      { label: "the output of pulumi up", text: output },
-      ...eventLog.places,
-    ]);
-    // Upstream, not ours (see eventLogPlaces): reported, so that the day it is fixed shows here.
-    const debugLeaks = new Set(
-      secrets.filter((s) => eventLog.engineDebug.text.includes(s.value)).map((s) => s.urn),
-    ).size;
-    log(
-      debugLeaks > 0
-        ? `up: known upstream exposure: secret values of ${debugLeaks} resources appear in the engine's debug diagnostics (the Node.js SDK logs RegisterResource responses at debug level); they reach only --event-log files and --debug output, which CI must never publish`
-        : "up: the engine's debug diagnostics hold no secret value (the upstream exposure is gone)",
-    );
+    await verifySecretsStaySecret(run, env, {
+      label: "up",
+      stack: stack.name,
+      cwd: ROOT,
+      namespaces,
+      places: [
+        { label: "the exported state", text: exported.text },
+        { label: "the output of pulumi up", text: output },
+        { label: "the stack config file", text: readFileSync(stack.file, "utf8") },
+        ...eventLog.places,
+      ],
+      engineDebug: eventLog.engineDebug,
+      extra: stack.secretsSet,
+    });
     // Enforcement, not only a label: a privileged pod is refused in the services' namespace.
     const probe = await runCommand(
       "kubectl",
