@@ -76,16 +76,18 @@ export async function startWatch(cluster: Cluster, target: WatchTarget, logFile:
     },
     { env: cluster.env, logFile },
   );
+  // A list's items carry no kind; the watch's objects do.
+  const withKind = (items: KubeObject[]) => items.map((o) => ({ ...o, kind: o.kind ?? target.kind }));
   return {
     kind: target.kind,
-    initial: list.items,
+    initial: withKind(list.items),
     listRevision,
     events,
     stop: async () => {
       await stream.stop();
       if (problems.length > 0) throw new E2EError(`the ${target.kind} watch failed: ${problems.join("; ")}`);
     },
-    relist: async () => (await listNow()).items,
+    relist: async () => withKind((await listNow()).items),
   };
 }
 

@@ -43,13 +43,14 @@ function breakingService(): string {
 
 /** The images of a Pod, or of the pod template of a workload. */
 function imagesOf(o: KubeObject): string[] {
-  const spec = rec(o.kind === "Pod" ? o.spec : rec(o.spec?.template).spec);
+  const spec = rec(o.spec?.containers ? o.spec : rec(o.spec?.template).spec);
   return ["containers", "initContainers"].flatMap((k) => {
     const list = spec[k];
     return Array.isArray(list) ? list.map((c) => String(rec(c).image)) : [];
   });
 }
 
+const finalObjectsOf = (w: KindWatch) => [...finalObjects(w).values()];
 const ownerKind = (o: KubeObject) => o.metadata.ownerReferences?.[0]?.kind;
 const isComplete = (job: KubeObject) => {
   const c = rec(job.status).conditions;
@@ -70,10 +71,9 @@ export async function breakingMigration(run: Run, env: Environment, stack: Local
       "-l",
       selector,
     ]);
-    const oldImages = new Set(deployments.items.flatMap(imagesOf));
-    if (oldImages.size === 0) throw new E2EError(`no Deployment labelled ${selector} in ${NAMESPACE}`);
+    const imagesBefore = new Set(deployments.items.flatMap(imagesOf));
+    if (imagesBefore.size === 0) throw new E2EError(`no Deployment labelled ${selector} in ${NAMESPACE}`);
     const isNew = (image: string) => image.endsWith(`:${BREAKING_TAG}`);
-    const ofOld = (o: KubeObject) => imagesOf(o).some((i) => oldImages.has(i));
     const ofNew = (o: KubeObject) => imagesOf(o).some(isNew);
 
     const watches = await watchService(kube, selector, run.logFile);
@@ -123,6 +123,10 @@ export async function breakingMigration(run: Run, env: Environment, stack: Local
       return;
     await checkWatchesComplete(run, watches);
 
+    // The old image: what the service's pod templates ran before and no longer run.
+    const imagesAfter = new Set(finalObjectsOf(watches.deployments).flatMap(imagesOf));
+    const oldImages = new Set([...imagesBefore].filter((i) => !imagesAfter.has(i)));
+    const ofOld = (o: KubeObject) => imagesOf(o).some((i) => oldImages.has(i));
     const at = (e: WatchEvent | undefined) => (e ? `+${seconds(e.receivedAt - started)}` : "?");
     const byRevision = (list: WatchEvent[], revision: number | undefined) =>
       list.find((e) => e.revision === revision);
