@@ -202,8 +202,10 @@ export async function breakingMigration(run: Run, env: Environment, stack: Local
     const oldDeployments = histories(watches.deployments).filter((h) => h.initially);
     checks.that(
       oldDeployments.length > 0 &&
-        oldDeployments.every((h) => h.deletedAt !== undefined && h.deletedAt < created),
-      `breaking: the ${oldDeployments.length} Deployments of the old image were deleted (foreground: after their pods) before the Job was created, and created again with the new image`,
+        oldDeployments.every(
+          (h) => h.deletedAt !== undefined && h.deletedAt < created && h.deletedAt > lastGone,
+        ),
+      `breaking: the ${oldDeployments.length} Deployments of the old image were deleted after their last pod (foreground deletion) and before the Job was created`,
       oldDeployments
         .map(
           (h) =>

@@ -28,7 +28,7 @@ export async function setFirstSecretValue(env: Environment, stack: LocalStack): 
   const command = readmeRotation();
   const value = newSecretValue();
   await setWithReadmeCommand(env.engine, command, stack.name, value);
-  stack.secretsSet.push({ owner: `${command.service}.${command.name} (first value, replaced since)`, value });
+  stack.secretsSet.push({ owner: `${command.service}.${command.name} (first value)`, value });
 }
 
 const WORKLOAD_KINDS = "deployments.apps,statefulsets.apps,daemonsets.apps,cronjobs.batch,jobs.batch";
@@ -51,16 +51,31 @@ function podTemplateOf(o: KubeObject): Record<string, unknown> {
 const versionOf = (o: KubeObject) =>
   rec(rec(podTemplateOf(o).metadata).annotations)[CREDENTIALS_VERSION_ANNOTATION];
 
-/** The template without the credentials-version annotation, to compare the rest. */
-function withoutVersion(o: KubeObject): string {
+/**
+ * The template without what a rotation changes: the credentials-version annotation, and the name
+ * of the credentials Secret its variables reference (an auto-named Secret, replaced when its data
+ * changes).
+ */
+function beyondRotation(o: KubeObject): string {
   const template = structuredClone(podTemplateOf(o));
-  const annotations = rec(rec(template.metadata).annotations);
-  delete annotations[CREDENTIALS_VERSION_ANNOTATION];
+  delete rec(rec(template.metadata).annotations)[CREDENTIALS_VERSION_ANNOTATION];
+  const mask = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(mask);
+    else if (v && typeof v === "object") {
+      const obj = v as Record<string, unknown>;
+      if (obj.secretKeyRef && typeof obj.secretKeyRef === "object") rec(obj.secretKeyRef).name = "<secret>";
+      Object.values(obj).forEach(mask);
+    }
+  };
+  mask(template);
   return JSON.stringify(template);
 }
 
 async function workloads(kube: Cluster, namespaces: readonly string[]): Promise<Workloads> {
-  const inStack = (o: KubeObject) => namespaces.includes(o.metadata.namespace ?? "");
+  // A CronJob's runs come and go on their own schedule: the CronJob's template is what counts.
+  const inStack = (o: KubeObject) =>
+    namespaces.includes(o.metadata.namespace ?? "") &&
+    !o.metadata.ownerReferences?.some((r) => r.kind === "CronJob");
   const all = (await kubectlJson<KubeList>(kube, ["get", WORKLOAD_KINDS, "--all-namespaces"])).items;
   const replicaSets = (await kubectlJson<KubeList>(kube, ["get", "replicasets.apps", "--all-namespaces"]))
     .items;
@@ -117,39 +132,43 @@ export async function secretRotation(run: Run, env: Environment, stack: LocalSta
       (o) => o.kind === "Deployment" && serviceOf(o) === service,
     );
     const oldReplicaSets = new Set(before.replicaSets.map((rs) => rs.metadata.uid));
-    const notRolled = ownDeployments.filter((d) => {
+    const notRolled = ownDeployments.flatMap((d) => {
       const previous = before.byKey.get(keyOf(d));
+      if (!previous) return [`${d.metadata.name}: created by the update`];
       const fresh = after.replicaSets.filter(
         (rs) =>
           !oldReplicaSets.has(rs.metadata.uid) &&
-          rs.metadata.ownerReferences?.some((r) => r.kind === "Deployment" && r.name === d.metadata.name) &&
-          rec(rec(rs.spec?.template).metadata).annotations !== undefined &&
-          versionOf(rs) === versionOf(d),
+          rs.metadata.ownerReferences?.some((r) => r.kind === "Deployment" && r.name === d.metadata.name),
       );
-      return (
-        !previous ||
-        typeof versionOf(d) !== "string" ||
-        versionOf(d) === versionOf(previous) ||
-        withoutVersion(d) !== withoutVersion(previous) ||
-        fresh.length !== 1
-      );
+      const problems = [
+        ...(typeof versionOf(d) !== "string" || versionOf(d) === versionOf(previous)
+          ? [`credentials version ${String(versionOf(previous))} -> ${String(versionOf(d))}`]
+          : []),
+        ...(beyondRotation(d) !== beyondRotation(previous)
+          ? ["other fields of the pod template changed"]
+          : []),
+        ...(fresh.length !== 1 || versionOf(fresh[0] as KubeObject) !== versionOf(d)
+          ? [`${fresh.length} new ReplicaSets with the new version`]
+          : []),
+      ];
+      return problems.length > 0 ? [`${d.metadata.name}: ${problems.join(", ")}`] : [];
     });
     checks.that(
       ownDeployments.length > 0 && notRolled.length === 0,
-      `rotation: ${service}'s ${ownDeployments.length} Deployments (${ownDeployments.map((d) => d.metadata.name).join(", ")}) got a new pod template, differing only in ${CREDENTIALS_VERSION_ANNOTATION}, and a new ReplicaSet each`,
-      notRolled
-        .map((d) => `${d.metadata.name}: ${versionOf(before.byKey.get(keyOf(d)) ?? d)} -> ${versionOf(d)}`)
-        .join(", ") || `no Deployment labelled app.kubernetes.io/name=${service}`,
+      `rotation: ${service}'s ${ownDeployments.length} Deployments (${ownDeployments.map((d) => d.metadata.name).join(", ")}) got a new pod template (a new ${CREDENTIALS_VERSION_ANNOTATION}, the replaced credentials Secret's name, nothing else) and one new ReplicaSet each`,
+      notRolled.join("; ") || `no Deployment labelled app.kubernetes.io/name=${service}`,
     );
     const ownOther = [...after.byKey.values()].filter(
       (o) => o.kind !== "Deployment" && serviceOf(o) === service,
     );
-    const otherChanged = ownOther.filter((o) => {
+    const unchanged = ownOther.filter((o) => {
       const previous = before.byKey.get(keyOf(o));
-      return previous && versionOf(o) !== versionOf(previous);
+      return !previous || versionOf(o) === versionOf(previous);
     });
-    run.log(
-      `rotation: ${service}'s other workloads with the new credentials version: ${otherChanged.map(keyOf).join(", ") || "none"} (of ${ownOther.map(keyOf).join(", ") || "none"})`,
+    checks.that(
+      unchanged.length === 0,
+      `rotation: ${service}'s other workloads (${ownOther.map(keyOf).join(", ") || "none"}) have the new ${CREDENTIALS_VERSION_ANNOTATION} too${ownOther.some((o) => o.kind === "Job") ? " (a new release Job: the release command ran again)" : ""}`,
+      unchanged.map((o) => `${keyOf(o)} kept ${String(versionOf(o))}`).join(", "),
     );
 
     // Every other workload: the same pod template, no new ReplicaSet.

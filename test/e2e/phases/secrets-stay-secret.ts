@@ -78,7 +78,7 @@ export async function verifySecretsStaySecret(
   ]);
   run.checks.that(
     found.state.length > 0 && leaks.length === 0,
-    `${label}: none of the ${found.state.length} secret values in the state, the ${found.services.length} service secrets${extra.length > 0 ? ` and ${extra.length} more (${extra.map((s) => s.owner).join(", ")})` : ""} appears in plain text in ${places.map((p) => p.label).join(", ")}, the stack outputs, this run's log, ConfigMaps or workload specs`,
+    `${label}: none of the ${found.state.length} secret values in the state, the ${found.services.length} service secrets${extra.length > 0 ? ` and ${extra.length} more (${extra.map((s) => s.owner).join(", ")})` : ""} appears in plain text in ${[...new Set(places.map((p) => p.label.replace(/ \(.*\)$/, "")))].join(", ")}, the stack outputs, this run's log, ConfigMaps or workload specs`,
     leaks.join("; ") || "the state holds no secret value",
   );
   if (engineDebug) {
