@@ -99,7 +99,7 @@ export async function secretRotation(run: Run, env: Environment, stack: LocalSta
     await setWithReadmeCommand(eng, command, stack.name, value);
     run.log(`rotation: ran the README's command with -s ${stack.name}: ${command.line}`);
     const events = join(run.tmp, "rotation.events.jsonl");
-    const up = await run.timed(`pulumi up after rotating ${service}.${name}`, () =>
+    const up = await run.timed("pulumi up after a secret rotation", () =>
       pulumiMayFail(
         eng,
         [
