@@ -84,9 +84,10 @@ export async function verifySecretsStaySecret(
   if (engineDebug) {
     // Upstream, not ours: reported, so that the day it is fixed shows here.
     const exposed = new Set(secrets.filter((s) => engineDebug.text.includes(s.value)).map((s) => s.owner));
+    const named = [...found.services, ...extra].filter((s) => exposed.has(s.owner)).map((s) => s.owner);
     run.log(
       exposed.size > 0
-        ? `${label}: known upstream exposure: secret values of ${exposed.size} resources or service secrets appear in the engine's debug diagnostics (the Node.js SDK logs RegisterResource responses at debug level); they reach only --event-log files and --debug output, which CI must never publish`
+        ? `${label}: known upstream exposure: secret values of ${exposed.size} resources or service secrets (among them ${named.join(", ") || "no service secret"}) appear in the engine's debug diagnostics (the Node.js SDK logs RegisterResource responses at debug level); they reach only --event-log files and --debug output, which CI must never publish`
         : `${label}: the engine's debug diagnostics hold no secret value (the upstream exposure is gone)`,
     );
   }
