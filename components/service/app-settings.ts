@@ -40,6 +40,11 @@ export interface AppSettings {
   vaultReferences: Record<string, string>;
 }
 
+/** The Pulumi name of the RandomPassword that holds a generated secret (`authentication-app-secret`). */
+export function generatedSecretResourceName(service: string, name: string): string {
+  return `${service}-${name.toLowerCase().replaceAll("_", "-")}`;
+}
+
 export function appSettings(args: AppSettingsArgs): AppSettings {
   const credentials: Record<string, pulumi.Output<string>> = { ...args.shared.credentials };
   const vaultReferences: Record<string, string> = {};
@@ -50,7 +55,7 @@ export function appSettings(args: AppSettingsArgs): AppSettings {
         break;
       case "generate":
         credentials[name] = new random.RandomPassword(
-          `${args.service}-${name.toLowerCase().replaceAll("_", "-")}`,
+          generatedSecretResourceName(args.service, name),
           { length: source.length, special: false },
           { parent: args.parent },
         ).result;

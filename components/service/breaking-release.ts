@@ -34,10 +34,15 @@ export interface BreakingRelease {
   workloads: StopBeforeMigration;
 }
 
+/** The Pulumi name of a service's gate. */
+export function releaseGateName(service: string): string {
+  return `${service}-release`;
+}
+
 /** The gate of one service: replaced (delete first) whenever its image changes. */
 export function breakingRelease(service: string, image: string, parent: pulumi.Resource): BreakingRelease {
   const gate = new random.RandomId(
-    `${service}-release`,
+    releaseGateName(service),
     { byteLength: 4, keepers: { image } },
     { parent, deleteBeforeReplace: true },
   );

@@ -201,7 +201,10 @@ export interface KubeObject {
   metadata: {
     name: string;
     namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
     creationTimestamp: string;
+    deletionTimestamp?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
     ownerReferences?: { kind: string; name: string }[];

@@ -19,6 +19,23 @@ export async function objectsLeft(cluster: Cluster, selector = PART_OF): Promise
   return r.stdout.split("\n").filter((line) => line.trim() !== "");
 }
 
+/** The migration Jobs (`<service>-migrate-*`) of `service` in `namespace`. */
+export async function migrationJobs(
+  cluster: Cluster,
+  service: string,
+  namespace = "platform",
+): Promise<KubeObject[]> {
+  const jobs = await kubectlJson<KubeList>(cluster, [
+    "get",
+    "jobs",
+    "-n",
+    namespace,
+    "-l",
+    `app.kubernetes.io/name=${service}`,
+  ]);
+  return jobs.items.filter((j) => j.metadata.name.startsWith(`${service}-migrate-`));
+}
+
 /** stacks/Pulumi.local.yaml, pointed at the kwok cluster, with data in emptyDirs (kwok has no
  * storage provisioner), one replica of everything, and monitoring off: its Prometheus stack is an
  * upstream Helm chart, and this machine reaches no chart repository (the rendered monitors, rules
@@ -37,7 +54,8 @@ export function e2eStackFile(context: string): string {
   return `# Written by test/e2e (the local stack on a kwok cluster); removed when the run ends.\n${stringify({ config })}`;
 }
 
-function rec(v: unknown): Record<string, unknown> {
+/** `v` as an object (an empty one when it is not), to read the untyped parts of API objects. */
+export function rec(v: unknown): Record<string, unknown> {
   return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 

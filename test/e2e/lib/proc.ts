@@ -20,6 +20,8 @@ export interface RunOptions {
   echo?: string;
   /** Called with each chunk of stdout+stderr as it arrives. */
   onOutput?: (text: string) => void;
+  /** Written to stdin (never logged: a secret value goes there, not on the command line). */
+  input?: string;
 }
 
 export interface RunResult {
@@ -81,10 +83,11 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
     const child = spawn(cmd, [...args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       detached: true,
     });
     running.add(child);
+    if (options.input !== undefined) child.stdin?.end(options.input);
     let stdout = "";
     let stderr = "";
     let pending = "";
@@ -129,6 +132,59 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
       resolve({ command, code, signal, stdout, stderr, ms, timedOut });
     });
   });
+}
+
+/** A long-running child (a watch): its stdout line by line, until `stop()`. */
+export interface Streaming {
+  /** Interrupts the process group and resolves once it is gone, with its stderr. */
+  stop(): Promise<{ code: number | null; stderr: string }>;
+}
+
+export function startStreaming(
+  cmd: string,
+  args: readonly string[],
+  onLine: (line: string) => void,
+  options: Pick<RunOptions, "cwd" | "env" | "logFile"> = {},
+): Streaming {
+  const command = quote([cmd, ...args]);
+  if (stopping && !inCleanup.getStore()) throw new E2EError(`not started (stopping): ${command}`);
+  if (options.logFile) appendFileSync(options.logFile, `\n$ ${command} &\n`);
+  const child = spawn(cmd, [...args], {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  running.add(child);
+  let pending = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    pending += chunk.toString("utf8");
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) if (line.trim()) onLine(line);
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  const closed = new Promise<number | null>((resolve) => {
+    child.on("error", () => resolve(null));
+    child.on("close", (code) => {
+      running.delete(child);
+      if (pending.trim()) onLine(pending);
+      resolve(code);
+    });
+  });
+  return {
+    stop: async () => {
+      killGroup(child, "SIGINT");
+      const timer = setTimeout(() => killGroup(child, "SIGKILL"), 5_000);
+      const code = await closed;
+      clearTimeout(timer);
+      if (options.logFile) appendFileSync(options.logFile, `\n[${command}: stopped]\n${stderr}`);
+      return { code, stderr };
+    },
+  };
 }
 
 export function tail(text: string, lines = 40): string {

@@ -246,3 +246,46 @@ export function kubernetesObjects(resources: readonly StateResource[]) {
       return { type: r.type, name: meta.name ?? "", namespace: meta.namespace ?? "" };
     });
 }
+
+/** One resource step as the engine's event log records it: before it ran, and once it was done. */
+export interface StepEvent {
+  /** The event's position in the log (the engine numbers them in the order it emits them). */
+  sequence: number;
+  /** Seconds since the epoch. */
+  timestamp: number;
+  phase: "pre" | "outputs" | "failed";
+  /** create, update, same, delete, replace, create-replacement, delete-replaced... */
+  op: string;
+  urn: string;
+  type: string;
+}
+
+/** The resource steps of an --event-log file, in order. */
+export function readSteps(file: string): StepEvent[] {
+  if (!existsSync(file)) throw new E2EError(`the engine wrote no event log at ${file}`);
+  const steps: StepEvent[] = [];
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    const e = JSON.parse(line) as {
+      sequence: number;
+      timestamp: number;
+      resourcePreEvent?: { metadata: { op: string; urn: string; type: string } };
+      resOutputsEvent?: { metadata: { op: string; urn: string; type: string } };
+      resOpFailedEvent?: { metadata: { op: string; urn: string; type: string } };
+    };
+    const [phase, body] = e.resourcePreEvent
+      ? (["pre", e.resourcePreEvent] as const)
+      : e.resOutputsEvent
+        ? (["outputs", e.resOutputsEvent] as const)
+        : e.resOpFailedEvent
+          ? (["failed", e.resOpFailedEvent] as const)
+          : [undefined, undefined];
+    if (!phase || !body) continue;
+    const { op, urn, type } = body.metadata;
+    steps.push({ sequence: e.sequence, timestamp: e.timestamp, phase, op, urn, type });
+  }
+  return steps.sort((a, b) => a.sequence - b.sequence);
+}
+
+/** The name part of a URN (after the last `::`). */
+export const urnName = (urn: string): string => urn.slice(urn.lastIndexOf("::") + 2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventLogPlaces, findLeaks, secretValuesIn } from "./secrets";
+import { eventLogPlaces, findLeaks, secretsConfigIn, secretValuesIn, serviceSecretValues } from "./secrets";
 
 // The e2e's secret checks are only as good as these helpers: they must find every secret value
 // of a decrypted export, and report a leak without ever printing the value.
@@ -30,8 +30,8 @@ describe("secretValuesIn", () => {
   it("finds every secret leaf of 12+ characters, nested objects included, with its resource", () => {
     const values = secretValuesIn(exported);
     expect(values).toEqual([
-      { urn: "urn:a::RandomPassword::pw", value: PASSWORD },
-      { urn: "urn:a::Secret::creds", value: DSN },
+      { owner: "urn:a::RandomPassword::pw", value: PASSWORD },
+      { owner: "urn:a::Secret::creds", value: DSN },
     ]);
   });
 
@@ -88,5 +88,62 @@ describe("eventLogPlaces", () => {
     expect(engineDebug.text).toContain("RegisterResource RPC finished");
     expect(findLeaks(secretValuesIn(exported), places)).toEqual([]);
     expect(findLeaks(secretValuesIn(exported), [engineDebug])).toHaveLength(1);
+  });
+});
+
+describe("serviceSecretValues", () => {
+  const APP_SECRET = "generated-app-secret-of-sixty-four-characters";
+  const JWT = "jwt-passphrase-from-the-stack-config";
+  const decrypted = JSON.stringify({
+    deployment: {
+      resources: [
+        {
+          urn: "urn:pulumi:s::p::platform:service:PhpService::authentication",
+          type: "platform:service:PhpService",
+        },
+        {
+          urn: "urn:pulumi:s::p::platform:service:PhpService$random:index/randomPassword:RandomPassword::authentication-app-secret",
+          type: "random:index/randomPassword:RandomPassword",
+          outputs: { result: secret(APP_SECRET) },
+        },
+      ],
+    },
+  });
+  const declared = [
+    { service: "authentication", name: "APP_SECRET", optional: false },
+    { service: "authentication", name: "JWT_PASSPHRASE", optional: false },
+    { service: "authentication", name: "OAUTH_GOOGLE_CLIENT_SECRET", optional: true },
+    { service: "not-deployed", name: "TOKEN", optional: false },
+  ];
+
+  it("finds generated values in the state and configured ones in the stack config, by service.NAME", () => {
+    const found = serviceSecretValues(declared, { authentication: { JWT_PASSPHRASE: JWT } }, decrypted);
+    expect(found.services).toEqual([
+      { owner: "authentication.APP_SECRET (generated)", value: APP_SECRET },
+      { owner: "authentication.JWT_PASSPHRASE (stack config)", value: JWT },
+    ]);
+    expect(found.missing).toEqual([]);
+  });
+
+  it("reports a required secret it cannot find, and one too short to search for", () => {
+    expect(serviceSecretValues(declared, {}, decrypted).missing).toEqual([
+      "authentication.JWT_PASSPHRASE: no value in the stack config or the state",
+    ]);
+    expect(
+      serviceSecretValues(declared, { authentication: { JWT_PASSPHRASE: "short" } }, decrypted).missing,
+    ).toEqual(["authentication.JWT_PASSPHRASE: shorter than 12 characters"]);
+  });
+
+  it("reads platform:secrets from `pulumi config --json --show-secrets`, as an object or a JSON string", () => {
+    const secrets = { authentication: { JWT_PASSPHRASE: JWT } };
+    expect(
+      secretsConfigIn(JSON.stringify({ "platform:secrets": { objectValue: secrets, secret: true } })),
+    ).toEqual(secrets);
+    expect(
+      secretsConfigIn(
+        JSON.stringify({ "platform:secrets": { value: JSON.stringify(secrets), secret: true } }),
+      ),
+    ).toEqual(secrets);
+    expect(secretsConfigIn(JSON.stringify({ "platform:namespace": { value: "platform" } }))).toEqual({});
   });
 });
