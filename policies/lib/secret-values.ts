@@ -113,6 +113,14 @@ const SHAPES: Array<[RegExp, string]> = [
   [/\bAuthorization:\s*(Bearer|Basic)\s+[A-Za-z0-9+/=._-]{16,}/i, "an Authorization header"],
 ];
 
+/**
+ * Every shape in one alternation: most values match none, and one pass over them is cheaper than a
+ * pass per shape (the list is then walked, in order, only for a value that matches).
+ */
+const ANY_SHAPE = new RegExp(
+  SHAPES.map(([re]) => (re.flags.includes("i") ? `(?i:${re.source})` : `(?:${re.source})`)).join("|"),
+);
+
 const URL_WITH_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/([^\s:@/]*):([^\s@/]+)@/gi;
 // Key/value connection strings: ADO.NET/JDBC `...;Password=x;`, libpq `host=db password=x`, and a
 // password query parameter.
@@ -134,7 +142,7 @@ export function credentialShape(value: string): string | undefined {
       if (isLiteralPassword(m[1] ?? "")) return "a connection string with a password";
     }
   }
-  for (const [re, what] of SHAPES) if (re.test(value)) return what;
+  if (ANY_SHAPE.test(value)) for (const [re, what] of SHAPES) if (re.test(value)) return what;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim()) && secretQueryParameter(value))
     return "a URL with a credential in its query string";
   return undefined;

@@ -223,7 +223,16 @@ function parseDocument(doc: DocumentText, source: string, n: number): unknown {
     (nonFiniteCount() !== nonFiniteBefore || doc.text.includes("&"))
   )
     checkExpansion(value, `${source}: document ${n}`);
-  return value;
+  return asJson(value);
+}
+
+/**
+ * The document as the JSON kubectl sends (sigs.k8s.io/yaml converts YAML to JSON before decoding).
+ * The round trip also gives the object strings of its own: the parser's are slices of the document
+ * text, which would keep every document's text in memory as long as the objects (the input twice).
+ */
+function asJson(value: unknown): unknown {
+  return value === null || value === undefined ? value : JSON.parse(JSON.stringify(value));
 }
 
 /** Parses multi-document YAML text into `out`; throws InputError naming the source, document and reason. */
@@ -323,11 +332,12 @@ export function toAnalyzedResource(
       ? metadata.name
       : `${kind.toLowerCase()}-${o.document}`;
   const ns = typeof metadata.namespace === "string" && metadata.namespace ? metadata.namespace : undefined;
-  const pulumiName = isClusterScoped(kind) || !ns ? name : `${ns}/${name}`;
+  // join() builds flat strings: a template literal keeps a tree of its pieces for every object.
+  const pulumiName = isClusterScoped(kind) || !ns ? name : [ns, name].join("/");
   return {
     type,
     name: pulumiName,
-    urn: `urn:pulumi:${stack}::${project}::${type}::${pulumiName}`,
+    urn: ["urn:pulumi:", stack, "::", project, "::", type, "::", pulumiName].join(""),
     props: o.object,
   };
 }
