@@ -10,7 +10,8 @@
 //   carrying `__pulumiType` is skipped (not applicable) for other types; an array of validations runs
 //   in order;
 // - stack policies get every resource with props (proxied), opts, parent, dependencies and
-//   propertyDependencies resolved to resource objects (missing URNs dropped), isType/asType;
+//   propertyDependencies resolved to resource objects (missing URNs dropped), isType/asType (methods
+//   here: call them on the resource, not detached);
 // - isType/asType compare the class's `__pulumiType` (or call its `isInstance`), like isTypeOf;
 // - reading an unknown value throws UnknownValueError: reported as an advisory "can't run ... during
 //   preview" for that policy; notApplicable() is recorded, not reported; any other exception fails
@@ -570,23 +571,45 @@ function providerOf(r: Prepared, byUrn: Map<string, Prepared>): PolicyProviderRe
 }
 
 const NO_RESOURCES = Object.freeze([]) as unknown as PolicyResource[];
+const NO_PROPERTY_DEPENDENCIES: Record<string, PolicyResource[]> = Object.freeze({});
+
+/**
+ * A resource as stack policies see it. isType/asType are methods (server.js makes them closures of
+ * each resource): one shape for every resource, nothing allocated per resource beyond its fields.
+ */
+class StackResource {
+  declare parent?: PolicyResource;
+  declare provider?: PolicyProviderResource;
+  dependencies: PolicyResource[] = NO_RESOURCES;
+  propertyDependencies: Record<string, PolicyResource[]> = NO_PROPERTY_DEPENDENCIES;
+
+  constructor(
+    readonly type: string,
+    readonly props: Record<string, unknown>,
+    readonly urn: string,
+    readonly name: string,
+    readonly opts: PolicyResourceOptions,
+  ) {}
+
+  isType(resourceClass: unknown): boolean {
+    return isTypeOf(this.type, resourceClass);
+  }
+
+  asType(resourceClass: unknown): unknown {
+    return asTypeOf(this.type, this.props, resourceClass);
+  }
+}
 
 function buildStackResources(prepared: Prepared[], byUrn: Map<string, Prepared>): PolicyResource[] {
   const objects = new Map<string, PolicyResource>();
-  const list: PolicyResource[] = prepared.map((r) => {
-    const type = r.res.type;
-    const props = proxy.unknownCheckingProxy(r.props);
-    const resource: PolicyResource = {
-      type,
-      props,
-      urn: r.res.urn,
-      name: r.res.name,
-      opts: r.opts,
-      dependencies: NO_RESOURCES,
-      propertyDependencies: {},
-      isType: isTypeOf.bind(undefined, type),
-      asType: asTypeOf.bind(undefined, type, props) as PolicyResource["asType"],
-    };
+  const list = prepared.map((r) => {
+    const resource = new StackResource(
+      r.res.type,
+      proxy.unknownCheckingProxy(r.props),
+      r.res.urn,
+      r.res.name,
+      r.opts,
+    ) as unknown as PolicyResource;
     const provider = providerOf(r, byUrn);
     if (provider) resource.provider = provider;
     objects.set(r.res.urn, resource);
@@ -604,7 +627,11 @@ function buildStackResources(prepared: Prepared[], byUrn: Map<string, Prepared>)
     if (parent) resource.parent = parent;
     resource.dependencies = resolve(r.res.dependencies);
     const byProperty = r.res.propertyDependencies;
-    if (byProperty) for (const k in byProperty) resource.propertyDependencies[k] = resolve(byProperty[k]);
+    if (byProperty && Object.keys(byProperty).length > 0) {
+      const deps: Record<string, PolicyResource[]> = {};
+      for (const k in byProperty) deps[k] = resolve(byProperty[k]);
+      resource.propertyDependencies = deps;
+    }
   });
   return list;
 }

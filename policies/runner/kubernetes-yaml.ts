@@ -235,17 +235,82 @@ function asJson(value: unknown): unknown {
   return value === null || value === undefined ? value : JSON.parse(JSON.stringify(value));
 }
 
+/**
+ * Multi-document YAML text arriving in pieces (a file read in chunks): each document is parsed as
+ * soon as the next `---` shows it complete, so only the document being read is held as text. The
+ * result is the same as splitting the whole text at once: pieces are cut only at document markers,
+ * and document numbers and lines run on across them.
+ */
+export class YamlStream {
+  /** Text not parsed yet, in the pieces it came in (joined only at a cut: no quadratic copying). */
+  private pending: string[] = [];
+  /** The last characters of `pending`, where a marker may continue into the next piece. */
+  private tail = "";
+  private lines = 0;
+  private documents = 0;
+
+  constructor(
+    private readonly source: string,
+    private readonly out: KubeObject[],
+  ) {}
+
+  write(text: string): void {
+    // Only the new text (and the few characters before it) can hold a newly complete marker.
+    const window = this.tail + text;
+    const at = lastCompleteMarker(window);
+    this.pending.push(text);
+    this.tail = window.slice(-MARKER_LOOKBEHIND);
+    if (at <= 0) return;
+    const all = this.pending.join("");
+    const cut = all.length - window.length + at;
+    if (cut <= 0) return;
+    this.pending = [all.slice(cut)];
+    this.parse(all.slice(0, cut));
+  }
+
+  end(): void {
+    const rest = this.pending.join("");
+    this.pending = [];
+    this.tail = "";
+    this.parse(rest);
+  }
+
+  private parse(text: string): void {
+    for (const doc of splitDocuments(text)) {
+      if (!doc.explicit && !HAS_CONTENT.test(doc.text)) continue; // comments before the first ---
+      const n = ++this.documents;
+      const located = { ...doc, line: this.lines + doc.line };
+      const value = parseDocument(located, this.source, n);
+      if (value === null || value === undefined) continue; // empty document
+      const firstLine = located.line + (doc.explicit ? 2 : 1);
+      collect(value, { source: this.source, document: n, line: firstLine }, this.out, `document ${n}`);
+    }
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.lines++;
+  }
+}
+
+/** "\n---" and the character after it. */
+const MARKER_LOOKBEHIND = 5;
+
+/**
+ * Start of the last `---` marker line whose next character has arrived (`---` at the very end may
+ * still become `----`); -1 when there is none.
+ */
+function lastCompleteMarker(text: string): number {
+  for (let i = text.lastIndexOf("\n---"); i !== -1; i = text.lastIndexOf("\n---", i - 1)) {
+    const next = text.charCodeAt(i + 4);
+    // space, tab, CR, LF (NaN at the end of the text: not complete yet)
+    if (next === 0x20 || next === 0x09 || next === 0x0d || next === 0x0a) return i + 1;
+    if (i === 0) break;
+  }
+  return -1;
+}
+
 /** Parses multi-document YAML text into `out`; throws InputError naming the source, document and reason. */
 export function parseKubernetesYamlInto(text: string, source: string, out: KubeObject[]): void {
-  let n = 0;
-  for (const doc of splitDocuments(text)) {
-    if (!doc.explicit && !HAS_CONTENT.test(doc.text)) continue; // comments before the first ---
-    n++;
-    const value = parseDocument(doc, source, n);
-    if (value === null || value === undefined) continue; // empty document
-    const firstLine = doc.line + (doc.explicit ? 2 : 1);
-    collect(value, { source, document: n, line: firstLine }, out, `document ${n}`);
-  }
+  const stream = new YamlStream(source, out);
+  stream.write(text);
+  stream.end();
 }
 
 /** Parses multi-document YAML text; throws InputError naming the source, document and reason. */
@@ -301,18 +366,20 @@ export function readKubernetesInputs(
       parseKubernetesYamlInto(typeof data === "string" ? data : data.toString("utf8"), "<stdin>", out);
       continue;
     }
-    const opened = readInputPath(path, budget);
+    const stream = new YamlStream(path, out);
+    const opened = readInputPath(path, budget, (text) => stream.write(text));
     if (opened.kind === "refused")
       throw new InputError(
         `${path}: ${opened.reason}: only regular files, directories and - (stdin) are read`,
       );
     if (opened.kind === "file") {
-      parseKubernetesYamlInto(opened.text, path, out);
+      stream.end();
       continue;
     }
     for (const file of opened.files) {
-      const f = readInputPath(file, budget);
-      if (f.kind === "file") parseKubernetesYamlInto(f.text, file, out);
+      const fileStream = new YamlStream(file, out);
+      const f = readInputPath(file, budget, (text) => fileStream.write(text));
+      if (f.kind === "file") fileStream.end();
     }
   }
   return out;

@@ -11,6 +11,7 @@ import addFormats from "ajv-formats";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { policyIds } from "../../policies/checks";
+import { jsonChunks, lazyArray } from "../../policies/runner/json-chunks";
 import { policyCli as cli } from "./policy-cli";
 
 const SCHEMAS = join(__dirname, "fixtures", "_schemas");
@@ -282,5 +283,29 @@ describe("the report commands policies/README.md shows", () => {
     expect(r.code).toBe(1);
     if (out.endsWith(".xml")) expect(XMLValidator.validate(r.stdout)).toBe(true);
     else expect(() => JSON.parse(r.stdout)).not.toThrow();
+  });
+});
+
+describe("reports written while they are built", () => {
+  it("write exactly what JSON.stringify(value, null, 2) writes, lazy arrays included", () => {
+    const values: unknown[] = [
+      {},
+      [],
+      { a: [], b: {}, c: null, d: undefined, e: () => 1, f: [undefined, 1, "x\ny"], g: Number.NaN },
+      { nested: { deeper: [{ x: 1 }, [2, [3]]] }, s: 'quote " and \\ and \u2028' },
+      [[], [{}], { k: [1, 2] }],
+    ];
+    for (const value of values) {
+      expect([...jsonChunks(value)].join("")).toBe(JSON.stringify(value, null, 2));
+    }
+    const items = [{ a: 1, b: [1, { c: "d" }] }, { a: 2, b: [] }, undefined];
+    const eager = { head: "h", list: items, tail: [{ x: items }], empty: [] };
+    const lazy = {
+      head: "h",
+      list: lazyArray(items, (i) => i),
+      tail: [{ x: lazyArray(items, (i) => i) }],
+      empty: lazyArray([], (i) => i),
+    };
+    expect([...jsonChunks(lazy)].join("")).toBe(JSON.stringify(eager, null, 2));
   });
 });
