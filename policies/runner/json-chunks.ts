@@ -3,7 +3,7 @@
 // one element at a time (their elements can be made on the fly from the findings), and only the
 // branches that hold one are walked here; everything else is serialised by JSON.stringify itself.
 
-/** An array whose elements are produced while the JSON is written. */
+/** An array whose elements (plain data, no lazy arrays inside) are produced while the JSON is written. */
 export class LazyArray<T> {
   constructor(readonly items: Iterable<T>) {}
 }
@@ -37,12 +37,20 @@ export function* jsonChunks(value: unknown, indent = ""): Generator<string> {
   }
   const inner = `${indent}  `;
   if (value instanceof LazyArray || Array.isArray(value)) {
-    const items: Iterable<unknown> = value instanceof LazyArray ? value.items : value;
+    const lazy = value instanceof LazyArray;
+    const items: Iterable<unknown> = lazy ? value.items : value;
     let first = true;
     for (const item of items) {
-      yield `${first ? "[" : ","}\n${inner}`;
+      const head = `${first ? "[" : ","}\n${inner}`;
       first = false;
-      yield* jsonChunks(omitted(item) ? null : item, inner);
+      if (lazy) {
+        // One finding's entry: serialised directly, one piece with its separator.
+        const text = omitted(item) ? "null" : JSON.stringify(item, null, 2);
+        yield head + text.replaceAll("\n", `\n${inner}`);
+      } else {
+        yield head;
+        yield* jsonChunks(omitted(item) ? null : item, inner);
+      }
     }
     yield first ? "[]" : `\n${indent}]`;
     return;
