@@ -160,11 +160,16 @@ function unrendered(source: string, n: number, line: number, action: string): In
 function checkExpansion(value: unknown, where: string): void {
   const expanded = new Map<object, number>();
   const active = new Set<object>();
+  // The path to the node being counted, spelled out only for a message (most documents pass).
+  const path: Array<string | number> = [];
+  const spelled = () =>
+    path.reduce<string>((acc, s) => (typeof s === "number" ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), "") ||
+    "the document";
   let written = 0;
-  const size = (v: unknown, path: string): number => {
+  const size = (v: unknown): number => {
     if (typeof v === "number" && !Number.isFinite(v))
       throw new InputError(
-        `${where}: ${path || "the document"} is ${v} (.inf/.nan): Kubernetes objects are JSON and cannot hold it. Fix: quote it or use a finite number`,
+        `${where}: ${spelled()} is ${v} (.inf/.nan): Kubernetes objects are JSON and cannot hold it. Fix: quote it or use a finite number`,
       );
     if (typeof v !== "object" || v === null) {
       written++;
@@ -172,15 +177,22 @@ function checkExpansion(value: unknown, where: string): void {
     }
     const hit = expanded.get(v);
     if (hit !== undefined) return hit;
-    if (active.has(v))
-      throw new InputError(`${where}: ${path || "the document"} contains itself through an alias`);
+    if (active.has(v)) throw new InputError(`${where}: ${spelled()} contains itself through an alias`);
     active.add(v);
     written++;
     let total = 1;
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) total += size(v[i], `${path}[${i}]`);
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        total += size(v[i]);
+        path.pop();
+      }
     } else {
-      for (const k in v) total += 1 + size((v as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+      for (const k in v) {
+        path.push(k);
+        total += 1 + size((v as Record<string, unknown>)[k]);
+        path.pop();
+      }
     }
     active.delete(v);
     expanded.set(v, total);
@@ -191,7 +203,7 @@ function checkExpansion(value: unknown, where: string): void {
     }
     return total;
   };
-  size(value, "");
+  size(value);
 }
 
 // ---- parsing -------------------------------------------------------------------------------------
@@ -426,13 +438,17 @@ export function loadKubernetesObjects(
     );
   }
   const seen = new Map<string, number>();
-  return objects.map((o) => {
+  const loaded: LoadedObject[] = new Array(objects.length);
+  for (let i = 0; i < objects.length; i++) {
+    const o = objects[i] as KubeObject;
     const r = toAnalyzedResource(o);
     // Two objects with one URN would hide each other in stack lookups: keep them apart.
     const count = seen.get(r.urn) ?? 0;
     seen.set(r.urn, count + 1);
-    return { ...o, resource: count === 0 ? r : { ...r, urn: `${r.urn}#${count + 1}` } };
-  });
+    const resource = count === 0 ? r : { ...r, urn: `${r.urn}#${count + 1}` };
+    loaded[i] = { object: o.object, source: o.source, document: o.document, line: o.line, resource };
+  }
+  return loaded;
 }
 
 export function loadKubernetesResources(
