@@ -29,6 +29,7 @@ import {
   formatReport,
   isFormat,
   type RuleInfo,
+  reportChunks,
   type SourceLocation,
 } from "./runner/report-formats";
 import { SCHEMA_RULE, schemaViolations } from "./runner/schema-findings";
@@ -134,6 +135,23 @@ function locator(objects: readonly LoadedObject[]): (urn: string) => SourceLocat
   return (urn) => byUrn.get(urn);
 }
 
+/** Writes the report as it is made, in pieces of about 1 MiB (not one write per finding). */
+function writeReport(chunks: Iterable<string>, io: CliIO): void {
+  const WRITE_CHARS = 1 << 20;
+  let batch: string[] = [];
+  let size = 0;
+  for (const chunk of chunks) {
+    batch.push(chunk);
+    size += chunk.length;
+    if (size >= WRITE_CHARS) {
+      io.stdout(batch.join(""));
+      batch = [];
+      size = 0;
+    }
+  }
+  if (size > 0) io.stdout(batch.join(""));
+}
+
 async function imageMain(argv: string[], io: CliIO): Promise<number> {
   try {
     const args = parseImageArgs(argv, FORMATS);
@@ -195,12 +213,13 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       { config, stackTags: args.stackTags },
     );
     const report: PolicyReport = { ...analyzed, violations: [...schema, ...analyzed.violations] };
-    io.stdout(
-      formatReport(args.format, {
+    writeReport(
+      reportChunks(args.format, {
         report,
         rules: [SCHEMA_RULE, ...PACK_RULES],
         locate: locator(objects),
       }),
+      io,
     );
     return report.violations.some((v: Violation) => v.enforcementLevel === "mandatory") ? 1 : 0;
   } catch (e) {

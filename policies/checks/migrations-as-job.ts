@@ -11,7 +11,7 @@
 // Stack level so that switches set in ConfigMaps are seen. Jobs and CronJobs are the right place.
 
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { nameTokens, resolveEnv, truthy } from "../lib/env";
+import { nameTokens, truthy } from "../lib/env";
 import { forStack } from "../lib/policy";
 import { configSchema } from "../lib/report";
 import { commandLine, segments, words } from "../lib/shell";
@@ -91,7 +91,7 @@ export const migrationsAsJob: StackValidationPolicy = {
             { container: c },
           );
         }
-        const env = resolveEnv(c, w.namespace ?? "default", index.configMaps);
+        const env = index.envOf(c, w.namespace ?? "default");
         for (const v of env.vars.values()) {
           if (isMigrationSwitch(v.name) && truthy(v.value)) {
             r.violation(

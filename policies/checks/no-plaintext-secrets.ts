@@ -18,7 +18,13 @@ import { configMapData, literalEnv } from "../lib/env";
 import { plain, type Rec, strs } from "../lib/json";
 import { T } from "../lib/k8s";
 import { configSchema, type Reporter, redact, reporter, type Target, targetOf } from "../lib/report";
-import { credentialShape, isReferenceValue, literalCredential, scanConfigText } from "../lib/secrets";
+import {
+  credentialByName,
+  credentialShape,
+  isReferenceValue,
+  literalCredential,
+  scanConfigText,
+} from "../lib/secrets";
 import { words } from "../lib/shell";
 import { type ContainerRef, workloadOf } from "../lib/workload";
 
@@ -89,7 +95,7 @@ function checkConfigMap(props: Rec, target: Target, r: Reporter): void {
       continue;
     }
     if (!value.includes("\n")) {
-      const found = literalCredential(key, value);
+      const found = credentialByName(key, value);
       if (found) r.violation(target, `data.${key} holds ${found.what} (${redact(value)}). ${fix}`);
       continue;
     }

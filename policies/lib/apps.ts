@@ -2,7 +2,7 @@
 
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { applicationImagesOf, isApplicationWorkload, isInfrastructureImage } from "./classify";
-import { type ResolvedEnv, resolveEnv } from "./env";
+import type { ResolvedEnv } from "./env";
 import type { StackIndex, StackWorkload } from "./stack";
 import type { ContainerRef } from "./workload";
 
@@ -27,20 +27,30 @@ export const applicationImagesSchema: Record<string, PolicyConfigJSONSchema> = {
   },
 };
 
+// Several stack policies ask for the same stack's application workloads: computed once per index
+// and applicationImages setting.
+const cache = new WeakMap<StackIndex, Map<string, AppWorkload[]>>();
+
 export function applicationWorkloads(index: StackIndex, cfg: Record<string, unknown>): AppWorkload[] {
   const globs = applicationImagesOf(cfg);
+  const key = JSON.stringify(globs);
+  let byGlobs = cache.get(index);
+  if (!byGlobs) {
+    byGlobs = new Map();
+    cache.set(index, byGlobs);
+  }
+  const hit = byGlobs.get(key);
+  if (hit) return hit;
+  const out = findApplicationWorkloads(index, globs);
+  byGlobs.set(key, out);
+  return out;
+}
+
+function findApplicationWorkloads(index: StackIndex, globs: string[]): AppWorkload[] {
   const out: AppWorkload[] = [];
   for (const sw of index.workloads) {
     const ns = sw.w.namespace ?? "default";
-    const envs = new Map<ContainerRef, ResolvedEnv>();
-    const envOf = (c: ContainerRef) => {
-      let e = envs.get(c);
-      if (!e) {
-        e = resolveEnv(c, ns, index.configMaps);
-        envs.set(c, e);
-      }
-      return e;
-    };
+    const envOf = (c: ContainerRef) => index.envOf(c, ns);
     const regular = sw.w.containers.filter((c) => c.role === "container");
     const setsAppEnv = () => regular.some((c) => envOf(c).vars.has("APP_ENV"));
     if (!isApplicationWorkload(sw.w, setsAppEnv, globs)) continue;

@@ -81,8 +81,15 @@ export function strMap(v: unknown): Record<string, string> {
   return out;
 }
 
+/** Every sentinel is a UUID: only strings of that length are looked up (hashing every string costs). */
+const SENTINEL_LENGTH = 36;
+
+function isSentinel(v: string): boolean {
+  return v.length === SENTINEL_LENGTH && SENTINELS.has(v);
+}
+
 function hasSentinel(v: unknown): boolean {
-  if (typeof v === "string") return SENTINELS.has(v);
+  if (typeof v === "string") return isSentinel(v);
   if (Array.isArray(v)) return v.some(hasSentinel);
   if (isRec(v)) {
     for (const k in v) if (hasSentinel(v[k])) return true;
@@ -91,7 +98,7 @@ function hasSentinel(v: unknown): boolean {
 }
 
 function materialise(v: unknown): unknown {
-  if (typeof v === "string") return SENTINELS.has(v) ? UNKNOWN : v;
+  if (typeof v === "string") return isSentinel(v) ? UNKNOWN : v;
   if (Array.isArray(v)) return v.map(materialise);
   if (isRec(v)) {
     const out: Rec = {};

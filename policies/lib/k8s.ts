@@ -21,12 +21,22 @@ export function kubeType(type: string): KubeType | undefined {
   return parsed;
 }
 
-/** The Pulumi type token of a Kubernetes object (`apiVersion` + `kind`). */
+const tokens = new Map<string, string>();
+
+/**
+ * The Pulumi type token of a Kubernetes object (`apiVersion` + `kind`). One string per token: a
+ * large input has a handful of kinds, and type lookups then compare identical strings.
+ */
 export function typeToken(apiVersion: string, kind: string): string {
+  const key = `${apiVersion} ${kind}`;
+  const hit = tokens.get(key);
+  if (hit !== undefined) return hit;
   const slash = apiVersion.indexOf("/");
   const group = slash < 0 ? "core" : apiVersion.slice(0, slash);
   const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
-  return `kubernetes:${group}/${version}:${kind}`;
+  const token = ["kubernetes:", group, "/", version, ":", kind].join("");
+  if (tokens.size < 10_000) tokens.set(key, token);
+  return token;
 }
 
 export const T = {
@@ -80,8 +90,23 @@ export interface Meta {
 }
 
 const metaCache = new WeakMap<Rec, Meta>();
+const NO_STRINGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
-/** Name, namespace, labels and annotations of an object (cached per props object). */
+/** A string map as is when every value is a string (the usual case), else its string entries. */
+function stringsOf(v: unknown): Record<string, string> {
+  if (!isRec(v)) return NO_STRINGS;
+  let keys = 0;
+  for (const k in v) {
+    if (typeof v[k] !== "string") return strMap(v);
+    keys++;
+  }
+  return keys === 0 ? NO_STRINGS : (v as Record<string, string>);
+}
+
+/**
+ * Name, namespace, labels and annotations of an object (cached per props object). Labels and
+ * annotations are the object's own maps when they hold only strings: never mutate them.
+ */
 export function meta(kind: string, props: Rec): Meta {
   const hit = metaCache.get(props);
   if (hit) return hit;
@@ -90,8 +115,8 @@ export function meta(kind: string, props: Rec): Meta {
   const out: Meta = {
     name: str(at(m, "name")),
     namespace: isClusterScoped(kind) ? undefined : ns || "default",
-    labels: strMap(at(m, "labels")),
-    annotations: strMap(at(m, "annotations")),
+    labels: stringsOf(at(m, "labels")),
+    annotations: stringsOf(at(m, "annotations")),
   };
   metaCache.set(props, out);
   return out;

@@ -230,8 +230,20 @@ function mentionsCredential(upper: string, tokens: string[]): boolean {
   );
 }
 
+// Names repeat across a stack's containers and ConfigMaps: judged once each (bounded).
+const kindCache = new Map<string, SecretNameKind>();
+
 /** Whether a name holds a credential, is only about one, or neither. */
 export function secretNameKind(name: string): SecretNameKind {
+  const hit = kindCache.get(name);
+  if (hit !== undefined) return hit;
+  const kind = judgeName(name);
+  if (kindCache.size >= 20_000) kindCache.clear();
+  kindCache.set(name, kind);
+  return kind;
+}
+
+function judgeName(name: string): SecretNameKind {
   const upper = upperName(name);
   const tokens = nameTokens(upper);
   if (!mentionsCredential(upper, tokens)) return "none";

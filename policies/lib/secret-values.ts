@@ -113,6 +113,22 @@ const SHAPES: Array<[RegExp, string]> = [
   [/\bAuthorization:\s*(Bearer|Basic)\s+[A-Za-z0-9+/=._-]{16,}/i, "an Authorization header"],
 ];
 
+/**
+ * The case-sensitive shapes in one alternation: most values match none, and one pass over them is
+ * cheaper than a pass per shape (the list is then walked, in order, only for a value that matches).
+ * A shape with flags (`i`) is always tested on its own: inline modifiers `(?i:...)` need Node 23+, and
+ * the pack also runs on the Node of whoever runs `pulumi preview`.
+ */
+const ANY_PLAIN_SHAPE = new RegExp(
+  SHAPES.filter(([re]) => re.flags === "")
+    .map(([re]) => `(?:${re.source})`)
+    .join("|"),
+);
+
+function mayHaveShape(value: string): boolean {
+  return ANY_PLAIN_SHAPE.test(value) || SHAPES.some(([re]) => re.flags !== "" && re.test(value));
+}
+
 const URL_WITH_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/([^\s:@/]*):([^\s@/]+)@/gi;
 // Key/value connection strings: ADO.NET/JDBC `...;Password=x;`, libpq `host=db password=x`, and a
 // password query parameter.
@@ -134,7 +150,7 @@ export function credentialShape(value: string): string | undefined {
       if (isLiteralPassword(m[1] ?? "")) return "a connection string with a password";
     }
   }
-  for (const [re, what] of SHAPES) if (re.test(value)) return what;
+  if (mayHaveShape(value)) for (const [re, what] of SHAPES) if (re.test(value)) return what;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim()) && secretQueryParameter(value))
     return "a URL with a credential in its query string";
   return undefined;

@@ -22,6 +22,11 @@ export interface CredentialFinding {
 export function literalCredential(name: string, value: string): CredentialFinding | undefined {
   const shape = credentialShape(value);
   if (shape) return { what: shape, byShape: true };
+  return credentialByName(name, value);
+}
+
+/** literalCredential for a value already known to have no credential shape: what its name says. */
+export function credentialByName(name: string, value: string): CredentialFinding | undefined {
   const kind = secretNameKind(name);
   if (kind === "none" || cannotBeCredential(value, kind === "holds")) return undefined;
   if (kind === "holds") return { what: "a literal credential", byShape: false };

@@ -3,11 +3,11 @@
 // checks look things up here instead of scanning the resource list again (no quadratic loops).
 
 import type { PolicyResource } from "@pulumi/policy";
-import { type ConfigMapLookup, configMapData } from "./env";
+import { type ConfigMapLookup, configMapData, type ResolvedEnv, resolveEnv } from "./env";
 import { at, isUnknown, num, plain, type Rec, str } from "./json";
 import { kubeType, T } from "./k8s";
 import { type Target, targetOf } from "./report";
-import { type Workload, workloadOf } from "./workload";
+import { type ContainerRef, type Workload, workloadOf } from "./workload";
 
 export interface StackObject {
   resource: PolicyResource;
@@ -39,6 +39,8 @@ export interface StackIndex {
   namespaceObjects: Map<string, StackObject>;
   get(kind: string, namespace: string | undefined, name: string): StackObject | undefined;
   configMaps: ConfigMapLookup;
+  /** A container's environment resolved against the stack's ConfigMaps (once per container). */
+  envOf(c: ContainerRef, namespace: string): ResolvedEnv;
   /** HPAs and KEDA ScaledObjects keyed by `<namespace>/<Kind>/<name>` of their target. */
   scalers: Map<string, Scaler[]>;
   ofKind(kind: string): StackObject[];
@@ -115,6 +117,8 @@ export function stackIndex(resources: readonly PolicyResource[]): StackIndex {
     if (w) workloads.push({ obj, w });
   }
 
+  const envs = new Map<ContainerRef, ResolvedEnv>();
+  const configMaps: ConfigMapLookup = (namespace, name) => cmData.get(`${namespace}/${name}`);
   const index: StackIndex = {
     objects,
     byType,
@@ -123,7 +127,15 @@ export function stackIndex(resources: readonly PolicyResource[]): StackIndex {
     namespaces,
     namespaceObjects,
     get: (kind, namespace, name) => byKey.get(workloadKey(namespace, kind, name)),
-    configMaps: (namespace, name) => cmData.get(`${namespace}/${name}`),
+    configMaps,
+    envOf: (c, namespace) => {
+      let env = envs.get(c);
+      if (!env) {
+        env = resolveEnv(c, namespace, configMaps);
+        envs.set(c, env);
+      }
+      return env;
+    },
     scalers,
     ofKind: (kind) => byKind.get(kind) ?? [],
   };

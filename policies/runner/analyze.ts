@@ -10,7 +10,8 @@
 //   carrying `__pulumiType` is skipped (not applicable) for other types; an array of validations runs
 //   in order;
 // - stack policies get every resource with props (proxied), opts, parent, dependencies and
-//   propertyDependencies resolved to resource objects (missing URNs dropped), isType/asType;
+//   propertyDependencies resolved to resource objects (missing URNs dropped), isType/asType (methods
+//   here: call them on the resource, not detached);
 // - isType/asType compare the class's `__pulumiType` (or call its `isInstance`), like isTypeOf;
 // - reading an unknown value throws UnknownValueError: reported as an advisory "can't run ... during
 //   preview" for that policy; notApplicable() is recorded, not reported; any other exception fails
@@ -21,7 +22,10 @@
 // Differences: policies must be synchronous (every policy of this pack is); props are copied through
 // JSON (as they would be through the protobuf Struct) and frozen; the stack resource list is built
 // once per run instead of once per policy; `message` omits the policy description the CLI prints
-// above it.
+// above it. Cost is linear in the resources, with little kept per resource (large inputs run here):
+// the validation args of a resource are one object for every policy (each validation gets its own
+// `getConfig`), resources without options share one frozen options object, empty dependency lists
+// are one frozen array, and a resource is described for the report only when a policy reports it.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -185,6 +189,14 @@ function isTypeOf(type: string, resourceClass: unknown): boolean {
   return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
 }
 
+/**
+ * server.js `asType`. isType and asType are bound per resource rather than written as closures:
+ * under tsx every closure literal also gets its name defined, a cost per resource and validation.
+ */
+function asTypeOf(type: string, props: unknown, resourceClass: unknown): unknown {
+  return isTypeOf(type, resourceClass) ? props : undefined;
+}
+
 function freezeMap(map: Map<string, string>): ReadonlyMap<string, string> {
   return Object.freeze({
     entries: map.entries.bind(map),
@@ -260,7 +272,17 @@ function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 }
 
-function prepare(res: AnalyzedResource): Prepared {
+/** getResourceOptions() of a resource registered without options. */
+const NO_OPTIONS: PolicyResourceOptions = Object.freeze({
+  protect: false,
+  ignoreChanges: Object.freeze([]) as unknown as string[],
+  aliases: Object.freeze([]) as unknown as string[],
+  customTimeouts: Object.freeze({ createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }),
+  additionalSecretOutputs: Object.freeze([]) as unknown as string[],
+});
+
+function options(res: AnalyzedResource): PolicyResourceOptions {
+  if (res.opts === undefined && res.parent === undefined) return NO_OPTIONS;
   const o = res.opts ?? {};
   const timeouts =
     typeof o.customTimeouts === "object" && o.customTimeouts !== null
@@ -281,16 +303,20 @@ function prepare(res: AnalyzedResource): Prepared {
   if (typeof o.deleteBeforeReplace === "boolean") opts.deleteBeforeReplace = o.deleteBeforeReplace;
   const parent = res.parent ?? (typeof o.parent === "string" ? o.parent : undefined);
   if (parent) opts.parent = parent;
+  return opts;
+}
+
+function prepare(res: AnalyzedResource): Prepared {
   const props = wire(res.props ?? {});
   return {
     res,
     props: (typeof props === "object" && props !== null ? props : {}) as Record<string, unknown>,
-    opts,
+    opts: options(res),
   };
 }
 
 function describeResource(p: Prepared): Violation["resource"] {
-  const t = targetOf(p.res.type, p.res.name, p.props);
+  const t = targetOf(p.res.type, p.res.name, p.props, p.res.urn);
   const out: Violation["resource"] = { type: p.res.type, name: t.name, urn: p.res.urn, kind: t.kind };
   if (t.namespace !== undefined) out.namespace = t.namespace;
   return out;
@@ -359,6 +385,17 @@ function run(
   // getConfig returns a fresh copy of the properties on every call, as server.js does.
   const getConfigFor = (name: string) => () => ({ ...(settings.get(name)?.properties ?? {}) });
 
+  // One description per reported resource, shared by its findings.
+  const descriptions = new Map<Prepared, Violation["resource"]>();
+  const described = (p: Prepared) => {
+    let d = descriptions.get(p);
+    if (!d) {
+      d = describeResource(p);
+      descriptions.set(p, d);
+    }
+    return d;
+  };
+
   const push = (
     policy: string,
     level: "mandatory" | "advisory",
@@ -371,7 +408,8 @@ function run(
    * per policy; `own` is the resource under analysis (resource policies) or undefined (stack).
    */
   class Reporter {
-    own: Violation["resource"] | undefined;
+    /** The resource under analysis (resource policies), described on its first finding. */
+    own: Prepared | undefined;
     constructor(
       readonly policy: string,
       readonly description: string,
@@ -394,8 +432,8 @@ function run(
       } else {
         text = typeof message === "string" && message ? message : this.description;
       }
-      const other = this.own ? undefined : target ? byUrn.get(target) : undefined;
-      push(this.policy, lvl, this.own ?? (other ? describeResource(other) : STACK_RESOURCE), text);
+      const about = this.own ?? (target ? byUrn.get(target) : undefined);
+      push(this.policy, lvl, about ? described(about) : STACK_RESOURCE, text);
     }
   }
 
@@ -416,15 +454,25 @@ function run(
     ];
   });
   for (const r of prepared) {
-    const own = describeResource(r);
     const provider = providerOf(r, byUrn);
     const type = r.res.type;
     // server.js deserializes and proxies the props for each validation; the proxy is stateless, so
-    // one per resource is equivalent (and keeps a 10,000-object run fast).
+    // one per resource is equivalent. One args object per resource too: policies run one at a time,
+    // synchronously, and each gets its own getConfig.
     const props = proxy.unknownCheckingProxy(r.props);
-    const isType = (cls: unknown) => isTypeOf(type, cls);
-    const asType = ((cls: unknown) =>
-      isTypeOf(type, cls) ? props : undefined) as ResourceValidationArgs["asType"];
+    const args: ResourceValidationArgs = {
+      type,
+      props,
+      urn: r.res.urn,
+      name: r.res.name,
+      opts: r.opts,
+      stackTags,
+      isType: isTypeOf.bind(undefined, type),
+      asType: asTypeOf.bind(undefined, type, props) as ResourceValidationArgs["asType"],
+      getConfig: NO_CONFIG,
+      notApplicable: throwNotApplicable,
+    };
+    if (provider) args.provider = provider;
     for (const { p, validations, reporter, report, onlyType, getConfig } of resourcePolicies) {
       if (onlyType && onlyType !== type) {
         notApplicable.push({
@@ -434,21 +482,9 @@ function run(
         });
         continue;
       }
-      reporter.own = own;
+      reporter.own = r;
+      args.getConfig = getConfig;
       for (const validation of validations) {
-        const args: ResourceValidationArgs = {
-          type,
-          props,
-          urn: r.res.urn,
-          name: r.res.name,
-          opts: r.opts,
-          stackTags,
-          isType,
-          asType,
-          getConfig,
-          notApplicable: throwNotApplicable,
-        };
-        if (provider) args.provider = provider;
         try {
           const ret = validation(args, report);
           if (isThenable(ret))
@@ -458,7 +494,7 @@ function run(
             push(
               p.name,
               "advisory",
-              own,
+              described(r),
               `can't run policy '${p.name}' from policy pack ${packRef} during preview: ${e.message}`,
             );
           } else if (e instanceof NotApplicableError) {
@@ -524,6 +560,8 @@ function run(
   return { violations, policiesRun: active.length, resourcesChecked: resources.length, notApplicable };
 }
 
+const NO_CONFIG = (() => ({})) as ResourceValidationArgs["getConfig"];
+
 function providerOf(r: Prepared, byUrn: Map<string, Prepared>): PolicyProviderResource | undefined {
   const ref = r.res.provider;
   if (!ref) return undefined;
@@ -532,29 +570,55 @@ function providerOf(r: Prepared, byUrn: Map<string, Prepared>): PolicyProviderRe
   return { type: p.res.type, props: proxy.unknownCheckingProxy(p.props), urn: p.res.urn, name: p.res.name };
 }
 
+const NO_RESOURCES = Object.freeze([]) as unknown as PolicyResource[];
+const NO_PROPERTY_DEPENDENCIES: Record<string, PolicyResource[]> = Object.freeze({});
+
+/**
+ * A resource as stack policies see it. isType/asType are methods (server.js makes them closures of
+ * each resource): one shape for every resource, nothing allocated per resource beyond its fields.
+ */
+class StackResource {
+  declare parent?: PolicyResource;
+  declare provider?: PolicyProviderResource;
+  dependencies: PolicyResource[] = NO_RESOURCES;
+  propertyDependencies: Record<string, PolicyResource[]> = NO_PROPERTY_DEPENDENCIES;
+
+  constructor(
+    readonly type: string,
+    readonly props: Record<string, unknown>,
+    readonly urn: string,
+    readonly name: string,
+    readonly opts: PolicyResourceOptions,
+  ) {}
+
+  isType(resourceClass: unknown): boolean {
+    return isTypeOf(this.type, resourceClass);
+  }
+
+  asType(resourceClass: unknown): unknown {
+    return asTypeOf(this.type, this.props, resourceClass);
+  }
+}
+
 function buildStackResources(prepared: Prepared[], byUrn: Map<string, Prepared>): PolicyResource[] {
   const objects = new Map<string, PolicyResource>();
-  const list: PolicyResource[] = prepared.map((r) => {
-    const type = r.res.type;
-    const props = proxy.unknownCheckingProxy(r.props);
-    const resource: PolicyResource = {
-      type,
-      props,
-      urn: r.res.urn,
-      name: r.res.name,
-      opts: r.opts,
-      dependencies: [],
-      propertyDependencies: {},
-      isType: (cls) => isTypeOf(type, cls),
-      asType: ((cls: unknown) => (isTypeOf(type, cls) ? props : undefined)) as PolicyResource["asType"],
-    };
+  const list = prepared.map((r) => {
+    const resource = new StackResource(
+      r.res.type,
+      proxy.unknownCheckingProxy(r.props),
+      r.res.urn,
+      r.res.name,
+      r.opts,
+    ) as unknown as PolicyResource;
     const provider = providerOf(r, byUrn);
     if (provider) resource.provider = provider;
     objects.set(r.res.urn, resource);
     return resource;
   });
   const resolve = (urns: string[] | undefined) =>
-    (urns ?? []).map((u) => objects.get(u)).filter((x): x is PolicyResource => x !== undefined);
+    urns === undefined || urns.length === 0
+      ? NO_RESOURCES
+      : urns.map((u) => objects.get(u)).filter((x): x is PolicyResource => x !== undefined);
   prepared.forEach((r, i) => {
     const resource = list[i];
     if (!resource) return;
@@ -562,8 +626,11 @@ function buildStackResources(prepared: Prepared[], byUrn: Map<string, Prepared>)
     const parent = parentUrn ? objects.get(parentUrn) : undefined;
     if (parent) resource.parent = parent;
     resource.dependencies = resolve(r.res.dependencies);
-    for (const [k, urns] of Object.entries(r.res.propertyDependencies ?? {})) {
-      resource.propertyDependencies[k] = resolve(urns);
+    const byProperty = r.res.propertyDependencies;
+    if (byProperty && Object.keys(byProperty).length > 0) {
+      const deps: Record<string, PolicyResource[]> = {};
+      for (const k in byProperty) deps[k] = resolve(byProperty[k]);
+      resource.propertyDependencies = deps;
     }
   });
   return list;

@@ -1,10 +1,12 @@
 // Reading untrusted input with bounded resources: one byte budget for the whole run (files,
 // directories and stdin together), regular files only (a FIFO or a device is refused after fstat,
 // before any read, and opened non-blocking so opening it cannot hang), stdin read in chunks until
-// the budget is spent (endless input stops at the limit instead of filling memory).
+// the budget is spent (endless input stops at the limit instead of filling memory). Files are
+// streamed: their text goes to the reader chunk by chunk, so a large file is never in memory whole.
 
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from "node:fs";
 import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
 
 export class InputError extends Error {
   constructor(message: string) {
@@ -84,15 +86,21 @@ export function charge(budget: InputBudget, source: string, bytes: number): void
 }
 
 export type OpenedPath =
-  | { kind: "file"; text: string }
+  | { kind: "file" }
   | { kind: "directory"; files: string[] }
   | { kind: "refused"; reason: string };
 
+/** Where a file's text goes, in chunks of whole characters (UTF-8 sequences are never split). */
+export type TextSink = (text: string) => void;
+
+/** @default 1 MiB per read: the text of a file is handed on in pieces of this size. */
+export const READ_CHUNK_BYTES = 1024 * 1024;
+
 /**
  * Opens a path without blocking (O_NONBLOCK: opening a FIFO waits for a writer otherwise), checks it
- * with fstat, and reads it only when it is a regular file within the remaining budget.
+ * with fstat, and streams it to `sink` only when it is a regular file within the remaining budget.
  */
-export function readInputPath(path: string, budget: InputBudget): OpenedPath {
+export function readInputPath(path: string, budget: InputBudget, sink: TextSink): OpenedPath {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -104,15 +112,34 @@ export function readInputPath(path: string, budget: InputBudget): OpenedPath {
     if (stat.isDirectory()) return { kind: "directory", files: yamlFiles(path) };
     if (!stat.isFile()) return { kind: "refused", reason: kindOf(stat) };
     if (budget.used + stat.size > budget.maxBytes) throw tooLarge(path, budget);
-    const data = readBounded(fd, budget.maxBytes - budget.used);
-    charge(budget, path, data.length);
-    return { kind: "file", text: data.toString("utf8") };
+    streamFile(fd, path, budget, sink);
+    return { kind: "file" };
   } catch (e) {
-    if (e instanceof InputError) throw e;
+    // Only the file system's errors are "cannot read"; the reader's own errors pass through.
+    if (e instanceof InputError || !isSystemError(e)) throw e;
     throw new InputError(`${path}: cannot read: ${code(e)}`);
   } finally {
     closeSync(fd);
   }
+}
+
+function isSystemError(e: unknown): boolean {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === "string";
+}
+
+/** Reads an open file to its end in chunks, charging each to the budget (a file may grow while read). */
+function streamFile(fd: number, path: string, budget: InputBudget, sink: TextSink): void {
+  const decoder = new StringDecoder("utf8");
+  const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+  for (;;) {
+    const n = readSync(fd, buf, 0, buf.length, null);
+    if (n === 0) break;
+    charge(budget, path, n);
+    const text = decoder.write(buf.subarray(0, n));
+    if (text) sink(text);
+  }
+  const rest = decoder.end();
+  if (rest) sink(rest);
 }
 
 /** .yaml/.yml files under a directory, recursively, in name order (dot entries and node_modules skipped). */

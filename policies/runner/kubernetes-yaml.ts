@@ -160,11 +160,16 @@ function unrendered(source: string, n: number, line: number, action: string): In
 function checkExpansion(value: unknown, where: string): void {
   const expanded = new Map<object, number>();
   const active = new Set<object>();
+  // The path to the node being counted, spelled out only for a message (most documents pass).
+  const path: Array<string | number> = [];
+  const spelled = () =>
+    path.reduce<string>((acc, s) => (typeof s === "number" ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), "") ||
+    "the document";
   let written = 0;
-  const size = (v: unknown, path: string): number => {
+  const size = (v: unknown): number => {
     if (typeof v === "number" && !Number.isFinite(v))
       throw new InputError(
-        `${where}: ${path || "the document"} is ${v} (.inf/.nan): Kubernetes objects are JSON and cannot hold it. Fix: quote it or use a finite number`,
+        `${where}: ${spelled()} is ${v} (.inf/.nan): Kubernetes objects are JSON and cannot hold it. Fix: quote it or use a finite number`,
       );
     if (typeof v !== "object" || v === null) {
       written++;
@@ -172,15 +177,22 @@ function checkExpansion(value: unknown, where: string): void {
     }
     const hit = expanded.get(v);
     if (hit !== undefined) return hit;
-    if (active.has(v))
-      throw new InputError(`${where}: ${path || "the document"} contains itself through an alias`);
+    if (active.has(v)) throw new InputError(`${where}: ${spelled()} contains itself through an alias`);
     active.add(v);
     written++;
     let total = 1;
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) total += size(v[i], `${path}[${i}]`);
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        total += size(v[i]);
+        path.pop();
+      }
     } else {
-      for (const k in v) total += 1 + size((v as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+      for (const k in v) {
+        path.push(k);
+        total += 1 + size((v as Record<string, unknown>)[k]);
+        path.pop();
+      }
     }
     active.delete(v);
     expanded.set(v, total);
@@ -191,7 +203,7 @@ function checkExpansion(value: unknown, where: string): void {
     }
     return total;
   };
-  size(value, "");
+  size(value);
 }
 
 // ---- parsing -------------------------------------------------------------------------------------
@@ -223,20 +235,94 @@ function parseDocument(doc: DocumentText, source: string, n: number): unknown {
     (nonFiniteCount() !== nonFiniteBefore || doc.text.includes("&"))
   )
     checkExpansion(value, `${source}: document ${n}`);
-  return value;
+  return asJson(value);
+}
+
+/**
+ * The document as the JSON kubectl sends (sigs.k8s.io/yaml converts YAML to JSON before decoding).
+ * The round trip also gives the object strings of its own: the parser's are slices of the document
+ * text, which would keep every document's text in memory as long as the objects (the input twice).
+ */
+function asJson(value: unknown): unknown {
+  return value === null || value === undefined ? value : JSON.parse(JSON.stringify(value));
+}
+
+/**
+ * Multi-document YAML text arriving in pieces (a file read in chunks): each document is parsed as
+ * soon as the next `---` shows it complete, so only the document being read is held as text. The
+ * result is the same as splitting the whole text at once: pieces are cut only at document markers,
+ * and document numbers and lines run on across them.
+ */
+export class YamlStream {
+  /** Text not parsed yet, in the pieces it came in (joined only at a cut: no quadratic copying). */
+  private pending: string[] = [];
+  /** The last characters of `pending`, where a marker may continue into the next piece. */
+  private tail = "";
+  private lines = 0;
+  private documents = 0;
+
+  constructor(
+    private readonly source: string,
+    private readonly out: KubeObject[],
+  ) {}
+
+  write(text: string): void {
+    // Only the new text (and the few characters before it) can hold a newly complete marker.
+    const window = this.tail + text;
+    const at = lastCompleteMarker(window);
+    this.pending.push(text);
+    this.tail = window.slice(-MARKER_LOOKBEHIND);
+    if (at <= 0) return;
+    const all = this.pending.join("");
+    const cut = all.length - window.length + at;
+    if (cut <= 0) return;
+    this.pending = [all.slice(cut)];
+    this.parse(all.slice(0, cut));
+  }
+
+  end(): void {
+    const rest = this.pending.join("");
+    this.pending = [];
+    this.tail = "";
+    this.parse(rest);
+  }
+
+  private parse(text: string): void {
+    for (const doc of splitDocuments(text)) {
+      if (!doc.explicit && !HAS_CONTENT.test(doc.text)) continue; // comments before the first ---
+      const n = ++this.documents;
+      const located = { ...doc, line: this.lines + doc.line };
+      const value = parseDocument(located, this.source, n);
+      if (value === null || value === undefined) continue; // empty document
+      const firstLine = located.line + (doc.explicit ? 2 : 1);
+      collect(value, { source: this.source, document: n, line: firstLine }, this.out, `document ${n}`);
+    }
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.lines++;
+  }
+}
+
+/** "\n---" and the character after it. */
+const MARKER_LOOKBEHIND = 5;
+
+/**
+ * Start of the last `---` marker line whose next character has arrived (`---` at the very end may
+ * still become `----`); -1 when there is none.
+ */
+function lastCompleteMarker(text: string): number {
+  for (let i = text.lastIndexOf("\n---"); i !== -1; i = text.lastIndexOf("\n---", i - 1)) {
+    const next = text.charCodeAt(i + 4);
+    // space, tab, CR, LF (NaN at the end of the text: not complete yet)
+    if (next === 0x20 || next === 0x09 || next === 0x0d || next === 0x0a) return i + 1;
+    if (i === 0) break;
+  }
+  return -1;
 }
 
 /** Parses multi-document YAML text into `out`; throws InputError naming the source, document and reason. */
 export function parseKubernetesYamlInto(text: string, source: string, out: KubeObject[]): void {
-  let n = 0;
-  for (const doc of splitDocuments(text)) {
-    if (!doc.explicit && !HAS_CONTENT.test(doc.text)) continue; // comments before the first ---
-    n++;
-    const value = parseDocument(doc, source, n);
-    if (value === null || value === undefined) continue; // empty document
-    const firstLine = doc.line + (doc.explicit ? 2 : 1);
-    collect(value, { source, document: n, line: firstLine }, out, `document ${n}`);
-  }
+  const stream = new YamlStream(source, out);
+  stream.write(text);
+  stream.end();
 }
 
 /** Parses multi-document YAML text; throws InputError naming the source, document and reason. */
@@ -292,18 +378,20 @@ export function readKubernetesInputs(
       parseKubernetesYamlInto(typeof data === "string" ? data : data.toString("utf8"), "<stdin>", out);
       continue;
     }
-    const opened = readInputPath(path, budget);
+    const stream = new YamlStream(path, out);
+    const opened = readInputPath(path, budget, (text) => stream.write(text));
     if (opened.kind === "refused")
       throw new InputError(
         `${path}: ${opened.reason}: only regular files, directories and - (stdin) are read`,
       );
     if (opened.kind === "file") {
-      parseKubernetesYamlInto(opened.text, path, out);
+      stream.end();
       continue;
     }
     for (const file of opened.files) {
-      const f = readInputPath(file, budget);
-      if (f.kind === "file") parseKubernetesYamlInto(f.text, file, out);
+      const fileStream = new YamlStream(file, out);
+      const f = readInputPath(file, budget, (text) => fileStream.write(text));
+      if (f.kind === "file") fileStream.end();
     }
   }
   return out;
@@ -323,11 +411,12 @@ export function toAnalyzedResource(
       ? metadata.name
       : `${kind.toLowerCase()}-${o.document}`;
   const ns = typeof metadata.namespace === "string" && metadata.namespace ? metadata.namespace : undefined;
-  const pulumiName = isClusterScoped(kind) || !ns ? name : `${ns}/${name}`;
+  // join() builds flat strings: a template literal keeps a tree of its pieces for every object.
+  const pulumiName = isClusterScoped(kind) || !ns ? name : [ns, name].join("/");
   return {
     type,
     name: pulumiName,
-    urn: `urn:pulumi:${stack}::${project}::${type}::${pulumiName}`,
+    urn: ["urn:pulumi:", stack, "::", project, "::", type, "::", pulumiName].join(""),
     props: o.object,
   };
 }
@@ -349,13 +438,17 @@ export function loadKubernetesObjects(
     );
   }
   const seen = new Map<string, number>();
-  return objects.map((o) => {
+  const loaded: LoadedObject[] = new Array(objects.length);
+  for (let i = 0; i < objects.length; i++) {
+    const o = objects[i] as KubeObject;
     const r = toAnalyzedResource(o);
     // Two objects with one URN would hide each other in stack lookups: keep them apart.
     const count = seen.get(r.urn) ?? 0;
     seen.set(r.urn, count + 1);
-    return { ...o, resource: count === 0 ? r : { ...r, urn: `${r.urn}#${count + 1}` } };
-  });
+    const resource = count === 0 ? r : { ...r, urn: `${r.urn}#${count + 1}` };
+    loaded[i] = { object: o.object, source: o.source, document: o.document, line: o.line, resource };
+  }
+  return loaded;
 }
 
 export function loadKubernetesResources(

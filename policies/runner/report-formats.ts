@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { isAbsolute, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { PolicyReport, Violation } from "./analyze";
+import { jsonChunks, LazyArray, lazyArray } from "./json-chunks";
 
 export const FORMATS = ["text", "json", "sarif", "junit", "gitlab-codequality"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -83,16 +84,22 @@ export function formatText(report: PolicyReport): string {
   return `${lines.join("\n")}\n`;
 }
 
+function jsonViolation(v: Violation) {
+  const resource: { kind: string; name: string; namespace?: string } = {
+    kind: v.resource.kind ?? v.resource.type,
+    name: v.resource.name,
+  };
+  if (v.resource.namespace !== undefined) resource.namespace = v.resource.namespace;
+  return { policy: v.policy, enforcementLevel: v.enforcementLevel, resource, message: v.message };
+}
+
 export function formatJson(report: PolicyReport): string {
-  const violations = report.violations.map((v) => {
-    const resource: { kind: string; name: string; namespace?: string } = {
-      kind: v.resource.kind ?? v.resource.type,
-      name: v.resource.name,
-    };
-    if (v.resource.namespace !== undefined) resource.namespace = v.resource.namespace;
-    return { policy: v.policy, enforcementLevel: v.enforcementLevel, resource, message: v.message };
-  });
-  return `${JSON.stringify({ violations }, null, 2)}\n`;
+  return [...jsonReportChunks(report)].join("");
+}
+
+function* jsonReportChunks(report: PolicyReport): Generator<string> {
+  yield* jsonChunks({ violations: lazyArray(report.violations, jsonViolation) });
+  yield "\n";
 }
 
 // ---- shared by the CI formats --------------------------------------------------------------------
@@ -127,6 +134,11 @@ function sarifUri(ctx: ReportContext, loc: SourceLocation | undefined): string {
 }
 
 export function toSarif(ctx: ReportContext): object {
+  return sarifDocument(ctx, (results) => [...results]);
+}
+
+/** The SARIF log with its results as `wrap` makes them (an array, or a lazy one while writing). */
+function sarifDocument(ctx: ReportContext, wrap: (results: Iterable<object>) => unknown): object {
   const ruleIndex = new Map<string, number>();
   const rules = ctx.rules.map((r, i) => {
     ruleIndex.set(r.name, i);
@@ -138,7 +150,7 @@ export function toSarif(ctx: ReportContext): object {
       defaultConfiguration: { level: r.enforcementLevel === "mandatory" ? "error" : "warning" },
     };
   });
-  const results = ctx.report.violations.map((v) => {
+  const result = (v: Violation) => {
     const loc = located(ctx, v);
     const index = ruleIndex.get(v.policy);
     return {
@@ -157,7 +169,8 @@ export function toSarif(ctx: ReportContext): object {
       ],
       partialFingerprints: { "platformPolicyFinding/v1": fingerprint(v) },
     };
-  });
+  };
+  const results = wrap(lazyArray(ctx.report.violations, result).items);
   return {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -180,16 +193,18 @@ export function toSarif(ctx: ReportContext): object {
 
 /** GitLab Code Quality issues: mandatory findings are `critical`, advisories `minor`. */
 export function toCodeQuality(ctx: ReportContext): object[] {
-  return ctx.report.violations.map((v) => {
-    const loc = located(ctx, v);
-    return {
-      description: `${v.policy}: ${v.message}`,
-      check_name: v.policy,
-      fingerprint: fingerprint(v),
-      severity: v.enforcementLevel === "mandatory" ? "critical" : "minor",
-      location: { path: pathFor(ctx, loc), lines: { begin: loc?.line ?? 1 } },
-    };
-  });
+  return ctx.report.violations.map((v) => codeQualityIssue(ctx, v));
+}
+
+function codeQualityIssue(ctx: ReportContext, v: Violation): object {
+  const loc = located(ctx, v);
+  return {
+    description: `${v.policy}: ${v.message}`,
+    check_name: v.policy,
+    fingerprint: fingerprint(v),
+    severity: v.enforcementLevel === "mandatory" ? "critical" : "minor",
+    location: { path: pathFor(ctx, loc), lines: { begin: loc?.line ?? 1 } },
+  };
 }
 
 // ---- JUnit XML ---------------------------------------------------------------------------------------
@@ -266,16 +281,31 @@ export function toJUnit(ctx: ReportContext): string {
 
 /** The report in one of FORMATS. */
 export function formatReport(format: Format, ctx: ReportContext): string {
+  return [...reportChunks(format, ctx)].join("");
+}
+
+/**
+ * The report in pieces, for writing while it is built: the JSON formats make each finding's entry
+ * as it is written, so a report of many findings is never in memory whole.
+ */
+export function* reportChunks(format: Format, ctx: ReportContext): Generator<string> {
   switch (format) {
     case "text":
-      return formatText(ctx.report);
+      yield formatText(ctx.report);
+      return;
     case "json":
-      return formatJson(ctx.report);
+      yield* jsonReportChunks(ctx.report);
+      return;
     case "sarif":
-      return `${JSON.stringify(toSarif(ctx), null, 2)}\n`;
+      yield* jsonChunks(sarifDocument(ctx, (results) => new LazyArray(results)));
+      yield "\n";
+      return;
     case "gitlab-codequality":
-      return `${JSON.stringify(toCodeQuality(ctx), null, 2)}\n`;
+      yield* jsonChunks(lazyArray(ctx.report.violations, (v) => codeQualityIssue(ctx, v)));
+      yield "\n";
+      return;
     case "junit":
-      return toJUnit(ctx);
+      yield toJUnit(ctx);
+      return;
   }
 }

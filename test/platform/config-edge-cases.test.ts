@@ -102,10 +102,16 @@ describe("config keys outside the platform: namespace", () => {
   });
 
   it("says a file without the config: wrapper must put its keys under config:", () => {
+    const keys = Object.keys(localDocument().config);
     const message = stackFileError(localDocument().config);
+    const [first] = keys;
     expect(message).toMatch(
-      /stacks\/Pulumi\.edge\.yaml: platform:profile: is not a stack-file setting\n {2}fix: config keys go under a top-level config: map/,
+      new RegExp(
+        `^stacks/Pulumi\\.edge\\.yaml: ${first}: is not a stack-file setting \\(nor are the ${keys.length - 1} other config keys at the top level of the file\\)\n {2}fix: config keys go under a top-level config: map`,
+      ),
     );
+    // One mistake, one problem: not one per key.
+    expect(message.split("\n")).toHaveLength(2);
     expect(message).not.toContain("is required");
   });
 

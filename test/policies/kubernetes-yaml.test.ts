@@ -11,9 +11,12 @@ import { resolveGoYamlScalar } from "../../policies/runner/go-yaml-schema";
 import {
   ALIAS_EXPANSION_FLOOR,
   InputError,
+  type KubeObject,
   loadKubernetesObjects,
   parseKubernetesYaml,
+  parseKubernetesYamlInto,
   splitDocuments,
+  YamlStream,
 } from "../../policies/runner/kubernetes-yaml";
 import { policyCli as cli } from "./policy-cli";
 
@@ -171,6 +174,41 @@ describe("documents", () => {
     expect(() =>
       parseKubernetesYaml("apiVersion: v1\nkind: A\n---\napiVersion: v1\nkind: [oops\n", "e.yaml"),
     ).toThrow(/^e\.yaml: document 2: invalid YAML: .* \(line \d+\)$/);
+  });
+
+  it("reads a file in pieces exactly as the whole text, wherever the pieces are cut", () => {
+    // Markers, an end marker, a `----` that is no marker, CRLF lines, a block scalar, comments and
+    // multi-byte characters, cut at every offset of a piece size and at random ones.
+    const text = [
+      "# head comment\n",
+      '---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: "ünïcode ✓"}\n',
+      "----not-a-marker: 1\n",
+      "---\r\napiVersion: v1\r\nkind: ConfigMap\r\nmetadata: {name: b}\r\n",
+      "--- \napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  f: |\n    --- not at column 0\n",
+      "...\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n",
+      "---\n# only a comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: e}\n---",
+    ].join("");
+    const whole: KubeObject[] = [];
+    parseKubernetesYamlInto(text, "f.yaml", whole);
+    expect(whole.map((o) => o.object.metadata)).toHaveLength(5);
+    const cuts = (size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => i * size);
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed;
+    };
+    const cutSets = [
+      ...[1, 2, 3, 4, 5, 7, 13].map(cuts),
+      ...Array.from({ length: 20 }, () => [0, ...Array.from({ length: 6 }, () => random() % text.length)]),
+    ];
+    for (const set of cutSets) {
+      const points = [...new Set([...set, text.length])].sort((a, b) => a - b);
+      const out: KubeObject[] = [];
+      const stream = new YamlStream("f.yaml", out);
+      for (let i = 0; i + 1 < points.length; i++) stream.write(text.slice(points[i], points[i + 1]));
+      stream.end();
+      expect(out).toEqual(whole);
+    }
   });
 
   it("locates objects by document and line", () => {

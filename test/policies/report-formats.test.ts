@@ -11,7 +11,9 @@ import addFormats from "ajv-formats";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { policyIds } from "../../policies/checks";
+import { jsonChunks, lazyArray } from "../../policies/runner/json-chunks";
 import { policyCli as cli } from "./policy-cli";
+import { readSchema, validateXml } from "./xsd";
 
 const SCHEMAS = join(__dirname, "fixtures", "_schemas");
 
@@ -20,6 +22,17 @@ function ajv() {
   addFormats(a);
   return a;
 }
+
+/** JUnit's schema (junit-4.xsd, see fixtures/_schemas/README.md). */
+function junitSchema() {
+  return readSchema(readFileSync(join(SCHEMAS, "junit-4.xsd"), "utf8"));
+}
+
+/**
+ * Beyond junit-4.xsd, test cases carry the file and line of the YAML document: GitLab's test report
+ * reads `file`, and pytest, Jest and others write both. Nothing else may be added.
+ */
+const JUNIT_EXTENSIONS = { testcase: ["file", "line"] } as const;
 
 function sarifValidator() {
   const schema = JSON.parse(readFileSync(join(SCHEMAS, "sarif-schema-2.1.0.json"), "utf8"));
@@ -199,6 +212,7 @@ describe("CI report formats", () => {
     const { app, broken } = manifests();
     const r = await cli(["check", app, broken, "--format", "junit"]);
     expect(XMLValidator.validate(r.stdout)).toBe(true);
+    expect(validateXml(r.stdout, junitSchema(), JUNIT_EXTENSIONS)).toEqual([]);
     const doc = new XMLParser({
       ignoreAttributes: false,
       attributeNamePrefix: "",
@@ -257,6 +271,7 @@ describe("CI report formats", () => {
     expect(JSON.parse((await cli(["check", file, "--format", "gitlab-codequality"])).stdout)).toEqual([]);
     const junit = (await cli(["check", file, "--format", "junit"])).stdout;
     expect(XMLValidator.validate(junit)).toBe(true);
+    expect(validateXml(junit, junitSchema(), JUNIT_EXTENSIONS)).toEqual([]);
     expect(junit).toContain('failures="0"');
   });
 });
@@ -282,5 +297,52 @@ describe("the report commands policies/README.md shows", () => {
     expect(r.code).toBe(1);
     if (out.endsWith(".xml")) expect(XMLValidator.validate(r.stdout)).toBe(true);
     else expect(() => JSON.parse(r.stdout)).not.toThrow();
+  });
+});
+
+describe("the JUnit schema check", () => {
+  it("finds what junit-4.xsd forbids: a missing name, an unknown attribute or element, the wrong order", () => {
+    const rules = junitSchema();
+    const valid =
+      '<testsuites><testsuite name="s" tests="1"><testcase name="c"><failure message="m">t</failure><system-out>o</system-out></testcase></testsuite></testsuites>';
+    expect(validateXml(valid, rules)).toEqual([]);
+    const bad = [
+      ['<testsuites><testsuite tests="1"/></testsuites>', "missing required attribute name"],
+      ['<testsuites><testsuite name="s" tests="1" flaky="1"/></testsuites>', "attribute flaky"],
+      ['<testsuites><testsuite name="s" tests="1"><case/></testsuite></testsuites>', "case is not allowed"],
+      [
+        '<testsuites><testsuite name="s" tests="1"><testcase name="c"><system-out>o</system-out><failure/></testcase></testsuite></testsuites>',
+        "failure is not allowed there",
+      ],
+      [
+        '<testsuites><testsuite name="s" tests="1"><testcase name="c" file="f"/></testsuite></testsuites>',
+        "file",
+      ],
+    ] as const;
+    for (const [xml, problem] of bad) expect(validateXml(xml, rules).join("\n")).toContain(problem);
+  });
+});
+
+describe("reports written while they are built", () => {
+  it("write exactly what JSON.stringify(value, null, 2) writes, lazy arrays included", () => {
+    const values: unknown[] = [
+      {},
+      [],
+      { a: [], b: {}, c: null, d: undefined, e: () => 1, f: [undefined, 1, "x\ny"], g: Number.NaN },
+      { nested: { deeper: [{ x: 1 }, [2, [3]]] }, s: 'quote " and \\ and \u2028' },
+      [[], [{}], { k: [1, 2] }],
+    ];
+    for (const value of values) {
+      expect([...jsonChunks(value)].join("")).toBe(JSON.stringify(value, null, 2));
+    }
+    const items = [{ a: 1, b: [1, { c: "d" }] }, { a: 2, b: [] }, undefined];
+    const eager = { head: "h", list: items, tail: [{ x: items }], empty: [] };
+    const lazy = {
+      head: "h",
+      list: lazyArray(items, (i) => i),
+      tail: [{ x: lazyArray(items, (i) => i) }],
+      empty: lazyArray([], (i) => i),
+    };
+    expect([...jsonChunks(lazy)].join("")).toBe(JSON.stringify(eager, null, 2));
   });
 });

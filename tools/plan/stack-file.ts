@@ -68,17 +68,28 @@ export function readStackFile(root: string, stack: string): StackFileConfig {
   const top = (doc ?? {}) as Record<string, unknown>;
   const stray = Object.keys(top).filter((k) => !STACK_FILE_KEYS.has(k));
   if (stray.length > 0) {
-    const looksLikeConfig = stray.some((k) => k.includes(":"));
-    throw new StackFileError(
-      stray.map((key) => ({
+    // Config keys at the top level (the config: wrapper forgotten) are one mistake: one problem.
+    const configKeys = stray.filter((k) => k.includes(":"));
+    const others = stray.filter((k) => !k.includes(":"));
+    const more = configKeys.length - 1;
+    throw new StackFileError([
+      ...(configKeys.length > 0
+        ? [
+            {
+              source: relative,
+              field: configKeys[0] as string,
+              problem: `is not a stack-file setting${more > 0 ? ` (nor are the ${more} other config keys at the top level of the file)` : ""}`,
+              fix: "config keys go under a top-level config: map (config:, then each platform:* key indented below it)",
+            },
+          ]
+        : []),
+      ...others.map((key) => ({
         source: relative,
         field: key,
         problem: "is not a stack-file setting",
-        fix: looksLikeConfig
-          ? "config keys go under a top-level config: map (config:, then each platform:* key indented below it)"
-          : `remove it; a stack file holds ${[...STACK_FILE_KEYS].join(", ")}`,
+        fix: `remove it; a stack file holds ${[...STACK_FILE_KEYS].join(", ")}`,
       })),
-    );
+    ]);
   }
   const raw = top.config;
   if (raw === undefined || raw === null)
