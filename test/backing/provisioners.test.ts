@@ -13,6 +13,7 @@ import type { DeployedService } from "../../infra/model";
 import { PROJECT } from "../../tools/plan/run";
 import { type RecordedResource, startMockSession } from "../../tools/plan/runtime";
 import { catalog } from "../helpers/catalog";
+import { nonEmpty } from "../helpers/non-empty";
 import { Planned } from "../helpers/program";
 
 // The provisioner contract, proved with a kind the platform does not have: a search index
@@ -217,7 +218,7 @@ describe("a backing kind registered only in this test", () => {
   it("keeps every built-in kind's wiring next to it", () => {
     for (const s of [sharing, dedicated, without]) {
       const env = planned.environment("Deployment", s.name);
-      for (const key of credentialKeysOf(backingKinds, s))
+      for (const key of nonEmpty(credentialKeysOf(backingKinds, s)))
         expect(env[key], key).toHaveProperty("secretKeyRef");
     }
   });
