@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { LogLevel } from "../../infra/config/schema";
+import type { LogLevel } from "./log-level";
 import type { ServiceSpec } from "./spec";
 import { resolvePhpLimits } from "./spec";
 

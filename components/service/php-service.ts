@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { DeployedService } from "../../infra/model";
 import { needs } from "../backing/kind";
 import { backingKinds, databaseKind } from "../backing/kinds";
 import type { BackingBinding, BackingServices } from "../backing/types";
@@ -10,6 +9,7 @@ import type { AppSettings } from "./app-settings";
 import { CREDENTIALS_VERSION_ANNOTATION } from "./app-settings";
 import { breakingRelease } from "./breaking-release";
 import { consumerWorkload } from "./consumers";
+import type { DeployedService } from "./deployed-service";
 import { applicationEnv, clusterHost, credentialEnv, HTTP_PORT } from "./environment";
 import { type MigrationSettings, migrationJob } from "./migration-job";
 import { serviceNetworkPolicy } from "./network-policy";

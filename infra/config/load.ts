@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { displayValue } from "../../components/errors/display";
+import { type InputProblem, PlatformInputError } from "../../components/errors/input-error";
 // Which keys the stack marked secret is a Pulumi internal (the SDK does not type it publicly).
 import { isConfigSecret } from "../../tools/pulumi-internals/config-secrets";
 import { closestName } from "../catalog/suggest";
-import { displayValue } from "../display";
-import { type InputProblem, PlatformInputError } from "../errors";
 import { fixHints, type StackConfig, stackConfigSchema } from "./schema";
 
 // Reads every `platform:*` key of the stack, validates the whole set against the schema and

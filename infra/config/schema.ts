@@ -1,9 +1,11 @@
 import { z } from "zod";
+import { azureSchema } from "../../components/azure-options/schema";
 import { httpCacheImages as httpCacheImagePins } from "../../components/http-cache/images";
 import { images as backingImagePins } from "../../components/in-cluster/images";
+import { namespaceReference, objectName } from "../../components/kube/object-names";
 import { loggingImages as loggingImagePins } from "../../components/logging/images";
-import { azureSchema } from "./azure-schema";
-import { namespaceReference, objectName } from "./kubernetes-names";
+import type { EphemeralConfig } from "../../components/namespace/ephemeral";
+import { logLevels } from "../../components/service/log-level";
 
 // The stack configuration (`platform:*` keys of stacks/Pulumi.<stack>.yaml), as one strict schema:
 // an unknown key is an error, not a silently ignored typo.
@@ -49,16 +51,6 @@ const imageReferenceSchema = z
     message: "uses a moving tag: the same name points at different images over time",
   });
 
-export const logLevels = [
-  "debug",
-  "info",
-  "notice",
-  "warning",
-  "error",
-  "critical",
-  "alert",
-  "emergency",
-] as const;
 const logLevel = z.enum(logLevels);
 
 const replicaRange = z
@@ -111,7 +103,7 @@ const ephemeralSchema = z.strictObject({
     offset: true,
     message: "must be an ISO 8601 date-time such as 2026-11-29T18:00:00Z",
   }),
-});
+}) satisfies z.ZodType<EphemeralConfig>;
 
 const gatewaySchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -398,11 +390,8 @@ export const stackConfigSchema = z
   });
 
 export type StackConfigInput = z.input<typeof stackConfigSchema>;
-/** `platform:ephemeral`: who and what an ephemeral stack is for, and when it expires. */
-export type EphemeralConfig = z.output<typeof ephemeralSchema>;
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type MonitoringConfig = z.output<typeof monitoringSchema>;
-export type LogLevel = (typeof logLevels)[number];
 export type Environment = (typeof environments)[number];
 export type HttpCacheConfig = z.output<typeof httpCacheSchema>;
 

@@ -4,13 +4,13 @@ import { AzureLoki } from "../../components/azure/azure-loki";
 import { AzureMonitoring } from "../../components/azure/azure-monitoring";
 import { AzurePlatform, type ClusterSource } from "../../components/azure/azure-platform";
 import { azureNames, type NamingInput, validateAzureNames } from "../../components/azure/naming";
+import type { AzureConfig } from "../../components/azure-options/schema";
 import { credentialKeysOf, needsDedicated } from "../../components/backing/kind";
 import { backingKinds, databaseKind, objectStoreKind, redisKind } from "../../components/backing/kinds";
+import { type InputProblem, PlatformInputError } from "../../components/errors/input-error";
 import type { ServiceSpec } from "../../components/service/spec";
 import { existingClusterConnection } from "../cluster";
-import type { AzureConfig } from "../config/azure-schema";
 import type { LoadedConfig } from "../config/load";
-import { type InputProblem, PlatformInputError } from "../errors";
 import type { Profile } from "./profile";
 
 // The Azure profile: AKS (created, or attached through a kube context, a kubeconfig secret or a

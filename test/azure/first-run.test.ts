@@ -3,7 +3,7 @@ import { parse } from "yaml";
 import { certManagerValues } from "../../components/azure/cluster-addons";
 import { AZURE_CLI_CLIENT_ID, deployerPrincipalType } from "../../components/azure/deployer";
 import { kubeloginArgs } from "../../components/azure/kubeconfig";
-import { DEFAULT_KUBERNETES_VERSION } from "../../infra/config/azure-schema";
+import { DEFAULT_KUBERNETES_VERSION } from "../../components/azure-options/schema";
 import { MOCK_DEPLOYER, MOCK_TENANT, mockAksKubeconfig } from "../../tools/plan/mock-state-azure";
 import type { RecordedResource } from "../../tools/plan/runtime";
 import { nonEmpty } from "../helpers/non-empty";

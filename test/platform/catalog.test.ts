@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { PlatformInputError } from "../../components/errors/input-error";
 import type { ServiceSpec } from "../../components/service/spec";
 import { ServiceGraph } from "../../infra/catalog/graph";
 import { CATALOG_DIRECTORY, validateCatalog } from "../../infra/catalog/validate";
-import { PlatformInputError } from "../../infra/errors";
 import { catalog } from "../helpers/catalog";
 import { nonEmpty } from "../helpers/non-empty";
 import { baseConfig, plan } from "../helpers/program";

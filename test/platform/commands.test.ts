@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { PlatformInputError } from "../../components/errors/input-error";
 import {
   COMMAND_PRESETS,
   consumeCommand,
@@ -10,7 +11,6 @@ import { SCHEDULER_JOB_NAME } from "../../components/service/processes";
 import type { ServiceSpec } from "../../components/service/spec";
 import { frameworks } from "../../components/service/spec";
 import { validateCatalog } from "../../infra/catalog/validate";
-import { PlatformInputError } from "../../infra/errors";
 import { catalog } from "../helpers/catalog";
 import { nonEmpty } from "../helpers/non-empty";
 import { baseConfig, type KubeObject, type Planned, plan } from "../helpers/program";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { SHOWN_PROBLEMS } from "../../infra/errors";
+import { SHOWN_PROBLEMS } from "../../components/errors/input-error";
 import { runProgram } from "../../tools/plan/run";
 import { readStackFile, StackFileError } from "../../tools/plan/stack-file";
 import { nonEmpty } from "../helpers/non-empty";
