@@ -9,6 +9,8 @@ import { logLevels } from "../../components/service/log-level";
 
 // The stack configuration (`platform:*` keys of stacks/Pulumi.<stack>.yaml), as one strict schema:
 // an unknown key is an error, not a silently ignored typo.
+// Defaults are stated once, on the field (`.default(value)`); a section that may be left out is
+// `.prefault({})`, which parses the empty section so that its fields' own defaults apply.
 
 /** DNS-1123 label short enough that `<namespace>-logs` still is one. */
 const namespaceName = z
@@ -123,7 +125,7 @@ const gatewaySchema = z.strictObject({
       namespaces: z.array(namespaceReference).default([]),
       cidrs: z.array(z.cidrv4()).default([]),
     })
-    .default({ namespaces: [], cidrs: [] }),
+    .prefault({}),
 });
 
 const loggingSchema = z.strictObject({
@@ -236,7 +238,7 @@ const monitoringSchema = z.strictObject({
     .string()
     .regex(/^[0-9]+[hdw]$/, "must be a duration in hours, days or weeks such as 48h, 7d or 2w")
     .default("7d"),
-  alerts: alertsSchema.default({ errorRatio: 0.05, latencyP95Seconds: 1, queueDepth: 1000 }),
+  alerts: alertsSchema.prefault({}),
   /** Alertmanager routes (in-cluster). Without it alerts are visible in Alertmanager but page nobody. */
   notifications: notificationsSchema.optional(),
 });
@@ -280,17 +282,13 @@ export const stackConfigSchema = z
     services: z.record(z.string(), serviceOverride).default({}),
     /** Deploy only these services and everything they depend on. */
     only: z.array(z.string()).min(1).optional(),
-    cluster: clusterSchema.default({ source: "context" }),
+    cluster: clusterSchema.prefault({ source: "context" }),
     gateway: gatewaySchema.optional(),
-    logging: loggingSchema.default({ shipper: "alloy", retentionHours: 168 }),
-    backing: backingSchema.default({ persistence: "persistent", volumeSizeGi: 5 }),
+    logging: loggingSchema.prefault({}),
+    backing: backingSchema.prefault({}),
     quota: quotaSchema.optional(),
     httpCache: httpCacheSchema.prefault({}),
-    migrations: migrationsSchema.default({
-      ttlSecondsAfterFinished: 3600,
-      activeDeadlineSeconds: 900,
-      backoffLimit: 1,
-    }),
+    migrations: migrationsSchema.prefault({}),
     /**
      * Namespaces whose pods may reach every pod of the stack (integration tests run by a CI
      * runner). Local and CI stacks only: elsewhere it would bypass the dependency graph.
@@ -299,12 +297,8 @@ export const stackConfigSchema = z
     /** Namespace of the Prometheus that scrapes :2019; the only one allowed to reach it. */
     monitoringNamespace: namespaceReference.default("monitoring"),
     ephemeral: ephemeralSchema.optional(),
-    monitoring: monitoringSchema.default({
-      enabled: false,
-      retention: "7d",
-      alerts: { errorRatio: 0.05, latencyP95Seconds: 1, queueDepth: 1000 },
-    }),
-    rollback: rollbackSchema.default({ automatic: false }),
+    monitoring: monitoringSchema.prefault({}),
+    rollback: rollbackSchema.prefault({}),
     azure: azureSchema.optional(),
     /**
      * Secrets of the catalog that no `platform:secrets` value covers are generated with
