@@ -6,6 +6,7 @@ import { namespaceReference, objectName } from "../../components/kube/object-nam
 import { loggingImages as loggingImagePins } from "../../components/logging/images";
 import type { EphemeralConfig } from "../../components/namespace/ephemeral";
 import { logLevels } from "../../components/service/log-level";
+import { ENVIRONMENTS, type Environment, environments, environmentsWhere } from "./environments";
 
 // The stack configuration (`platform:*` keys of stacks/Pulumi.<stack>.yaml), as one strict schema:
 // an unknown key is an error, not a silently ignored typo.
@@ -251,12 +252,13 @@ const rollbackSchema = z.strictObject({
   automatic: z.boolean().default(false),
 });
 
-export const environments = ["local", "ci", "dev", "staging", "prod"] as const;
+/** `local and ci`: where test conveniences are allowed (environments.ts). */
+const TEST_DATA_ENVIRONMENTS = environmentsWhere((b) => b.testData).join(" and ");
 
 export const stackConfigSchema = z
   .strictObject({
     profile: z.enum(["in-cluster", "azure"]),
-    environment: z.enum(environments),
+    environment: z.enum(environments as [Environment, ...Environment[]]),
     namespace: namespaceName,
     images: z.strictObject({
       registry,
@@ -339,11 +341,11 @@ export const stackConfigSchema = z
         message: '"aks" creates a cluster and needs the azure profile',
       });
     }
-    if (c.environment === "ci" && !c.ephemeral) {
+    if (ENVIRONMENTS[c.environment].ephemeral && !c.ephemeral) {
       ctx.addIssue({
         code: "custom",
         path: ["ephemeral"],
-        message: "is required for ci stacks (pipeline, owner, expiresAt)",
+        message: `is required for ${c.environment} stacks (pipeline, owner, expiresAt)`,
       });
     }
     if (c.ephemeral && !c.quota) {
@@ -353,18 +355,18 @@ export const stackConfigSchema = z
         message: "is required for ephemeral stacks so one pipeline cannot starve the cluster",
       });
     }
-    if (c.testAccess && c.environment !== "local" && c.environment !== "ci") {
+    if (c.testAccess && !ENVIRONMENTS[c.environment].testData) {
       ctx.addIssue({
         code: "custom",
         path: ["testAccess"],
-        message: "opens every pod to test runners and is only allowed in local and ci stacks",
+        message: `opens every pod to test runners and is only allowed in ${TEST_DATA_ENVIRONMENTS} stacks`,
       });
     }
-    if (c.generateMissingSecrets && c.environment !== "local" && c.environment !== "ci") {
+    if (c.generateMissingSecrets && !ENVIRONMENTS[c.environment].testData) {
       ctx.addIssue({
         code: "custom",
         path: ["generateMissingSecrets"],
-        message: "generates credentials nobody set and is only allowed in local and ci stacks",
+        message: `generates credentials nobody set and is only allowed in ${TEST_DATA_ENVIRONMENTS} stacks`,
       });
     }
     if (Object.keys(c.secretRefs).length > 0 && c.profile !== "azure") {
@@ -386,7 +388,6 @@ export const stackConfigSchema = z
 export type StackConfigInput = z.input<typeof stackConfigSchema>;
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type MonitoringConfig = z.output<typeof monitoringSchema>;
-export type Environment = (typeof environments)[number];
 export type HttpCacheConfig = z.output<typeof httpCacheSchema>;
 
 /** How to fix each kind of mistake, by key path prefix (most specific first). */
