@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { NetworkPath } from "../backing/types";
+import { clusterHost } from "../kube/cluster-dns";
 import { type BackingComponentRole, objectLabels, selectorLabels } from "../kube/labels";
 import {
   restrictedContainerSecurityContext,
@@ -209,7 +210,7 @@ export function statefulServer(args: ServerArgs, namespaceName: string): Server 
   return {
     statefulSet,
     service,
-    host: `${args.name}.${namespaceName}.svc.cluster.local`,
+    host: clusterHost(args.name, namespaceName),
     path: {
       name: args.name,
       peers: [{ podSelector: { matchLabels: selector } }],

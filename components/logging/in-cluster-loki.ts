@@ -9,18 +9,13 @@ import { namespacePeer } from "../kube/network";
 import { fixedResources } from "../kube/resources";
 import { loggingImages } from "./images";
 import { LOG_SHIPPER_NAME } from "./log-shipper";
+import type { LokiStore } from "./types";
 
 // Loki in monolithic mode with its chunks on a local volume: the laptop and CI log store. The
 // Azure profile runs the same Loki from its Helm chart with chunks in Blob Storage.
 
 const LOKI_UID = 10_001;
 export const LOKI_PORT = 3100;
-
-export interface LokiStore {
-  pushUrl: string;
-  queryUrl: string;
-  path: NetworkPath;
-}
 
 export function lokiConfig(retentionHours: number): Record<string, unknown> {
   return {
