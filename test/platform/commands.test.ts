@@ -141,12 +141,17 @@ describe("Symfony Scheduler transports", () => {
   it("are consumed like queues and never declared on RabbitMQ", () => {
     expect(withSchedulerTransport.length).toBeGreaterThan(0);
     const definitions = JSON.stringify(planned.all("Secret").map((s) => s.stringData ?? {}));
+    nonEmpty(
+      withSchedulerTransport.flatMap((s) =>
+        (s.messaging?.consumers ?? []).flatMap((c) => c.queues.filter(isSchedulerTransport)),
+      ),
+      "scheduler transports",
+    );
     for (const s of nonEmpty(withSchedulerTransport)) {
       for (const c of s.messaging?.consumers ?? []) {
         const command = planned.container("Deployment", `${s.name}-${c.name}`).command as string[];
         for (const q of nonEmpty(c.queues)) expect(command).toContain(q);
-        for (const q of nonEmpty(c.queues.filter(isSchedulerTransport)))
-          expect(definitions).not.toContain(`"${q}"`);
+        for (const q of c.queues.filter(isSchedulerTransport)) expect(definitions).not.toContain(`"${q}"`);
       }
     }
   });

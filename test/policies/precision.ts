@@ -124,7 +124,7 @@ export function fixtureScores(policy: string): Scores {
   const outcomes: Array<{ expected: boolean; flagged: boolean }> = [];
   for (const dir of nonEmpty(readdirSync(FIXTURES, { withFileTypes: true }))) {
     if (!dir.isDirectory()) continue;
-    for (const file of nonEmpty(readdirSync(join(FIXTURES, dir.name)).filter((f) => /\.ya?ml$/.test(f)))) {
+    for (const file of readdirSync(join(FIXTURES, dir.name)).filter((f) => /\.ya?ml$/.test(f))) {
       const fixture = loadFixture(join(FIXTURES, dir.name, file), dir.name);
       const report = runFixture(fixture);
       outcomes.push({
