@@ -1,7 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import type { NetworkPath } from "../backing/types";
 import { type Persistence, statefulServer } from "../in-cluster/stateful-server";
 import { shortHash } from "../kube/hash";
 import { objectLabels, selectorLabels } from "../kube/labels";
