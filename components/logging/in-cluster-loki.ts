@@ -58,7 +58,7 @@ export interface InClusterLokiArgs {
   persistence: Persistence;
   /** Namespace of Grafana/Prometheus, allowed to query. */
   monitoringNamespace: string;
-  /** The image to run (default: the pinned upstream image of images.ts). */
+  /** The image to run. @default the pinned upstream image (`loggingImages.loki`, images.ts) */
   image?: string;
 }
 
