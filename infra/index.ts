@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { isPlatformInputError } from "./errors";
+import { isPlatformInputError } from "../components/errors/input-error";
 import { definePlatform } from "./program";
 
 // Pulumi entry point. Bad input becomes a RunError: Pulumi prints the message, not a stack trace.

@@ -1,24 +1,15 @@
+import type { DeployedService } from "../components/service/deployed-service";
 import type { ReplicaRange, ServiceSpec } from "../components/service/spec";
 import { ServiceGraph } from "./catalog/graph";
 import { closestName } from "./catalog/suggest";
 
 export type { ReplicaRange };
 
-import type { LogLevel, StackConfig } from "./config/schema";
-import { type InputProblem, PlatformInputError } from "./errors";
+import { type InputProblem, PlatformInputError } from "../components/errors/input-error";
+import type { StackConfig } from "./config/schema";
 
 // The catalog as this stack runs it: which services (a subgraph when `only` is set), which
 // image, how many replicas, which log level. Pure data, computed before any resource exists.
-
-export interface DeployedService {
-  spec: ServiceSpec;
-  image: string;
-  /** Web Deployment: the HPA scales between min and max; min === max means no HPA. */
-  replicas: ReplicaRange;
-  /** Replicas per message consumer, by consumer name. */
-  consumerReplicas: Record<string, number>;
-  logLevel: LogLevel;
-}
 
 export interface PlatformModel {
   graph: ServiceGraph;

@@ -15,6 +15,7 @@ import type { ServiceSpec } from "../components/service/spec";
 import { loadCatalog, specFilesFromEnv } from "./catalog/load";
 import { defaultSourceOf, validateCatalog } from "./catalog/validate";
 import { clusterProvider } from "./cluster";
+import { ENVIRONMENTS } from "./config/environments";
 import { type LoadedConfig, loadStackConfig } from "./config/load";
 import { thirdPartyImageSource } from "./config/third-party-images";
 import { buildModel, type PlatformModel } from "./model";
@@ -288,7 +289,7 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
     ...(gateway ? { gatewayUrl: gateway.url } : {}),
     endpoints: { ...backing.endpoints, loki: logStore.queryUrl },
     // Test jobs of throwaway stacks need them; long-lived environments keep them in the cluster only.
-    ...(config.environment === "local" || config.environment === "ci"
+    ...(ENVIRONMENTS[config.environment].exportsCredentials
       ? {
           credentials: pulumi.secret(
             pulumi.all(

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { REDIS_CREDENTIAL_KEYS } from "../components/backing/redis-layout";
+import { type InputProblem, PlatformInputError } from "../components/errors/input-error";
 import {
   type AppSettings,
   appSettings,
@@ -11,7 +12,6 @@ import type { ServiceSpec } from "../components/service/spec";
 import { closestName } from "./catalog/suggest";
 import { CONFIG_NAMESPACE } from "./config/load";
 import type { StackConfig } from "./config/schema";
-import { type InputProblem, PlatformInputError } from "./errors";
 
 // Where each service's own settings and secrets come from on this stack, decided and checked
 // before anything is registered: a required secret without a value is exit 2 with the command

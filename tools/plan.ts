@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { isPlatformInputError } from "../components/errors/input-error";
 import { ServiceGraph } from "../infra/catalog/graph";
 import { type Catalog, loadCatalog } from "../infra/catalog/load";
-import { isPlatformInputError } from "../infra/errors";
 import { loadPackConfig } from "../policies/runner/config";
 import { PLAN_USAGE, type PlanArgs, parsePlanArgs } from "./plan/args";
 import { type Baseline, BaselineError, loadBaseline } from "./plan/baseline";

@@ -1,7 +1,7 @@
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as network from "@pulumi/azure-native/network";
 import * as pulumi from "@pulumi/pulumi";
-import { VNET_ID } from "../../infra/config/azure-schema";
+import { VNET_ID } from "../azure-options/schema";
 import type { AzureFoundation } from "./foundation";
 
 // An AKS cluster the stack does not own (another stack's, or a shared one): the platform reads

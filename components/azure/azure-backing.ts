@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { AzureConfig } from "../../infra/config/azure-schema";
+import type { AzureConfig } from "../azure-options/schema";
 import { needs } from "../backing/kind";
 import { databaseKind, messageBrokerKind, objectStoreKind, redisKind } from "../backing/kinds";
 import { tenantProvisioner } from "../backing/provisioner";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { AzureConfig } from "../../infra/config/azure-schema";
+import type { AzureConfig } from "../azure-options/schema";
 import { AksCluster } from "./aks-cluster";
 import { AttachedCluster, type ExistingCluster } from "./attached-cluster";
 import { AzureBlobStorage } from "./blob-storage";

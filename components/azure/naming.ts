@@ -1,4 +1,4 @@
-import { type InputProblem, PlatformInputError } from "../../infra/errors";
+import { type InputProblem, PlatformInputError } from "../errors/input-error";
 
 // Azure resource names, derived in one place from the stack's prefix, environment and uniqueness
 // suffix, and checked against Azure's rules before anything is registered: a name Azure refuses

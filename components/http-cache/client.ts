@@ -1,4 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
+import { clusterHost } from "../kube/cluster-dns";
 import { selectorLabels } from "../kube/labels";
 import { CACHE_PURGE_PORT, HTTP_CACHE_NAME, HTTP_CACHE_PURGE_SERVICE } from "./ports";
 
@@ -15,7 +16,7 @@ export interface HttpCacheClient {
 export function httpCacheClient(namespace: string): HttpCacheClient {
   return {
     pods: { podSelector: { matchLabels: selectorLabels(HTTP_CACHE_NAME, "http-cache") } },
-    purgeHost: `${HTTP_CACHE_PURGE_SERVICE}.${namespace}.svc.cluster.local`,
+    purgeHost: clusterHost(HTTP_CACHE_PURGE_SERVICE, namespace),
     purgePort: CACHE_PURGE_PORT,
   };
 }

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { clusterHost } from "../kube/cluster-dns";
 import { shortHash } from "../kube/hash";
 import { objectLabels, selectorLabels } from "../kube/labels";
 import { cacheNetworkPolicy } from "./cache-network";
@@ -126,7 +127,7 @@ export class HttpCache extends pulumi.ComponentResource {
       backendPort: args.backendPort,
       parent: this,
     });
-    this.purge = { host: `${HTTP_CACHE_PURGE_SERVICE}.${ns}.svc.cluster.local`, port: CACHE_PURGE_PORT };
+    this.purge = { host: clusterHost(HTTP_CACHE_PURGE_SERVICE, ns), port: CACHE_PURGE_PORT };
     this.registerOutputs({});
   }
 }

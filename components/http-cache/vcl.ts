@@ -1,3 +1,4 @@
+import { clusterHost } from "../kube/cluster-dns";
 import type { CachedRoute } from "./cached-routes";
 import { cachedServices } from "./cached-routes";
 
@@ -38,7 +39,7 @@ function backends(args: VclArgs): string[] {
   const byService = new Map(args.routes.map((r) => [r.service, r.readinessPath]));
   return cachedServices(args.routes).flatMap((service) => [
     `backend ${backendName(service)} {`,
-    `  .host = ${vclString(`${service}.${args.namespace}.svc.cluster.local`)};`,
+    `  .host = ${vclString(clusterHost(service, args.namespace))};`,
     `  .port = ${vclString(String(args.backendPort))};`,
     `  .first_byte_timeout = ${FIRST_BYTE_TIMEOUT_SECONDS}s;`,
     "  .probe = {",

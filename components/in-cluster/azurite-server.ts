@@ -29,7 +29,7 @@ export interface AzuriteArgs {
   /** Service -> container names it owns. */
   tenants: ReadonlyMap<string, readonly string[]>;
   persistence: Persistence;
-  /** The image to run (default: the pinned upstream image of images.ts). */
+  /** The image to run. @default `images.azurite` (images.ts) */
   image?: string;
 }
 

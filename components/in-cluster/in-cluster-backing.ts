@@ -37,7 +37,7 @@ export interface InClusterBackingArgs {
   namespace: string;
   services: readonly ServiceSpec[];
   persistence: Persistence;
-  /** The backing images (default: the pinned upstream ones, images.ts). */
+  /** The backing images. @default the pinned upstream images (`backingImages()`, images.ts) */
   images?: BackingImages;
   /** The namespace of the Prometheus that scrapes the servers' metrics; no exporters without it. */
   scrapedFromNamespace?: string;

@@ -21,7 +21,7 @@ export interface PostgresServerArgs {
   namespace: string;
   tenants: readonly string[];
   persistence: Persistence;
-  /** The image to run (default: the pinned upstream image of images.ts). */
+  /** The image to run. @default `images.postgres` (images.ts) */
   image?: string;
   /** Who scrapes the exporter; no exporter without it. */
   scrapedFrom?: k8s.types.input.networking.v1.NetworkPolicyPeer[];

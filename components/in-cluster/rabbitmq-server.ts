@@ -18,7 +18,7 @@ export interface RabbitMqServerArgs {
   namespace: string;
   tenants: ReadonlyArray<{ service: string; messaging: MessagingSpec }>;
   persistence: Persistence;
-  /** The image to run (default: the pinned upstream image of images.ts). */
+  /** The image to run. @default `images.rabbitmq` (images.ts) */
   image?: string;
   /** Who scrapes the prometheus plugin's port (15692); closed without it. */
   scrapedFrom?: k8s.types.input.networking.v1.NetworkPolicyPeer[];

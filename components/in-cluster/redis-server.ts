@@ -26,7 +26,7 @@ export const EVICTION_POLICY: Readonly<Record<RedisRole, string>> = {
 
 export interface RedisServerArgs {
   name: string;
-  /** The image to run (default: the pinned upstream image of images.ts). */
+  /** The image to run. @default `images.redis` (images.ts) */
   image?: string;
   role: RedisRole;
   namespace: string;

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { NetworkPath } from "../backing/types";
+import { clusterHost } from "../kube/cluster-dns";
 import { type BackingComponentRole, objectLabels, selectorLabels } from "../kube/labels";
 import {
   restrictedContainerSecurityContext,
@@ -37,12 +38,12 @@ export interface ServerArgs {
   /** Where the server keeps its data: a volume claim, or an emptyDir when ephemeral. */
   dataPath: string;
   persistence: Persistence;
-  /** Read-only configuration (ConfigMap/Secret) and scratch paths. */
+  /** Read-only configuration (ConfigMap/Secret) and scratch paths. @default none: only the writable /tmp emptyDir every server gets */
   volumes?: Array<{ volume: k8s.types.input.core.v1.Volume; mount: k8s.types.input.core.v1.VolumeMount }>;
   resources: k8s.types.input.core.v1.ResourceRequirements;
   /** Who may connect (the namespace's default-deny closes the rest). */
   clients: k8s.types.input.networking.v1.NetworkPolicyPeer[];
-  /** Extra egress the server itself needs (none for most). */
+  /** Extra egress the server itself needs (none for most). @default none: no egress of its own */
   egress?: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
   /** Checksums of mounted configuration, so a change rolls the pod. */
   podAnnotations?: Record<string, pulumi.Input<string>>;
@@ -209,7 +210,7 @@ export function statefulServer(args: ServerArgs, namespaceName: string): Server 
   return {
     statefulSet,
     service,
-    host: `${args.name}.${namespaceName}.svc.cluster.local`,
+    host: clusterHost(args.name, namespaceName),
     path: {
       name: args.name,
       peers: [{ podSelector: { matchLabels: selector } }],

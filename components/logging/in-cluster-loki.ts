@@ -1,7 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import type { NetworkPath } from "../backing/types";
 import { type Persistence, statefulServer } from "../in-cluster/stateful-server";
 import { shortHash } from "../kube/hash";
 import { objectLabels, selectorLabels } from "../kube/labels";
@@ -9,18 +8,13 @@ import { namespacePeer } from "../kube/network";
 import { fixedResources } from "../kube/resources";
 import { loggingImages } from "./images";
 import { LOG_SHIPPER_NAME } from "./log-shipper";
+import type { LokiStore } from "./types";
 
 // Loki in monolithic mode with its chunks on a local volume: the laptop and CI log store. The
 // Azure profile runs the same Loki from its Helm chart with chunks in Blob Storage.
 
 const LOKI_UID = 10_001;
 export const LOKI_PORT = 3100;
-
-export interface LokiStore {
-  pushUrl: string;
-  queryUrl: string;
-  path: NetworkPath;
-}
 
 export function lokiConfig(retentionHours: number): Record<string, unknown> {
   return {
@@ -64,7 +58,7 @@ export interface InClusterLokiArgs {
   persistence: Persistence;
   /** Namespace of Grafana/Prometheus, allowed to query. */
   monitoringNamespace: string;
-  /** The image to run (default: the pinned upstream image of images.ts). */
+  /** The image to run. @default the pinned upstream image (`loggingImages.loki`, images.ts) */
   image?: string;
 }
 

@@ -23,7 +23,7 @@ export interface LogShipperArgs {
   pipeline: LogPipeline;
   /** Where Loki listens, for the shipper's egress. */
   loki: NetworkPath;
-  /** The image to run (default: the pinned upstream image of `kind`, images.ts). */
+  /** The image to run. @default the pinned upstream image of `kind` (`loggingImages`, images.ts) */
   image?: string;
   /** Namespace of the Prometheus that scrapes the shipper's metrics (dropped lines). */
   scrapedFrom?: string;

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { clusterHost } from "../kube/cluster-dns";
 import { pinnedChart } from "../kube/pinned-chart";
 import { dashboardConfigMap } from "./dashboard-configmap";
 import { DASHBOARD_LABEL } from "./dashboards";
@@ -108,11 +109,11 @@ export class InClusterMonitoring extends pulumi.ComponentResource implements Mon
     );
     this.ready = [chart];
     const svc = (service: string, port: number) =>
-      `http://${RELEASE}-${service}.${args.namespace}.svc.cluster.local:${port}`;
+      `http://${clusterHost(`${RELEASE}-${service}`, args.namespace)}:${port}`;
     this.outputs = {
       prometheusUrl: svc("prometheus", 9090),
       alertmanagerUrl: svc("alertmanager", 9093),
-      grafanaUrl: `http://${RELEASE}-grafana.${args.namespace}.svc.cluster.local:80`,
+      grafanaUrl: `http://${clusterHost(`${RELEASE}-grafana`, args.namespace)}:80`,
     };
     this.registerOutputs(this.outputs);
   }

@@ -27,6 +27,7 @@ export interface PodMonitorArgs {
   path: string;
   /** Query parameters (RabbitMQ's per-queue families). */
   params?: Record<string, string[]>;
+  /** How often Prometheus scrapes the target. @default "30s" */
   interval?: string;
 }
 

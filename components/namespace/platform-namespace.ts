@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { EphemeralConfig } from "../../infra/config/schema";
 import { ENVIRONMENT_LABEL, EPHEMERAL_LABEL_PREFIX, PART_OF } from "../kube/labels";
 import { namespacePeer } from "../kube/network";
+import type { EphemeralConfig } from "./ephemeral";
 
 // A namespace the platform owns: labelled for Pod Security and for the policies that read the
 // environment, closed by default (deny all, then allow DNS), and bounded by a quota when shared.

@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { LogLevel } from "../../infra/config/schema";
+import { clusterHost } from "../kube/cluster-dns";
+import type { LogLevel } from "./log-level";
 import type { ServiceSpec } from "./spec";
 import { resolvePhpLimits } from "./spec";
 
@@ -15,10 +16,6 @@ export const APP_ROOT = "/app";
 /** `content` -> `CONTENT`, `log-shipper` -> `LOG_SHIPPER`. */
 export function envKey(serviceName: string): string {
   return serviceName.toUpperCase().replaceAll("-", "_");
-}
-
-export function clusterHost(service: string, namespace: string): string {
-  return `${service}.${namespace}.svc.cluster.local`;
 }
 
 /**

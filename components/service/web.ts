@@ -15,6 +15,21 @@ import { resolvePhpLimits } from "./spec";
 /** Seconds between "taken out of the endpoints" and SIGTERM, so no request lands on a dying pod. */
 export const PRE_STOP_SECONDS = 5;
 
+/** The web Deployment's rollout settings. */
+export const ROLLOUT = {
+  /** A new pod must stay ready this long before it counts as available (catches early crashes). */
+  minReadySeconds: 5,
+  /** Old ReplicaSets kept for `kubectl rollout undo`. */
+  revisionHistoryLimit: 5,
+  /** A rollout without progress for this long is marked failed (`pulumi up` reports it). */
+  progressDeadlineSeconds: 600,
+} as const;
+
+/** The autoscaler: scale out above this average CPU use of the requests. */
+export const HPA_TARGET_CPU_UTILIZATION = 70;
+/** The autoscaler waits this long of low load before removing pods (no flapping after a spike). */
+export const HPA_SCALE_DOWN_STABILIZATION_SECONDS = 300;
+
 export interface WebArgs {
   spec: ServiceSpec;
   namespace: string;
@@ -86,9 +101,7 @@ export function webWorkload(args: WebArgs): WebResources {
         ...(autoscaled ? {} : { replicas: replicas.min }),
         selector: { matchLabels: selector },
         strategy,
-        minReadySeconds: 5,
-        revisionHistoryLimit: 5,
-        progressDeadlineSeconds: 600,
+        ...ROLLOUT,
         template,
       },
     },
@@ -121,10 +134,13 @@ export function webWorkload(args: WebArgs): WebResources {
           metrics: [
             {
               type: "Resource",
-              resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } },
+              resource: {
+                name: "cpu",
+                target: { type: "Utilization", averageUtilization: HPA_TARGET_CPU_UTILIZATION },
+              },
             },
           ],
-          behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
+          behavior: { scaleDown: { stabilizationWindowSeconds: HPA_SCALE_DOWN_STABILIZATION_SECONDS } },
         },
       },
       { ...opts, dependsOn: [deployment] },

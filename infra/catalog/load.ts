@@ -1,7 +1,11 @@
 import { readdirSync } from "node:fs";
 import { basename, delimiter, isAbsolute, join, relative, resolve } from "node:path";
+import {
+  type InputProblem,
+  isPlatformInputError,
+  PlatformInputError,
+} from "../../components/errors/input-error";
 import { type ServiceSpec, serviceSpecSchema } from "../../components/service/spec";
-import { type InputProblem, isPlatformInputError, PlatformInputError } from "../errors";
 import { readSpecFile, type SpecFile } from "./spec-file";
 import { specProblems } from "./spec-issues";
 import { CATALOG_DIRECTORY, validateCatalog } from "./validate";

@@ -11,7 +11,7 @@ import {
   parseDocument,
   visit,
 } from "yaml";
-import type { InputProblem } from "../errors";
+import type { InputProblem } from "../../components/errors/input-error";
 
 // Reads one service spec file into plain data, or says what is wrong with it as YAML: syntax
 // (file:line:column), duplicate keys, anchors and aliases (never needed in a spec, and the way to

@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import { z } from "zod";
-import type { InputProblem } from "../errors";
+import type { InputProblem } from "../../components/errors/input-error";
 import { closestName } from "./suggest";
 
 // Turns the schema's findings into messages for the PHP developer who wrote the spec: the field

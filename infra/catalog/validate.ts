@@ -1,5 +1,6 @@
 import { needs } from "../../components/backing/kind";
 import { redisKind } from "../../components/backing/kinds";
+import { type InputProblem, PlatformInputError } from "../../components/errors/input-error";
 import { isSchedulerTransport } from "../../components/service/commands";
 import {
   resolvePhpLimits,
@@ -8,7 +9,6 @@ import {
   type Size,
   serviceSpecSchema,
 } from "../../components/service/spec";
-import { type InputProblem, PlatformInputError } from "../errors";
 import { cronProblem } from "./cron";
 import { findCycle } from "./graph";
 import { specProblems } from "./spec-issues";

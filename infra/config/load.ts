@@ -1,17 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { displayValue } from "../../components/errors/display";
+import { type InputProblem, PlatformInputError } from "../../components/errors/input-error";
+// Which keys the stack marked secret is a Pulumi internal (the SDK does not type it publicly).
+import { isConfigSecret } from "../../tools/pulumi-internals/config-secrets";
 import { closestName } from "../catalog/suggest";
-import { displayValue } from "../display";
-import { type InputProblem, PlatformInputError } from "../errors";
 import { fixHints, type StackConfig, stackConfigSchema } from "./schema";
 
 // Reads every `platform:*` key of the stack, validates the whole set against the schema and
 // reports every problem at once, before the program registers a single resource.
 
 export const CONFIG_NAMESPACE = "platform";
-
-// The SDK knows which keys the stack marked secret but does not type that function publicly.
-const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
 /** Keys that are plain strings in the stack file: never JSON-parsed ("123" stays a string). */
 const STRING_KEYS = new Set(["profile", "environment", "namespace", "logLevel", "monitoringNamespace"]);
@@ -118,7 +117,7 @@ function readRawConfig(source: string): RawConfig {
     // Own properties only: a key named __proto__ never becomes the object's prototype.
     values: Object.fromEntries(entries),
     secretKeys,
-    isSecret: (key) => runtimeConfig.isConfigSecret(`${prefix}${key}`),
+    isSecret: (key) => isConfigSecret(`${prefix}${key}`),
     problems,
     misplaced,
   };

@@ -1,12 +1,17 @@
 import { z } from "zod";
+import { azureSchema } from "../../components/azure-options/schema";
 import { httpCacheImages as httpCacheImagePins } from "../../components/http-cache/images";
 import { images as backingImagePins } from "../../components/in-cluster/images";
+import { namespaceReference, objectName } from "../../components/kube/object-names";
 import { loggingImages as loggingImagePins } from "../../components/logging/images";
-import { azureSchema } from "./azure-schema";
-import { namespaceReference, objectName } from "./kubernetes-names";
+import type { EphemeralConfig } from "../../components/namespace/ephemeral";
+import { logLevels } from "../../components/service/log-level";
+import { ENVIRONMENTS, type Environment, environments, environmentsWhere } from "./environments";
 
 // The stack configuration (`platform:*` keys of stacks/Pulumi.<stack>.yaml), as one strict schema:
 // an unknown key is an error, not a silently ignored typo.
+// Defaults are stated once, on the field (`.default(value)`); a section that may be left out is
+// `.prefault({})`, which parses the empty section so that its fields' own defaults apply.
 
 /** DNS-1123 label short enough that `<namespace>-logs` and `<namespace>-admin` (Azure) still are. */
 const namespaceName = z
@@ -52,16 +57,6 @@ const imageReferenceSchema = z
     message: "uses a moving tag: the same name points at different images over time",
   });
 
-export const logLevels = [
-  "debug",
-  "info",
-  "notice",
-  "warning",
-  "error",
-  "critical",
-  "alert",
-  "emergency",
-] as const;
 const logLevel = z.enum(logLevels);
 
 const replicaRange = z
@@ -114,7 +109,7 @@ const ephemeralSchema = z.strictObject({
     offset: true,
     message: "must be an ISO 8601 date-time such as 2026-11-29T18:00:00Z",
   }),
-});
+}) satisfies z.ZodType<EphemeralConfig>;
 
 const gatewaySchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -134,7 +129,7 @@ const gatewaySchema = z.strictObject({
       namespaces: z.array(namespaceReference).default([]),
       cidrs: z.array(z.cidrv4()).default([]),
     })
-    .default({ namespaces: [], cidrs: [] }),
+    .prefault({}),
 });
 
 const loggingSchema = z.strictObject({
@@ -247,7 +242,7 @@ const monitoringSchema = z.strictObject({
     .string()
     .regex(/^[0-9]+[hdw]$/, "must be a duration in hours, days or weeks such as 48h, 7d or 2w")
     .default("7d"),
-  alerts: alertsSchema.default({ errorRatio: 0.05, latencyP95Seconds: 1, queueDepth: 1000 }),
+  alerts: alertsSchema.prefault({}),
   /** Alertmanager routes (in-cluster). Without it alerts are visible in Alertmanager but page nobody. */
   notifications: notificationsSchema.optional(),
 });
@@ -260,12 +255,13 @@ const rollbackSchema = z.strictObject({
   automatic: z.boolean().default(false),
 });
 
-export const environments = ["local", "ci", "dev", "staging", "prod"] as const;
+/** `local and ci`: where test conveniences are allowed (environments.ts). */
+const TEST_DATA_ENVIRONMENTS = environmentsWhere((b) => b.testData).join(" and ");
 
 export const stackConfigSchema = z
   .strictObject({
     profile: z.enum(["in-cluster", "azure"]),
-    environment: z.enum(environments),
+    environment: z.enum(environments as [Environment, ...Environment[]]),
     namespace: namespaceName,
     images: z.strictObject({
       registry,
@@ -291,17 +287,13 @@ export const stackConfigSchema = z
     services: z.record(z.string(), serviceOverride).default({}),
     /** Deploy only these services and everything they depend on. */
     only: z.array(z.string()).min(1).optional(),
-    cluster: clusterSchema.default({ source: "context" }),
+    cluster: clusterSchema.prefault({ source: "context" }),
     gateway: gatewaySchema.optional(),
-    logging: loggingSchema.default({ shipper: "alloy", retentionHours: 168 }),
-    backing: backingSchema.default({ persistence: "persistent", volumeSizeGi: 5 }),
+    logging: loggingSchema.prefault({}),
+    backing: backingSchema.prefault({}),
     quota: quotaSchema.optional(),
     httpCache: httpCacheSchema.prefault({}),
-    migrations: migrationsSchema.default({
-      ttlSecondsAfterFinished: 3600,
-      activeDeadlineSeconds: 900,
-      backoffLimit: 1,
-    }),
+    migrations: migrationsSchema.prefault({}),
     /**
      * Namespaces whose pods may reach every pod of the stack (integration tests run by a CI
      * runner). Local and CI stacks only: elsewhere it would bypass the dependency graph.
@@ -310,12 +302,8 @@ export const stackConfigSchema = z
     /** Namespace of the Prometheus that scrapes :2019; the only one allowed to reach it. */
     monitoringNamespace: namespaceReference.default("monitoring"),
     ephemeral: ephemeralSchema.optional(),
-    monitoring: monitoringSchema.default({
-      enabled: false,
-      retention: "7d",
-      alerts: { errorRatio: 0.05, latencyP95Seconds: 1, queueDepth: 1000 },
-    }),
-    rollback: rollbackSchema.default({ automatic: false }),
+    monitoring: monitoringSchema.prefault({}),
+    rollback: rollbackSchema.prefault({}),
     azure: azureSchema.optional(),
     /**
      * Secrets of the catalog that no `platform:secrets` value covers are generated with
@@ -356,11 +344,11 @@ export const stackConfigSchema = z
         message: '"aks" creates a cluster and needs the azure profile',
       });
     }
-    if (c.environment === "ci" && !c.ephemeral) {
+    if (ENVIRONMENTS[c.environment].ephemeral && !c.ephemeral) {
       ctx.addIssue({
         code: "custom",
         path: ["ephemeral"],
-        message: "is required for ci stacks (pipeline, owner, expiresAt)",
+        message: `is required for ${c.environment} stacks (pipeline, owner, expiresAt)`,
       });
     }
     if (c.ephemeral && !c.quota) {
@@ -370,18 +358,18 @@ export const stackConfigSchema = z
         message: "is required for ephemeral stacks so one pipeline cannot starve the cluster",
       });
     }
-    if (c.testAccess && c.environment !== "local" && c.environment !== "ci") {
+    if (c.testAccess && !ENVIRONMENTS[c.environment].testData) {
       ctx.addIssue({
         code: "custom",
         path: ["testAccess"],
-        message: "opens every pod to test runners and is only allowed in local and ci stacks",
+        message: `opens every pod to test runners and is only allowed in ${TEST_DATA_ENVIRONMENTS} stacks`,
       });
     }
-    if (c.generateMissingSecrets && c.environment !== "local" && c.environment !== "ci") {
+    if (c.generateMissingSecrets && !ENVIRONMENTS[c.environment].testData) {
       ctx.addIssue({
         code: "custom",
         path: ["generateMissingSecrets"],
-        message: "generates credentials nobody set and is only allowed in local and ci stacks",
+        message: `generates credentials nobody set and is only allowed in ${TEST_DATA_ENVIRONMENTS} stacks`,
       });
     }
     if (Object.keys(c.secretRefs).length > 0 && c.profile !== "azure") {
@@ -401,12 +389,8 @@ export const stackConfigSchema = z
   });
 
 export type StackConfigInput = z.input<typeof stackConfigSchema>;
-/** `platform:ephemeral`: who and what an ephemeral stack is for, and when it expires. */
-export type EphemeralConfig = z.output<typeof ephemeralSchema>;
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type MonitoringConfig = z.output<typeof monitoringSchema>;
-export type LogLevel = (typeof logLevels)[number];
-export type Environment = (typeof environments)[number];
 export type HttpCacheConfig = z.output<typeof httpCacheSchema>;
 
 /** How to fix each kind of mistake, by key path prefix (most specific first). */

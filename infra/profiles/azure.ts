@@ -4,13 +4,14 @@ import { AzureLoki } from "../../components/azure/azure-loki";
 import { AzureMonitoring } from "../../components/azure/azure-monitoring";
 import { AzurePlatform, type ClusterSource } from "../../components/azure/azure-platform";
 import { azureNames, type NamingInput, validateAzureNames } from "../../components/azure/naming";
+import type { AzureConfig } from "../../components/azure-options/schema";
 import { credentialKeysOf, needsDedicated } from "../../components/backing/kind";
 import { backingKinds, databaseKind, objectStoreKind, redisKind } from "../../components/backing/kinds";
+import { type InputProblem, PlatformInputError } from "../../components/errors/input-error";
 import type { ServiceSpec } from "../../components/service/spec";
 import { existingClusterConnection } from "../cluster";
-import type { AzureConfig } from "../config/azure-schema";
+import { ENVIRONMENTS } from "../config/environments";
 import type { LoadedConfig } from "../config/load";
-import { type InputProblem, PlatformInputError } from "../errors";
 import type { Profile } from "./profile";
 
 // The Azure profile: AKS (created, or attached through a kube context, a kubeconfig secret or a
@@ -56,10 +57,10 @@ function clusterSource(loaded: LoadedConfig, azure: AzureConfig): ClusterSource 
       !aks.privateCluster &&
       aks.authorizedIpRanges.length === 0 &&
       azure.deployer.ipRanges.length === 0;
-    if (openApiServer && loaded.config.environment === "prod") {
+    if (openApiServer && ENVIRONMENTS[loaded.config.environment].production) {
       problem(
         "platform:azure.aks.authorizedIpRanges",
-        "is empty in prod, and the cluster is not private: the API server would accept connections from the whole internet",
+        `is empty in ${loaded.config.environment}, and the cluster is not private: the API server would accept connections from the whole internet`,
         "list the public ranges allowed to reach it (platform:azure.deployer.ipRanges for the CI runners, platform:azure.aks.authorizedIpRanges for people), or set platform:azure.aks.privateCluster: true and deploy from inside the network",
       );
     }
@@ -124,7 +125,7 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
   );
 
   const names = azureNames(naming);
-  const protect = azure.protectStateful ?? config.environment === "prod";
+  const protect = azure.protectStateful ?? ENVIRONMENTS[config.environment].protectStateful;
   const createsCluster = source.create;
   const platform = new AzurePlatform("azure", {
     environment: config.environment,

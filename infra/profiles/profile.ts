@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { BackingServices } from "../../components/backing/types";
-import type { LokiStore } from "../../components/logging/in-cluster-loki";
+import type { LokiStore } from "../../components/logging/types";
 import type { Notifications } from "../../components/monitoring/alertmanager";
 import type { MonitoringStack } from "../../components/monitoring/monitoring-stack";
 import type { ScrapeTarget } from "../../components/monitoring/monitors";

@@ -1,10 +1,10 @@
 // `--service <name>`: what the audit needs to know from the service's catalog spec. A service is
 // replicated when its spec lets any of its long-running processes run more than one pod.
 
+import { isPlatformInputError } from "../../components/errors/input-error";
 import type { ServiceSpec } from "../../components/service/spec";
 import { loadCatalog } from "../../infra/catalog/load";
 import { closestName } from "../../infra/catalog/suggest";
-import { isPlatformInputError } from "../../infra/errors";
 import { ImageInputError } from "./source";
 import type { ServiceContext } from "./types";
 

@@ -14,8 +14,9 @@ export type Rec = Record<string, unknown>;
 export const UNKNOWN: unique symbol = Symbol("unknown during preview");
 export type Unknown = typeof UNKNOWN;
 
-// The sentinels of @pulumi/policy's proxy.js (the engine's wire format for unknown values).
-const SENTINELS = new Set<string>([
+// The sentinels of @pulumi/policy's proxy.js (the engine's wire format for unknown values). The pack
+// is published as its own folder, so it states them itself; tools/pulumi-internals checks them.
+export const SENTINELS = new Set<string>([
   "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", // boolean
   "3eeb2bf0-c639-47a8-9e75-3b44932eb421", // number
   "04da6b54-80e4-46f7-96ec-b56ff0331ba9", // string
@@ -113,7 +114,7 @@ function materialise(v: unknown): unknown {
 const cache = new WeakMap<object, Rec>();
 
 // `unknownCheckingProxy` hands back its target for this key (proxy.js `getSpecialProxyTarget`).
-const PROXY_TARGET_KEY = "__getSpecialProxyTarget";
+export const PROXY_TARGET_KEY = "__getSpecialProxyTarget";
 
 function rawTarget(props: object): object {
   const target: unknown = Reflect.get(props, PROXY_TARGET_KEY);

@@ -41,6 +41,13 @@ import type {
   StackValidation,
   StackValidationArgs,
 } from "@pulumi/policy";
+// The proxy, its unknown-value sentinels and the secret markers are Pulumi internals: they live in
+// tools/pulumi-internals, with the test that fails when an upgrade changes them.
+import { policyProxy as proxy } from "../../tools/pulumi-internals/policy-proxy";
+import {
+  SECRET_SIG_KEY as SECRET_SIG,
+  SECRET_SIG as SECRET_VALUE,
+} from "../../tools/pulumi-internals/secret-wire";
 import { packEnforcementLevel, policies as packPolicies } from "../checks";
 import { targetOf } from "../lib/report";
 import { PolicyConfigError, resolvePackConfig } from "./config";
@@ -95,47 +102,8 @@ export interface PolicyReport {
   notApplicable?: NotApplicable[];
 }
 
-// ---- @pulumi/policy internals we emulate ---------------------------------------------------------
-
-interface ProxyModule {
-  unknownCheckingProxy<T extends object>(value: T): T;
-  UnknownValueError: new (...args: never[]) => Error;
-  unknownBooleanValue: string;
-  unknownNumberValue: string;
-  unknownStringValue: string;
-  unknownArrayValue: string;
-  unknownObjectValue: string;
-  unknownAssetValue: string;
-  unknownArchiveValue: string;
-}
-
-function loadProxyModule(): ProxyModule {
-  // proxy.js is the module server.js uses; its .d.ts is stripped (@internal), hence require.
-  const mod: unknown = require("@pulumi/policy/proxy");
-  if (
-    typeof mod !== "object" ||
-    mod === null ||
-    typeof Reflect.get(mod, "unknownCheckingProxy") !== "function"
-  ) {
-    throw new Error(
-      "@pulumi/policy/proxy does not export unknownCheckingProxy: unsupported @pulumi/policy version",
-    );
-  }
-  return mod as ProxyModule;
-}
-
-const proxy = loadProxyModule();
-
 /** Sentinels for unknown values, to build props as a preview would see them. */
-export const UNKNOWN_VALUES = {
-  boolean: proxy.unknownBooleanValue,
-  number: proxy.unknownNumberValue,
-  string: proxy.unknownStringValue,
-  array: proxy.unknownArrayValue,
-  object: proxy.unknownObjectValue,
-  asset: proxy.unknownAssetValue,
-  archive: proxy.unknownArchiveValue,
-} as const;
+export { UNKNOWN_VALUES } from "../../tools/pulumi-internals/policy-proxy";
 
 const PACK_VERSION: string = (() => {
   try {
@@ -211,9 +179,6 @@ function freezeMap(map: Map<string, string>): ReadonlyMap<string, string> {
 }
 
 // ---- resource preparation ------------------------------------------------------------------------
-
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
 /** True when `value` is already what the analyzer would deserialize (plain JSON, no secrets). */
 function isWireClean(value: unknown): boolean {

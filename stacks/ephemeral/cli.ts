@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
+import { isPlatformInputError } from "../../components/errors/input-error";
 import type { ServiceSpec } from "../../components/service/spec";
 import { loadCatalog } from "../../infra/catalog/load";
-import { isPlatformInputError } from "../../infra/errors";
 import { parseCommandLine, USAGE } from "./args";
 import { type Context, downCommand, envCommand, listCommand, reapCommand, upCommand } from "./commands";
 import { exitCodeOf, OperationError, UsageError } from "./errors";

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import type { EphemeralConfig } from "../../components/namespace/ephemeral";
 import type { ServiceSpec } from "../../components/service/spec";
 import { ServiceGraph } from "../../infra/catalog/graph";
-import type { EphemeralConfig } from "../../infra/config/schema";
 import { fixHints, imageTag, stackConfigSchema } from "../../infra/config/schema";
 import { UsageError } from "./errors";
 import { commitId, type EphemeralName, labelValue, MAX_LABEL_LENGTH } from "./naming";

@@ -1,4 +1,4 @@
-import { isPlatformInputError } from "../../infra/errors";
+import { isPlatformInputError } from "../../components/errors/input-error";
 
 // Every failure of the ephemeral-stack CLI is one of two kinds, and the exit code says which:
 // 2 when the request itself is wrong (arguments, the ci template, the config they build), so

@@ -1,3 +1,4 @@
+import { ENVIRONMENTS } from "../../infra/config/environments";
 import { UsageError } from "./errors";
 
 // How long an ephemeral stack may live, and when it expires. The expiry is written twice: as an
@@ -10,9 +11,9 @@ const DAY = 24 * HOUR;
 
 /** Shorter than this and the reaper could take the stack while the pipeline still runs. */
 export const MIN_TTL_MS = 10 * MINUTE;
-/** The policy pack's ephemeral-stack-hygiene default (maxTtlHours: 168). */
-export const MAX_TTL_MS = 7 * DAY;
-export const DEFAULT_TTL = "6h";
+/** The ci environment's (infra/config/environments.ts), as the pack's ephemeral-stack-hygiene default. */
+export const MAX_TTL_MS = ENVIRONMENTS.ci.ephemeral.maxTtlHours * HOUR;
+export const DEFAULT_TTL: string = ENVIRONMENTS.ci.ephemeral.defaultTtl;
 
 /** `6h`, `90m`, `2d`, `1h30m` -> milliseconds, within [MIN_TTL_MS, maxMs]. */
 export function parseTtl(text: string, maxMs = MAX_TTL_MS): number {

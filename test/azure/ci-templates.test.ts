@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadPackConfig } from "../../policies/runner/config";
+import { nonEmpty } from "../helpers/non-empty";
 import { ROOT } from "./helpers";
 
 // The CI templates log in to Azure and run every preview and update through the policy pack:
@@ -64,8 +65,8 @@ function expectPackConfig(lines: readonly string[], where: string): number {
 describe("GitHub Actions templates", () => {
   it("pin every action by commit SHA with its version in a comment", () => {
     let pins = 0;
-    for (const w of workflows) {
-      for (const line of w.text.split("\n").filter((l) => /^\s*-?\s*uses:/.test(l))) {
+    for (const w of nonEmpty(workflows)) {
+      for (const line of nonEmpty(w.text.split("\n").filter((l) => /^\s*-?\s*uses:/.test(l)))) {
         // owner/repository[/path]@sha (an action in a subdirectory, e.g. codeql-action/upload-sarif).
         expect(line, w.file).toMatch(/uses: [\w.-]+\/[\w.-]+(\/[\w.-]+)*@[0-9a-f]{40} # v\d+(\.\d+)*$/);
         pins++;
@@ -79,18 +80,18 @@ describe("GitHub Actions templates", () => {
 
   it("run the Pulumi CLI of the SDK's version", () => {
     expect(deploying.length).toBeGreaterThanOrEqual(3);
-    for (const w of deploying) expect((w.doc.env as Yaml).PULUMI_VERSION, w.file).toBe(sdkVersion);
+    for (const w of nonEmpty(deploying)) expect((w.doc.env as Yaml).PULUMI_VERSION, w.file).toBe(sdkVersion);
   });
 
   it("map the ARM_* login into the environment and log in with OIDC, kubelogin installed, in every job that reaches Azure", () => {
     let azureJobs = 0;
-    for (const w of deploying) {
+    for (const w of nonEmpty(deploying)) {
       const env = w.doc.env as Record<string, string>;
       expect(env.ARM_USE_OIDC, w.file).toBe("true");
       for (const v of ["CLIENT_ID", "TENANT_ID", "SUBSCRIPTION_ID"]) {
         expect(env[`ARM_${v}`], w.file).toBe(ex(`vars.AZURE_${v}`));
       }
-      for (const [name, job] of Object.entries(jobsOf(w.doc))) {
+      for (const [name, job] of nonEmpty(Object.entries(jobsOf(w.doc)))) {
         if (!runsPulumi(job)) continue;
         azureJobs++;
         const where = `${w.file} ${name}`;
@@ -116,8 +117,8 @@ describe("GitHub Actions templates", () => {
   it("accept a manual run (workflow_dispatch) only on the default branch", () => {
     const dispatched = workflows.filter((w) => (w.doc.on as Yaml).workflow_dispatch !== undefined);
     expect(dispatched.length).toBeGreaterThan(0);
-    for (const w of dispatched) {
-      for (const [name, job] of Object.entries(jobsOf(w.doc))) {
+    for (const w of nonEmpty(dispatched)) {
+      for (const [name, job] of nonEmpty(Object.entries(jobsOf(w.doc)))) {
         expect(job.if, `${w.file} ${name}`).toContain(
           "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)",
         );
@@ -127,8 +128,8 @@ describe("GitHub Actions templates", () => {
 
   it("pass the pack's config to every preview and update", () => {
     let commands = 0;
-    for (const w of workflows) {
-      for (const [name, job] of Object.entries(jobsOf(w.doc))) {
+    for (const w of nonEmpty(workflows)) {
+      for (const [name, job] of nonEmpty(Object.entries(jobsOf(w.doc)))) {
         commands += expectPackConfig(
           job.steps.map((s) => s.run ?? ""),
           `${w.file} ${name}`,
@@ -195,7 +196,7 @@ describe("GitLab template", () => {
     expect((ci[".azure"]?.variables as Yaml | undefined)?.ARM_USE_OIDC).toBe("true");
     const azure = jobs.filter(([, job]) => reachesAzure(job));
     expect(azure.length).toBeGreaterThanOrEqual(5);
-    for (const [name, job] of azure) {
+    for (const [name, job] of nonEmpty(azure)) {
       expect(extendsOf(job), name).toContain(".azure");
       expect(lines(job), name).toContain(". ci/gitlab/azure-oidc.sh");
     }
@@ -252,12 +253,12 @@ describe("GitLab template", () => {
       ),
     );
     expect(changing.length).toBeGreaterThanOrEqual(4);
-    for (const [name, job] of changing) expect(job.interruptible, name).toBe(false);
+    for (const [name, job] of nonEmpty(changing)) expect(job.interruptible, name).toBe(false);
   });
 
   it("passes the pack's config to every preview and update", () => {
     let commands = 0;
-    for (const [name, job] of jobs) commands += expectPackConfig(lines(job), name);
+    for (const [name, job] of nonEmpty(jobs)) commands += expectPackConfig(lines(job), name);
     expect(commands).toBeGreaterThanOrEqual(3);
   });
 

@@ -7,6 +7,7 @@ import {
   type Footprint,
   manifestFootprint,
 } from "../../components/azure/cluster-scope";
+import { nonEmpty } from "../helpers/non-empty";
 import type { Planned } from "../helpers/program";
 import { expectNoError, inputs, planStack } from "./helpers";
 
@@ -26,7 +27,7 @@ function clusterScoped(p: Planned): {
 } {
   const objects: Listed[] = [];
   const installations: Array<Footprint & { from: string }> = [];
-  for (const r of p.resources) {
+  for (const r of nonEmpty(p.resources)) {
     const kind = r.type.split(":").pop() ?? "";
     if (r.type.startsWith("kubernetes:") && CLUSTER_SCOPED_KINDS.has(kind)) {
       const name = inputs(r).metadata?.name;

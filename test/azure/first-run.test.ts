@@ -3,9 +3,10 @@ import { parse } from "yaml";
 import { certManagerValues } from "../../components/azure/cluster-addons";
 import { AZURE_CLI_CLIENT_ID, deployerPrincipalType } from "../../components/azure/deployer";
 import { kubeloginArgs } from "../../components/azure/kubeconfig";
-import { DEFAULT_KUBERNETES_VERSION } from "../../infra/config/azure-schema";
+import { DEFAULT_KUBERNETES_VERSION } from "../../components/azure-options/schema";
 import { MOCK_DEPLOYER, MOCK_TENANT, mockAksKubeconfig } from "../../tools/plan/mock-state-azure";
 import type { RecordedResource } from "../../tools/plan/runtime";
+import { nonEmpty } from "../helpers/non-empty";
 import { type Planned, plan } from "../helpers/program";
 import { expectNoError, find, idOf, inputs, ofType, stackValues, T } from "./helpers";
 
@@ -35,7 +36,8 @@ describe("role assignments of the deployer", () => {
   it("name a principal type on every assignment (the SDK would send User, which a pipeline is not)", () => {
     const roles = ofType(staging, T.role);
     expect(roles.length).toBeGreaterThan(0);
-    for (const r of roles) expect(["User", "ServicePrincipal"], r.name).toContain(inputs(r).principalType);
+    for (const r of nonEmpty(roles))
+      expect(["User", "ServicePrincipal"], r.name).toContain(inputs(r).principalType);
   });
 
   it("take the deployer's type from the provider's login, or from platform:azure.deployer.principalType", () => {
@@ -46,8 +48,9 @@ describe("role assignments of the deployer", () => {
       ofType(p, T.role).filter((r) => inputs(r).principalId === MOCK_DEPLOYER);
     // The mock deployer logs in with its own client id, as a pipeline does.
     expect(deployerRoles(staging).map(roleOf).sort()).toEqual([CLUSTER_ADMIN, SECRETS_OFFICER].sort());
-    for (const r of deployerRoles(staging)) expect(inputs(r).principalType).toBe("ServicePrincipal");
-    for (const r of deployerRoles(stagingAsUser)) expect(inputs(r).principalType).toBe("User");
+    for (const r of nonEmpty(deployerRoles(staging)))
+      expect(inputs(r).principalType).toBe("ServicePrincipal");
+    for (const r of nonEmpty(deployerRoles(stagingAsUser))) expect(inputs(r).principalType).toBe("User");
   });
 });
 
@@ -96,7 +99,8 @@ describe("Key Vault secrets from a CI runner", () => {
     expect(inputs(officer as RecordedResource).principalId).toBe(MOCK_DEPLOYER);
     const secrets = ofType(staging, T.secret);
     expect(secrets.length).toBeGreaterThan(0);
-    for (const s of secrets) expect(s.dependencies, s.name).toContain((officer as RecordedResource).urn);
+    for (const s of nonEmpty(secrets))
+      expect(s.dependencies, s.name).toContain((officer as RecordedResource).urn);
   });
 });
 

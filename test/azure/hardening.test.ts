@@ -4,6 +4,7 @@ import { AZURE_POSTGRES_ROOTS, POSTGRES_CA_DIR, POSTGRES_CA_FILE } from "../../c
 import { LOCK_NAME } from "../../components/azure/resource-lock";
 import { LOCKED_TYPES, PROTECTED_INFRASTRUCTURE } from "../../policies/checks/protect-infrastructure-prod";
 import type { RecordedResource } from "../../tools/plan/runtime";
+import { nonEmpty } from "../helpers/non-empty";
 import { type Planned, plan } from "../helpers/program";
 import {
   byId,
@@ -59,8 +60,9 @@ describe("AKS", () => {
       securityMonitoring: { enabled: true },
     });
     expect(cluster.addonProfiles.azurepolicy).toEqual({ enabled: true });
-    for (const pool of cluster.agentPoolProfiles) expect(pool.enableEncryptionAtHost).toBe(true);
-    for (const pool of ofType(prod, T.agentPool)) expect(inputs(pool).enableEncryptionAtHost).toBe(true);
+    for (const pool of nonEmpty(cluster.agentPoolProfiles)) expect(pool.enableEncryptionAtHost).toBe(true);
+    for (const pool of nonEmpty(ofType(prod, T.agentPool)))
+      expect(inputs(pool).enableEncryptionAtHost).toBe(true);
   });
 
   it("refuses an open API server in prod before anything is registered", async () => {
@@ -124,14 +126,14 @@ describe("diagnostic settings", () => {
       settings
         .filter((s) => s.resourceUri === uri)
         .flatMap((s) => s.logs.map((l: { category: string }) => l.category));
-    for (const s of settings) expect(s.workspaceId).toBe(workspace);
+    for (const s of nonEmpty(settings)) expect(s.workspaceId).toBe(workspace);
     expect(categoriesOf(idOf(find(prod, T.vault)))).toEqual([...DIAGNOSTIC_CATEGORIES.keyVault]);
     expect(categoriesOf(idOf(find(prod, T.cluster)))).toContain("kube-audit-admin");
     expect(categoriesOf(idOf(find(prod, T.registry))).length).toBeGreaterThan(0);
     expect(categoriesOf(`${idOf(find(prod, T.storageAccount))}/blobServices/default`).length).toBeGreaterThan(
       0,
     );
-    for (const server of ofType(prod, T.postgres))
+    for (const server of nonEmpty(ofType(prod, T.postgres)))
       expect(categoriesOf(idOf(server)), server.name).toEqual(["PostgreSQLLogs"]);
   });
 });
@@ -145,7 +147,7 @@ describe("PostgreSQL clients", () => {
       .filter((r) => String(inputs(r).secretName).endsWith("-database-url"))
       .map((r) => String(inputs(r).properties.value));
     expect(urls.length).toBeGreaterThan(0);
-    for (const url of urls)
+    for (const url of nonEmpty(urls))
       expect(url).toMatch(new RegExp(`[?&]sslmode=verify-full&sslrootcert=${POSTGRES_CA_FILE}$`));
     const bundle = prod.objects.filter(
       (o) => o.kind === "ConfigMap" && o.metadata.name === "azure-postgres-ca",
@@ -161,7 +163,7 @@ describe("PostgreSQL clients", () => {
 
   it("mount the roots wherever a DATABASE_URL is used, the role Jobs included", () => {
     let users = 0;
-    for (const o of prod.objects) {
+    for (const o of nonEmpty(prod.objects)) {
       const spec = podSpec(o);
       if (!spec) continue;
       const containers = [...(spec.initContainers ?? []), ...spec.containers];
@@ -174,7 +176,7 @@ describe("PostgreSQL clients", () => {
       // biome-ignore lint/suspicious/noExplicitAny: see podSpec
       const volume = spec.volumes.find((v: any) => v.configMap?.name === "azure-postgres-ca");
       expect(volume, `${o.kind} ${o.metadata.name}`).toBeDefined();
-      for (const c of usesDatabase) {
+      for (const c of nonEmpty(usesDatabase)) {
         expect(
           // biome-ignore lint/suspicious/noExplicitAny: see podSpec
           c.volumeMounts.some((m: any) => m.name === volume.name && m.mountPath === POSTGRES_CA_DIR),
@@ -201,7 +203,7 @@ describe("network", () => {
   it("puts a network security group on every subnet", () => {
     const subnets = ofType(prod, T.subnet);
     expect(subnets.length).toBeGreaterThan(0);
-    for (const s of subnets)
+    for (const s of nonEmpty(subnets))
       expect(ids.get(inputs(s).networkSecurityGroup.id)?.type ?? T2.nsg, s.name).toBe(T2.nsg);
     expect(new Set(subnets.map((s) => inputs(s).networkSecurityGroup.id)).size).toBe(subnets.length);
   });
@@ -221,24 +223,25 @@ describe("media", () => {
 
 describe("production guards", () => {
   it("protect the resource group, network, cluster, registry, identities and workspace", () => {
-    for (const type of PROTECTED_INFRASTRUCTURE) {
+    for (const type of nonEmpty(PROTECTED_INFRASTRUCTURE)) {
       const found = ofType(prod, type);
       expect(found.length, type).toBeGreaterThan(0);
-      for (const r of found) expect(r.protect, `${type} ${r.name}`).toBe(true);
+      for (const r of nonEmpty(found)) expect(r.protect, `${type} ${r.name}`).toBe(true);
     }
-    for (const type of PROTECTED_INFRASTRUCTURE)
-      for (const r of ofType(staging, type)) expect(r.protect, r.name).toBe(false);
+    for (const type of nonEmpty(PROTECTED_INFRASTRUCTURE))
+      for (const r of nonEmpty(ofType(staging, type))) expect(r.protect, r.name).toBe(false);
   });
 
   it("lock what holds data or runs the platform against deletion, in prod only", () => {
     const locks = ofType(prod, T2.lock).map(inputs);
-    for (const l of locks) {
+    for (const l of nonEmpty(locks)) {
       expect(l.level).toBe("CanNotDelete");
       expect(l.lockName).toBe(LOCK_NAME);
     }
     const scopes = new Set(locks.map((l) => l.scope));
-    for (const type of LOCKED_TYPES)
-      for (const r of ofType(prod, type)) expect(scopes.has(idOf(r)), `${type} ${r.name}`).toBe(true);
+    for (const type of nonEmpty(LOCKED_TYPES))
+      for (const r of nonEmpty(ofType(prod, type)))
+        expect(scopes.has(idOf(r)), `${type} ${r.name}`).toBe(true);
     expect(ofType(staging, T2.lock)).toEqual([]);
   });
 

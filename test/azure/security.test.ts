@@ -5,6 +5,7 @@ import { MOCK_DEPLOYER, MOCK_SUBSCRIPTION } from "../../tools/plan/mock-state-az
 import { isSecretWrapper } from "../../tools/plan/redact";
 import type { RecordedResource } from "../../tools/plan/runtime";
 import { catalog } from "../helpers/catalog";
+import { nonEmpty } from "../helpers/non-empty";
 import type { Planned } from "../helpers/program";
 import { byId, expectNoError, find, idOf, inputs, ofType, planStack, stackValues, state, T } from "./helpers";
 
@@ -139,7 +140,7 @@ describe("Blob Storage", () => {
 
   it("has one private container per catalog bucket, named <service>-<bucket>, plus Loki's", () => {
     const containers = ofType(prod, T.container).map((c) => inputs(c));
-    for (const c of containers) expect(c.publicAccess).toBe("None");
+    for (const c of nonEmpty(containers)) expect(c.publicAccess).toBe("None");
     const expected = catalog.flatMap((s) =>
       (objectStoreKind.need(s) ?? []).map((b) => `${s.name}-${b.name}`),
     );
@@ -149,7 +150,7 @@ describe("Blob Storage", () => {
   });
 
   it("grants each service a data role on its own containers only, to its own identity", () => {
-    for (const s of catalog.filter((c) => needs(objectStoreKind, c))) {
+    for (const s of nonEmpty(catalog.filter((c) => needs(objectStoreKind, c)))) {
       const identity = state(find(prod, T.identity, (i) => i.resourceName.endsWith(`-${s.name}`)));
       for (const b of s.buckets ?? []) {
         const container = find(prod, T.container, (i) => i.containerName === `${s.name}-${b.name}`);
@@ -197,7 +198,7 @@ describe("Key Vault", () => {
   it("stores every credential as a secret readable by its own service only (role on the secret)", () => {
     const secrets = ofType(prod, T.secret);
     expect(secrets.length).toBeGreaterThan(20);
-    for (const secret of secrets) {
+    for (const secret of nonEmpty(secrets)) {
       const service = inputs(secret).tags.service as string;
       const identity = state(find(prod, T.identity, (i) => i.resourceName.endsWith(`-${service}`)));
       const grants = ofType(prod, T.role).filter((r) => inputs(r).scope === idOf(secret));
@@ -213,7 +214,7 @@ describe("Key Vault", () => {
 describe("workload identity", () => {
   it("federates each service's identity with its ServiceAccount on the cluster's OIDC issuer", () => {
     const issuer = state(find(prod, T.cluster)).oidcIssuerProfile.issuerURL;
-    for (const s of catalog) {
+    for (const s of nonEmpty(catalog)) {
       const identity = find(prod, T.identity, (i) => i.resourceName === `id-platform-prod-${s.name}`);
       const credential = find(prod, T.federated, (i) => i.resourceName === inputs(identity).resourceName);
       expect(inputs(credential)).toMatchObject({
@@ -264,7 +265,7 @@ describe("workload identity", () => {
       });
       const mount = pod.containers[0].volumeMounts.find((m: { name: string }) => m.name === volume.name);
       expect(mount.readOnly).toBe(true);
-      for (const e of pod.containers[0].env) {
+      for (const e of nonEmpty(pod.containers[0].env)) {
         expect(e.value, e.name).toBeUndefined();
         expect(e.valueFrom.secretKeyRef.name).toBe("content-credentials");
       }
@@ -272,7 +273,7 @@ describe("workload identity", () => {
   });
 
   it("never puts a credential in a ConfigMap", () => {
-    for (const cm of prod.all("ConfigMap")) {
+    for (const cm of nonEmpty(prod.all("ConfigMap"))) {
       const text = JSON.stringify(cm.data ?? {});
       expect(text, cm.metadata.name).not.toMatch(
         /rediss:\/\/:|postgresql:\/\/[^"]*:[^"]*@|amqps:\/\/[^"]*:[^"]*@/,
@@ -285,7 +286,7 @@ describe("role assignments", () => {
   it("are scoped to one resource each, never to a subscription or a resource group", () => {
     const grants = ofType(prod, T.role);
     expect(grants.length).toBeGreaterThan(30);
-    for (const g of grants) {
+    for (const g of nonEmpty(grants)) {
       const scope = inputs(g).scope as string;
       expect(scope, g.name).not.toMatch(/^\/subscriptions\/[^/]+(\/resourceGroups\/[^/]+)?\/?$/);
       // A Key Vault secret that operators set out of band (platform:secretRefs) is one secret of
@@ -406,7 +407,7 @@ describe("production safety", () => {
     ]) {
       const found = ofType(prod, type);
       expect(found.length, type).toBeGreaterThan(0);
-      for (const r of found) {
+      for (const r of nonEmpty(found)) {
         expect(r.protect, r.name).toBe(true);
         expect(r.retainOnDelete, r.name).toBe(true);
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { nameProblems, rules, validateAzureNames } from "../../components/azure/naming";
-import { PlatformInputError } from "../../infra/errors";
+import { PlatformInputError } from "../../components/errors/input-error";
 import { plan } from "../helpers/program";
 import { stackValues } from "./helpers";
 

@@ -7,12 +7,13 @@ import { backingKinds, databaseKind } from "../../components/backing/kinds";
 import { type Tenant, tenantProvisioner } from "../../components/backing/provisioner";
 import type { BackingServices, ServiceSpec } from "../../components/backing/types";
 import { InClusterBacking } from "../../components/in-cluster/in-cluster-backing";
+import type { DeployedService } from "../../components/service/deployed-service";
 import { migrationJobName } from "../../components/service/migration-job";
 import { PhpService } from "../../components/service/php-service";
-import type { DeployedService } from "../../infra/model";
 import { PROJECT } from "../../tools/plan/run";
 import { type RecordedResource, startMockSession } from "../../tools/plan/runtime";
 import { catalog } from "../helpers/catalog";
+import { nonEmpty } from "../helpers/non-empty";
 import { Planned } from "../helpers/program";
 
 // The provisioner contract, proved with a kind the platform does not have: a search index
@@ -217,7 +218,7 @@ describe("a backing kind registered only in this test", () => {
   it("keeps every built-in kind's wiring next to it", () => {
     for (const s of [sharing, dedicated, without]) {
       const env = planned.environment("Deployment", s.name);
-      for (const key of credentialKeysOf(backingKinds, s))
+      for (const key of nonEmpty(credentialKeysOf(backingKinds, s)))
         expect(env[key], key).toHaveProperty("secretKeyRef");
     }
   });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TAG } from "../../stacks/ephemeral/tags";
 import { catalog } from "../helpers/catalog";
+import { nonEmpty } from "../helpers/non-empty";
 import { harness, SHA } from "./helpers";
 
 function tmp(): string {
@@ -235,7 +236,7 @@ describe("bad usage exits 2 with a message, before any stack is touched", () => 
     [["reap", "--dry-run", "--force"], /reap: Unknown option '--force'/],
   ];
 
-  for (const [argv, message, env] of cases) {
+  for (const [argv, message, env] of nonEmpty(cases)) {
     it(argv.join(" "), async () => {
       const h = harness(env ? { env } : {});
       expect(await h.run(...argv)).toBe(2);

@@ -16,6 +16,7 @@ import { UsageError } from "../../stacks/ephemeral/errors";
 import { ephemeralName } from "../../stacks/ephemeral/naming";
 import { parseServiceList, selectServices } from "../../stacks/ephemeral/services";
 import { catalog } from "../helpers/catalog";
+import { nonEmpty } from "../helpers/non-empty";
 import { ROOT, SHA } from "./helpers";
 
 function request(overrides: Partial<EphemeralRequest> = {}): EphemeralRequest {
@@ -132,7 +133,7 @@ describe("--service-tag and --services", () => {
   it("selects the named services plus their transitive dependencies, in catalog order", () => {
     const graph = new ServiceGraph(catalog);
     const order = catalog.map((s) => s.name);
-    for (const s of catalog) {
+    for (const s of nonEmpty(catalog)) {
       const selection = selectServices([s.name], catalog);
       expect(selection.requested).toEqual([s.name]);
       expect(selection.deployed).toEqual(graph.closure([s.name]));

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { envName, renderDotenv, shellQuote } from "../../stacks/ephemeral/dotenv";
 import type { StackOutputs } from "../../stacks/ephemeral/driver";
+import { nonEmpty } from "../helpers/non-empty";
 
 const outputs: StackOutputs = {
   namespace: { value: "ci-42", secret: false },
@@ -107,7 +108,7 @@ describe("renderDotenv", () => {
 
   it("writes no quotes, comments or blank lines in the plain format (GitLab dotenv reports, $GITHUB_ENV)", () => {
     const r = renderDotenv(outputs, { format: "plain", credentials: true, stack: "ci-42" });
-    for (const line of r.text.trimEnd().split("\n")) {
+    for (const line of nonEmpty(r.text.trimEnd().split("\n"))) {
       expect(line).toMatch(/^[A-Z][A-Z0-9_]*=[^\n]*$/);
       expect(line).not.toMatch(/^#/);
     }

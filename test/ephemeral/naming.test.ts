@@ -9,6 +9,7 @@ import {
   MAX_NAMESPACE_LENGTH,
   shortStackName,
 } from "../../stacks/ephemeral/naming";
+import { nonEmpty } from "../helpers/non-empty";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -44,7 +45,7 @@ describe("ephemeralName", () => {
       "refs/heads/feature/very-long-branch-name-that-goes-on-and-on-and-on-and-on",
       "9".repeat(60),
     ];
-    for (const id of samples) {
+    for (const id of nonEmpty(samples)) {
       const n = ephemeralName(id);
       expect(n.namespace, id).toMatch(DNS_LABEL);
       expect(n.namespace.length, id).toBeLessThanOrEqual(MAX_NAMESPACE_LENGTH);
@@ -63,7 +64,7 @@ describe("ephemeralName", () => {
     for (let i = 0; i < 1000; i++) ids.push(`Feature_${i % 50}/${i}`); // sanitised and hashed
     for (let i = 0; i < 1000; i++) ids.push(`${"long-prefix-".repeat(6)}${i}`); // truncated and hashed
     for (let i = 0; i < 1000; i++) ids.push(`Case${i}`);
-    for (const id of ids) {
+    for (const id of nonEmpty(ids)) {
       const { stack } = ephemeralName(id);
       expect(seen.get(stack), `${id} collides with ${seen.get(stack)}`).toBeUndefined();
       seen.set(stack, id);

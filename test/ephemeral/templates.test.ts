@@ -5,6 +5,7 @@ import { parseImageArgs } from "../../policies/image/cli";
 import { FORMATS } from "../../policies/runner/report-formats";
 import { parseCommandLine } from "../../stacks/ephemeral/args";
 import { parseTtl } from "../../stacks/ephemeral/ttl";
+import { nonEmpty } from "../helpers/non-empty";
 import { ROOT } from "./helpers";
 import { loadTemplate, type Yaml } from "./template-yaml";
 
@@ -36,7 +37,7 @@ function npmCommands(lines: readonly string[]): string[][] {
 /** Checks `npm run <script>` against package.json and `npm run ephemeral -- ...` against the CLI. */
 function checkNpm(lines: readonly string[], where: string): { ephemeral: string[][] } {
   const ephemeral: string[][] = [];
-  for (const cmd of npmCommands(lines)) {
+  for (const cmd of nonEmpty(npmCommands(lines))) {
     if (cmd[1] === "ci") continue;
     if (cmd[1] === "test") continue; // npm test -> scripts.test
     expect(cmd[1], `${where}: ${cmd.join(" ")}`).toBe("run");
@@ -113,7 +114,7 @@ describe("GitLab template (ci/gitlab)", () => {
       ].sort(),
     );
     const stages = ci.stages as string[];
-    for (const [name, job] of Object.entries(jobs)) {
+    for (const [name, job] of nonEmpty(Object.entries(jobs))) {
       expect(stages, name).toContain(job.stage);
       expect(job.script, name).toBeDefined();
       for (const n of (job.needs as Array<string | { job: string }> | undefined) ?? []) {
@@ -159,7 +160,7 @@ describe("GitLab template (ci/gitlab)", () => {
   it("audits every image the ci stack runs, at the commit's tag, in the plan stage before the ephemeral stack", () => {
     const audit = npmCommands(lines("audit:images")).filter((c) => c.includes("image"));
     expect(audit.length).toBeGreaterThan(0);
-    for (const cmd of audit) {
+    for (const cmd of nonEmpty(audit)) {
       const rest = cmd.slice(cmd.indexOf("image") + 1);
       const end = rest.findIndex((w) => [">", "||", "&&", "|"].includes(w));
       const argv = end < 0 ? rest : rest.slice(0, end);
@@ -227,7 +228,7 @@ describe("GitLab template (ci/gitlab)", () => {
     ]);
     const { ephemeral } = checkNpm(lines("reap"), "reap");
     expect(ephemeral.map((a) => a[0])).toEqual(["list", "reap"]);
-    for (const [name, job] of Object.entries(jobs)) {
+    for (const [name, job] of nonEmpty(Object.entries(jobs))) {
       if (name === "reap") continue;
       const rules = (job.rules as Array<Record<string, string>> | undefined) ?? hidden[".changes"]?.rules;
       expect(JSON.stringify(rules), name).not.toMatch(/"schedule"/);
@@ -259,9 +260,9 @@ describe("GitHub Actions templates (ci/github/workflows)", () => {
       "rollback.yml",
       "service-plan.yml",
     ]);
-    for (const f of files) {
+    for (const f of nonEmpty(files)) {
       expect(workflows[f]?.name, f).toEqual(expect.any(String));
-      for (const [name, job] of Object.entries(jobsOf(f))) {
+      for (const [name, job] of nonEmpty(Object.entries(jobsOf(f)))) {
         expect(job["runs-on"], `${f} ${name}`).toBeDefined();
         expect(job.steps.length, `${f} ${name}`).toBeGreaterThan(0);
         for (const n of job.needs ?? [])

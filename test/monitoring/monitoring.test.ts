@@ -8,6 +8,7 @@ import { HTTP_CACHE_NAME } from "../../components/http-cache/ports";
 import { podPattern } from "../../components/monitoring/rules";
 import { monitoredService } from "../../infra/monitoring";
 import { planStack } from "../azure/helpers";
+import { nonEmpty } from "../helpers/non-empty";
 import { baseConfig, type Planned, plan } from "../helpers/program";
 import { deployedSpecs, plannedRuleGroups, promtool, promtoolPath } from "./helpers";
 
@@ -28,7 +29,7 @@ describe.each(stacks)("the %s plan", (stack) => {
   it("scrapes Caddy's :2019 metrics of every service's web pods", () => {
     const specs = deployedSpecs(planned());
     expect(specs.length).toBeGreaterThan(0);
-    for (const spec of specs) {
+    for (const spec of nonEmpty(specs)) {
       const monitor = planned()
         .all("PodMonitor")
         .find((m) => m.metadata.name === spec.name);
@@ -47,7 +48,11 @@ describe.each(stacks)("the %s plan", (stack) => {
 
   it("has alert rules for every service: 5xx ratio, latency, restarts, crash loops, migrations, queues", () => {
     const groups = plannedRuleGroups(planned());
-    for (const spec of deployedSpecs(planned())) {
+    nonEmpty(
+      deployedSpecs(planned()).flatMap((s) => s.messaging?.queues ?? []),
+      "queues of the deployed services",
+    );
+    for (const spec of nonEmpty(deployedSpecs(planned()))) {
       const alerts = groups
         .flatMap((g) => g.rules)
         .filter((r) => r.labels.service === spec.name)
@@ -81,7 +86,11 @@ describe.each(stacks)("the %s plan", (stack) => {
     const maps = planned()
       .all("ConfigMap")
       .filter((c) => c.metadata.labels?.grafana_dashboard === "1");
-    for (const spec of deployedSpecs(planned())) {
+    nonEmpty(
+      deployedSpecs(planned()).flatMap((s) => s.messaging?.queues ?? []),
+      "queues of the deployed services",
+    );
+    for (const spec of nonEmpty(deployedSpecs(planned()))) {
       const map = maps.find((m) => m.metadata.name === `dashboard-${namespace()}-${spec.name}`);
       expect(map, spec.name).toBeDefined();
       const model = JSON.parse(Object.values(map?.data as Record<string, string>)[0] as string);
@@ -181,10 +190,10 @@ describe("the in-cluster monitoring stack (local plan)", () => {
   it("matches each service's pods, and no other service's, in restart and crash-loop rules", () => {
     const local = plans.local as Planned;
     const specs = deployedSpecs(local);
-    for (const spec of specs) {
+    for (const spec of nonEmpty(specs)) {
       const pattern = new RegExp(`^(?:${podPattern(monitoredService(spec))})$`);
       const own = [spec.name, ...(spec.messaging?.consumers ?? []).map((c) => `${spec.name}-${c.name}`)];
-      for (const deployment of local.all("Deployment").map((d) => d.metadata.name)) {
+      for (const deployment of nonEmpty(local.all("Deployment").map((d) => d.metadata.name))) {
         const pod = `${deployment}-5d8f7c9b6d-x7k2p`;
         expect(pattern.test(pod), `${spec.name} vs ${pod}`).toBe(own.includes(deployment));
       }

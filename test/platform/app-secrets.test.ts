@@ -9,6 +9,7 @@ import { redact, reveal } from "../../tools/plan/redact";
 import { writePlan } from "../../tools/plan/render";
 import { inputs, mandatoryViolations, ofType, planStack, T } from "../azure/helpers";
 import { catalog } from "../helpers/catalog";
+import { nonEmpty } from "../helpers/non-empty";
 import { baseConfig, type KubeObject, type Planned, plan } from "../helpers/program";
 
 // A service's own settings and secrets: where each value comes from, that a missing one stops the
@@ -61,6 +62,12 @@ describe("the catalog", () => {
 });
 
 describe("values", () => {
+  it("has secrets of every kind in the catalog to check (required, optional, generated)", () => {
+    nonEmpty(withSecrets.flatMap(required), "required secrets");
+    nonEmpty(withSecrets.flatMap(optional), "optional secrets");
+    nonEmpty(withSecrets.flatMap(generated), "generated secrets");
+  });
+
   it.each(withSecrets.map((s) => [s.name, s]))(
     "%s: every secret with a value is a secretKeyRef, optional ones without none",
     (_, s) => {
@@ -79,7 +86,7 @@ describe("values", () => {
   );
 
   it("puts plain settings in the ConfigMap, and MAILER_DSN as the null transport until a relay is set", () => {
-    for (const s of withEnv)
+    for (const s of nonEmpty(withEnv))
       expect(planned.environment("Deployment", s.name)).toMatchObject({
         ...s.env,
         MAILER_DSN: "null://null",
@@ -108,7 +115,8 @@ describe("values", () => {
   it("generates every missing secret on a stack that allows it (local, ci)", async () => {
     const p = await plan({ ...baseConfig(), generateMissingSecrets: true });
     expect(p.run.error).toBeUndefined();
-    for (const s of withSecrets)
+    nonEmpty(withSecrets.flatMap(required), "required secrets in the catalog");
+    for (const s of nonEmpty(withSecrets))
       for (const x of required(s))
         expect(p.environment("Deployment", s.name)[x.name]).toHaveProperty("secretKeyRef");
   }, 60_000);
@@ -146,7 +154,7 @@ describe("a missing secret", () => {
     expect(p.run.error?.problems.map((x) => x.field).sort()).toEqual(
       missing.map(([s, n]) => `platform:secrets.${s}.${n}`).sort(),
     );
-    for (const [s, n] of missing) {
+    for (const [s, n] of nonEmpty(missing)) {
       const problem = p.run.error?.problems.find((x) => x.field === `platform:secrets.${s}.${n}`);
       expect(problem?.fix).toContain(setSecretCommand("test", s, n));
     }
@@ -187,17 +195,17 @@ describe("secrecy", () => {
     const values = withSecrets.flatMap((s) => required(s).map((x) => secretValue(s.name, x.name)));
     // The values are in the state (as secrets): the search looks for something that is there.
     expect(JSON.stringify(planned.run.resources.map((r) => reveal(r.state)))).toContain(values[0]);
-    for (const path of files(dir)) {
+    for (const path of nonEmpty(files(dir))) {
       const text = readFileSync(path, "utf8");
-      for (const v of values) expect(text.includes(v), `${path} leaks ${v}`).toBe(false);
+      for (const v of nonEmpty(values)) expect(text.includes(v), `${path} leaks ${v}`).toBe(false);
     }
   });
 });
 
 describe("rotation", () => {
   it("changes the credentials version of every pod template of the service, and only its", () => {
-    for (const s of catalog) {
-      for (const o of workloadsOf(planned, s.name)) {
+    for (const s of nonEmpty(catalog)) {
+      for (const o of nonEmpty(workloadsOf(planned, s.name))) {
         const before = podTemplateOf(o).metadata.annotations?.[CREDENTIALS_VERSION_ANNOTATION];
         const after = podTemplateOf(rotated.one(o.kind, o.metadata.name)).metadata.annotations?.[
           CREDENTIALS_VERSION_ANNOTATION
@@ -225,9 +233,9 @@ describe("on Azure", () => {
     const s = withSecrets[0] as ServiceSpec;
     for (const x of [...required(s), ...generated(s)]) expect(objects).toContain(`objectAlias: ${x.name}`);
     const created = ofType(prod, T.secret).map((r) => inputs(r).secretName as string);
-    for (const x of generated(s))
+    for (const x of nonEmpty(generated(s)))
       expect(created.some((n) => n.endsWith(x.name.toLowerCase().replaceAll("_", "-")))).toBe(true);
-    for (const x of required(s))
+    for (const x of nonEmpty(required(s)))
       expect(created.some((n) => n.includes(x.name.toLowerCase().replaceAll("_", "-")))).toBe(false);
     const web = prod.one("Deployment", s.name);
     expect(web.spec.template.metadata.annotations[CREDENTIALS_VERSION_ANNOTATION]).toMatch(/^[0-9a-f]{8}$/);

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { FOREGROUND_DELETION } from "../../components/service/breaking-release";
 import type { RecordedResource } from "../../tools/plan/runtime";
 import { catalog } from "../helpers/catalog";
+import { nonEmpty } from "../helpers/non-empty";
 import { baseConfig, type Planned, plan } from "../helpers/program";
 
 // Breaking migrations without overlap, read off the resource graph the engine receives. The engine
@@ -46,7 +47,7 @@ describe("a breaking schema change", () => {
       expect(gate.deleteBeforeReplace).toBe(true);
       const workloads = of(planned, name, WORKLOADS);
       expect(workloads.length).toBeGreaterThan(0);
-      for (const w of workloads) {
+      for (const w of nonEmpty(workloads)) {
         expect(w.replaceWith, w.name).toEqual([gate.urn]);
         expect(w.deleteBeforeReplace, w.name).toBe(true);
         expect((w.inputs.metadata as { annotations?: Record<string, string> }).annotations).toMatchObject(
@@ -57,7 +58,7 @@ describe("a breaking schema change", () => {
       expect(more).toEqual([]);
       expect(job?.dependencies).toContain(gate.urn);
       // and they come back, with the new image, only after it succeeded
-      for (const w of workloads) expect(w.dependencies, w.name).toContain(job?.urn);
+      for (const w of nonEmpty(workloads)) expect(w.dependencies, w.name).toContain(job?.urn);
     },
   );
 
@@ -75,9 +76,9 @@ describe("a breaking schema change", () => {
 
 describe("a compatible schema change", () => {
   it("keeps rolling updates: no gate, no workload deleted ahead of the rollout", () => {
-    for (const s of others) {
+    for (const s of nonEmpty(others)) {
       expect(planned.resources.some((r) => r.type === GATE && r.name === `${s.name}-release`)).toBe(false);
-      for (const w of of(planned, s.name, WORKLOADS)) expect(w.replaceWith, w.name).toEqual([]);
+      for (const w of nonEmpty(of(planned, s.name, WORKLOADS))) expect(w.replaceWith, w.name).toEqual([]);
     }
   });
 });

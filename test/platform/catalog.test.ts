@@ -1,11 +1,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { PlatformInputError } from "../../components/errors/input-error";
 import type { ServiceSpec } from "../../components/service/spec";
 import { ServiceGraph } from "../../infra/catalog/graph";
 import { CATALOG_DIRECTORY, validateCatalog } from "../../infra/catalog/validate";
-import { PlatformInputError } from "../../infra/errors";
 import { catalog } from "../helpers/catalog";
+import { nonEmpty } from "../helpers/non-empty";
 import { baseConfig, plan } from "../helpers/program";
 
 const ROOT = join(__dirname, "..", "..");
@@ -37,7 +38,7 @@ describe("the platform catalog", () => {
   });
 
   it("names its schema on the first line of every file, for editors", () => {
-    for (const s of catalog) {
+    for (const s of nonEmpty(catalog)) {
       const text = readFileSync(join(ROOT, CATALOG_DIRECTORY, `${s.name}.yaml`), "utf8");
       expect(text.split("\n")[0]).toBe("# yaml-language-server: $schema=../service.schema.json");
     }
@@ -45,7 +46,11 @@ describe("the platform catalog", () => {
 
   it("derives dependents as the inverse of dependsOn", () => {
     const graph = new ServiceGraph(catalog);
-    for (const s of catalog) {
+    nonEmpty(
+      catalog.flatMap((s) => s.dependsOn),
+      "dependencies between services",
+    );
+    for (const s of nonEmpty(catalog)) {
       for (const d of s.dependsOn) expect(graph.dependents(d)).toContain(s.name);
       for (const caller of graph.dependents(s.name)) expect(graph.dependencies(caller)).toContain(s.name);
     }
@@ -53,16 +58,16 @@ describe("the platform catalog", () => {
 
   it("selects a subgraph: each service plus its transitive dependencies, and nothing else", () => {
     const graph = new ServiceGraph(catalog);
-    for (const s of catalog) {
+    for (const s of nonEmpty(catalog)) {
       const closure = graph.closure([s.name]);
       expect(closure).toContain(s.name);
-      for (const member of closure) {
+      for (const member of nonEmpty(closure)) {
         for (const d of graph.dependencies(member)) expect(closure).toContain(d);
       }
       const sub = graph.subgraph(closure);
       expect(sub.names().sort()).toEqual([...closure].sort());
       expect(sub.dependencies(s.name)).toEqual(s.dependsOn);
-      for (const other of catalog) {
+      for (const other of nonEmpty(catalog)) {
         if (!closure.includes(other.name)) expect(sub.has(other.name)).toBe(false);
       }
     }
@@ -71,8 +76,11 @@ describe("the platform catalog", () => {
   it("renders every edge and every public route in the Mermaid graph", () => {
     const graph = new ServiceGraph(catalog);
     const mermaid = graph.toMermaid();
-    for (const [from, to] of graph.edges()) expect(mermaid).toContain(`  ${from} --> ${to}\n`);
-    for (const s of catalog) {
+    for (const [from, to] of nonEmpty(graph.edges())) expect(mermaid).toContain(`  ${from} --> ${to}\n`);
+    for (const s of nonEmpty(
+      catalog.filter((x) => x.routes?.length),
+      "services with routes",
+    )) {
       for (const r of s.routes ?? []) expect(mermaid).toContain(`gateway -- "${r.pathPrefix}" --> ${s.name}`);
     }
   });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { PlatformInputError } from "../../components/errors/input-error";
 import {
   COMMAND_PRESETS,
   consumeCommand,
@@ -10,8 +11,8 @@ import { SCHEDULER_JOB_NAME } from "../../components/service/processes";
 import type { ServiceSpec } from "../../components/service/spec";
 import { frameworks } from "../../components/service/spec";
 import { validateCatalog } from "../../infra/catalog/validate";
-import { PlatformInputError } from "../../infra/errors";
 import { catalog } from "../helpers/catalog";
+import { nonEmpty } from "../helpers/non-empty";
 import { baseConfig, type KubeObject, type Planned, plan } from "../helpers/program";
 
 // Commands the service chooses: framework presets, free commands, Symfony Scheduler transports.
@@ -40,7 +41,7 @@ const workloadsOf = (p: Planned, service: string) =>
 describe("presets", () => {
   it("Symfony is the default; each preset names a console, a release, a consumer and a scheduler", () => {
     expect(resolveCommands(undefined)).toEqual(COMMAND_PRESETS.symfony);
-    for (const f of frameworks) expect(COMMAND_PRESETS[f].console.length).toBeGreaterThan(0);
+    for (const f of nonEmpty(frameworks)) expect(COMMAND_PRESETS[f].console.length).toBeGreaterThan(0);
   });
 
   it("expands the consumer template: one argument per queue, or joined with commas inside a token", () => {
@@ -90,8 +91,9 @@ describe("a Laravel service", () => {
       "schedule:run",
       "--no-interaction",
     ]);
-    for (const o of workloadsOf(planned, spec.name))
-      for (const c of containersOf(o)) expect(c.command ?? [], o.metadata.name).not.toContain("bin/console");
+    for (const o of nonEmpty(workloadsOf(planned, spec.name)))
+      for (const c of nonEmpty(containersOf(o)))
+        expect(c.command ?? [], o.metadata.name).not.toContain("bin/console");
   });
 });
 
@@ -139,10 +141,16 @@ describe("Symfony Scheduler transports", () => {
   it("are consumed like queues and never declared on RabbitMQ", () => {
     expect(withSchedulerTransport.length).toBeGreaterThan(0);
     const definitions = JSON.stringify(planned.all("Secret").map((s) => s.stringData ?? {}));
-    for (const s of withSchedulerTransport) {
+    nonEmpty(
+      withSchedulerTransport.flatMap((s) =>
+        (s.messaging?.consumers ?? []).flatMap((c) => c.queues.filter(isSchedulerTransport)),
+      ),
+      "scheduler transports",
+    );
+    for (const s of nonEmpty(withSchedulerTransport)) {
       for (const c of s.messaging?.consumers ?? []) {
         const command = planned.container("Deployment", `${s.name}-${c.name}`).command as string[];
-        for (const q of c.queues) expect(command).toContain(q);
+        for (const q of nonEmpty(c.queues)) expect(command).toContain(q);
         for (const q of c.queues.filter(isSchedulerTransport)) expect(definitions).not.toContain(`"${q}"`);
       }
     }

@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { SHOWN_PROBLEMS } from "../../infra/errors";
+import { SHOWN_PROBLEMS } from "../../components/errors/input-error";
 import { runProgram } from "../../tools/plan/run";
 import { readStackFile, StackFileError } from "../../tools/plan/stack-file";
+import { nonEmpty } from "../helpers/non-empty";
 
 // Stack files as people get them wrong, derived from the committed local stack: the plan must
 // refuse each with a message that names the key and the fix, registers nothing, cannot be used
@@ -50,7 +51,7 @@ function stackFileError(document: unknown): string {
 
 /** Every line of a message is a problem line or its fix: nothing a value could have started. */
 function expectOnlyProblemLines(message: string): void {
-  for (const line of message.split("\n")) {
+  for (const line of nonEmpty(message.split("\n"))) {
     expect(line, "a forged line").toMatch(/^(stacks\/Pulumi\.[a-z]+\.yaml: | {2}fix: |… and )/);
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is that none get through
@@ -93,7 +94,7 @@ describe("config keys outside the platform: namespace", () => {
       Object.entries(localConfig()).map(([k, v]) => [k.replace(/^platform:/, ""), v]),
     );
     const message = await planError(config);
-    for (const key of Object.keys(config)) {
+    for (const key of nonEmpty(Object.keys(config))) {
       expect(message).toContain(
         `${key}: has no namespace, so the program never reads it\n  fix: write it as platform:${key}`,
       );

@@ -12,6 +12,7 @@ import { runProgram } from "../../tools/plan/run";
 import { readStackFile } from "../../tools/plan/stack-file";
 import { catalog } from "../helpers/catalog";
 import { validateAgainstSchema } from "../helpers/manifest-schema";
+import { nonEmpty } from "../helpers/non-empty";
 
 // The main job end to end: `npm run plan` as a user runs it, and what it writes.
 
@@ -86,16 +87,16 @@ describe("npm run plan (local stack)", () => {
       inputs: unknown;
     }>;
     expect(resources.find((r) => r.type === "platform:service:PhpService")).toBeDefined();
-    expect(resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment").every((r) => r.parent)).toBe(
-      true,
-    );
+    expect(
+      nonEmpty(resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment")).every((r) => r.parent),
+    ).toBe(true);
   });
 
   it("writes one object per manifest file, each valid against the Kubernetes OpenAPI schema", async () => {
     const manifests = files(join(out, "local", "manifests"));
     const unvalidated = new Set<string>();
     const errors: string[] = [];
-    for (const file of manifests) {
+    for (const file of nonEmpty(manifests)) {
       const docs = parseAllDocuments(readFileSync(file, "utf8"));
       expect(docs, file).toHaveLength(1);
       const object = docs[0]?.toJS() as { apiVersion: string; kind: string };
@@ -123,7 +124,7 @@ describe("npm run plan (local stack)", () => {
 
   it("writes the dependency graph with every declared edge", () => {
     const mermaid = readFileSync(join(out, "local", "graph.mmd"), "utf8");
-    for (const [from, to] of new ServiceGraph(catalog).edges())
+    for (const [from, to] of nonEmpty(new ServiceGraph(catalog).edges()))
       expect(mermaid).toContain(`${from} --> ${to}`);
   });
 
@@ -136,9 +137,9 @@ describe("npm run plan (local stack)", () => {
       ),
     );
     expect(secrets.size).toBeGreaterThan(20);
-    for (const path of files(join(out, "local"))) {
+    for (const path of nonEmpty(files(join(out, "local")))) {
       const text = readFileSync(path, "utf8");
-      for (const secret of secrets) {
+      for (const secret of nonEmpty(secrets)) {
         // Multi-line secrets (ACL files, definitions) are checked line by line.
         for (const line of secret.split("\n").filter((l) => l.length >= 8 && /[0-9a-f]{8}/.test(l))) {
           expect(text.includes(line), `${path} leaks a secret`).toBe(false);

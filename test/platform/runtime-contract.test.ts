@@ -5,6 +5,7 @@ import { EVICTION_POLICY } from "../../components/in-cluster/redis-server";
 import { ServiceGraph } from "../../infra/catalog/graph";
 import { inputs, ofType, planStack, T } from "../azure/helpers";
 import { catalog } from "../helpers/catalog";
+import { nonEmpty } from "../helpers/non-empty";
 import { baseConfig, type Planned, plan } from "../helpers/program";
 
 // The runtime contract (docs/runtime-contract.md) read off the rendered objects: what a PHP app
@@ -26,7 +27,7 @@ beforeAll(async () => {
 
 describe("HTTP clients", () => {
   it("read APP__HTTP__SCHEME and APP__HTTP__PORT beside one APP__<TARGET>__HOST per dependency", () => {
-    for (const s of catalog) {
+    for (const s of nonEmpty(catalog)) {
       const env = planned.environment("Deployment", s.name);
       const targets = graph.dependencies(s.name);
       if (targets.length === 0) {
@@ -34,7 +35,7 @@ describe("HTTP clients", () => {
         continue;
       }
       expect(env, s.name).toMatchObject({ APP__HTTP__SCHEME: "http", APP__HTTP__PORT: "80" });
-      for (const t of targets) {
+      for (const t of nonEmpty(targets)) {
         const key = t.toUpperCase().replaceAll("-", "_");
         expect(env[`APP__${key}__PORT`]).toBe(env.APP__HTTP__PORT);
         expect(env[`APP__${key}__SCHEME`]).toBe(env.APP__HTTP__SCHEME);
@@ -67,17 +68,17 @@ describe("Redis layout", () => {
       .filter((o) => o.metadata.labels?.["app.kubernetes.io/component"] === "cache")
       .map((o) => o.stringData["users.acl"] as string);
     expect(acls).toHaveLength(2);
-    for (const acl of acls) {
+    for (const acl of nonEmpty(acls)) {
       expect(acl).toMatch(/^user default off$/m);
-      for (const s of withRedis)
+      for (const s of nonEmpty(withRedis))
         expect(acl).toMatch(new RegExp(`^user ${s.name} on #[0-9a-f]{64} resetkeys ~${s.name}:\\* `, "m"));
     }
   });
 
   it("hands every service with Redis a state DSN (sessions, locks, limiter) and a cache DSN, as secrets", () => {
-    for (const s of withRedis) {
+    for (const s of nonEmpty(withRedis)) {
       const env = planned.environment("Deployment", s.name);
-      for (const key of REDIS_CREDENTIAL_KEYS)
+      for (const key of nonEmpty(REDIS_CREDENTIAL_KEYS))
         expect(env[key], `${s.name} ${key}`).toHaveProperty("secretKeyRef");
       expect(env.APP__REDIS__PREFIX).toBe(`${s.name}:`);
     }
@@ -99,8 +100,8 @@ describe("Redis layout", () => {
     const state = databases.filter((d) => !/-cache-/.test(String(d.clusterName)));
     expect(cache.length).toBeGreaterThan(0);
     expect(cache.length).toBe(state.length);
-    for (const d of state) expect(d.evictionPolicy).toBe(MANAGED_EVICTION_POLICY.state);
-    for (const d of cache) {
+    for (const d of nonEmpty(state)) expect(d.evictionPolicy).toBe(MANAGED_EVICTION_POLICY.state);
+    for (const d of nonEmpty(cache)) {
       expect(d.evictionPolicy).toBe(MANAGED_EVICTION_POLICY.cache);
       expect(d.persistence).toEqual({ aofEnabled: false, rdbEnabled: false });
     }

@@ -7,6 +7,7 @@ import type { ServiceSpec } from "../../components/service/spec";
 import { ServiceGraph } from "../../infra/catalog/graph";
 import { loadCatalog } from "../../infra/catalog/load";
 import { catalog } from "../helpers/catalog";
+import { nonEmpty } from "../helpers/non-empty";
 import { baseConfig, type KubeObject, type Planned, plan } from "../helpers/program";
 
 // A fourteenth service kept outside the platform repository (a fixture under test/), added with
@@ -63,7 +64,7 @@ describe("a fourteenth service from a service repository (--service-spec)", () =
 
   it("gets a ConfigMap with one host variable per dependency", () => {
     const env = planned.environment("Deployment", spec.name);
-    for (const d of spec.dependsOn) {
+    for (const d of nonEmpty(spec.dependsOn)) {
       expect(env[`APP__${d.toUpperCase()}__HOST`]).toBe(`${d}.platform.svc.cluster.local`);
     }
     const configMaps = planned.all("ConfigMap").filter((c) => c.metadata.name.startsWith(`${spec.name}-env`));
@@ -73,10 +74,10 @@ describe("a fourteenth service from a service repository (--service-spec)", () =
   it("gets NetworkPolicies both ways: it may call its dependencies, and they admit it", () => {
     expect(paths(planned.one("NetworkPolicy", spec.name)).egress.sort()).toEqual([...spec.dependsOn].sort());
     expect(paths(planned.one("NetworkPolicy", spec.name)).ingress).toEqual([]);
-    for (const d of spec.dependsOn)
+    for (const d of nonEmpty(spec.dependsOn))
       expect(paths(planned.one("NetworkPolicy", d)).ingress).toContain(spec.name);
     const others = catalog.filter((s) => !spec.dependsOn.includes(s.name));
-    for (const o of others)
+    for (const o of nonEmpty(others))
       expect(paths(planned.one("NetworkPolicy", o.name)).ingress).not.toContain(spec.name);
   });
 
@@ -99,13 +100,13 @@ describe("a fourteenth service from a service repository (--service-spec)", () =
     for (const consumer of spec.messaging?.consumers ?? []) {
       const args = planned.container("Deployment", `${spec.name}-${consumer.name}`).command.join(" ");
       expect(args).toContain("messenger:consume");
-      for (const q of consumer.queues) expect(args).toContain(q);
+      for (const q of nonEmpty(consumer.queues)) expect(args).toContain(q);
     }
   });
 
   it("adds its edges to the dependency graph", () => {
     const graph = new ServiceGraph(extended.services);
-    for (const d of spec.dependsOn) {
+    for (const d of nonEmpty(spec.dependsOn)) {
       expect(graph.edges()).toContainEqual([spec.name, d]);
       expect(graph.dependents(d)).toContain(spec.name);
     }

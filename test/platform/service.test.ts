@@ -6,6 +6,7 @@ import { serviceProcesses } from "../../components/service/processes";
 import { resolvePhpLimits } from "../../components/service/spec";
 import { ServiceGraph } from "../../infra/catalog/graph";
 import { catalog } from "../helpers/catalog";
+import { nonEmpty } from "../helpers/non-empty";
 import { baseConfig, type KubeObject, type Planned, plan } from "../helpers/program";
 
 // The service component's guarantees, read off the objects the real program registers.
@@ -28,7 +29,7 @@ const appWorkloads = () =>
 
 describe("probes", () => {
   it("give every web container three probes that answer different questions", () => {
-    for (const s of catalog) {
+    for (const s of nonEmpty(catalog)) {
       const web = planned.container("Deployment", s.name);
       expect(web.startupProbe.httpGet).toEqual({ path: "/metrics", port: "metrics" });
       expect(web.startupProbe.periodSeconds * web.startupProbe.failureThreshold).toBe(60);
@@ -41,7 +42,7 @@ describe("probes", () => {
   it("give workers, migrations and scheduled jobs no HTTP probes (they serve nothing)", () => {
     const notWeb = appWorkloads().filter((o) => o.metadata.labels?.["app.kubernetes.io/component"] !== "web");
     expect(notWeb.length).toBeGreaterThan(10);
-    for (const o of notWeb) {
+    for (const o of nonEmpty(notWeb)) {
       const c = podSpecOf(o).containers[0];
       expect(c.ports, `${o.kind} ${o.metadata.name}`).toBeUndefined();
       expect(c.readinessProbe).toBeUndefined();
@@ -51,7 +52,7 @@ describe("probes", () => {
 
 describe("migrations", () => {
   it("run as a Job per service with a database, with the web image and command, before the rollout", () => {
-    for (const s of catalog.filter((c) => needs(databaseKind, c))) {
+    for (const s of nonEmpty(catalog.filter((c) => needs(databaseKind, c)))) {
       const name = migrationJobName(s.name, image(s.name));
       const job = planned.one("Job", name);
       const c = podSpecOf(job).containers[0];
@@ -90,7 +91,7 @@ describe("migrations", () => {
   });
 
   it("use Recreate only for services whose schema changes break old code", () => {
-    for (const s of catalog) {
+    for (const s of nonEmpty(catalog)) {
       expect(planned.one("Deployment", s.name).spec.strategy, s.name).toEqual(
         s.database?.schemaChanges === "breaking"
           ? { type: "Recreate" }
@@ -102,7 +103,11 @@ describe("migrations", () => {
 
 describe("environment", () => {
   it("gives every service exactly one HOST variable per dependency, with cluster DNS names", () => {
-    for (const s of catalog) {
+    nonEmpty(
+      catalog.flatMap((s) => graph.dependencies(s.name)),
+      "dependencies between services",
+    );
+    for (const s of nonEmpty(catalog)) {
       const env = planned.environment("Deployment", s.name);
       const hosts = Object.entries(env).filter(([k]) => /^APP__.+__HOST$/.test(k));
       expect(hosts, s.name).toHaveLength(graph.dependencies(s.name).length);
@@ -116,27 +121,27 @@ describe("environment", () => {
 
   it("delivers every credential as a secretKeyRef and nothing secret as a literal", () => {
     const credentialNames = backingKinds.flatMap((k) => k.credentialKeys);
-    for (const o of appWorkloads()) {
+    for (const o of nonEmpty(appWorkloads())) {
       const c = podSpecOf(o).containers[0];
       for (const e of c.env ?? []) {
         expect(e.value, `${o.metadata.name} ${e.name}`).toBeUndefined();
         expect(e.valueFrom?.secretKeyRef?.key).toBe(e.name);
       }
       const cm = planned.one("ConfigMap", c.envFrom[0].configMapRef.name);
-      for (const [k, v] of Object.entries(cm.data as Record<string, string>)) {
+      for (const [k, v] of nonEmpty(Object.entries(cm.data as Record<string, string>))) {
         expect(credentialNames).not.toContain(k);
         expect(v).not.toMatch(/:\/\/[^/\s:]+:[^@\s]+@/);
       }
     }
     // In-cluster, every kind delivers every credential it declares (no workload identity).
-    for (const s of catalog) {
+    for (const s of nonEmpty(catalog)) {
       const env = planned.environment("Deployment", s.name);
       // the backing kinds' credentials, and the service's own secrets that have a value here
       const keys = [
         ...credentialKeysOf(backingKinds, s),
         ...(s.secrets ?? []).filter((x) => !x.optional).map((x) => x.name),
       ];
-      for (const key of keys) expect(env[key], `${s.name} ${key}`).toHaveProperty("secretKeyRef");
+      for (const key of nonEmpty(keys)) expect(env[key], `${s.name} ${key}`).toHaveProperty("secretKeyRef");
       const refs = Object.entries(env).filter(([, v]) => (v as { secretKeyRef?: unknown })?.secretKeyRef);
       expect(refs.map(([k]) => k).sort(), s.name).toEqual([...keys].sort());
     }
@@ -156,7 +161,7 @@ describe("environment", () => {
   it("selects object storage by environment, one container variable per bucket", () => {
     const withBuckets = catalog.filter((s) => (s.buckets ?? []).length > 0);
     expect(withBuckets.length).toBeGreaterThan(0);
-    for (const s of withBuckets) {
+    for (const s of nonEmpty(withBuckets)) {
       const env = planned.environment("Deployment", s.name);
       expect(env).toMatchObject({
         APP__FLYSYSTEM_MEDIA_STORAGE: "azure_blob",
@@ -187,7 +192,7 @@ describe("environment", () => {
   }, 60_000);
 
   it("carries the PHP request limits of the catalog and runs FrankenPHP on :80 with metrics on :2019", () => {
-    for (const s of catalog) {
+    for (const s of nonEmpty(catalog)) {
       const php = resolvePhpLimits(s.php);
       expect(planned.environment("Deployment", s.name), s.name).toMatchObject({
         PHP_MEMORY_LIMIT: `${php.memoryLimitMiB}M`,
@@ -210,7 +215,7 @@ describe("environment", () => {
 
 describe("security", () => {
   it("runs every application pod restricted: non-root, no escalation, no capabilities, RuntimeDefault, read-only root", () => {
-    for (const o of appWorkloads()) {
+    for (const o of nonEmpty(appWorkloads())) {
       const pod = podSpecOf(o);
       expect(pod.securityContext).toMatchObject({
         runAsNonRoot: true,
@@ -218,7 +223,7 @@ describe("security", () => {
       });
       expect(pod.securityContext.runAsUser).toBeGreaterThan(10_000);
       expect(pod.automountServiceAccountToken).toBe(false);
-      for (const c of pod.containers) {
+      for (const c of nonEmpty(pod.containers)) {
         expect(c.securityContext).toMatchObject({
           allowPrivilegeEscalation: false,
           readOnlyRootFilesystem: true,
@@ -232,7 +237,7 @@ describe("security", () => {
   });
 
   it("gives each service a ServiceAccount whose token is not mounted", () => {
-    for (const s of catalog)
+    for (const s of nonEmpty(catalog))
       expect(planned.one("ServiceAccount", s.name).automountServiceAccountToken).toBe(false);
   });
 
@@ -245,7 +250,7 @@ describe("security", () => {
 
 describe("scaling", () => {
   it("adds an HPA and a PDB exactly when a service can run more than one replica", () => {
-    for (const s of catalog) {
+    for (const s of nonEmpty(catalog)) {
       const max = s.web.replicas?.max ?? 1;
       expect(!!planned.find("HorizontalPodAutoscaler", s.name), `${s.name} HPA`).toBe(
         max > (s.web.replicas?.min ?? 1),
@@ -297,8 +302,11 @@ describe("scaling", () => {
   });
 
   it("never lets scheduled jobs overlap", () => {
-    for (const cron of planned.all("CronJob")) expect(cron.spec.concurrencyPolicy).toBe("Forbid");
-    for (const s of catalog) {
+    for (const cron of nonEmpty(planned.all("CronJob"))) expect(cron.spec.concurrencyPolicy).toBe("Forbid");
+    for (const s of nonEmpty(
+      catalog.filter((x) => x.scheduledJobs?.length),
+      "services with scheduled jobs",
+    )) {
       for (const j of s.scheduledJobs ?? []) {
         expect(planned.one("CronJob", `${s.name}-${j.name}`).spec.schedule).toBe(j.schedule);
       }
@@ -322,7 +330,7 @@ describe("network policies", () => {
 
   it("match the dependency graph edge for edge", () => {
     const allowedEdges = new Set<string>();
-    for (const s of catalog) {
+    for (const s of nonEmpty(catalog)) {
       const policy = planned.one("NetworkPolicy", s.name);
       const egressTargets = (
         policy.spec.egress as Array<{
@@ -386,7 +394,7 @@ describe("network policies", () => {
             ),
         );
     // Cached routes reach their service through the cache tier (test/http-cache), not from the gateway.
-    for (const s of catalog)
+    for (const s of nonEmpty(catalog))
       expect(fromGateway(s.name), s.name).toBe((s.routes ?? []).some((r) => r.cache === undefined));
     const metrics = planned
       .one("NetworkPolicy", "config")
@@ -401,7 +409,7 @@ describe("network policies", () => {
       planned
         .one("NetworkPolicy", name)
         .spec.egress.flatMap((r: { ports: Array<{ port: number }> }) => r.ports.map((p) => p.port));
-    for (const s of catalog) {
+    for (const s of nonEmpty(catalog)) {
       const ports = egressPorts(s.name);
       expect(ports.includes(80), `${s.name} calls services`).toBe(s.dependsOn.length > 0);
       expect(ports.includes(5432), `${s.name} database`).toBe(s.database !== undefined);
@@ -421,7 +429,7 @@ describe("gateway", () => {
         .map((r) => r.metadata.name)
         .sort(),
     ).toEqual(routed.map((s) => s.name).sort());
-    for (const s of routed) {
+    for (const s of nonEmpty(routed)) {
       expect(planned.one("HTTPRoute", s.name).spec.rules).toEqual(
         (s.routes ?? []).map((r) => ({
           matches: [{ path: { type: "PathPrefix", value: r.pathPrefix } }],

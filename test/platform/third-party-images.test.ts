@@ -4,6 +4,7 @@ import { images } from "../../components/in-cluster/images";
 import { resolveImage } from "../../components/kube/third-party-images";
 import { loggingImages } from "../../components/logging/images";
 import { parseStackConfig } from "../../infra/config/load";
+import { nonEmpty } from "../helpers/non-empty";
 import { baseConfig, plan } from "../helpers/program";
 
 // platform:images.mirror and platform:images.overrides: every third-party image the in-cluster
@@ -35,7 +36,7 @@ describe("third-party images", () => {
     const app = `${base.registry}/`;
     const thirdParty = used.filter((i) => !i.startsWith(app));
     expect(thirdParty.length).toBeGreaterThan(0);
-    for (const image of thirdParty) {
+    for (const image of nonEmpty(thirdParty)) {
       expect(image === override || image.startsWith("mirror.example.com/hub/"), image).toBe(true);
     }
     expect(thirdParty).toContain(override);

@@ -6,6 +6,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { policyIds } from "../../policies/checks";
+import { nonEmpty } from "../helpers/non-empty";
 import { FIXTURES, loadFixture, runFixture } from "./harness";
 
 const dirs = readdirSync(FIXTURES, { withFileTypes: true })
@@ -25,12 +26,12 @@ describe("fixture layout", () => {
   });
 });
 
-for (const policy of dirs) {
+for (const policy of nonEmpty(dirs)) {
   describe(policy, () => {
     const files = readdirSync(join(FIXTURES, policy))
       .filter((f) => /\.ya?ml$/.test(f))
       .sort();
-    for (const file of files) {
+    for (const file of nonEmpty(files)) {
       const fixture = loadFixture(join(FIXTURES, policy, file), policy);
       it(`${fixture.outcome}.${fixture.name}`, () => {
         const report = runFixture(fixture);
@@ -41,13 +42,13 @@ for (const policy of dirs) {
         }
         expect(mine.length, `expected a ${policy} violation`).toBeGreaterThan(0);
         expect(fixture.expect.length, `${file} needs at least one '# expect:' line`).toBeGreaterThan(0);
-        for (const text of fixture.expect) {
+        for (const text of nonEmpty(fixture.expect)) {
           expect(
             mine.some((v) => v.message.includes(text)),
             `no ${policy} message contains ${JSON.stringify(text)}:\n${mine.map((v) => v.message).join("\n")}`,
           ).toBe(true);
         }
-        for (const v of mine) {
+        for (const v of nonEmpty(mine)) {
           // Every finding names its resource (stack-wide findings start with "Stack").
           if (v.resource.kind === "Stack") expect(v.message.startsWith("Stack")).toBe(true);
           else expect(v.message).toContain(v.resource.name);

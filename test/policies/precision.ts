@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type AnalyzedResource, analyze } from "../../policies/runner/analyze";
+import { nonEmpty } from "../helpers/non-empty";
 import { FIXTURES, loadFixture, runFixture } from "./harness";
 
 export const CORPUS = join(__dirname, "corpus", "env-vars.tsv");
@@ -121,7 +122,7 @@ export function corpusScores(outcomes: CorpusOutcome[]): Scores {
 /** Every fixture file: positive for `policy` when it is one of its failure fixtures. */
 export function fixtureScores(policy: string): Scores {
   const outcomes: Array<{ expected: boolean; flagged: boolean }> = [];
-  for (const dir of readdirSync(FIXTURES, { withFileTypes: true })) {
+  for (const dir of nonEmpty(readdirSync(FIXTURES, { withFileTypes: true }))) {
     if (!dir.isDirectory()) continue;
     for (const file of readdirSync(join(FIXTURES, dir.name)).filter((f) => /\.ya?ml$/.test(f))) {
       const fixture = loadFixture(join(FIXTURES, dir.name, file), dir.name);

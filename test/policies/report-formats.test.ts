@@ -12,6 +12,7 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { policyIds } from "../../policies/checks";
 import { jsonChunks, lazyArray } from "../../policies/runner/json-chunks";
+import { nonEmpty } from "../helpers/non-empty";
 import { policyCli as cli } from "./policy-cli";
 import { readSchema, validateXml } from "./xsd";
 
@@ -160,7 +161,7 @@ describe("CI report formats", () => {
         physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } };
       }>;
     }>;
-    for (const x of results) expect(run.tool.driver.rules[x.ruleIndex].id).toBe(x.ruleId);
+    for (const x of nonEmpty(results)) expect(run.tool.driver.rules[x.ruleIndex].id).toBe(x.ruleId);
     const host = results.find((x) => x.ruleId === "no-host-namespaces");
     expect(host?.level).toBe("error");
     expect(host?.locations[0]?.physicalLocation.region.startLine).toBe(6);
@@ -231,10 +232,10 @@ describe("CI report formats", () => {
     expect(suites.map((s) => s.name)).toEqual(["kubernetes-schema", ...policyIds]);
     let failures = 0;
     let tests = 0;
-    for (const s of suites) {
+    for (const s of nonEmpty(suites)) {
       expect(Number(s.tests)).toBe(s.testcase.length);
       expect(Number(s.failures)).toBe(s.testcase.filter((c) => c.failure).length);
-      for (const c of s.testcase) {
+      for (const c of nonEmpty(s.testcase)) {
         expect(c.classname).toBe(s.name);
         expect(c.name.startsWith(`${s.name}: `)).toBe(true);
       }

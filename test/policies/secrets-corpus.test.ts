@@ -5,6 +5,7 @@
 
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { nonEmpty } from "../helpers/non-empty";
 import { CORPUS, corpusScores, fixtureScores, readCorpus, runCorpus } from "./precision";
 
 const HELD_OUT = join(__dirname, "corpus", "env-vars.heldout.tsv");
@@ -16,7 +17,7 @@ describe("env-var corpus", () => {
   it("holds at least 300 real variables, both verdicts, each with its source", () => {
     expect(entries.length).toBeGreaterThanOrEqual(300);
     expect(new Set(entries.map((e) => e.expected))).toEqual(new Set(["secret", "clean"]));
-    for (const e of entries) expect(e.source).toMatch(/^[\w.-]+\/[\w.-]+ \S+@([0-9a-f]{12}|-)$/);
+    for (const e of nonEmpty(entries)) expect(e.source).toMatch(/^[\w.-]+\/[\w.-]+ \S+@([0-9a-f]{12}|-)$/);
   });
 
   it("judges a variable the same in env and in a ConfigMap", () => {

@@ -9,7 +9,7 @@ import {
   statSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
-import { displayText } from "../../infra/display";
+import { displayText } from "../../components/errors/display";
 import { isStackName } from "./stack-file";
 
 // out/<stack>/ is all or nothing: a plan writes into a temporary directory beside it and renames

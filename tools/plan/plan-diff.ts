@@ -1,4 +1,4 @@
-import { displayText, displayValue } from "../../infra/display";
+import { displayText, displayValue } from "../../components/errors/display";
 import { type FieldChange, fieldChanges } from "./object-diff";
 import { isKubernetesObject, type ResourceRecord } from "./render";
 

@@ -1,10 +1,10 @@
 // Secrets never reach a file the plan writes: Pulumi secret wrappers become a marker, and the
-// data of Kubernetes Secrets is masked whatever its wrapping.
+// data of Kubernetes Secrets is masked whatever its wrapping. How the engine protocol marks a
+// secret is a Pulumi internal (tools/pulumi-internals).
+
+import { SECRET_SIG, SECRET_SIG_KEY } from "../pulumi-internals/secret-wire";
 
 export const REDACTED = "[secret]";
-/** How the Pulumi engine protocol marks a secret value: `{[SECRET_SIG_KEY]: SECRET_SIG, value}`. */
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 export function wrapSecret(value: unknown): Record<string, unknown> {
   return { [SECRET_SIG_KEY]: SECRET_SIG, value };

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { isPlatformInputError, type PlatformInputError } from "../../components/errors/input-error";
 import type { ServiceSpec } from "../../components/service/spec";
-import { isPlatformInputError, type PlatformInputError } from "../../infra/errors";
 import { definePlatform } from "../../infra/program";
 import { wrapSecret } from "./redact";
 import { type RecordedResource, startMockSession } from "./runtime";

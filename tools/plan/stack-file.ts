@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { type InputProblem, PlatformInputError } from "../../infra/errors";
+import { type InputProblem, PlatformInputError } from "../../components/errors/input-error";
 
 // Reads stacks/Pulumi.<stack>.yaml the way the Pulumi CLI hands config to a program: one string
 // per key, structured values as JSON text. Encrypted (`secure:`) values cannot be decrypted

@@ -1,4 +1,4 @@
-import { displayText } from "../../infra/display";
+import { displayText } from "../../components/errors/display";
 import type { Violation } from "../../policies/runner/analyze";
 import { countChanges, describeField, type PlanDiff } from "./plan-diff";
 

@@ -7,6 +7,7 @@ import { imageChecks } from "../../../policies/image/checks";
 import { platformContract } from "../../../policies/image/contract";
 import { openImage } from "../../../policies/image/source";
 import type { ImageFinding, ServiceContext } from "../../../policies/image/types";
+import { nonEmpty } from "../../helpers/non-empty";
 import { type ImageSpec, type LayerSpec, ociLayout } from "./oci-builder";
 
 const CADDYFILE =
@@ -338,7 +339,7 @@ describe("the image audit's checks", () => {
   it("covers every check with a failure fixture", () => {
     const covered = new Set(failures.map((c) => c.check));
     expect(imageChecks.length).toBeGreaterThan(0);
-    for (const check of imageChecks) expect(covered, check.id).toContain(check.id);
+    for (const check of nonEmpty(imageChecks)) expect(covered, check.id).toContain(check.id);
   });
 
   it("passes a clean production image, also for a replicated service", async () => {
@@ -363,7 +364,7 @@ describe("the image audit's checks", () => {
     const all: ImageFinding[] = [];
     for (const c of failures) all.push(...(await findings(c.spec(), c.service)));
     const text = JSON.stringify(all);
-    for (const s of secrets) expect(text).not.toContain(s);
+    for (const s of nonEmpty(secrets)) expect(text).not.toContain(s);
   });
 
   it("does not report file state for a service that runs one pod", async () => {

@@ -1,8 +1,9 @@
 import { SkuName as RedisSkuName } from "@pulumi/azure-native/types/enums/redisenterprise";
 import { z } from "zod";
-import { objectName } from "./kubernetes-names";
+import { objectName } from "../kube/object-names";
 
-// The `platform:azure` section: what differs between dev, staging and prod on Azure. Defaults
+// The options of the Azure components (components/azure/): the `platform:azure` section of a stack,
+// validated by infra/config/schema.ts. What differs between dev, staging and prod on Azure. Defaults
 // are the cheap ones; prod turns on zones, HA, geo-redundant backups and bigger SKUs explicitly.
 // Names of Azure resources are derived from `prefix` and `nameSuffix` and checked against Azure's
 // naming rules before anything is registered (components/azure/naming.ts).
