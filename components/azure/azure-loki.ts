@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { clusterHost } from "../kube/cluster-dns";
 import { objectLabels, selectorLabels } from "../kube/labels";
 import { namespacePeer } from "../kube/network";
 import { pinnedChart } from "../kube/pinned-chart";
@@ -183,7 +184,7 @@ export class AzureLoki extends pulumi.ComponentResource {
       { ...parent, dependsOn: [chart] },
     );
 
-    const base = `http://${RELEASE}.${args.namespace}.svc.cluster.local:${LOKI_PORT}`;
+    const base = `http://${clusterHost(RELEASE, args.namespace)}:${LOKI_PORT}`;
     this.store = {
       pushUrl: `${base}/loki/api/v1/push`,
       queryUrl: base,

@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { images } from "../backing/images";
 import { rabbitUsers } from "../backing/rabbitmq-users";
 import type { NetworkPath, PodAdditions } from "../backing/types";
-import { images } from "../in-cluster/images";
+import { clusterHost } from "../kube/cluster-dns";
 import { shortHash } from "../kube/hash";
 import { objectLabels } from "../kube/labels";
 import { namespacePeer, podsOfServices } from "../kube/network";
@@ -55,7 +56,7 @@ export class OperatorRabbitMq extends pulumi.ComponentResource {
     const parent = { parent: this };
     const ns = args.namespace;
     const labels = objectLabels(args.name, "message-broker");
-    this.host = `${args.name}.${ns}.svc.cluster.local`;
+    this.host = clusterHost(args.name, ns);
     const podLabel = { "app.kubernetes.io/name": args.name };
 
     const users = rabbitUsers(name, args.tenants, this);
@@ -124,7 +125,7 @@ export class OperatorRabbitMq extends pulumi.ComponentResource {
         dnsNames: [
           this.host,
           `${args.name}.${ns}.svc`,
-          `*.${args.name}-nodes.${ns}.svc.cluster.local`,
+          `*.${clusterHost(`${args.name}-nodes`, ns)}`,
           `*.${args.name}-nodes.${ns}.svc`,
         ],
         issuerRef: { name: `${args.name}-ca-issuer`, kind: "Issuer", group: "cert-manager.io" },

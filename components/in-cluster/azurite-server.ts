@@ -3,6 +3,7 @@ import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { images } from "../backing/images";
 import { shortHash } from "../kube/hash";
 import { objectLabels, selectorLabels } from "../kube/labels";
 import { podsOfServices } from "../kube/network";
@@ -12,7 +13,6 @@ import {
   restrictedPodSecurityContext,
   writablePath,
 } from "../kube/security";
-import { images } from "./images";
 import { type Persistence, type Server, statefulServer } from "./stateful-server";
 
 // Azurite, Microsoft's Blob Storage emulator: the same API, the same Flysystem adapter and the

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { credentialsVersion } from "../backing/credentials-version";
+import { type BackingImages, backingImages } from "../backing/images";
 import { databaseKind, messageBrokerKind, objectStoreKind, redisKind } from "../backing/kinds";
 import { type Tenant, tenantProvisioner } from "../backing/provisioner";
 import type {
@@ -15,7 +16,6 @@ import { serviceLabels } from "../kube/labels";
 import { namespacePeer } from "../kube/network";
 import type { ScrapeTarget } from "../monitoring/monitors";
 import { InClusterAzurite } from "./azurite-server";
-import { type BackingImages, backingImages } from "./images";
 import { InClusterPostgres } from "./postgres-server";
 import { InClusterRabbitMq } from "./rabbitmq-server";
 import { InClusterRedis, type RedisRole } from "./redis-server";

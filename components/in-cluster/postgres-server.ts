@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { images } from "../backing/images";
 import { type PostgresServerEndpoint, PostgresTenants } from "../backing/postgres-tenants";
 import { objectLabels } from "../kube/labels";
 import { podsOfServices } from "../kube/network";
 import { fixedResources } from "../kube/resources";
 import { writablePath } from "../kube/security";
-import { images } from "./images";
 import { type Persistence, statefulServer } from "./stateful-server";
 
 // PostgreSQL in the cluster (laptop, CI): the official image as a non-root StatefulSet, with one

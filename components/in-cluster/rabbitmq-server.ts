@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { images } from "../backing/images";
 import { rabbitUsers } from "../backing/rabbitmq-users";
 import { objectLabels } from "../kube/labels";
 import { podsOfServices } from "../kube/network";
 import { fixedResources } from "../kube/resources";
 import type { MessagingSpec } from "../service/spec";
-import { images } from "./images";
 import { type Persistence, type Server, statefulServer } from "./stateful-server";
 
 // RabbitMQ in the cluster, started with the whole topology as a definitions file: the image at

@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { images } from "../backing/images";
 import { objectLabels } from "../kube/labels";
 import { podsOfServices } from "../kube/network";
 import { fixedResources } from "../kube/resources";
-import { images } from "./images";
 import { type Persistence, type Server, statefulServer } from "./stateful-server";
 
 // Redis in the cluster: one server, one ACL user per tenant service, each confined to its own

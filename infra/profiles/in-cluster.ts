@@ -1,4 +1,4 @@
-import { backingImages } from "../../components/in-cluster/images";
+import { backingImages } from "../../components/backing/images";
 import { InClusterBacking, inClusterScrapeTargets } from "../../components/in-cluster/in-cluster-backing";
 import { resolvedLoggingImages } from "../../components/logging/images";
 import { InClusterLoki } from "../../components/logging/in-cluster-loki";

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { images } from "../../components/in-cluster/images";
+import { images } from "../../components/backing/images";
 import { nonEmpty } from "../helpers/non-empty";
 
 // `npm run -s images`: the images a stack runs, as the README's local path uses them.

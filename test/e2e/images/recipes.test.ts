@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { images } from "../../../components/in-cluster/images";
+import { images } from "../../../components/backing/images";
 import { debianRecipes } from "./recipes";
 
 // The Debian-built images stand in for the pinned upstream ones: every recipe names the image it

@@ -1,7 +1,7 @@
 import type { DebianImageRecipe } from "./debian";
 
 // The backing images the e2e builds from Debian bookworm packages, each honouring the contract of
-// the pinned upstream image the platform runs by default (components/in-cluster/images.ts): the
+// the pinned upstream image the platform runs by default (components/backing/images.ts): the
 // same environment variables, ports, non-root user id, data path and commands on PATH, so the
 // program's settings work unchanged. The versions are Debian's, not upstream's (PostgreSQL 15 for
 // 17.6, Redis 7.0 for 8.2.1): what the platform relies on (initdb from POSTGRES_PASSWORD, psql

@@ -1,5 +1,6 @@
 import { generatedSecretResourceName } from "../../../components/service/app-settings";
 import { CONFIG_NAMESPACE } from "../../../infra/config/load";
+import { SECRET_SIG_KEY as SECRET_SIG } from "../../../tools/pulumi-internals/secret-wire";
 import { E2EError, tail } from "./proc";
 import { type Engine, pulumiMayFail } from "./pulumi";
 
@@ -11,7 +12,6 @@ import { type Engine, pulumiMayFail } from "./pulumi";
 // printed, never the value.
 
 /** Pulumi's marker for a secret value in state (sdk/go/common/resource/sig.Secret). */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 /** Values shorter than this are not credentials (flags, ports, user names); generated ones are 24+. */
 const MIN_LENGTH = 12;
 

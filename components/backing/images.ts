@@ -1,6 +1,7 @@
 import { resolveImages, type ThirdPartyImageSource } from "../kube/third-party-images";
 
-// Official upstream images of the in-cluster backing services, pinned. One place to bump them;
+// Official upstream images of the backing services, pinned: shared by both profiles (the in-cluster
+// servers, the Azure profile's operator and setup Jobs). One place to bump them;
 // the Azure profile uses the same PostgreSQL image for its setup Job (psql only). A stack can
 // redirect them to a mirror or replace them (`platform:images.mirror`, `platform:images.overrides`).
 
