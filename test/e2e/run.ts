@@ -25,9 +25,7 @@ import { eventLogPlaces, findLeaks, type Place, type SecretValue, secretValues }
 import { closeSessionWith, openSession } from "./lib/session";
 import { type Environment, setUp } from "./lib/setup";
 import { ROOT } from "./lib/toolchain";
-import { contractStep } from "./node/contract-step";
-import { feasibility } from "./node/feasibility";
-import { platformPoliciesOnRealPods } from "./node/policies-step";
+import { realNodePhases } from "./node/phases";
 
 // `npm run test:e2e`: the platform on the real engine. Builds (or reuses) the toolchain, starts a
 // kwok cluster, deploys the `local` stack with the policy pack, checks the cluster, proves the
@@ -147,38 +145,6 @@ async function main(): Promise<number> {
   });
   if (!env) return summary();
   const { cluster: kube, engine: eng, policyPack } = env;
-  notes.push(
-    env.node
-      ? `real node ${env.node.name}: joined at ${env.node.ip}`
-      : `real node: SKIPPED (${env.nodeSkipped ?? "not started"}): no container ran in this run`,
-  );
-
-  // 3b. The real node: one restricted pod runs, gets an IP, resolves DNS; NetworkPolicies bite.
-  const node = env.node;
-  if (node) {
-    await phase(
-      "real node: feasibility (restricted pods, pod IPs, cluster DNS, NetworkPolicy enforced)",
-      () =>
-        timed("real node feasibility step", () =>
-          feasibility(kube, node, node.images.contractApp, checks, { dir: tmp, logFile, log }),
-        ),
-    );
-    const backing = env.backingImages;
-    if (backing) {
-      await phase("real node: the contract app on PostgreSQL and Redis (Debian-built images)", () =>
-        timed("real node contract step", () =>
-          contractStep(kube, node, { app: node.images.contractApp, ...backing }, checks, {
-            dir: tmp,
-            logFile,
-            log,
-          }),
-        ),
-      );
-    } else {
-      notes.push(`real node: contract step SKIPPED (${env.backingImagesSkipped ?? "no backing images"})`);
-    }
-  }
-
   // 4. The local stack on the cluster, with the policy pack.
   await phase(`pulumi up of the local stack (${stack}) with --policy-pack policies`, async () => {
     writeFileSync(stackFile, e2eStackFile(kube.context));
@@ -278,20 +244,21 @@ async function main(): Promise<number> {
     );
   });
 
-  // 4a. The platform's NetworkPolicies, as created, on real traffic between real pods.
-  if (node) {
-    await phase("real node: the platform's NetworkPolicies on real pods", async () => {
-      if (!mainUp) throw new E2EError("skipped: the first up failed");
-      await timed("real node: platform NetworkPolicies on real pods", () =>
-        platformPoliciesOnRealPods(kube, node, node.images.contractApp, checks, {
-          namespace: "platform",
-          dir: tmp,
-          logFile,
-          log,
-        }),
-      );
-    });
-  }
+  // 4a. The real node joins, runs its steps (restricted pods, DNS, NetworkPolicies enforced, the
+  // contract app on PostgreSQL/Redis, the platform's NetworkPolicies and HTTP cache on real pods)
+  // and leaves before the next stack operation.
+  await realNodePhases({
+    env,
+    checks,
+    phase,
+    timed,
+    notes,
+    mainUp,
+    namespace: "platform",
+    tmp,
+    logFile,
+    log,
+  });
 
   // 4b. A new image of one service: its migration runs again, to completion, before the rollout.
   await phase("pulumi up after changing one image tag (content)", async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { httpCacheImages } from "../../../components/http-cache/images";
 import { images } from "../../../components/in-cluster/images";
 import { debianRecipes } from "./recipes";
 
@@ -13,7 +14,7 @@ describe("Debian image recipes", () => {
   it.each(Object.entries(debianRecipes))(
     "%s honours a pinned upstream image and runs non-root",
     (_n, recipe) => {
-      expect(Object.values(images)).toContain(recipe.honours);
+      expect([...Object.values(images), ...Object.values(httpCacheImages)]).toContain(recipe.honours);
       expect(recipe.config.User).toMatch(/^[1-9][0-9]*:[1-9][0-9]*$/);
       expect(recipe.name).toMatch(/^docker\.io\/platform-e2e\/[a-z0-9-]+:[A-Za-z0-9_.-]+$/);
     },

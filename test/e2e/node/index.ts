@@ -115,6 +115,20 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   const stop = async () => {
     for (const name of ["kubelet", "kube-router", "kube-proxy"])
       await daemons.find((d) => d.name === name)?.stop();
+    // Out of the cluster too: DaemonSets stop counting it, and its pods are garbage-collected.
+    await run(
+      "kubectl",
+      [
+        "--context",
+        o.cluster.context,
+        "delete",
+        "node",
+        REAL_NODE_NAME,
+        "--ignore-not-found",
+        "--wait=false",
+      ],
+      { env: o.cluster.env, logFile: o.logFile, timeoutMs: 60_000 },
+    );
     await containerd?.stop();
     await removeNetns(
       netnsNames().filter((n) => !netnsBefore.has(n)),
@@ -129,7 +143,9 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
     }
     await unmountUnder(o.dir);
     rmSync(o.dir, { recursive: true, force: true });
-    o.log(`real node ${REAL_NODE_NAME}: stopped; its containers, mounts, iptables chains and ipsets removed`);
+    o.log(
+      `real node ${REAL_NODE_NAME}: stopped and removed from the cluster; its containers, mounts, iptables chains and ipsets removed`,
+    );
   };
 
   try {
