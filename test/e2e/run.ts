@@ -258,6 +258,7 @@ async function main(): Promise<number> {
     tmp,
     logFile,
     log,
+    runId,
   });
 
   // 4b. A new image of one service: its migration runs again, to completion, before the rollout.

@@ -37,10 +37,15 @@ type app struct {
 	checked time.Time
 	result  map[string]string
 	ready   bool
+	fault   fault
 }
 
 func serve(ctx context.Context, c Contract, log *Logger) error {
-	a := &app{c: c, log: log, m: newMetrics(), client: httpClient(3 * time.Second)}
+	f, err := loadFault(getenv(breakAfterVariable), time.Now())
+	if err != nil {
+		return err
+	}
+	a := &app{c: c, log: log, m: newMetrics(), client: httpClient(3 * time.Second), fault: f}
 	if c.DatabaseURL != "" {
 		db, err := openPostgres(c.DatabaseURL)
 		if err != nil {
@@ -138,6 +143,10 @@ func (a *app) readiness(w http.ResponseWriter, r *http.Request) {
 	}
 	result, ready := a.result, a.ready
 	a.mu.Unlock()
+	if why := a.fault.broken(time.Now()); why != "" {
+		a.log.Error("Not ready", map[string]any{"release": why})
+		result, ready = map[string]string{"release": why}, false
+	}
 	status := http.StatusOK
 	if !ready {
 		status = http.StatusServiceUnavailable

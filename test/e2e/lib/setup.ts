@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { debianImage, debianImagesUnavailable } from "../images/debian";
 import { debianRecipes } from "../images/recipes";
 import { nodeIp, type RealNode, realNodeUnavailable, startRealNode } from "../node";
+import { rollbackImages } from "../node/rollback-step";
 import { type Cluster, installGatewayApi, startCluster } from "./cluster";
 import { E2EError, onCleanup, run, tail } from "./proc";
 import { type Engine, setupEngine } from "./pulumi";
@@ -125,6 +126,7 @@ export async function setUp(o: {
   }
   const bin = nodeBin.bin;
   const c = cluster;
+  const rollback = rollbackImages();
   const joinRealNode = bin
     ? async () => {
         if (node) throw new E2EError(`real node ${node.name} has already joined`);
@@ -137,7 +139,8 @@ export async function setUp(o: {
             logFile: o.logFile,
             log: o.log,
             taint: true,
-            appImages: [],
+            appImages: rollback.good,
+            brokenAppImages: rollback.broken,
             extraArchives: archives,
           }),
         );

@@ -5,7 +5,7 @@ import { E2EError, run, sleep } from "../lib/proc";
 import { CNI_BIN_DIR, startContainerd, unmountUnder } from "./containerd";
 import { type Daemon, startDaemon } from "./daemon";
 import { deployDns } from "./dns";
-import { buildNodeImages, type NodeImages } from "./images";
+import { type BrokenAppImage, buildNodeImages, type NodeImages } from "./images";
 import { startKubelet } from "./kubelet";
 import { netnsNames, removeBridge, removeKubeRouterState, removeNetns, writeCniConfig } from "./network";
 
@@ -50,6 +50,8 @@ export interface RealNodeOptions {
   taint: boolean;
   /** Image references the catalog's services use: each becomes the contract app. */
   appImages: readonly string[];
+  /** Deliberately broken releases of the contract app (the rollback step). */
+  brokenAppImages?: readonly BrokenAppImage[];
   /** Further OCI archives to import (the Debian-built backing images). */
   extraArchives?: readonly string[];
 }
@@ -151,6 +153,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   try {
     const images = await buildNodeImages({
       appImages: o.appImages,
+      ...(o.brokenAppImages ? { brokenAppImages: o.brokenAppImages } : {}),
       corednsBinary: bin("coredns"),
       tmp: o.dir,
       logFile: o.logFile,

@@ -5,6 +5,7 @@ import { httpCacheOnRealPods } from "./cache-step";
 import { contractStep } from "./contract-step";
 import { feasibility } from "./feasibility";
 import { platformPoliciesOnRealPods } from "./policies-step";
+import { rollbackOnRealPods } from "./rollback-step";
 
 // The e2e's real-node phases, in one place: the node joins once the main stack is up (so that no
 // `pulumi up` runs while it is in the cluster: see Environment.joinRealNode), runs its steps, and
@@ -25,6 +26,7 @@ export interface RealNodePhasesContext {
   tmp: string;
   logFile: string;
   log: (message: string) => void;
+  runId: string;
 }
 
 export async function realNodePhases(c: RealNodePhasesContext): Promise<void> {
@@ -90,6 +92,18 @@ export async function realNodePhases(c: RealNodePhasesContext): Promise<void> {
             ),
           );
         },
+      );
+    }
+    if (backing) {
+      await phase(
+        "real node: a broken release detected by npm run verify and rolled back (stacks/rollback)",
+        () =>
+          rollbackOnRealPods(kube, env.engine, joined, checks, {
+            policyPack: env.policyPack,
+            runId: c.runId,
+            timed,
+            ...o,
+          }),
       );
     }
   } finally {
