@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { loadPackConfig } from "../../policies/runner/config";
 import { type AutomationDriverOptions, preflight } from "../ephemeral/automation-driver";
 import { toConfigJson } from "../ephemeral/config";
 import { OperationError } from "../ephemeral/errors";
@@ -6,7 +10,24 @@ import type { OperationOptions, RollbackDriver, UpdateRecord } from "./driver";
 
 // The RollbackDriver on Pulumi's Automation API: the project directory's LocalWorkspace (the same
 // program and stacks/ config users run), any backend the CLI is logged into. Previews and updates
-// run with the policy pack, as every merge request and deploy does.
+// run with the policy pack and the stack's pack config, as every merge request and deploy does.
+
+/**
+ * Runs `fn` with the stack's merged pack config in a file (what `npm run policy -- config --stack
+ * <name>` prints for `--policy-pack-config`): the exemptions live there (the log shipper's hostPath
+ * mount), and without them the pack refuses every stack.
+ */
+async function withPackConfig<T>(stack: string, fn: (file: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "rollback-pack-config-"));
+  const file = join(dir, "policy-config.json");
+  try {
+    // A fully qualified name (org/project/stack) has its pack config under the stack's own name.
+    writeFileSync(file, JSON.stringify(loadPackConfig(stack.split("/").pop())));
+    return await fn(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export async function createRollbackDriver(options: AutomationDriverOptions): Promise<RollbackDriver> {
   preflight(options);
@@ -48,17 +69,23 @@ export async function createRollbackDriver(options: AutomationDriverOptions): Pr
       await workspace.setAllConfigJson(stack, toConfigJson(values));
     },
     async preview(stack, opts: OperationOptions) {
-      const result = await (await select(stack)).preview({
-        policyPacks: [opts.policyPack],
-        ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
-      });
+      const result = await withPackConfig(stack, async (config) =>
+        (await select(stack)).preview({
+          policyPacks: [opts.policyPack],
+          policyPackConfigs: [config],
+          ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
+        }),
+      );
       return { ...(result.changeSummary as Record<string, number>) };
     },
     async up(stack, opts: OperationOptions) {
-      const result = await (await select(stack)).up({
-        policyPacks: [opts.policyPack],
-        ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
-      });
+      const result = await withPackConfig(stack, async (config) =>
+        (await select(stack)).up({
+          policyPacks: [opts.policyPack],
+          policyPackConfigs: [config],
+          ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
+        }),
+      );
       return { ...((result.summary?.resourceChanges ?? {}) as Record<string, number>) };
     },
   };
