@@ -19,7 +19,7 @@ import { placeStackOnRealNode } from "./placement";
 // A broken release rolled back on real pods (issue 18): a stack of the platform program with one
 // catalog service (`platform:only`) and its database, placed on the real node (placement.ts), with
 // `rollback.automatic`. `pulumi up` of a good tag, then of a deliberately broken one (the contract
-// app built to fail readiness 30 s after it starts: it passes its rollout, then leaves rotation);
+// app built to fail readiness 45 s after it starts: it passes its rollout, then leaves rotation);
 // `npm run verify` detects it and rolls back through stacks/rollback; the service then serves the
 // good image again and `npm run verify` passes.
 
@@ -27,7 +27,7 @@ const NS = "e2e-rollback";
 const GOOD_TAG = "2026.11.3";
 const BROKEN_TAG = "2026.11.4-broken";
 /** Long enough for the rollout (startup + readiness probes) to complete first, at 5 s periods. */
-const BREAK_AFTER = "30s";
+const BREAK_AFTER = "45s";
 const REGISTRY = parse(readFileSync(join(ROOT, "stacks", "Pulumi.local.yaml"), "utf8")).config[
   "platform:images"
 ].registry as string;
