@@ -22,6 +22,7 @@ function policy(
   namespace: string,
   resource: { group: string; resource: string; operations: string[] },
   expression: string,
+  matchCondition?: string,
 ) {
   return [
     {
@@ -39,9 +40,10 @@ function policy(
             },
           ],
         },
+        ...(matchCondition ? { matchConditions: [{ name: "applies", expression: matchCondition }] } : {}),
         failurePolicy: "Fail",
         reinvocationPolicy: "Never",
-        mutations: [{ patchType: "ApplyConfiguration", applyConfiguration: { expression } }],
+        mutations: [{ patchType: "JSONPatch", jsonPatch: { expression } }],
       },
     },
     {
@@ -58,31 +60,31 @@ function policy(
   ];
 }
 
-const PODS_ON_REAL_NODE = `Object{
-  spec: Object.spec{
-    nodeSelector: {"${REAL_NODE_LABEL}": "true"},
-    tolerations: [Object.spec.tolerations{key: "${taintKey}", operator: "Equal", value: "${taintValue}", effect: "NoSchedule"}]
-  }
-}`;
+// JSON patches: an ApplyConfiguration may not set atomic fields (nodeSelector, tolerations, affinity).
+const TOLERATION = `Object.spec.tolerations{key: "${taintKey}", operator: "Equal", value: "${taintValue}", effect: "NoSchedule"}`;
+const PODS_ON_REAL_NODE = `[
+  has(object.spec.nodeSelector)
+    ? JSONPatch{op: "add", path: "/spec/nodeSelector/${REAL_NODE_LABEL.replace("/", "~1")}", value: "true"}
+    : JSONPatch{op: "add", path: "/spec/nodeSelector", value: {"${REAL_NODE_LABEL}": "true"}},
+  has(object.spec.tolerations)
+    ? JSONPatch{op: "add", path: "/spec/tolerations/-", value: ${TOLERATION}}
+    : JSONPatch{op: "add", path: "/spec/tolerations", value: [${TOLERATION}]}
+]`;
 
-const T = "Object.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution";
-const DAEMONSETS_OFF_REAL_NODE = `Object{
-  spec: Object.spec{
-    template: Object.spec.template{
-      spec: Object.spec.template.spec{
-        affinity: Object.spec.template.spec.affinity{
-          nodeAffinity: Object.spec.template.spec.affinity.nodeAffinity{
-            requiredDuringSchedulingIgnoredDuringExecution: ${T}{
-              nodeSelectorTerms: [${T}.nodeSelectorTerms{
-                matchExpressions: [${T}.nodeSelectorTerms.matchExpressions{key: "${REAL_NODE_LABEL}", operator: "DoesNotExist"}]
-              }]
-            }
-          }
-        }
+const A = "Object.spec.template.spec.affinity";
+const T = `${A}.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`;
+/** Only for a template without an affinity of its own (the log shipper has none). */
+const DAEMONSETS_OFF_REAL_NODE = `[
+  JSONPatch{op: "add", path: "/spec/template/spec/affinity", value: ${A}{
+    nodeAffinity: ${A}.nodeAffinity{
+      requiredDuringSchedulingIgnoredDuringExecution: ${T}{
+        nodeSelectorTerms: [${T}.nodeSelectorTerms{
+          matchExpressions: [${T}.nodeSelectorTerms.matchExpressions{key: "${REAL_NODE_LABEL}", operator: "DoesNotExist"}]
+        }]
       }
     }
-  }
-}`;
+  }}
+]`;
 
 export async function placeStackOnRealNode(
   cluster: Cluster,
@@ -107,6 +109,7 @@ export async function placeStackOnRealNode(
           o.logsNamespace,
           { group: "apps", resource: "daemonsets", operations: ["CREATE", "UPDATE"] },
           DAEMONSETS_OFF_REAL_NODE,
+          "!has(object.spec.template.spec.affinity)",
         ),
       ],
     }),
