@@ -17,7 +17,7 @@ import type { OperationOptions, RollbackDriver, UpdateRecord } from "./driver";
  * <name>` prints for `--policy-pack-config`): the exemptions live there (the log shipper's hostPath
  * mount), and without them the pack refuses every stack.
  */
-async function withPackConfig<T>(stack: string, fn: (file: string) => Promise<T>): Promise<T> {
+export async function withPackConfig<T>(stack: string, fn: (file: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), "rollback-pack-config-"));
   const file = join(dir, "policy-config.json");
   try {
