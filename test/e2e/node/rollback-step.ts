@@ -7,7 +7,7 @@ import { imageReference } from "../../../infra/model";
 import { debianRecipes } from "../images/recipes";
 import { type Cluster, type KubeList, kubectl, kubectlJson } from "../lib/cluster";
 import { e2eStackFile } from "../lib/platform";
-import { E2EError, run, tail } from "../lib/proc";
+import { E2EError, run, sleep, tail } from "../lib/proc";
 import { type Engine, initTemporaryStack, pulumi, pulumiMayFail } from "../lib/pulumi";
 import type { Checks } from "../lib/report";
 import { seconds } from "../lib/report";
@@ -113,6 +113,40 @@ async function webPods(cluster: Cluster, service: string): Promise<string> {
     .join("; ");
 }
 
+/** Waits until every pod of `image` (not being deleted) is not Ready; false after `timeoutMs`. */
+async function brokenPodsLeftRotation(
+  cluster: Cluster,
+  service: string,
+  image: string,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const pods = (
+      await kubectlJson<KubeList>(cluster, [
+        "-n",
+        NS,
+        "get",
+        "pods",
+        "-l",
+        `app.kubernetes.io/name=${service},app.kubernetes.io/component=web`,
+      ])
+    ).items.filter(
+      (p) =>
+        !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp &&
+        ((p.spec ?? {}) as { containers?: { image?: string }[] }).containers?.[0]?.image === image,
+    );
+    const ready = pods.filter((p) =>
+      (((p.status ?? {}) as { conditions?: { type: string; status: string }[] }).conditions ?? []).some(
+        (c) => c.type === "Ready" && c.status === "True",
+      ),
+    );
+    if (pods.length > 0 && ready.length === 0) return true;
+    await sleep(2000);
+  }
+  return false;
+}
+
 export async function rollbackOnRealPods(
   cluster: Cluster,
   engine: Engine,
@@ -199,23 +233,9 @@ export async function rollbackOnRealPods(
     )
       return;
     // It breaks BREAK_AFTER after it started; readiness then fails 3 times 5 s apart.
-    const out = await run(
-      "kubectl",
-      [
-        "--context",
-        cluster.context,
-        "-n",
-        NS,
-        "wait",
-        "--for=condition=Ready=false",
-        "pod",
-        "-l",
-        `app.kubernetes.io/name=${service},app.kubernetes.io/component=web`,
-        "--timeout=120s",
-      ],
-      { env: cluster.env, logFile: o.logFile },
-    );
-    if (out.code !== 0) throw new E2EError(`the broken release never left rotation: ${out.stderr}`);
+    const left = await brokenPodsLeftRotation(cluster, service, broken, 150_000);
+    if (!left)
+      throw new E2EError(`the broken release never left rotation: ${await webPods(cluster, service)}`);
     const detected = await verify();
     const said = `${detected.stdout}\n${detected.stderr}`;
     const restored = await deploymentImage(cluster, service);
