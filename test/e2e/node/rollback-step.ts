@@ -239,12 +239,13 @@ export async function rollbackOnRealPods(
     const detected = await verify();
     const said = `${detected.stdout}\n${detected.stderr}`;
     const restored = await deploymentImage(cluster, service);
+    const failure = said.split("\n").find((l) => l.includes(`FAILED ${service}`)) ?? "";
     checks.that(
       detected.code === 1 &&
         new RegExp(`FAILED ${service} \\(readiness\\)`).test(said) &&
         /rolled back; the release stays failed/.test(said) &&
         restored === images.good[0],
-      `rollback on real pods: npm run verify detected the broken release (FAILED ${service} (readiness), exit 1) and rolled the stack back automatically (stacks/rollback) in ${seconds(detected.ms)}: the Deployment runs ${restored} again`,
+      `rollback on real pods: npm run verify detected the broken release (exit 1, "${failure.replace(/^verify [^:]+: /, "")}") and rolled the stack back automatically (stacks/rollback) in ${seconds(detected.ms)}: the Deployment runs ${restored} again`,
       `exit ${detected.code}, image ${restored}:\n${tail(said, 30)}`,
     );
     const rollout = await run(
