@@ -62,7 +62,7 @@ export async function realNodePhases(c: RealNodePhasesContext): Promise<void> {
       );
     } else {
       notes.push(
-        `real node: contract and cache steps SKIPPED (${env.backingImagesSkipped ?? "no backing images"})`,
+        `real node: contract, HTTP cache and rollback steps SKIPPED (${env.backingImagesSkipped ?? "no backing images"})`,
       );
     }
     const needsStack = (): void => {
