@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { azureSchema } from "../../components/azure-options/schema";
-import { httpCacheImages as httpCacheImagePins } from "../../components/http-cache/images";
 import { images as backingImagePins } from "../../components/backing/images";
+import { httpCacheImages as httpCacheImagePins } from "../../components/http-cache/images";
 import { namespaceReference, objectName } from "../../components/kube/object-names";
 import { loggingImages as loggingImagePins } from "../../components/logging/images";
 import type { EphemeralConfig } from "../../components/namespace/ephemeral";

@@ -19,9 +19,10 @@ export async function withPolicyGate<T>(
   configStack: string,
   operation: (gate: PolicyGateOptions) => Promise<T>,
 ): Promise<T> {
-  const config = loadPackConfig(configStack);
+  // A fully qualified name (org/project/stack) has its pack config under the stack's own name.
+  const config = loadPackConfig(configStack.split("/").pop() ?? configStack);
   const dir = mkdtempSync(join(tmpdir(), "platform-policy-"));
-  const file = join(dir, `policy-config.${configStack}.json`);
+  const file = join(dir, "policy-config.json");
   writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   try {
     return await operation({ policyPacks: [packDir], policyPackConfigs: [file] });

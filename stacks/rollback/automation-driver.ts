@@ -6,7 +6,7 @@ import type { OperationOptions, RollbackDriver, UpdateRecord } from "./driver";
 
 // The RollbackDriver on Pulumi's Automation API: the project directory's LocalWorkspace (the same
 // program and stacks/ config users run), any backend the CLI is logged into. Previews and updates
-// run with the policy pack, as every merge request and deploy does.
+// run with the policy pack and the stack's pack config, as every merge request and deploy does.
 
 export async function createRollbackDriver(options: AutomationDriverOptions): Promise<RollbackDriver> {
   preflight(options);

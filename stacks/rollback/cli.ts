@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { withPolicyGate } from "../ephemeral/policy-pack";
 import type { RollbackDriver } from "./driver";
-import { writePackConfig } from "./pack-config";
-import { MIGRATIONS_NOTE, type RollbackArgs, rollback } from "./rollback";
+import { MIGRATIONS_NOTE, type RollbackArgs, rollback, rollbackGate } from "./rollback";
 
 // `npm run rollback -- --stack <name> [--to <image tag> | --steps N] [--accept-schema] [--dry-run]`.
 // Exit 0 rolled back, 1 the preview or update failed, 2 bad usage or refused.
@@ -77,12 +77,10 @@ export async function run(argv: readonly string[], ctx: CliContext): Promise<num
     return 0;
   }
   try {
-    return await rollback(args, {
-      driver: await ctx.driver(),
-      policyPack: resolve(ROOT, "policies"),
-      policyPackConfig: writePackConfig(args.stack),
-      io: ctx.io,
-    });
+    const driver = await ctx.driver();
+    return await withPolicyGate(resolve(ROOT, "policies"), args.stack, (gate) =>
+      rollback(args, { driver, ...rollbackGate(gate), io: ctx.io }),
+    );
   } catch (error) {
     ctx.io.stderr(`rollback: ${args.stack}: ${(error as Error).message}\n`);
     return 1;

@@ -69,10 +69,14 @@ export function withTag(image: string, tag: string): string {
   return tag.startsWith("sha256:") ? `${base}@${tag}` : `${base}:${tag}`;
 }
 
+/**
+ * Successful updates, newest first: by version, then by start time (the self-managed backend
+ * reports version 0 for every update).
+ */
 export function successfulUpdates(history: readonly UpdateRecord[]): UpdateRecord[] {
   return [...history]
     .filter((u) => u.kind === "update" && u.result === "succeeded")
-    .sort((a, b) => b.version - a.version);
+    .sort((a, b) => b.version - a.version || Date.parse(b.startTime) - Date.parse(a.startTime));
 }
 
 export function chooseTarget(

@@ -1,3 +1,4 @@
+import type { PolicyGateOptions } from "../ephemeral/policy-pack";
 import type { RollbackDriver } from "./driver";
 import { planRollback, RollbackRefused, type ServiceOutput } from "./plan";
 
@@ -18,9 +19,16 @@ export interface RollbackArgs {
 export interface RollbackContext {
   driver: RollbackDriver;
   policyPack: string;
-  /** The pack's config for the stack (stacks/rollback/pack-config.ts). */
+  /** The pack's config for the stack, a JSON file (`withPolicyGate`, stacks/ephemeral/policy-pack.ts). */
   policyPackConfig?: string;
   io: { stdout(text: string): void; stderr(text: string): void };
+}
+
+/** The policy gate of an Automation API operation, as a rollback takes it. */
+export function rollbackGate(
+  gate: PolicyGateOptions,
+): Pick<RollbackContext, "policyPack" | "policyPackConfig"> {
+  return { policyPack: gate.policyPacks[0] as string, policyPackConfig: gate.policyPackConfigs[0] as string };
 }
 
 export const MIGRATIONS_NOTE =

@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadCatalog, specFilesFromEnv } from "../../infra/catalog/load";
+import { withPolicyGate } from "../ephemeral/policy-pack";
 import type { RollbackDriver } from "../rollback/driver";
-import { writePackConfig } from "../rollback/pack-config";
-import { rollback } from "../rollback/rollback";
+import { rollback, rollbackGate } from "../rollback/rollback";
 import { type VerifiedService, type VerifyOptions, verify } from "./checks";
 
 // `npm run verify -- --stack <name>`: the check after every `pulumi up` (CI runs it next). Exit 0
@@ -137,14 +137,11 @@ export async function run(argv: readonly string[], ctx: VerifyContext): Promise<
     ctx.io.stderr(
       `verify ${args.stack}: platform:rollback.automatic is set: rolling back to the previous successful update\n`,
     );
-    const code = await rollback(
-      { stack: args.stack, steps: 1, acceptSchema: false, dryRun: false },
-      {
-        driver,
-        policyPack: resolve(ROOT, "policies"),
-        policyPackConfig: writePackConfig(args.stack),
-        io: ctx.io,
-      },
+    const code = await withPolicyGate(resolve(ROOT, "policies"), args.stack, (gate) =>
+      rollback(
+        { stack: args.stack, steps: 1, acceptSchema: false, dryRun: false },
+        { driver, ...rollbackGate(gate), io: ctx.io },
+      ),
     );
     ctx.io.stderr(
       code === 0

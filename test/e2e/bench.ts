@@ -124,10 +124,16 @@ async function main(): Promise<number> {
   log(row("up (empty -> all Ready)", ups));
   log(row("update (one image tag)", updates));
   log(row("destroy", destroys));
-  if (env.node) {
-    const pods = await timePodReady(cluster, env.node.images.contractApp, runs, { dir: tmp, logFile });
-    log(`== real node ${env.node.name} (containerd, kubelet, image pre-loaded)`);
-    log(row("one restricted pod: create -> Ready", pods));
+  if (env.joinRealNode) {
+    // After the stack runs: no `pulumi up` while the real node is in the cluster (setup.ts says why).
+    const node = await env.joinRealNode();
+    try {
+      const pods = await timePodReady(cluster, node.images.contractApp, runs, { dir: tmp, logFile });
+      log(`== real node ${node.name} (containerd, kubelet, image pre-loaded)`);
+      log(row("one restricted pod: create -> Ready", pods));
+    } finally {
+      await node.stop();
+    }
   } else {
     log(`== real node: SKIPPED (${env.nodeSkipped ?? "not started"})`);
   }

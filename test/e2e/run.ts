@@ -5,7 +5,7 @@ import { destroyLocalStack } from "./phases/destroy";
 import { ephemeralPair } from "./phases/ephemeral-pair";
 import { imageUpdate } from "./phases/image-update";
 import { localStackUp } from "./phases/local-up";
-import { realNodePlatformPolicies, realNodeSteps } from "./phases/real-node";
+import { realNode } from "./phases/real-node";
 import { secretRotation } from "./phases/secret-rotation";
 import { setUpPhase } from "./phases/set-up";
 import { unsafePreview } from "./phases/unsafe-preview";
@@ -23,11 +23,10 @@ async function main(): Promise<number> {
   run.log(`run ${run.runId}: temporary files in ${run.tmp}, logs in ${run.logDir}`);
   const env = await setUpPhase(run);
   if (!env) return summary(run);
-  await realNodeSteps(run, env);
 
   const stack = localStack(run.runId);
   await localStackUp(run, env, stack);
-  await realNodePlatformPolicies(run, env, stack);
+  await realNode(run, env, stack);
   await imageUpdate(run, env, stack);
   await breakingMigration(run, env, stack);
   await secretRotation(run, env, stack);

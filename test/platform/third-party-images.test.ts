@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { httpCacheImages } from "../../components/http-cache/images";
 import { images } from "../../components/backing/images";
+import { httpCacheImages } from "../../components/http-cache/images";
 import { resolveImage } from "../../components/kube/third-party-images";
 import { loggingImages } from "../../components/logging/images";
 import { parseStackConfig } from "../../infra/config/load";

@@ -22,6 +22,7 @@ type Contract struct {
 	RedisPrefix  string // APP__REDIS__PREFIX
 	MessengerDSN string // MESSENGER_TRANSPORT_DSN (Secret)
 	Storage      Storage
+	HTTPCache    HTTPCache
 	Dependencies []Dependency // APP__<TARGET>__HOST/PORT/SCHEME
 }
 
@@ -76,6 +77,10 @@ func loadContract(environ []string) Contract {
 			Auth:             env["APP__STORAGE__AUTH"],
 			ConnectionString: env["APP__STORAGE__CONNECTION_STRING"],
 			Containers:       map[string]string{},
+		},
+		HTTPCache: HTTPCache{
+			PurgeHost: env["APP__HTTP_CACHE__PURGE_HOST"],
+			PurgePort: env["APP__HTTP_CACHE__PURGE_PORT"],
 		},
 	}
 	c.Service = strings.TrimSuffix(c.RedisPrefix, ":")

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -21,6 +22,8 @@ import (
 //	GET /_contract/dependencies  calls every APP__<TARGET>__HOST; 200 only if all answered
 //	GET /_contract/reach?url=U   one GET of U from inside the pod: shows what NetworkPolicies allow
 //	POST /_contract/publish?exchange=E&key=K   publishes the body through Messenger's transport
+//	POST /_contract/purge?tags=T invalidates tag T on every cache pod (httpcache.go)
+//	GET <path>/_contract/cached  a cacheable, tagged page under any route prefix (httpcache.go)
 //	any other path               readiness (the catalog's readinessPath)
 
 type app struct {
@@ -34,10 +37,15 @@ type app struct {
 	checked time.Time
 	result  map[string]string
 	ready   bool
+	fault   fault
 }
 
 func serve(ctx context.Context, c Contract, log *Logger) error {
-	a := &app{c: c, log: log, m: newMetrics(), client: httpClient(3 * time.Second)}
+	f, err := loadFault(getenv(breakAfterVariable), time.Now())
+	if err != nil {
+		return err
+	}
+	a := &app{c: c, log: log, m: newMetrics(), client: httpClient(3 * time.Second), fault: f}
 	if c.DatabaseURL != "" {
 		db, err := openPostgres(c.DatabaseURL)
 		if err != nil {
@@ -58,7 +66,8 @@ func serve(ctx context.Context, c Contract, log *Logger) error {
 	mux.HandleFunc("GET /_contract/dependencies", a.dependencies)
 	mux.HandleFunc("GET /_contract/reach", a.reach)
 	mux.HandleFunc("POST /_contract/publish", a.publish)
-	mux.HandleFunc("/", a.readiness)
+	mux.HandleFunc("POST /_contract/purge", a.purge)
+	mux.HandleFunc("/", a.page)
 	web := &http.Server{Addr: c.HTTPAddr, Handler: a.count(mux), ReadHeaderTimeout: 5 * time.Second}
 	admin := &http.Server{Addr: c.MetricsAddr, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/metrics" {
@@ -105,6 +114,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// page serves what the catch-all receives: a cacheable page under any public route prefix (what
+// the cache tier forwards keeps the prefix), else readiness.
+func (a *app) page(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, cachedSuffix) {
+		a.cached(w, r)
+		return
+	}
+	a.readiness(w, r)
+}
+
 func (a *app) ping(w http.ResponseWriter, r *http.Request) {
 	a.log.Debug("Ping", map[string]any{"from": r.RemoteAddr})
 	writeJSON(w, http.StatusOK, map[string]string{"service": a.c.Service})
@@ -124,6 +143,10 @@ func (a *app) readiness(w http.ResponseWriter, r *http.Request) {
 	}
 	result, ready := a.result, a.ready
 	a.mu.Unlock()
+	if why := a.fault.broken(time.Now()); why != "" {
+		a.log.Error("Not ready", map[string]any{"release": why})
+		result, ready = map[string]string{"release": why}, false
+	}
 	status := http.StatusOK
 	if !ready {
 		status = http.StatusServiceUnavailable

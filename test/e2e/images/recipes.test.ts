@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { images } from "../../../components/backing/images";
+import { httpCacheImages } from "../../../components/http-cache/images";
 import { debianRecipes } from "./recipes";
 
 // The Debian-built images stand in for the pinned upstream ones: every recipe names the image it
@@ -13,7 +14,7 @@ describe("Debian image recipes", () => {
   it.each(Object.entries(debianRecipes))(
     "%s honours a pinned upstream image and runs non-root",
     (_n, recipe) => {
-      expect(Object.values(images)).toContain(recipe.honours);
+      expect([...Object.values(images), ...Object.values(httpCacheImages)]).toContain(recipe.honours);
       expect(recipe.config.User).toMatch(/^[1-9][0-9]*:[1-9][0-9]*$/);
       expect(recipe.name).toMatch(/^docker\.io\/platform-e2e\/[a-z0-9-]+:[A-Za-z0-9_.-]+$/);
     },

@@ -30,6 +30,19 @@ fi
 exec "$@"
 `;
 
+/**
+ * The official Varnish image's entrypoint, for what the platform uses of it: arguments are run as
+ * given (the cache tier runs \`varnishd -F ...\` itself); without any, varnishd in the foreground
+ * on VARNISH_HTTP_PORT with /etc/varnish/default.vcl and VARNISH_SIZE of memory.
+ */
+const VARNISH_ENTRYPOINT = `#!/bin/sh
+set -eu
+if [ "$#" -eq 0 ] || [ "\${1#-}" != "$1" ]; then
+  set -- varnishd -F -f /etc/varnish/default.vcl -a "http=:\${VARNISH_HTTP_PORT},HTTP" -s "malloc,\${VARNISH_SIZE}" "$@"
+fi
+exec "$@"
+`;
+
 /** Give a Debian system user the upstream image's uid/gid (the pods run as that id). */
 const uid = (user: string, id: number) =>
   `sed -i -e 's/^${user}:x:[0-9]*:[0-9]*:/${user}:x:${id}:${id}:/' "$1/etc/passwd" && sed -i -e 's/^${user}:x:[0-9]*:/${user}:x:${id}:/' "$1/etc/group"`;
@@ -69,6 +82,30 @@ export const debianRecipes = {
       WorkingDir: "/data",
       Cmd: ["redis-server"],
       ExposedPorts: { "6379/tcp": {} },
+    },
+  },
+  varnish: {
+    name: "docker.io/platform-e2e/varnish:7.1-bookworm",
+    honours: "docker.io/library/varnish:7.6.1",
+    // varnishd compiles the VCL with the C compiler (the package depends on gcc and libc6-dev).
+    packages: ["varnish"],
+    files: { "/usr/local/bin/docker-varnish-entrypoint": VARNISH_ENTRYPOINT },
+    hooks: [
+      uid("varnish", 1000),
+      // The working directory (-n, the compiled VCL, the shared memory log) is a volume in the pods.
+      'mkdir -p "$1/var/lib/varnish" "$1/etc/varnish"',
+    ],
+    config: {
+      User: "1000:1000",
+      Env: [
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "VARNISH_HTTP_PORT=80",
+        "VARNISH_SIZE=100M",
+      ],
+      WorkingDir: "/etc/varnish",
+      Entrypoint: ["/usr/local/bin/docker-varnish-entrypoint"],
+      Cmd: [],
+      ExposedPorts: { "80/tcp": {} },
     },
   },
 } satisfies Record<string, DebianImageRecipe>;

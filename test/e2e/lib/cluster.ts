@@ -45,6 +45,12 @@ componentsPatches:
       # The real node's name does not resolve: logs and exec go to its InternalIP.
       - key: kubelet-preferred-address-types
         value: InternalIP,Hostname
+      # MutatingAdmissionPolicy (beta in 1.34, off by default): the rollback step's stack is placed
+      # on the real node with it (test/e2e/node/placement.ts).
+      - key: feature-gates
+        value: MutatingAdmissionPolicy=true
+      - key: runtime-config
+        value: admissionregistration.k8s.io/v1beta1=true
   - name: kwok-controller
     extraArgs:
       - key: manage-all-nodes

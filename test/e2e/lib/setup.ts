@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { debianImage, debianImagesUnavailable } from "../images/debian";
 import { debianRecipes } from "../images/recipes";
 import { nodeIp, type RealNode, realNodeUnavailable, startRealNode } from "../node";
+import { rollbackImages } from "../node/rollback-step";
 import { type Cluster, installGatewayApi, startCluster } from "./cluster";
 import { E2EError, onCleanup, run, tail } from "./proc";
 import { type Engine, setupEngine } from "./pulumi";
@@ -24,8 +25,14 @@ export interface Environment {
    * stacks (`npm run policy -- config --stack local`: default.json with the local overlay).
    */
   policyPack: string[];
-  /** The real node (kubelet + containerd), unless this machine cannot run one: see `nodeSkipped`. */
-  node?: RealNode;
+  /**
+   * Joins the real node (kubelet + containerd) to the cluster, unless this machine cannot run one
+   * (see `nodeSkipped`); its `stop()` takes it out again (Node object deleted). Join it only while
+   * no stack is being deployed: the log shipper's DaemonSet tolerates every taint, so it puts a pod
+   * on every node, and its image (Alloy) is not built here, so with the real node in the cluster
+   * that DaemonSet never completes and `pulumi up` waits for it.
+   */
+  joinRealNode?: () => Promise<RealNode>;
   /** Why there is no real node (printed; E2E_REAL_NODE=0 asks for none). */
   nodeSkipped?: string;
   /** The Debian-built backing images imported into the real node, by name (postgres, redis). */
@@ -108,28 +115,45 @@ export async function setUp(o: {
           archives.push((await debianImage(recipe, { tmp: o.tmp, logFile: o.logFile, log: o.log })).archive);
         }
       });
-      backingImages = { postgres: debianRecipes.postgres.name, redis: debianRecipes.redis.name };
+      backingImages = {
+        postgres: debianRecipes.postgres.name,
+        redis: debianRecipes.redis.name,
+        varnish: debianRecipes.varnish.name,
+      };
     } else {
       o.log(`images: backing images SKIPPED: ${backingImagesSkipped}`);
     }
   }
-  if (nodeBin.bin) {
-    const bin = nodeBin.bin;
-    const c = cluster;
-    node = await timed("real node start (images, containerd, kubelet, network, DNS)", () =>
-      startRealNode({
-        cluster: c,
-        bin,
-        dir: join(o.tmp, "node"),
-        logDir: dirname(o.logFile),
-        logFile: o.logFile,
-        log: o.log,
-        taint: true,
-        appImages: [],
-        extraArchives: archives,
-      }),
-    );
-  }
+  const bin = nodeBin.bin;
+  const c = cluster;
+  const rollback = rollbackImages();
+  const joinRealNode = bin
+    ? async () => {
+        if (node) throw new E2EError(`real node ${node.name} has already joined`);
+        const joined = await timed("real node join (images, containerd, kubelet, network, DNS)", () =>
+          startRealNode({
+            cluster: c,
+            bin,
+            dir: join(o.tmp, "node"),
+            logDir: dirname(o.logFile),
+            logFile: o.logFile,
+            log: o.log,
+            taint: true,
+            appImages: rollback.good,
+            brokenAppImages: rollback.broken,
+            extraArchives: archives,
+          }),
+        );
+        node = joined;
+        return {
+          ...joined,
+          stop: async () => {
+            node = undefined;
+            await joined.stop();
+          },
+        };
+      }
+    : undefined;
 
   const engine = await setupEngine({
     tmp: o.tmp,
@@ -165,7 +189,7 @@ export async function setUp(o: {
     cluster,
     engine,
     policyPack: ["--policy-pack", join(ROOT, "policies"), "--policy-pack-config", policyConfig],
-    ...(node ? { node } : {}),
+    ...(joinRealNode ? { joinRealNode } : {}),
     ...(nodeBin.skipped ? { nodeSkipped: nodeBin.skipped } : {}),
     ...(backingImages ? { backingImages } : {}),
     ...(backingImagesSkipped ? { backingImagesSkipped } : {}),

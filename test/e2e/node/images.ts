@@ -104,6 +104,12 @@ async function singleBinaryImage(
   return out;
 }
 
+/** An image of the contract app that fails readiness `breakAfter` (a Go duration) after it starts. */
+export interface BrokenAppImage {
+  name: string;
+  breakAfter: string;
+}
+
 export const COREDNS_IMAGE_REPOSITORY = "docker.io/platform-e2e/coredns";
 
 /**
@@ -112,6 +118,8 @@ export const COREDNS_IMAGE_REPOSITORY = "docker.io/platform-e2e/coredns";
  */
 export async function buildNodeImages(o: {
   appImages: readonly string[];
+  /** The contract app as a deliberately broken release (tools/contract-app/fault.go). */
+  brokenAppImages?: readonly BrokenAppImage[];
   corednsBinary: string;
   tmp: string;
   logFile: string;
@@ -134,6 +142,16 @@ export async function buildNodeImages(o: {
     const file = join(dir, `${createHash("sha256").update(name).digest("hex").slice(0, 16)}.tar`);
     archives.push(
       await singleBinaryImage(work, file, { "usr/local/bin/php": app.path }, { name, config: appConfig }),
+    );
+  }
+  for (const broken of o.brokenAppImages ?? []) {
+    const file = join(
+      dir,
+      `${createHash("sha256").update(JSON.stringify(broken)).digest("hex").slice(0, 16)}.tar`,
+    );
+    const config = { ...appConfig, Env: [...appConfig.Env, `CONTRACT_APP_BREAK_AFTER=${broken.breakAfter}`] };
+    archives.push(
+      await singleBinaryImage(work, file, { "usr/local/bin/php": app.path }, { name: broken.name, config }),
     );
   }
   archives.push(

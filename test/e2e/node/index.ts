@@ -5,7 +5,7 @@ import { E2EError, run, sleep } from "../lib/proc";
 import { CNI_BIN_DIR, startContainerd, unmountUnder } from "./containerd";
 import { type Daemon, startDaemon } from "./daemon";
 import { deployDns } from "./dns";
-import { buildNodeImages, type NodeImages } from "./images";
+import { type BrokenAppImage, buildNodeImages, type NodeImages } from "./images";
 import { startKubelet } from "./kubelet";
 import { netnsNames, removeBridge, removeKubeRouterState, removeNetns, writeCniConfig } from "./network";
 
@@ -50,6 +50,8 @@ export interface RealNodeOptions {
   taint: boolean;
   /** Image references the catalog's services use: each becomes the contract app. */
   appImages: readonly string[];
+  /** Deliberately broken releases of the contract app (the rollback step). */
+  brokenAppImages?: readonly BrokenAppImage[];
   /** Further OCI archives to import (the Debian-built backing images). */
   extraArchives?: readonly string[];
 }
@@ -115,6 +117,20 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   const stop = async () => {
     for (const name of ["kubelet", "kube-router", "kube-proxy"])
       await daemons.find((d) => d.name === name)?.stop();
+    // Out of the cluster too: DaemonSets stop counting it, and its pods are garbage-collected.
+    await run(
+      "kubectl",
+      [
+        "--context",
+        o.cluster.context,
+        "delete",
+        "node",
+        REAL_NODE_NAME,
+        "--ignore-not-found",
+        "--wait=false",
+      ],
+      { env: o.cluster.env, logFile: o.logFile, timeoutMs: 60_000 },
+    );
     await containerd?.stop();
     await removeNetns(
       netnsNames().filter((n) => !netnsBefore.has(n)),
@@ -129,12 +145,15 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
     }
     await unmountUnder(o.dir);
     rmSync(o.dir, { recursive: true, force: true });
-    o.log(`real node ${REAL_NODE_NAME}: stopped; its containers, mounts, iptables chains and ipsets removed`);
+    o.log(
+      `real node ${REAL_NODE_NAME}: stopped and removed from the cluster; its containers, mounts, iptables chains and ipsets removed`,
+    );
   };
 
   try {
     const images = await buildNodeImages({
       appImages: o.appImages,
+      ...(o.brokenAppImages ? { brokenAppImages: o.brokenAppImages } : {}),
       corednsBinary: bin("coredns"),
       tmp: o.dir,
       logFile: o.logFile,

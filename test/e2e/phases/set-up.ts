@@ -1,8 +1,8 @@
 import { type Environment, setUp } from "../lib/setup";
 import { phase, type Run } from "./context";
 
-// 1-3. Toolchain, kwok cluster with the Gateway API CRDs, engine (and the real node, when this
-// machine can run one).
+// 1-3. Toolchain, kwok cluster with the Gateway API CRDs, engine (and the real node's pieces, when
+// this machine can run one: the node joins after the local stack's `up`).
 
 export async function setUpPhase(run: Run): Promise<Environment | undefined> {
   let env: Environment | undefined;
@@ -15,12 +15,6 @@ export async function setUpPhase(run: Run): Promise<Environment | undefined> {
       timings: run.timings,
     });
   });
-  if (env) {
-    run.notes.push(
-      env.node
-        ? `real node ${env.node.name}: joined at ${env.node.ip}`
-        : `real node: SKIPPED (${env.nodeSkipped ?? "not started"}): no container ran in this run`,
-    );
-  }
+  // The real node's note (joined, or skipped and why) comes from its phases (phases/real-node.ts).
   return env;
 }

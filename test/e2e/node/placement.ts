@@ -1,0 +1,123 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Cluster, kubectl } from "../lib/cluster";
+import { sleep } from "../lib/proc";
+import { REAL_NODE_TAINT } from "./index";
+
+// Puts a whole stack of the platform program on the real node without touching the program: two
+// MutatingAdmissionPolicies (admissionregistration.k8s.io/v1beta1, enabled on the e2e's API server
+// when a real node joins) that the API server applies to what the stack creates.
+// - Every pod of the stack's services namespace gets the real node's nodeSelector and toleration.
+// - Every DaemonSet of its logs namespace stays off the real node: the log shipper tolerates every
+//   taint, and its image (Alloy) is not built here, so on the real node it could never start and
+//   `pulumi up` would wait for it.
+// Removed again by the returned function.
+
+const [taintKey = "", taintValue = ""] = REAL_NODE_TAINT.split(":")[0]?.split("=") ?? [];
+const REAL_NODE_LABEL = "platform.internal/real-node";
+const API = "admissionregistration.k8s.io/v1beta1";
+
+function policy(
+  name: string,
+  namespace: string,
+  resource: { group: string; resource: string; operations: string[] },
+  expression: string,
+  matchCondition?: string,
+) {
+  return [
+    {
+      apiVersion: API,
+      kind: "MutatingAdmissionPolicy",
+      metadata: { name },
+      spec: {
+        matchConstraints: {
+          resourceRules: [
+            {
+              apiGroups: [resource.group],
+              apiVersions: ["v1"],
+              operations: resource.operations,
+              resources: [resource.resource],
+            },
+          ],
+        },
+        ...(matchCondition ? { matchConditions: [{ name: "applies", expression: matchCondition }] } : {}),
+        failurePolicy: "Fail",
+        reinvocationPolicy: "Never",
+        mutations: [{ patchType: "JSONPatch", jsonPatch: { expression } }],
+      },
+    },
+    {
+      apiVersion: API,
+      kind: "MutatingAdmissionPolicyBinding",
+      metadata: { name },
+      spec: {
+        policyName: name,
+        matchResources: {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
+        },
+      },
+    },
+  ];
+}
+
+// JSON patches: an ApplyConfiguration may not set atomic fields (nodeSelector, tolerations, affinity).
+const TOLERATION = `Object.spec.tolerations{key: "${taintKey}", operator: "Equal", value: "${taintValue}", effect: "NoSchedule"}`;
+const PODS_ON_REAL_NODE = `[
+  has(object.spec.nodeSelector)
+    ? JSONPatch{op: "add", path: "/spec/nodeSelector/${REAL_NODE_LABEL.replace("/", "~1")}", value: "true"}
+    : JSONPatch{op: "add", path: "/spec/nodeSelector", value: {"${REAL_NODE_LABEL}": "true"}},
+  has(object.spec.tolerations)
+    ? JSONPatch{op: "add", path: "/spec/tolerations/-", value: ${TOLERATION}}
+    : JSONPatch{op: "add", path: "/spec/tolerations", value: [${TOLERATION}]}
+]`;
+
+const A = "Object.spec.template.spec.affinity";
+const T = `${A}.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`;
+/** Only for a template without an affinity of its own (the log shipper has none). */
+const DAEMONSETS_OFF_REAL_NODE = `[
+  JSONPatch{op: "add", path: "/spec/template/spec/affinity", value: ${A}{
+    nodeAffinity: ${A}.nodeAffinity{
+      requiredDuringSchedulingIgnoredDuringExecution: ${T}{
+        nodeSelectorTerms: [${T}.nodeSelectorTerms{
+          matchExpressions: [${T}.nodeSelectorTerms.matchExpressions{key: "${REAL_NODE_LABEL}", operator: "DoesNotExist"}]
+        }]
+      }
+    }
+  }}
+]`;
+
+export async function placeStackOnRealNode(
+  cluster: Cluster,
+  o: { namespace: string; logsNamespace: string; dir: string; logFile: string },
+): Promise<() => Promise<void>> {
+  const name = (what: string) => `e2e-${o.namespace}-${what}`;
+  const file = join(o.dir, `placement-${o.namespace}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "List",
+      items: [
+        ...policy(
+          name("pods"),
+          o.namespace,
+          { group: "", resource: "pods", operations: ["CREATE"] },
+          PODS_ON_REAL_NODE,
+        ),
+        ...policy(
+          name("daemonsets"),
+          o.logsNamespace,
+          { group: "apps", resource: "daemonsets", operations: ["CREATE", "UPDATE"] },
+          DAEMONSETS_OFF_REAL_NODE,
+          "!has(object.spec.template.spec.affinity)",
+        ),
+      ],
+    }),
+  );
+  await kubectl(cluster, ["apply", "-f", file], { logFile: o.logFile });
+  // The API server loads new policies through an informer: give it a moment before the stack.
+  await sleep(3000);
+  return async () => {
+    await kubectl(cluster, ["delete", "-f", file, "--ignore-not-found"], { logFile: o.logFile });
+  };
+}
