@@ -23,6 +23,8 @@ export interface RecordedResource {
   replaceOnChanges: string[];
   /** URNs whose replacement replaces this resource too (the `replaceWith` option). */
   replaceWith: string[];
+  /** The `customTimeouts` option as the engine receives it (Go durations, e.g. "300s"). */
+  customTimeouts?: { create?: string; update?: string; delete?: string };
   /** Inputs as the engine receives them: secrets are `{4dabf...: 1b47..., value}` wrappers. */
   inputs: State;
   /** Outputs answered by the mocks (inputs plus generated names and values), same encoding. */
@@ -44,6 +46,7 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   getReplaceonchangesList(): string[];
   getReplaceWithList(): string[];
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
   getPropertydependenciesMap(): {
     forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void;
   };
@@ -105,6 +108,16 @@ export async function startMockSession(options: {
         req.getPropertydependenciesMap().forEach((v, k) => {
           propertyDependencies[k] = v.getUrnsList();
         });
+        const timeouts = req.getCustomtimeouts();
+        const customTimeouts = timeouts
+          ? Object.fromEntries(
+              Object.entries({
+                create: timeouts.getCreate(),
+                update: timeouts.getUpdate(),
+                delete: timeouts.getDelete(),
+              }).filter(([, v]) => v !== ""),
+            )
+          : {};
         resources.push({
           urn,
           type: req.getType(),
@@ -120,6 +133,7 @@ export async function startMockSession(options: {
           ignoreChanges: req.getIgnorechangesList(),
           replaceOnChanges: req.getReplaceonchangesList(),
           replaceWith: req.getReplaceWithList(),
+          ...(Object.keys(customTimeouts).length > 0 ? { customTimeouts } : {}),
           inputs,
           state: monitor.resources.get(urn)?.state ?? {},
           ...(monitor.resources.get(urn)?.id ? { id: monitor.resources.get(urn)?.id as string } : {}),
