@@ -64,6 +64,9 @@ export async function readmeLocalPath(run: Run, env: Environment): Promise<void>
     log(
       `README local path: cannot run here (no Docker, no kind):\n    ${readme.machineSpecific.join("\n    ")}`,
     );
+    run.notes.push(
+      `README local path: its Docker/kind lines not run (${readme.machineSpecific.length} lines: no Docker, no kind here; kwok pulls no image)`,
+    );
     const dir = join(run.tmp, "readme-local");
     const project = projectCopy(join(dir, "project"));
     writeFileSync(join(project, "stacks", `Pulumi.${stack}.yaml`), e2eStackFile(undefined, stack));
