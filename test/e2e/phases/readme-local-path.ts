@@ -181,6 +181,11 @@ export async function readmeLocalPath(run: Run, env: Environment): Promise<void>
       `README local path: \`pulumi login --local\` put the state in ~/.pulumi (${join(home, ".pulumi")}), not the user's`,
       `files of ${stack} there: ${stackFiles.join(", ") || "none"}`,
     );
+    const copyStackFile = join(project, "stacks", `Pulumi.${stack}.yaml`);
+    checks.that(
+      /^encryptionsalt: /m.test(readFileSync(copyStackFile, "utf8")),
+      `README local path: \`pulumi stack select ${stack} --create\` wrote its encryption salt into the copy's stacks/Pulumi.${stack}.yaml`,
+    );
     checks.that(
       JSON.stringify(userFiles.map(fileStamp)) === JSON.stringify(userBefore) &&
         readFileSync(checkoutStackFile, "utf8") === checkoutStackText,
@@ -207,12 +212,23 @@ export async function readmeLocalPath(run: Run, env: Environment): Promise<void>
       `README local path: pulumi destroy (${seconds(d.ms)}) and stack rm of ${stack}`,
       tail(`${d.stdout}\n${d.stderr}\n${rm === d ? "" : `${rm.stdout}\n${rm.stderr}`}`, 25),
     );
+    // `stack rm` keeps the file backend's backups of the state (backups/, *.bak), by design.
     const left = await objectsLeft(kube);
-    const files = backendFilesOf(home, stack);
+    const stacks = await pulumiMayFail(engine, ["stack", "ls", "--json"], { cwd: project });
+    const stateFile = backendFilesOf(home, stack).filter((f) =>
+      f.endsWith(join("stacks", "platform", `${stack}.json`)),
+    );
     checks.that(
-      left.length === 0 && files.length === 0,
-      `README local path: no object labelled ${PART_OF} and no file of ${stack} in the backend left`,
-      [...left.slice(0, 10), ...files].join(", "),
+      left.length === 0 &&
+        stateFile.length === 0 &&
+        stacks.code === 0 &&
+        !stacks.stdout.includes(`"${stack}"`),
+      `README local path: no object labelled ${PART_OF} left, ${stack} no longer listed and its state file gone`,
+      [
+        ...left.slice(0, 10),
+        ...stateFile,
+        stacks.code === 0 ? stacks.stdout.trim() : stacks.stderr.trim(),
+      ].join(", "),
     );
   });
 }
