@@ -5,6 +5,7 @@ import { destroyLocalStack } from "./phases/destroy";
 import { ephemeralPair } from "./phases/ephemeral-pair";
 import { imageUpdate } from "./phases/image-update";
 import { localStackUp } from "./phases/local-up";
+import { readmeLocalPath } from "./phases/readme-local-path";
 import { realNode } from "./phases/real-node";
 import { secretRotation } from "./phases/secret-rotation";
 import { setUpPhase } from "./phases/set-up";
@@ -14,7 +15,8 @@ import { unsafePreview } from "./phases/unsafe-preview";
 // kwok cluster, deploys the `local` stack with the policy pack, checks the cluster, updates it (a
 // new image, a breaking migration without overlap, a secret rotation), proves the
 // analyzer rejects an unsafe program, runs two ephemeral stacks through `npm run ephemeral`,
-// destroys everything and checks nothing is left. One file per phase under phases/; a failed
+// destroys everything and checks nothing is left, then runs the README's local path as written on
+// the same cluster. One file per phase under phases/; a failed
 // phase is a failed check and the run goes on. See test/e2e/README.md.
 
 const run = openRun();
@@ -34,6 +36,8 @@ async function main(): Promise<number> {
   await unsafePreview(run, env);
   await ephemeralPair(run, env);
   await destroyLocalStack(run, env, stack);
+  // After the destroy: the README's stack deploys the same namespaces as the e2e's own.
+  await readmeLocalPath(run, env);
   return summary(run);
 }
 

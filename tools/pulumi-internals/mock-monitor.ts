@@ -28,6 +28,8 @@ export interface MockRegistration {
   replaceOnChanges: string[];
   /** URNs whose replacement replaces this resource too (the `replaceWith` option). */
   replaceWith: string[];
+  /** The `customTimeouts` option as the engine receives it (Go durations, e.g. "300s"). */
+  customTimeouts?: { create?: string; update?: string; delete?: string };
   /** Inputs as the engine receives them: secrets are `{4dabf...: 1b47..., value}` wrappers. */
   inputs: Props;
   /** Outputs answered by the mocks (inputs plus generated names and values), same encoding. */
@@ -50,6 +52,7 @@ export const REGISTER_REQUEST_GETTERS = [
   "getIgnorechangesList",
   "getReplaceonchangesList",
   "getReplaceWithList",
+  "getCustomtimeouts",
   "getPropertydependenciesMap",
 ] as const;
 
@@ -66,6 +69,7 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   getReplaceonchangesList(): string[];
   getReplaceWithList(): string[];
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
   getPropertydependenciesMap(): {
     forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void;
   };
@@ -132,6 +136,16 @@ export async function setRecordingMocks(
           propertyDependencies[k] = v.getUrnsList();
         });
         const answered = monitor.resources.get(urn);
+        const timeouts = req.getCustomtimeouts();
+        const customTimeouts = timeouts
+          ? Object.fromEntries(
+              Object.entries({
+                create: timeouts.getCreate(),
+                update: timeouts.getUpdate(),
+                delete: timeouts.getDelete(),
+              }).filter(([, v]) => v !== ""),
+            )
+          : {};
         onRegistered({
           urn,
           type: req.getType(),
@@ -147,6 +161,7 @@ export async function setRecordingMocks(
           ignoreChanges: req.getIgnorechangesList(),
           replaceOnChanges: req.getReplaceonchangesList(),
           replaceWith: req.getReplaceWithList(),
+          ...(Object.keys(customTimeouts).length > 0 ? { customTimeouts } : {}),
           inputs,
           state: answered?.state ?? {},
           ...(answered?.id ? { id: answered.id } : {}),

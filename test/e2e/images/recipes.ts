@@ -86,7 +86,7 @@ export const debianRecipes = {
   },
   varnish: {
     name: "docker.io/platform-e2e/varnish:7.1-bookworm",
-    honours: "docker.io/library/varnish:7.6.1",
+    honours: "docker.io/library/varnish:7.7.3",
     // varnishd compiles the VCL with the C compiler (the package depends on gcc and libc6-dev).
     packages: ["varnish"],
     files: { "/usr/local/bin/docker-varnish-entrypoint": VARNISH_ENTRYPOINT },

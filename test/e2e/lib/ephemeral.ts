@@ -1,30 +1,20 @@
-import {
-  copyFileSync,
-  type Dirent,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { copyFileSync, type Dirent, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseDocument } from "yaml";
+import { projectCopy } from "./project-copy";
 import { ROOT } from "./toolchain";
 
 // `npm run ephemeral` reads its template from <project>/stacks/Pulumi.ci.yaml, and that template
 // reaches the cluster through a stack reference to staging (platform:cluster.source:
 // stack-reference). The e2e has no staging stack; its cluster is a kube context. So the CLI runs
 // from a scratch copy of the project whose template says `source: context, context: kwok-<name>`
-// and is otherwise the repository's: the CLI's own files are copied (it finds the project root
-// from its own location), the program, components, tools and node_modules are symlinks to this
-// checkout. Stack config files of the ephemeral stacks land in that copy.
+// and is otherwise the repository's (lib/project-copy.ts), plus the CLI's own files copied (it
+// finds the project root from its own location). Stack config files of the ephemeral stacks land
+// in that copy.
 
 export function ephemeralProject(dir: string, context: string): string {
+  projectCopy(dir);
   mkdirSync(join(dir, "stacks", "ephemeral"), { recursive: true });
-  for (const f of ["Pulumi.yaml", "package.json", "tsconfig.json"]) copyFileSync(join(ROOT, f), join(dir, f));
-  for (const d of ["infra", "components", "policies", "tools", "node_modules"]) {
-    symlinkSync(join(ROOT, d), join(dir, d));
-  }
   for (const f of readdirSync(join(ROOT, "stacks", "ephemeral"))) {
     if (f.endsWith(".ts"))
       copyFileSync(join(ROOT, "stacks", "ephemeral", f), join(dir, "stacks", "ephemeral", f));

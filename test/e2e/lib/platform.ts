@@ -36,22 +36,24 @@ export async function migrationJobs(
   return jobs.items.filter((j) => j.metadata.name.startsWith(`${service}-migrate-`));
 }
 
-/** stacks/Pulumi.local.yaml, pointed at the kwok cluster, with data in emptyDirs (kwok has no
- * storage provisioner), one replica of everything, and monitoring off: its Prometheus stack is an
- * upstream Helm chart, and this machine reaches no chart repository (the rendered monitors, rules
- * and dashboards are checked by the plan tests and promtool instead). */
-export function e2eStackFile(context: string): string {
-  const doc = parse(readFileSync(join(ROOT, "stacks", "Pulumi.local.yaml"), "utf8")) as {
+/** stacks/Pulumi.<stack>.yaml (default local) as the kwok cluster can run it: data in emptyDirs
+ * (kwok has no storage provisioner), one replica of everything, and monitoring off: its
+ * Prometheus stack is an upstream Helm chart, and this machine reaches no chart repository (the
+ * rendered monitors, rules and dashboards are checked by the plan tests and promtool instead).
+ * With `context`, pointed at that kube context; without, the stack's own cluster setting stays
+ * (the local stack's: the current context). */
+export function e2eStackFile(context: string | undefined, stack = "local"): string {
+  const doc = parse(readFileSync(join(ROOT, "stacks", `Pulumi.${stack}.yaml`), "utf8")) as {
     config: Record<string, unknown>;
   };
   const config = { ...doc.config };
-  config["platform:cluster"] = { source: "context", context };
+  if (context !== undefined) config["platform:cluster"] = { source: "context", context };
   const backing = (config["platform:backing"] ?? {}) as Record<string, unknown>;
   config["platform:backing"] = { ...backing, persistence: "ephemeral" };
   config["platform:replicaCap"] = 1;
   const monitoring = (config["platform:monitoring"] ?? {}) as Record<string, unknown>;
   config["platform:monitoring"] = { ...monitoring, enabled: false };
-  return `# Written by test/e2e (the local stack on a kwok cluster); removed when the run ends.\n${stringify({ config })}`;
+  return `# Written by test/e2e (the ${stack} stack on a kwok cluster); removed when the run ends.\n${stringify({ config })}`;
 }
 
 /** `v` as an object (an empty one when it is not), to read the untyped parts of API objects. */
