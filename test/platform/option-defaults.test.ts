@@ -12,6 +12,8 @@ import { nonEmpty } from "../helpers/non-empty";
 
 const ROOT = join(__dirname, "..", "..");
 const COMPONENTS = join(ROOT, "components");
+/** The stack configuration schema: its defaults are what a stack file may leave out. */
+const STACK_CONFIG = join(ROOT, "infra", "config");
 const OPTION_INTERFACE = /(Args|Options|Props|Spec)$/;
 
 /**
@@ -72,6 +74,42 @@ function fieldsWithoutDefault(file: string, text: string): MissingDefault[] {
   return missing;
 }
 
+/** Whether a zod method chain (`z.number().int().default(3).meta(...)`) gives the field a default. */
+function chainHasDefault(expression: ts.Expression): boolean {
+  let e: ts.Expression = expression;
+  while (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) {
+    if (/^(default|prefault)$/.test(e.expression.name.text)) return true;
+    e = e.expression.expression;
+  }
+  return false;
+}
+
+/** The fields of zod object schemas (`z.object`, `z.strictObject`, `z.looseObject`) with a `.default`/`.prefault` and no `@default`. */
+function schemaFieldsWithoutDefault(file: string, text: string): MissingDefault[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const missing: MissingDefault[] = [];
+  const visit = (node: ts.Node) => {
+    const shape = ts.isCallExpression(node) ? node.arguments[0] : undefined;
+    if (
+      ts.isCallExpression(node) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      /^(object|strictObject|looseObject)$/.test(node.expression.name.text) &&
+      shape &&
+      ts.isObjectLiteralExpression(shape)
+    ) {
+      for (const property of shape.properties) {
+        if (!ts.isPropertyAssignment(property) || !chainHasDefault(property.initializer)) continue;
+        if (hasDefaultTag(property)) continue;
+        const line = source.getLineAndCharacterOfPosition(property.getStart(source)).line + 1;
+        missing.push({ file, field: property.name.getText(source), line });
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return missing;
+}
+
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
     const path = join(dir, f);
@@ -121,6 +159,46 @@ describe("option interfaces document their defaults", () => {
       "ThingArgs.nested.b:17",
       "ThingOptions.c:20",
     ]);
+  });
+
+  it("flags a zod schema field with a .default or .prefault and no @default, and only that", () => {
+    const missing = schemaFieldsWithoutDefault(
+      "x.ts",
+      [
+        "const s = z.strictObject({",
+        "  /** @default 3 */",
+        "  replicas: z.number().default(3),",
+        "  retries: z.number().int().default(1).meta({ description: 'x' }),",
+        "  section: inner.prefault({}),",
+        "  required: z.string(),",
+        "  optional: z.string().optional(),",
+        "  nested: z.object({",
+        "    port: z.number().default(80),",
+        "  }).prefault({}),",
+        "});",
+      ].join("\n"),
+    );
+    expect(missing.map((m) => `${m.field}:${m.line}`)).toEqual([
+      "retries:4",
+      "section:5",
+      "nested:8",
+      "port:9",
+    ]);
+  });
+
+  it("every zod field with a default, under components/ and infra/config/, has a @default", () => {
+    const files = nonEmpty([...sources(COMPONENTS), ...sources(STACK_CONFIG)], "schema sources");
+    const checked = files.map((file) => ({ file: relative(ROOT, file), text: readFileSync(file, "utf8") }));
+    nonEmpty(
+      checked.filter((c) => /\.(default|prefault)\(/.test(c.text)),
+      "zod schemas with defaults under components/ and infra/config/",
+    );
+    const offending = checked
+      .flatMap((c) => schemaFieldsWithoutDefault(c.file, c.text))
+      .map((m) => `${m.file}:${m.line} ${m.field}`);
+    expect(offending, "state the field's default in a TSDoc `@default` next to its `.default(...)`").toEqual(
+      [],
+    );
   });
 
   it("every optional field of an exported Args/Options/Props/Spec interface under components/ has a @default", () => {
