@@ -31,14 +31,6 @@ interface MissingDefault {
   line: number;
 }
 
-function hasDefaultTag(node: ts.Node): boolean {
-  return ts.getJSDocTags(node).some((t) => {
-    if (t.tagName.text !== "default") return false;
-    const text = typeof t.comment === "string" ? t.comment : ts.getTextOfJSDocComment(t.comment);
-    return (text ?? "").trim().length > 0;
-  });
-}
-
 function isExported(node: ts.Node): boolean {
   return (ts.getCombinedModifierFlags(node as ts.Declaration) & ts.ModifierFlags.Export) !== 0;
 }
@@ -51,7 +43,7 @@ function fieldsWithoutDefault(file: string, text: string): MissingDefault[] {
     for (const member of members) {
       if (!ts.isPropertySignature(member)) continue;
       const field = `${path}.${member.name.getText(source)}`;
-      if (member.questionToken && !hasDefaultTag(member)) {
+      if (member.questionToken && defaultTagText(member) === undefined) {
         const line = source.getLineAndCharacterOfPosition(member.getStart(source)).line + 1;
         missing.push({ file, field, line });
       }
@@ -74,17 +66,41 @@ function fieldsWithoutDefault(file: string, text: string): MissingDefault[] {
   return missing;
 }
 
-/** Whether a zod method chain (`z.number().int().default(3).meta(...)`) gives the field a default. */
-function chainHasDefault(expression: ts.Expression): boolean {
+/** The argument of the `.default(x)`/`.prefault(x)` of a zod method chain (`z.number().default(3).meta(...)`), if any. */
+function chainDefault(expression: ts.Expression): ts.Expression | undefined {
   let e: ts.Expression = expression;
   while (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) {
-    if (/^(default|prefault)$/.test(e.expression.name.text)) return true;
+    if (/^(default|prefault)$/.test(e.expression.name.text)) return e.arguments[0];
     e = e.expression.expression;
   }
-  return false;
+  return undefined;
 }
 
-/** The fields of zod object schemas (`z.object`, `z.strictObject`, `z.looseObject`) with a `.default`/`.prefault` and no `@default`. */
+function defaultTagText(node: ts.Node): string | undefined {
+  for (const t of ts.getJSDocTags(node)) {
+    if (t.tagName.text !== "default") continue;
+    const text = (typeof t.comment === "string" ? t.comment : ts.getTextOfJSDocComment(t.comment)) ?? "";
+    if (text.trim()) return text.trim();
+  }
+  return undefined;
+}
+
+/**
+ * Whether a `@default` text states the value the code uses: the argument as written (a literal,
+ * or the named constant), or, for an object literal with fields (too long to quote), a described
+ * behaviour (`@default - ...`).
+ */
+function statesValue(tag: string, value: ts.Expression, source: ts.SourceFile): boolean {
+  const written = value.getText(source).replace(/\s+/g, " ");
+  if (tag.includes(written)) return true;
+  if (ts.isStringLiteral(value) && tag.includes(JSON.stringify(value.text))) return true;
+  return ts.isObjectLiteralExpression(value) && value.properties.length > 0 && tag.startsWith("-");
+}
+
+/**
+ * The fields of zod object schemas (`z.object`, `z.strictObject`, `z.looseObject`) with a
+ * `.default`/`.prefault` whose `@default` is missing or does not state the value the code uses.
+ */
 function schemaFieldsWithoutDefault(file: string, text: string): MissingDefault[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const missing: MissingDefault[] = [];
@@ -98,10 +114,18 @@ function schemaFieldsWithoutDefault(file: string, text: string): MissingDefault[
       ts.isObjectLiteralExpression(shape)
     ) {
       for (const property of shape.properties) {
-        if (!ts.isPropertyAssignment(property) || !chainHasDefault(property.initializer)) continue;
-        if (hasDefaultTag(property)) continue;
+        if (!ts.isPropertyAssignment(property)) continue;
+        const value = chainDefault(property.initializer);
+        if (!value) continue;
+        const tag = defaultTagText(property);
+        if (tag && statesValue(tag, value, source)) continue;
         const line = source.getLineAndCharacterOfPosition(property.getStart(source)).line + 1;
-        missing.push({ file, field: property.name.getText(source), line });
+        const field = property.name.getText(source);
+        missing.push({
+          file,
+          field: tag ? `${field} (@default ${tag}, code ${value.getText(source)})` : field,
+          line,
+        });
       }
     }
     ts.forEachChild(node, visit);
@@ -161,7 +185,7 @@ describe("option interfaces document their defaults", () => {
     ]);
   });
 
-  it("flags a zod schema field with a .default or .prefault and no @default, and only that", () => {
+  it("flags a zod schema field whose .default or .prefault has no @default, or one that states another value", () => {
     const missing = schemaFieldsWithoutDefault(
       "x.ts",
       [
@@ -175,6 +199,14 @@ describe("option interfaces document their defaults", () => {
         "  nested: z.object({",
         "    port: z.number().default(80),",
         "  }).prefault({}),",
+        "  /** @default 5 */",
+        "  drifted: z.number().default(4),",
+        "  /** @default DEFAULT_VERSION (1.36) */",
+        "  version: z.string().default(DEFAULT_VERSION),",
+        '  /** @default "alloy" */',
+        "  shipper: z.enum(['alloy']).default('alloy'),",
+        "  /** @default - the documented address plan */",
+        "  network: inner.prefault({ a: '10.0.0.0/16' }),",
         "});",
       ].join("\n"),
     );
@@ -182,6 +214,7 @@ describe("option interfaces document their defaults", () => {
       "retries:4",
       "section:5",
       "nested:8",
+      "drifted (@default 5, code 4):12",
       "port:9",
     ]);
   });
