@@ -46,8 +46,8 @@ const existingCluster = z.strictObject({
       "must be a virtual network resource id: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>",
     ),
   /**
-   * Resource group of the privatelink DNS zones already linked to the cluster's network (default:
-   * the cluster's resource group, where a stack that created the cluster keeps them).
+   * Resource group of the privatelink DNS zones already linked to the cluster's network.
+   * @default - the cluster's resource group (`resourceGroupName`), where a stack that created the cluster keeps them
    */
   privateDnsZoneResourceGroup: resourceGroupName.optional(),
 });
@@ -57,9 +57,9 @@ const networkSchema = z.strictObject({
   aksSubnet: z.cidrv4(),
   postgresSubnet: z.cidrv4(),
   privateEndpointSubnet: z.cidrv4(),
-  /** Pod CIDR of the overlay network; must not overlap the virtual network. */
+  /** Pod CIDR of the overlay network; must not overlap the virtual network. @default "192.168.0.0/16" */
   podCidr: z.cidrv4().default("192.168.0.0/16"),
-  /** Kubernetes service CIDR; must not overlap the virtual network or the pods. */
+  /** Kubernetes service CIDR; must not overlap the virtual network or the pods. @default "172.16.0.0/16" */
   serviceCidr: z.cidrv4().default("172.16.0.0/16"),
 });
 
@@ -85,16 +85,20 @@ const aksSchema = z.strictObject({
    * @default DEFAULT_KUBERNETES_VERSION
    */
   kubernetesVersion: kubernetesVersion.default(DEFAULT_KUBERNETES_VERSION),
-  /** Free has no uptime SLA; Standard (financially backed SLA) is for production. */
+  /** Free has no uptime SLA; Standard (financially backed SLA) is for production. @default "Free" */
   tier: z.enum(["Free", "Standard", "Premium"]).default("Free"),
   systemPool: nodePool,
   userPool: nodePool,
-  /** Entra ID group object ids that get cluster-admin (local accounts are disabled). */
+  /**
+   * Entra ID group object ids that get cluster-admin (local accounts are disabled).
+   * @default [] (no group: cluster-admin only through the deployer's role assignment)
+   */
   adminGroupObjectIds: z.array(z.uuid()).default([]),
   /**
    * Public IP ranges allowed to reach the API server, besides `platform:azure.deployer.ipRanges`.
    * Empty (and not private): any address (Entra ID still authenticates); prod needs ranges or a
    * private cluster (policy aks-api-server-restricted).
+   * @default []
    */
   authorizedIpRanges: z.array(z.cidrv4()).default([]),
   /**
@@ -103,10 +107,17 @@ const aksSchema = z.strictObject({
    * @default false
    */
   privateCluster: z.boolean().default(false),
-  /** How the exported kubeconfig logs in through kubelogin (device code never works unattended). */
+  /**
+   * How the exported kubeconfig logs in through kubelogin (device code never works unattended).
+   * @default "azurecli"
+   */
   kubeloginMode: z.enum(["azurecli", "workloadidentity", "spn", "msi"]).default("azurecli"),
-  /** `kubeloginMode: msi` only: the client id of the user-assigned identity to log in with. */
+  /**
+   * `kubeloginMode: msi` only: the client id of the user-assigned identity to log in with.
+   * @default - no `--client-id`: the host's only (system-assigned) identity
+   */
   kubeloginMsiClientId: z.uuid().optional(),
+  /** @default "patch" */
   upgradeChannel: z.enum(["none", "patch", "stable", "rapid", "node-image"]).default("patch"),
 });
 
@@ -114,14 +125,16 @@ const aksSchema = z.strictObject({
 const deployerSchema = z.strictObject({
   /**
    * The type of the principal, for the role assignments it receives (cluster admin, Key Vault
-   * secrets officer). Unset: `User` when the provider logs in through a person's Azure CLI,
-   * `ServicePrincipal` otherwise (OIDC, secret, certificate, managed identity).
+   * secrets officer).
+   * @default - `User` when the provider logs in through a person's Azure CLI, `ServicePrincipal`
+   * otherwise (OIDC, secret, certificate, managed identity)
    */
   principalType: z.enum(["User", "ServicePrincipal"]).optional(),
   /**
    * Public egress ranges of the machines that run `pulumi up` (CI runners, a VPN): allowed through
    * the Key Vault firewall (deleting a secret is a data-plane call) and to the AKS API server.
    * Empty: those machines run inside the network (self-hosted runners in a peered network).
+   * @default []
    */
   ipRanges: z.array(z.cidrv4()).default([]),
 });
@@ -135,19 +148,27 @@ const postgresSchema = z.strictObject({
    * @default "entra"
    */
   authentication: z.enum(["entra", "password"]).default("entra"),
+  /** @default "17" */
   version: z.enum(["14", "15", "16", "17", "18"]).default("17"),
+  /** @default "Standard_B2s" */
   skuName: z
     .string()
     .regex(/^Standard_[A-Za-z0-9_]+$/, "must be a PostgreSQL compute size such as Standard_B2s")
     .default("Standard_B2s"),
+  /** @default "Burstable" */
   tier: z.enum(["Burstable", "GeneralPurpose", "MemoryOptimized"]).default("Burstable"),
-  /** Azure's range for a flexible server's disk: 32 GiB to 32767 GiB (32 TiB less one). */
+  /** Azure's range for a flexible server's disk: 32 GiB to 32767 GiB (32 TiB less one). @default 32 */
   storageSizeGb: z.number().int().min(32).max(32_767).default(32),
-  /** Zone-redundant standby (not available on Burstable). */
+  /** Zone-redundant standby (not available on Burstable). @default false */
   highAvailability: z.boolean().default(false),
+  /** @default false */
   geoRedundantBackup: z.boolean().default(false),
+  /** @default 7 */
   backupRetentionDays: z.number().int().min(7).max(35).default(7),
-  /** Server parameters merged over the platform's defaults (require_secure_transport, ...). */
+  /**
+   * Server parameters merged over the platform's defaults (require_secure_transport, ...).
+   * @default {} (the platform's defaults only)
+   */
   parameters: z
     .record(z.string().regex(/^[a-z_.]+$/, "must be a server parameter name"), z.string())
     .default({}),
@@ -166,7 +187,10 @@ const redisSchema = z.strictObject({
    * @default "entra"
    */
   authentication: z.enum(["entra", "accessKey"]).default("entra"),
-  /** An Azure Managed Redis SKU of the SDK's enum (not the retiring Enterprise/EnterpriseFlash ones). */
+  /**
+   * An Azure Managed Redis SKU of the SDK's enum (not the retiring Enterprise/EnterpriseFlash ones).
+   * @default "Balanced_B1"
+   */
   sku: z
     .string()
     .refine((sku) => managedRedisSkus.includes(sku), {
@@ -174,14 +198,19 @@ const redisSchema = z.strictObject({
         "must be an Azure Managed Redis SKU such as Balanced_B1 (one of the SDK's Balanced_B*, MemoryOptimized_M*, ComputeOptimized_X*, FlashOptimized_A* sizes)",
     })
     .default("Balanced_B1"),
+  /** @default false */
   highAvailability: z.boolean().default(false),
-  /** OSSCluster needs cluster-aware clients; phpredis and Predis without cluster mode need one of these. */
+  /**
+   * OSSCluster needs cluster-aware clients; phpredis and Predis without cluster mode need one of these.
+   * @default "EnterpriseCluster"
+   */
   clusteringPolicy: z.enum(["EnterpriseCluster", "NoCluster"]).default("EnterpriseCluster"),
-  /** Sessions and locks survive a restart with RDB snapshots; a pure cache needs none. */
+  /** Sessions and locks survive a restart with RDB snapshots; a pure cache needs none. @default "none" */
   persistence: z.enum(["none", "rdb", "aof"]).default("none"),
   /**
    * The cache cluster of the Redis layout (docs/runtime-contract.md): `allkeys-lru`, never
    * persisted, sized on its own. The settings above are the state cluster's.
+   * @default {} (each field's own default: a Balanced_B0 cluster without high availability)
    */
   cache: z
     .strictObject({
@@ -200,26 +229,38 @@ const redisSchema = z.strictObject({
 });
 
 const rabbitmqSchema = z.strictObject({
-  /** 1 for dev; 3 (an odd number, quorum queues) for production. */
+  /** 1 for dev; 3 (an odd number, quorum queues) for production. @default 1 */
   replicas: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(1),
+  /** @default 10 */
   storageGi: z.number().int().min(1).max(4096).default(10),
-  /** Empty: the cluster's default class (managed-csi on AKS). */
+  /**
+   * The StorageClass of the broker's volumes.
+   * @default - the cluster's default class (managed-csi on AKS)
+   */
   storageClass: objectName.optional(),
+  /** @default 500 */
   cpuMillis: z.number().int().min(100).max(16_000).default(500),
+  /** @default 1024 */
   memoryMiB: z.number().int().min(512).max(65_536).default(1024),
 });
 
 const lokiSchema = z.strictObject({
-  /** 1, or 3 replicas replicating each stream (Loki's quorum). */
+  /** 1, or 3 replicas replicating each stream (Loki's quorum). @default 1 */
   replicas: z.union([z.literal(1), z.literal(3)]).default(1),
-  /** Write-ahead log and index cache on a volume; chunks live in Blob Storage. */
+  /** Write-ahead log and index cache on a volume; chunks live in Blob Storage. @default 10 */
   storageGi: z.number().int().min(1).max(1024).default(10),
 });
 
 const addonsSchema = z.strictObject({
-  /** cert-manager issues RabbitMQ's TLS certificates; install it unless the cluster already runs it. */
+  /**
+   * cert-manager issues RabbitMQ's TLS certificates; install it unless the cluster already runs it.
+   * @default - installed when the stack creates its cluster (`cluster.source: aks`), not when it attaches
+   */
   certManager: z.boolean().optional(),
-  /** The RabbitMQ Cluster Operator; install it unless the cluster already runs it. */
+  /**
+   * The RabbitMQ Cluster Operator; install it unless the cluster already runs it.
+   * @default - installed when the stack creates its cluster (`cluster.source: aks`), not when it attaches
+   */
   rabbitmqOperator: z.boolean().optional(),
 });
 
@@ -247,7 +288,10 @@ const contains = (outer: string, inner: string) => {
 export const azureSchema = z
   .strictObject({
     location: z.string().regex(/^[a-z]+[a-z0-9]*$/, "must be an Azure region name such as westeurope"),
-    /** First part of every resource name (`kv-<prefix>-<suffix>`, `st<prefix><suffix>`...). */
+    /**
+     * First part of every resource name (`kv-<prefix>-<suffix>`, `st<prefix><suffix>`...).
+     * @default "platform"
+     */
     prefix: z
       .string()
       .regex(/^[a-z][a-z0-9]*$/, "must start with a letter and hold only lower-case letters and digits")
@@ -259,24 +303,37 @@ export const azureSchema = z
      * 3 to 6 lower-case letters or digits, fixed for the life of the stack.
      */
     nameSuffix: z.string().regex(/^[a-z0-9]{3,6}$/, "must be 3 to 6 lower-case letters or digits"),
-    /** Availability zones for node pools, PostgreSQL HA and zone-redundant storage. Empty: no zones. */
+    /**
+     * Availability zones for node pools, PostgreSQL HA and zone-redundant storage. Empty: no zones.
+     * @default [] (no zones)
+     */
     zones: z.array(z.enum(["1", "2", "3"])).default([]),
+    /**
+     * The stack's virtual network and its subnets.
+     * @default - the address plan of the `prefault` below: 10.40.0.0/16, AKS 10.40.0.0/20,
+     * PostgreSQL 10.40.16.0/24, private endpoints 10.40.17.0/24
+     */
     network: networkSchema.prefault({
       addressSpace: "10.40.0.0/16",
       aksSubnet: "10.40.0.0/20",
       postgresSubnet: "10.40.16.0/24",
       privateEndpointSubnet: "10.40.17.0/24",
     }),
+    /** @default {} (each field's own default) */
     deployer: deployerSchema.prefault({}),
     /** Required when the stack creates its cluster (platform:cluster.source aks). */
     aks: aksSchema.optional(),
     /** Required when the stack attaches to a cluster (platform:cluster.source context, kubeconfig, stack-reference). */
     existingCluster: existingCluster.optional(),
+    /** @default {} (each field's own default) */
     registry: z
       .strictObject({
-        /** Premium (prod): private endpoint, firewall, retention, quarantine, zone redundancy. */
+        /**
+         * Premium (prod): private endpoint, firewall, retention, quarantine, zone redundancy.
+         * @default "Basic"
+         */
         sku: z.enum(["Basic", "Standard", "Premium"]).default("Basic"),
-        /** Premium: days an untagged manifest is kept before Azure deletes it (0 to 365). */
+        /** Premium: days an untagged manifest is kept before Azure deletes it (0 to 365). @default 7 */
         retentionDays: z.number().int().min(0).max(365).default(7),
         /**
          * Premium: a pushed image is not pullable until a scanner marks it released
@@ -286,30 +343,43 @@ export const azureSchema = z
         quarantine: z.boolean().default(false),
       })
       .prefault({}),
+    /** @default {} (each field's own default) */
     postgres: postgresSchema.prefault({}),
+    /** @default {} (each field's own default) */
     redis: redisSchema.prefault({}),
+    /** @default {} (each field's own default) */
     storage: z
       .strictObject({
+        /** @default "LRS" */
         replication: z.enum(["LRS", "ZRS", "GRS", "GZRS"]).default("LRS"),
-        /** Days a deleted blob or container stays recoverable. */
+        /** Days a deleted blob or container stays recoverable. @default 7 */
         deleteRetentionDays: z.number().int().min(1).max(365).default(7),
       })
       .prefault({}),
+    /** @default {} (each field's own default) */
     keyVault: z
       .strictObject({
+        /** @default "standard" */
         sku: z.enum(["standard", "premium"]).default("standard"),
+        /** @default 90 */
         softDeleteRetentionDays: z.number().int().min(7).max(90).default(90),
       })
       .prefault({}),
+    /** @default {} (each field's own default) */
     rabbitmq: rabbitmqSchema.prefault({}),
+    /** @default {} (each field's own default) */
     loki: lokiSchema.prefault({}),
-    /** Cluster-wide operators; default: installed when the stack creates the cluster, not when it attaches. */
+    /**
+     * Cluster-wide operators.
+     * @default {} (each field's own default: installed when the stack creates the cluster, not when it attaches)
+     */
     addons: addonsSchema.prefault({}),
     /**
      * Days the Log Analytics workspace keeps Azure's resource logs (Key Vault audit, AKS
      * kube-audit-admin, PostgreSQL, Storage, registry) and Defender's findings: 30 to 730; 0: no
      * workspace, hence no diagnostic settings and no Defender (refused in prod by policy
      * azure-diagnostics-prod). Container logs go to Loki, never here.
+     * @default 30
      */
     logAnalyticsRetentionDays: z
       .number()
@@ -318,7 +388,10 @@ export const azureSchema = z
       .max(730)
       .refine((d) => d === 0 || d >= 30, { message: "must be 0 (no workspace) or 30 to 730 days" })
       .default(30),
-    /** Extra protection for stateful resources: `protect` and retain-on-delete. Defaults to true in prod. */
+    /**
+     * Extra protection for stateful resources: `protect` and retain-on-delete.
+     * @default - the environment's `protectStateful` (infra/config/environments.ts: true in prod only)
+     */
     protectStateful: z.boolean().optional(),
   })
   .superRefine((a, ctx) => {

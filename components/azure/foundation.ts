@@ -33,9 +33,13 @@ export interface AzureFoundationArgs {
    * Resource group holding the `privatelink.*` zones of the network the cluster lives in, when the
    * stack attaches to a cluster another stack owns: a network can be linked to one zone of a given
    * name only, so the endpoints register in the owner's zones instead of zones of their own.
+   * @default - the stack creates and links its own `privatelink.*` zones
    */
   sharedPrivateLinkZonesGroup?: string;
-  /** The deployer's principal type; unset: derived from the provider's login (components/azure/deployer.ts). */
+  /**
+   * The deployer's principal type.
+   * @default - derived from the provider's login by `deployerPrincipalType()` (components/azure/deployer.ts): `User` for an Azure CLI login, else `ServicePrincipal`
+   */
   deployerPrincipalType?: PrincipalType;
   /** Production: `protect` on the stack's infrastructure and CanNotDelete locks on what holds data or runs it. */
   protect: boolean;

@@ -38,7 +38,10 @@ export function credentialsSecretName(service: string): string {
 export interface KeyVaultSecretStoreArgs {
   vault: AzureKeyVault;
   subscriptionId: pulumi.Input<string>;
-  /** Files a service's credentials rely on (a CA bundle), mounted next to the CSI volume. */
+  /**
+   * Files a service's credentials rely on (a CA bundle), mounted next to the CSI volume.
+   * @default - no extra volumes or mounts
+   */
   extraMounts?: (service: ServiceSpec) => PodAdditions;
 }
 

@@ -13,7 +13,8 @@ export type KubeloginMode = "azurecli" | "workloadidentity" | "spn" | "msi";
 export interface KubeloginOptions {
   /**
    * `msi` only: the client id of the user-assigned managed identity to log in with (a VM or
-   * runner with several identities). Unset: the host's only (system-assigned) identity.
+   * runner with several identities).
+   * @default - no `--client-id`: the host's only (system-assigned) identity
    */
   msiClientId?: string;
 }

@@ -27,6 +27,7 @@ export interface OperatorRabbitMqArgs {
   tenants: ReadonlyArray<{ service: string; messaging: MessagingSpec }>;
   replicas: number;
   storageGi: number;
+  /** @default - the cluster's default StorageClass (no `storageClassName` on the claims) */
   storageClass?: string;
   cpuMillis: number;
   memoryMiB: number;

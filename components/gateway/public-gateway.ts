@@ -14,9 +14,16 @@ export interface PublicGatewayArgs {
   namespace: string;
   className: string;
   hostname: string;
+  /**
+   * The Secret holding the hostname's certificate: an HTTPS listener on 443 terminating TLS with it.
+   * @default - no TLS: a plain HTTP listener on port 80 (TLS ends in front of the Gateway)
+   */
   tlsSecretName?: string;
   services: readonly ServiceSpec[];
-  /** The HTTP cache tier's Service: routes with `cache` go through it instead of to the service. */
+  /**
+   * The HTTP cache tier's Service: routes with `cache` go through it instead of to the service.
+   * @default - no cache tier: every route goes straight to its service
+   */
   cache?: { service: string; port: number };
 }
 

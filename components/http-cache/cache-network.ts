@@ -17,7 +17,10 @@ export interface CacheNetworkArgs {
   gateway: { namespaces: string[]; cidrs: string[] };
   /** Every service of the platform: the only pods that may purge. */
   purgeClients: readonly string[];
-  /** The namespace whose Prometheus scrapes the exporter sidecar (none: no sidecar). */
+  /**
+   * The namespace whose Prometheus scrapes the exporter sidecar.
+   * @default - no sidecar, and no ingress to the metrics port (monitoring off)
+   */
   scrapedFrom?: string;
   /** The services behind cached routes, and their HTTP port. */
   backends: readonly string[];

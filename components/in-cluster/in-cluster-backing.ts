@@ -39,7 +39,10 @@ export interface InClusterBackingArgs {
   persistence: Persistence;
   /** The backing images. @default the pinned upstream images (`backingImages()`, images.ts) */
   images?: BackingImages;
-  /** The namespace of the Prometheus that scrapes the servers' metrics; no exporters without it. */
+  /**
+   * The namespace of the Prometheus that scrapes the servers' metrics.
+   * @default - no exporters and no metrics ports opened (monitoring off)
+   */
   scrapedFromNamespace?: string;
 }
 

@@ -23,7 +23,10 @@ export interface PostgresServerArgs {
   persistence: Persistence;
   /** The image to run. @default `images.postgres` (images.ts) */
   image?: string;
-  /** Who scrapes the exporter; no exporter without it. */
+  /**
+   * Who scrapes the exporter.
+   * @default - no exporter sidecar (monitoring off)
+   */
   scrapedFrom?: k8s.types.input.networking.v1.NetworkPolicyPeer[];
 }
 

@@ -20,7 +20,10 @@ export interface RabbitMqServerArgs {
   persistence: Persistence;
   /** The image to run. @default `images.rabbitmq` (images.ts) */
   image?: string;
-  /** Who scrapes the prometheus plugin's port (15692); closed without it. */
+  /**
+   * Who scrapes the prometheus plugin's port (15692).
+   * @default - the metrics port stays closed (monitoring off)
+   */
   scrapedFrom?: k8s.types.input.networking.v1.NetworkPolicyPeer[];
 }
 

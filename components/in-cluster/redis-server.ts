@@ -33,7 +33,10 @@ export interface RedisServerArgs {
   tenants: readonly string[];
   persistence: Persistence;
   maxMemoryMiB: number;
-  /** Who scrapes the exporter sidecar; no exporter (and no metrics user) without it. */
+  /**
+   * Who scrapes the exporter sidecar.
+   * @default - no exporter sidecar and no metrics user (monitoring off)
+   */
   scrapedFrom?: k8s.types.input.networking.v1.NetworkPolicyPeer[];
 }
 

@@ -17,6 +17,7 @@ import { METRICS_PORT_NAME } from "../monitoring/monitors";
 
 export interface Persistence {
   mode: "persistent" | "ephemeral";
+  /** @default - the cluster's default StorageClass (no `storageClassName` on the claim) */
   storageClass?: string;
   sizeGi: number;
 }
@@ -27,8 +28,11 @@ export interface ServerArgs {
   namespace: pulumi.Input<string>;
   component: BackingComponentRole;
   image: string;
+  /** @default - the image's ENTRYPOINT */
   command?: string[];
+  /** @default - the image's CMD */
   args?: string[];
+  /** @default - no environment variables beyond the image's own */
   env?: k8s.types.input.core.v1.EnvVar[];
   /** The first port is the one clients use; the others (admin UIs) are reachable by port-forward only. */
   ports: Array<{ name: string; port: number }>;
@@ -45,11 +49,18 @@ export interface ServerArgs {
   clients: k8s.types.input.networking.v1.NetworkPolicyPeer[];
   /** Extra egress the server itself needs (none for most). @default none: no egress of its own */
   egress?: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
-  /** Checksums of mounted configuration, so a change rolls the pod. */
+  /**
+   * Checksums of mounted configuration, so a change rolls the pod.
+   * @default - no pod annotations
+   */
   podAnnotations?: Record<string, pulumi.Input<string>>;
-  /** Prometheus metrics: the server's own port, or an exporter sidecar that reads it on localhost. */
+  /**
+   * Prometheus metrics: the server's own port, or an exporter sidecar that reads it on localhost.
+   * @default - no metrics port opened and no exporter sidecar (monitoring off)
+   */
   metrics?: ServerMetrics;
   parent: pulumi.Resource;
+  /** @default - no dependencies beyond `parent` */
   dependsOn?: pulumi.Resource[];
 }
 
@@ -57,7 +68,10 @@ export interface ServerMetrics {
   port: number;
   /** Who may scrape (the monitoring namespace). */
   scrapedFrom: k8s.types.input.networking.v1.NetworkPolicyPeer[];
-  /** Without one, the server itself serves metrics on `port` (RabbitMQ's prometheus plugin). */
+  /**
+   * The exporter sidecar that reads the server on localhost and serves metrics on `port`.
+   * @default - no sidecar: the server itself serves metrics on `port` (RabbitMQ's prometheus plugin)
+   */
   exporter?: {
     image: string;
     env?: k8s.types.input.core.v1.EnvVar[];

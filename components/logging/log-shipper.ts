@@ -25,7 +25,10 @@ export interface LogShipperArgs {
   loki: NetworkPath;
   /** The image to run. @default the pinned upstream image of `kind` (`loggingImages`, images.ts) */
   image?: string;
-  /** Namespace of the Prometheus that scrapes the shipper's metrics (dropped lines). */
+  /**
+   * Namespace of the Prometheus that scrapes the shipper's metrics (dropped lines).
+   * @default - no ingress to the metrics port (monitoring off)
+   */
   scrapedFrom?: string;
 }
 

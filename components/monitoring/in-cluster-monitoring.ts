@@ -24,7 +24,10 @@ export interface InClusterMonitoringArgs {
   namespace: string;
   /** How long Prometheus keeps samples, e.g. "7d". */
   retention: string;
-  /** Alertmanager configuration (routes and receivers), a Pulumi secret when it holds URLs. */
+  /**
+   * Alertmanager configuration (routes and receivers), a Pulumi secret when it holds URLs.
+   * @default - the chart's own Alertmanager configuration (alerts fire, no receiver is notified)
+   */
   alertmanagerConfig?: pulumi.Input<Record<string, unknown>>;
 }
 

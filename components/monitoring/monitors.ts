@@ -25,7 +25,10 @@ export interface PodMonitorArgs {
   selector: Labels;
   port: string;
   path: string;
-  /** Query parameters (RabbitMQ's per-queue families). */
+  /**
+   * Query parameters (RabbitMQ's per-queue families).
+   * @default - no query parameters
+   */
   params?: Record<string, string[]>;
   /** How often Prometheus scrapes the target. @default "30s" */
   interval?: string;

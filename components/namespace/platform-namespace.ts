@@ -18,9 +18,20 @@ export interface PlatformNamespaceArgs {
   environment: string;
   /** `restricted` for applications; `privileged` only for node-level agents such as a log shipper. */
   podSecurity: "restricted" | "baseline" | "privileged";
+  /**
+   * Marks the namespace as an ephemeral (per-pipeline) one: pipeline, owner and expiry labels the reaper reads.
+   * @default - a long-lived namespace: no ephemeral labels or expiry annotation
+   */
   ephemeral?: EphemeralConfig;
+  /**
+   * A ResourceQuota capping the namespace's requests, memory limits and pod count.
+   * @default - no ResourceQuota
+   */
   quota?: NamespaceQuota;
-  /** Namespaces of test runners allowed to reach every pod (local and CI stacks only). */
+  /**
+   * Namespaces of test runners allowed to reach every pod (local and CI stacks only).
+   * @default - no test-client NetworkPolicy: only the declared paths are open
+   */
   testClients?: readonly string[];
 }
 

@@ -25,7 +25,10 @@ export interface ConsumerArgs {
   replicas: number;
   pod: Omit<PodTemplateArgs, "role" | "command" | "resources" | "terminationGracePeriodSeconds" | "spread">;
   dependsOn: pulumi.Resource[];
-  /** Breaking schema changes: the Deployment is gone before the migration runs. */
+  /**
+   * Breaking schema changes: the Deployment is gone before the migration runs.
+   * @default - a rolling update after the migration Job (no breaking release)
+   */
   stopBeforeMigration?: StopBeforeMigration;
   parent: pulumi.Resource;
 }

@@ -16,7 +16,10 @@ export interface ServiceNetworkArgs {
   dependents: readonly string[];
   /** Routes the gateway sends straight to the service (not through the cache tier). */
   publicRoutes: boolean;
-  /** The HTTP cache tier: its pods, and whether it fronts this service (cached routes). */
+  /**
+   * The HTTP cache tier: its pods, and whether it fronts this service (cached routes).
+   * @default - no cache tier: no ingress from it and no egress to its purge port
+   */
   httpCache?: HttpCachePeer;
   gateway: { namespaces: string[]; cidrs: string[] };
   monitoringNamespace: string;

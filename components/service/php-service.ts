@@ -34,9 +34,15 @@ export interface PhpServiceArgs {
   migrations: MigrationSettings;
   gateway: { namespaces: string[]; cidrs: string[] };
   monitoringNamespace: string;
-  /** The HTTP cache tier, when the stack runs one: purge settings and network paths. */
+  /**
+   * The HTTP cache tier, when the stack runs one: purge settings and network paths.
+   * @default - no cache tier: no purge settings, every public route goes straight to the service
+   */
   httpCache?: HttpCacheClient;
-  /** The service's own settings and secrets (components/service/app-settings.ts). */
+  /**
+   * The service's own settings and secrets (components/service/app-settings.ts).
+   * @default - only the platform's settings (backing services, purge) in the service's environment
+   */
   appSettings?: (parent: pulumi.Resource) => AppSettings;
 }
 

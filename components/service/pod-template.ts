@@ -15,6 +15,7 @@ import { APP_ROOT } from "./environment";
 
 export interface ImageSettings {
   pullPolicy: "IfNotPresent" | "Always";
+  /** @default - no `imagePullSecrets` (the node's or workload identity's registry access) */
   pullSecret?: string;
 }
 
@@ -23,25 +24,38 @@ export interface PodTemplateArgs {
   role: ServiceComponentRole;
   image: string;
   images: ImageSettings;
+  /** @default - the image's ENTRYPOINT (FrankenPHP serving the app) */
   command?: string[];
-  /** Commands run one after the other before `command`, each in an init container of the same image. */
+  /**
+   * Commands run one after the other before `command`, each in an init container of the same image.
+   * @default - no init containers
+   */
   initCommands?: string[][];
+  /** @default - no container ports (processes that serve nothing: consumers, jobs) */
   ports?: k8s.types.input.core.v1.ContainerPort[];
+  /** @default - no probes (run-to-completion processes) */
   probes?: Pick<k8s.types.input.core.v1.Container, "startupProbe" | "readinessProbe" | "livenessProbe">;
+  /** @default - no lifecycle hooks */
   lifecycle?: k8s.types.input.core.v1.Lifecycle;
   resources: k8s.types.input.core.v1.ResourceRequirements;
   configMapName: pulumi.Input<string>;
   credentialEnv: k8s.types.input.core.v1.EnvVar[];
+  /** Variables beyond the ConfigMap and the credentials. @default - none */
   extraEnv?: k8s.types.input.core.v1.EnvVar[];
   serviceAccountName: pulumi.Input<string>;
   podLabels: Record<string, string>;
   additions: PodAdditions;
   terminationGracePeriodSeconds: number;
+  /** @default - Kubernetes' own: `Always` (required by Deployments) */
   restartPolicy?: "Always" | "OnFailure" | "Never";
   /** Spread replicas over zones and nodes (long-running, replicated processes only). */
   spread: boolean;
+  /** Pod annotations that do not restart anything by themselves. @default - none */
   annotations?: Record<string, string>;
-  /** Values whose change must restart the pods (the credentials' version). */
+  /**
+   * Values whose change must restart the pods (the credentials' version).
+   * @default - none
+   */
   rolloutAnnotations?: Record<string, pulumi.Input<string>>;
 }
 

@@ -22,7 +22,10 @@ export interface ScheduledJobArgs {
     "role" | "command" | "resources" | "terminationGracePeriodSeconds" | "restartPolicy" | "spread"
   >;
   dependsOn: pulumi.Resource[];
-  /** Breaking schema changes: the CronJob (and any run of it) is gone before the migration runs. */
+  /**
+   * Breaking schema changes: the CronJob (and any run of it) is gone before the migration runs.
+   * @default - the CronJob is updated in place after the migration Job (no breaking release)
+   */
   stopBeforeMigration?: StopBeforeMigration;
   parent: pulumi.Resource;
 }

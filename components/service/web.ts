@@ -40,7 +40,10 @@ export interface WebArgs {
   >;
   /** The rollout starts only after these (the migration Job). */
   dependsOn: pulumi.Resource[];
-  /** Breaking schema changes: the Deployment is gone before the migration runs. */
+  /**
+   * Breaking schema changes: the Deployment is gone before the migration runs.
+   * @default - a rolling update after the migration Job (no breaking release)
+   */
   stopBeforeMigration?: StopBeforeMigration;
   parent: pulumi.Resource;
 }

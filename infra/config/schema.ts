@@ -67,8 +67,11 @@ const replicaRange = z
   .refine((r) => r.min <= r.max, { message: "min must not exceed max", path: ["min"] });
 
 const serviceOverride = z.strictObject({
+  /** @default - the catalog's `web.replicas` (else 1 to 1) */
   replicas: replicaRange.optional(),
+  /** @default - the stack's `images.tag` */
   imageTag: imageTag.optional(),
+  /** @default - the stack's `logLevel` */
   logLevel: logLevel.optional(),
 });
 
@@ -77,7 +80,11 @@ const quantity = z
   .regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$/, "must be a Kubernetes quantity such as 8, 500m or 16Gi");
 
 const clusterSchema = z.discriminatedUnion("source", [
-  z.strictObject({ source: z.literal("context"), context: z.string().min(1).optional() }),
+  z.strictObject({
+    source: z.literal("context"),
+    /** The kubeconfig context to deploy to. @default - the kubeconfig's current context */
+    context: z.string().min(1).optional(),
+  }),
   z.strictObject({ source: z.literal("kubeconfig") }),
   z.strictObject({
     source: z.literal("stack-reference"),
@@ -87,6 +94,7 @@ const clusterSchema = z.discriminatedUnion("source", [
         /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/,
         "must be <organization>/<project>/<stack>",
       ),
+    /** @default "kubeconfig" */
     output: z.string().min(1).default("kubeconfig"),
   }),
   z.strictObject({ source: z.literal("aks") }),
@@ -103,7 +111,9 @@ const labelValue = z
 const ephemeralSchema = z.strictObject({
   pipeline: labelValue.min(1),
   owner: labelValue.min(1),
+  /** @default - no `ref` label */
   ref: labelValue.optional(),
+  /** @default - no `commit` label */
   commit: labelValue.optional(),
   expiresAt: z.iso.datetime({
     offset: true,
@@ -112,6 +122,7 @@ const ephemeralSchema = z.strictObject({
 }) satisfies z.ZodType<EphemeralConfig>;
 
 const gatewaySchema = z.strictObject({
+  /** @default true */
   enabled: z.boolean().default(true),
   /** The GatewayClass (a cluster-scoped object) the Gateway asks for. */
   className: objectName,
@@ -121,21 +132,29 @@ const gatewaySchema = z.strictObject({
       /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/,
       "must be a fully qualified host name such as platform.example.com",
     ),
-  /** Secret (kubernetes.io/tls) holding the listener certificate; without it the listener is plain HTTP. */
+  /**
+   * Secret (kubernetes.io/tls) holding the listener certificate.
+   * @default - no TLS: a plain HTTP listener on port 80
+   */
   tlsSecretName: objectName.optional(),
-  /** Where gateway traffic comes from, for the services' NetworkPolicies. */
+  /**
+   * Where gateway traffic comes from, for the services' NetworkPolicies.
+   * @default {} (each field's own default)
+   */
   allowFrom: z
     .strictObject({
+      /** @default [] */
       namespaces: z.array(namespaceReference).default([]),
+      /** @default [] */
       cidrs: z.array(z.cidrv4()).default([]),
     })
     .prefault({}),
 });
 
 const loggingSchema = z.strictObject({
-  /** Grafana Alloy is the maintained shipper; Promtail reached end of life on 2026-03-02. */
+  /** Grafana Alloy is the maintained shipper; Promtail reached end of life on 2026-03-02. @default "alloy" */
   shipper: z.enum(["alloy", "promtail"]).default("alloy"),
-  /** Lines older than this are dropped by the shipper and expired by Loki. */
+  /** Lines older than this are dropped by the shipper and expired by Loki. @default 168 (7 days) */
   retentionHours: z
     .number()
     .int()
@@ -145,9 +164,14 @@ const loggingSchema = z.strictObject({
 });
 
 const backingSchema = z.strictObject({
-  /** `ephemeral` keeps in-cluster data in emptyDirs: fast to create, gone with the pod (CI). */
+  /**
+   * `ephemeral` keeps in-cluster data in emptyDirs: fast to create, gone with the pod (CI).
+   * @default "persistent"
+   */
   persistence: z.enum(["persistent", "ephemeral"]).default("persistent"),
+  /** @default - the cluster's default StorageClass */
   storageClass: objectName.optional(),
+  /** @default 5 */
   volumeSizeGi: z.number().int().min(1).max(1024).default(5),
 });
 
@@ -178,9 +202,11 @@ const quotaSchema = z.strictObject({
 });
 
 const migrationsSchema = z.strictObject({
-  /** Finished Jobs are removed after this long (the Pulumi state keeps the record). */
+  /** Finished Jobs are removed after this long (the Pulumi state keeps the record). @default 3600 */
   ttlSecondsAfterFinished: z.number().int().min(60).max(604_800).default(3600),
+  /** @default 900 */
   activeDeadlineSeconds: z.number().int().min(60).max(86_400).default(900),
+  /** @default 1 */
   backoffLimit: z.number().int().min(0).max(6).default(1),
 });
 
@@ -242,8 +268,12 @@ const monitoringSchema = z.strictObject({
     .string()
     .regex(/^[0-9]+[hdw]$/, "must be a duration in hours, days or weeks such as 48h, 7d or 2w")
     .default("7d"),
+  /** @default {} (each field's own default) */
   alerts: alertsSchema.prefault({}),
-  /** Alertmanager routes (in-cluster). Without it alerts are visible in Alertmanager but page nobody. */
+  /**
+   * Alertmanager routes (in-cluster).
+   * @default - no receiver: alerts are visible in Alertmanager but page nobody
+   */
   notifications: notificationsSchema.optional(),
 });
 
@@ -266,8 +296,12 @@ export const stackConfigSchema = z
     images: z.strictObject({
       registry,
       tag: imageTag,
+      /** @default "IfNotPresent" */
       pullPolicy: z.enum(["IfNotPresent", "Always"]).default("IfNotPresent"),
-      /** Secret of type kubernetes.io/dockerconfigjson in the namespace, for private registries. */
+      /**
+       * Secret of type kubernetes.io/dockerconfigjson in the namespace, for private registries.
+       * @default - no `imagePullSecrets`
+       */
       pullSecret: objectName.optional(),
       /**
        * Registry (host and optional path) that replaces the upstream registry of the third-party
@@ -281,29 +315,46 @@ export const stackConfigSchema = z
        */
       overrides: z.partialRecord(z.enum(thirdPartyImageNames), imageReferenceSchema).optional(),
     }),
+    /** @default "warning" */
     logLevel: logLevel.default("warning"),
-    /** Upper bound on every replica count: 1 on a laptop or in CI. */
+    /** Upper bound on every replica count: 1 on a laptop or in CI. @default 50 */
     replicaCap: z.number().int().min(1).max(50).default(50),
+    /** @default {} (no override: each service as the catalog declares it) */
     services: z.record(z.string(), serviceOverride).default({}),
-    /** Deploy only these services and everything they depend on. */
+    /** Deploy only these services and everything they depend on. @default - every service of the catalog */
     only: z.array(z.string()).min(1).optional(),
+    /** @default { source: "context" } (the kubeconfig's current context) */
     cluster: clusterSchema.prefault({ source: "context" }),
+    /** @default - no Gateway, no public routes and no HTTP cache tier */
     gateway: gatewaySchema.optional(),
+    /** @default {} (each field's own default) */
     logging: loggingSchema.prefault({}),
+    /** @default {} (each field's own default) */
     backing: backingSchema.prefault({}),
+    /** @default - no ResourceQuota on the namespace */
     quota: quotaSchema.optional(),
+    /** @default {} (each field's own default) */
     httpCache: httpCacheSchema.prefault({}),
+    /** @default {} (each field's own default) */
     migrations: migrationsSchema.prefault({}),
     /**
      * Namespaces whose pods may reach every pod of the stack (integration tests run by a CI
      * runner). Local and CI stacks only: elsewhere it would bypass the dependency graph.
+     * @default - no namespace besides the stack's own paths reaches its pods
      */
     testAccess: z.strictObject({ namespaces: z.array(namespaceName).min(1) }).optional(),
-    /** Namespace of the Prometheus that scrapes :2019; the only one allowed to reach it. */
+    /**
+     * Namespace of the Prometheus that scrapes :2019; the only one allowed to reach it.
+     * @default "monitoring"
+     */
     monitoringNamespace: namespaceReference.default("monitoring"),
+    /** @default - a long-lived stack: no ephemeral labels, no expiry */
     ephemeral: ephemeralSchema.optional(),
+    /** @default {} (each field's own default) */
     monitoring: monitoringSchema.prefault({}),
+    /** @default {} (each field's own default) */
     rollback: rollbackSchema.prefault({}),
+    /** @default - none: required when `profile` is azure, refused otherwise */
     azure: azureSchema.optional(),
     /**
      * Secrets of the catalog that no `platform:secrets` value covers are generated with
@@ -315,6 +366,7 @@ export const stackConfigSchema = z
      * Azure: Key Vault secrets that operators set out of band, by service and variable
      * (`{authentication: {JWT_PASSPHRASE: auth-jwt-passphrase}}`); the platform reads them, never
      * writes them.
+     * @default {} (no out-of-band secret)
      */
     secretRefs: z
       .record(
@@ -327,7 +379,7 @@ export const stackConfigSchema = z
         ),
       )
       .default({}),
-    /** The SMTP relay for `platform:mailerDsn` (MAILER_DSN). */
+    /** The SMTP relay for `platform:mailerDsn` (MAILER_DSN). @default - no SMTP relay: no egress to one */
     mailer: mailerSchema.optional(),
   })
   .superRefine((c, ctx) => {
