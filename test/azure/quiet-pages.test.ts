@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { azureSeverity } from "../../components/azure/azure-monitoring";
 import { WINDOWS_TIME_ZONES } from "../../components/azure/windows-time-zones";
@@ -5,7 +7,7 @@ import { expandWeekdays, WEEKDAYS } from "../../components/monitoring/quiet-time
 import { notificationsSchema } from "../../infra/config/schema";
 import type { Planned } from "../helpers/program";
 import { plan } from "../helpers/program";
-import { expectNoError, find, idOf, inputs, ofType, stackValues, T } from "./helpers";
+import { expectNoError, find, idOf, inputs, ofType, ROOT, stackValues, T } from "./helpers";
 
 // Quiet hours on Azure as the provider receives them: alert processing rules that remove the
 // action group of non-critical alerts. The test evaluates the rendered rules the way Azure does
@@ -189,6 +191,15 @@ describe("the Windows time zone table", () => {
       const [first, ...rest] = zones.map(offsets);
       for (const o of rest) expect(o, windows).toEqual(first);
     }
+  });
+
+  it("is the list docs/azure.md gives", () => {
+    const doc = readFileSync(join(ROOT, "docs", "azure.md"), "utf8");
+    const from = doc.indexOf("### Quiet hours for alerts");
+    // The rows after the table's header.
+    const section = doc.slice(doc.indexOf("|---|---|", from), doc.indexOf("\n## ", from));
+    const rows = [...section.matchAll(/^\| `([^`]+)` \| ([^|]+) \|$/gm)].map((m) => [m[1], m[2]?.trim()]);
+    expect(Object.fromEntries(rows)).toEqual(WINDOWS_TIME_ZONES);
   });
 
   it("refuses a zone it does not map, naming the field, before creating anything", async () => {
