@@ -257,7 +257,10 @@ const monitoringSchema = z.strictObject({
     .regex(/^[0-9]+[hdw]$/, "must be a duration in hours, days or weeks such as 48h, 7d or 2w")
     .default("7d"),
   alerts: alertsSchema.prefault({}),
-  /** Alertmanager routes (in-cluster). Without it alerts are visible in Alertmanager but page nobody. */
+  /**
+   * Who is paged and when: Alertmanager routes in-cluster; on Azure an action group and alert
+   * processing rules for the quiet hours. Without it alerts are visible but page nobody.
+   */
   notifications: notificationsSchema.optional(),
 });
 
