@@ -5,8 +5,10 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import * as pulumi from "@pulumi/pulumi";
 import { dashboardConfigMap } from "../monitoring/dashboard-configmap";
 import type { MonitoringStack } from "../monitoring/monitoring-stack";
+import type { QuietTimes } from "../monitoring/quiet-times";
 import type { RuleGroup } from "../monitoring/rules";
 import type { AzureFoundation } from "./foundation";
+import { quietPages } from "./quiet-pages";
 
 // Monitoring on Azure: an Azure Monitor workspace (managed Prometheus) that AKS's metrics add-on
 // (ama-metrics) writes to, Azure Managed Grafana reading it, and the platform's alert rules as
@@ -19,7 +21,10 @@ import type { AzureFoundation } from "./foundation";
 const MONITORING_DATA_READER = "b0d8363b-8ddd-447d-831f-62ca05bff136";
 
 /** Severity of an Azure Monitor alert: 0 critical … 4 verbose. */
-const azureSeverity = { critical: 1, warning: 2 } as const;
+export const azureSeverity = { critical: 1, warning: 2 } as const;
+
+/** The severities that page at any hour; the others wait for working hours. */
+const PAGES_ANY_TIME: ReadonlySet<keyof typeof azureSeverity> = new Set(["critical"]);
 
 export interface AzureMonitoringArgs {
   foundation: AzureFoundation;
@@ -35,7 +40,16 @@ export interface AzureMonitoringArgs {
    * alert schema to `receiverUrl` (a Pulumi secret).
    * @default none: alerts fire in Azure Monitor and notify no one
    */
-  actionGroup?: { name: string; shortName: string; receiverUrl: pulumi.Output<string> };
+  actionGroup?: {
+    name: string;
+    shortName: string;
+    receiverUrl: pulumi.Output<string>;
+    /**
+     * When non-critical alerts must not page (working hours, holidays): alert processing rules
+     * named `<name>-off-hours` and `<name>-holiday-<date>` remove the action group then.
+     */
+    quiet: QuietTimes;
+  };
 }
 
 export class AzureMonitoring extends pulumi.ComponentResource implements MonitoringStack {
@@ -145,6 +159,20 @@ export class AzureMonitoring extends pulumi.ComponentResource implements Monitor
         },
         // The receiver URL is a credential (a Slack or Teams webhook URL authorises posting).
         { ...parent, additionalSecretOutputs: ["webhookReceivers"] },
+      );
+      quietPages(
+        `${name}-quiet`,
+        {
+          namePrefix: `apr-${args.actionGroup.name.replace(/^ag-/, "")}`,
+          resourceGroupName: f.resourceGroupName,
+          scope: f.resourceGroup.id,
+          severities: Object.entries(azureSeverity)
+            .filter(([label]) => !PAGES_ANY_TIME.has(label as keyof typeof azureSeverity))
+            .map(([, sev]) => `Sev${sev}`),
+          quiet: args.actionGroup.quiet,
+          tags: f.tags,
+        },
+        this,
       );
     }
     this.outputs = {

@@ -4,6 +4,7 @@ import { images as backingImagePins } from "../../components/backing/images";
 import { httpCacheImages as httpCacheImagePins } from "../../components/http-cache/images";
 import { namespaceReference, objectName } from "../../components/kube/object-names";
 import { loggingImages as loggingImagePins } from "../../components/logging/images";
+import { weekdayEntryProblem } from "../../components/monitoring/quiet-times";
 import type { EphemeralConfig } from "../../components/namespace/ephemeral";
 import { logLevels } from "../../components/service/log-level";
 import { ENVIRONMENTS, type Environment, environments, environmentsWhere } from "./environments";
@@ -238,23 +239,36 @@ const alertsSchema = z.strictObject({
 
 const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, "must be a 24-hour time HH:MM");
 
-const notificationsSchema = z.strictObject({
-  /** Where alerts go; the URL is the secret platform:alertReceiverUrl. */
-  kind: z.enum(["slack", "teams", "webhook"]),
-  /** @default "Europe/Paris" */
-  timeZone: z.string().min(1).default("Europe/Paris"),
-  /** Days warnings may page (Alertmanager weekday ranges). @default ["monday:friday"] */
-  workingDays: z
-    .array(z.string().regex(/^[a-z]+(:[a-z]+)?$/, "must be a weekday or a range such as monday:friday"))
-    .min(1)
-    .default(["monday:friday"]),
-  /** @default "09:00" */
-  start: hhmm.default("09:00"),
-  /** @default "18:00" */
-  end: hhmm.default("18:00"),
-  /** Dates (YYYY-MM-DD) without non-critical pages: the deploy window's freeze dates. @default [] */
-  holidays: z.array(z.iso.date({ message: "must be a date YYYY-MM-DD" })).default([]),
-});
+export const notificationsSchema = z
+  .strictObject({
+    /** Where alerts go; the URL is the secret platform:alertReceiverUrl. */
+    kind: z.enum(["slack", "teams", "webhook"]),
+    /** @default "Europe/Paris" */
+    timeZone: z.string().min(1).default("Europe/Paris"),
+    /** Days warnings may page (Alertmanager weekday ranges). @default ["monday:friday"] */
+    workingDays: z
+      .array(
+        z
+          .string()
+          .regex(/^[a-z]+(:[a-z]+)?$/, "must be a weekday or a range such as monday:friday")
+          .superRefine((entry, ctx) => {
+            const problem = weekdayEntryProblem(entry);
+            if (problem) ctx.addIssue({ code: "custom", message: `${problem}: write e.g. monday:friday` });
+          }),
+      )
+      .min(1)
+      .default(["monday:friday"]),
+    /** Start of the working hours (local). @default "09:00" */
+    start: hhmm.default("09:00"),
+    /** End of the working hours (local), after `start`. @default "18:00" */
+    end: hhmm.default("18:00"),
+    /** Dates (YYYY-MM-DD) without non-critical pages: the deploy window's freeze dates. @default [] */
+    holidays: z.array(z.iso.date({ message: "must be a date YYYY-MM-DD" })).default([]),
+  })
+  .refine((n) => n.start < n.end, {
+    path: ["end"],
+    message: "must come after start (working hours do not run through midnight)",
+  });
 
 const monitoringSchema = z.strictObject({
   /**
@@ -271,7 +285,8 @@ const monitoringSchema = z.strictObject({
   /** @default {} (each field's own default) */
   alerts: alertsSchema.prefault({}),
   /**
-   * Alertmanager routes (in-cluster).
+   * Who is paged and when: Alertmanager routes in-cluster; on Azure an action group and alert
+   * processing rules for the quiet hours.
    * @default - no receiver: alerts are visible in Alertmanager but page nobody
    */
   notifications: notificationsSchema.optional(),

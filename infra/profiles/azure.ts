@@ -4,10 +4,12 @@ import { AzureLoki } from "../../components/azure/azure-loki";
 import { AzureMonitoring } from "../../components/azure/azure-monitoring";
 import { AzurePlatform, type ClusterSource } from "../../components/azure/azure-platform";
 import { azureNames, type NamingInput, validateAzureNames } from "../../components/azure/naming";
+import { windowsTimeZone } from "../../components/azure/windows-time-zones";
 import type { AzureConfig } from "../../components/azure-options/schema";
 import { credentialKeysOf, needsDedicated } from "../../components/backing/kind";
 import { backingKinds, databaseKind, objectStoreKind, redisKind } from "../../components/backing/kinds";
 import { type InputProblem, PlatformInputError } from "../../components/errors/input-error";
+import { quietTimes } from "../../components/monitoring/quiet-times";
 import type { ServiceSpec } from "../../components/service/spec";
 import { existingClusterConnection } from "../cluster";
 import { ENVIRONMENTS } from "../config/environments";
@@ -22,12 +24,27 @@ import type { Profile } from "./profile";
 /** Naming problems name the entry; each entry is a file of this directory. */
 export const CATALOG_FILE = "infra/catalog/services/";
 
-/** Alerts leave Azure through an action group's webhook, in Azure's common alert schema. */
+/**
+ * Alerts leave Azure through an action group's webhook, in Azure's common alert schema, and their
+ * quiet hours are alert processing rules, whose schedules need a Windows time zone name.
+ */
 function alertRoutingProblems(loaded: LoadedConfig): InputProblem[] {
   const { monitoring } = loaded.config;
-  const kind = monitoring.enabled ? monitoring.notifications?.kind : undefined;
-  if (kind === undefined || kind === "webhook") return [];
+  const notifications = monitoring.enabled ? monitoring.notifications : undefined;
+  if (notifications === undefined) return [];
+  const problems: InputProblem[] = [];
+  if (windowsTimeZone(notifications.timeZone) === undefined) {
+    problems.push({
+      source: loaded.source,
+      field: "platform:monitoring.notifications.timeZone",
+      problem: `is ${notifications.timeZone}, which the azure profile cannot give Azure's alert processing rules (they take Windows time zone names, and the platform maps a fixed list)`,
+      fix: `use a zone of the list in docs/azure.md ("Quiet hours for alerts"), e.g. Europe/Paris, or add its Windows name to components/azure/windows-time-zones.ts`,
+    });
+  }
+  const kind = notifications.kind;
+  if (kind === "webhook") return problems;
   return [
+    ...problems,
     {
       source: loaded.source,
       field: "platform:monitoring.notifications.kind",
@@ -207,6 +224,7 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
                   name: `ag-${azure.prefix}-${config.environment}`,
                   shortName: azure.prefix.slice(0, 12),
                   receiverUrl: notifications.receiverUrl,
+                  quiet: quietTimes(notifications.routes),
                 },
               }
             : {}),
