@@ -4,8 +4,7 @@ import { parseArgs } from "node:util";
 import { DASHBOARD_LABEL } from "../components/monitoring/dashboards";
 import { reveal } from "./plan/redact";
 import { isKubernetesObject } from "./plan/render";
-import { runProgram } from "./plan/run";
-import { readStackFile, StackFileError } from "./plan/stack-file";
+import { runStackProgram } from "./plan/stack-program";
 
 // `npm run -s dashboards -- --stack prod --out out/prod/dashboards`: the Grafana dashboards a stack
 // renders (one per service, docs/observability.md), one JSON model per file, for a Grafana that
@@ -32,25 +31,9 @@ async function main(): Promise<number> {
     console.error(`dashboards: --stack and --out are required\n${USAGE}`);
     return 2;
   }
-  let stackFile: ReturnType<typeof readStackFile>;
-  try {
-    stackFile = readStackFile(ROOT, values.stack);
-  } catch (error) {
-    if (error instanceof StackFileError) {
-      console.error(`dashboards: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  }
-  const run = await runProgram({
-    stack: values.stack,
-    config: stackFile.config,
-    secretKeys: stackFile.secretKeys,
-  });
-  if (run.error) {
-    console.error(`dashboards: invalid input for stack ${values.stack}:\n${run.error.message}`);
-    return 2;
-  }
+  const program = await runStackProgram("dashboards", ROOT, values.stack);
+  if (!program) return 2;
+  const { run } = program;
   const files = new Map<string, string>();
   for (const r of run.resources.filter(isKubernetesObject)) {
     const o = reveal(r.state) as {

@@ -2,8 +2,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { reveal } from "./plan/redact";
 import { isKubernetesObject } from "./plan/render";
-import { runProgram } from "./plan/run";
-import { readStackFile, StackFileError } from "./plan/stack-file";
+import { runStackProgram } from "./plan/stack-program";
 
 // `npm run -s images -- [--stack local] [--app | --third-party]`: every container image a stack
 // runs, one reference per line, sorted: what to build and push (or `kind load`) for the services,
@@ -45,25 +44,9 @@ async function main(): Promise<number> {
     console.error(`images: ${(error as Error).message}\n${USAGE}`);
     return 2;
   }
-  let stackFile: ReturnType<typeof readStackFile>;
-  try {
-    stackFile = readStackFile(ROOT, values.stack);
-  } catch (error) {
-    if (error instanceof StackFileError) {
-      console.error(`images: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  }
-  const run = await runProgram({
-    stack: values.stack,
-    config: stackFile.config,
-    secretKeys: stackFile.secretKeys,
-  });
-  if (run.error) {
-    console.error(`images: invalid input for stack ${values.stack}:\n${run.error.message}`);
-    return 2;
-  }
+  const program = await runStackProgram("images", ROOT, values.stack);
+  if (!program) return 2;
+  const { stackFile, run } = program;
   const registryValue = stackFile.config["platform:images"];
   const registry = registryValue ? (JSON.parse(registryValue) as { registry?: string }).registry : undefined;
   const isApp = (image: string) => registry !== undefined && image.startsWith(`${registry}/`);
