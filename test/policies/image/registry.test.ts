@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliIO, run } from "../../../policies/cli";
+import { type CliResult, policyCli } from "../policy-cli";
 import {
   type AuthMode,
   type LocalRegistry,
@@ -31,26 +31,13 @@ const LEAKY: ImageSpec = {
   ],
 };
 
-async function cli(
-  argv: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    readStdin: () => "",
-  };
+/** The policy CLI in process with only `env`'s registry credentials in the environment. */
+async function cli(argv: string[], env: Record<string, string>): Promise<CliResult> {
   const saved = { ...process.env };
   for (const k of ["REGISTRY_USERNAME", "REGISTRY_PASSWORD", "REGISTRY_TOKEN"]) delete process.env[k];
   Object.assign(process.env, env);
   try {
-    return { code: await run(argv, io), stdout, stderr };
+    return await policyCli(argv);
   } finally {
     process.env = saved;
   }
