@@ -4,7 +4,7 @@ import { loadCatalog } from "../../../infra/catalog/load";
 import { type Cluster, type KubeList, type KubeObject, kubectlJson } from "../lib/cluster";
 import { rec } from "../lib/platform";
 import { E2EError, sleep, tail } from "../lib/proc";
-import { pulumi, pulumiMayFail, readSteps, type StepEvent, urnName } from "../lib/pulumi";
+import { pulumi, type pulumiMayFail, readSteps, type StepEvent, urnName } from "../lib/pulumi";
 import { seconds } from "../lib/report";
 import type { Environment } from "../lib/setup";
 import {
@@ -18,6 +18,7 @@ import {
   type WatchEvent,
 } from "../lib/watch";
 import { type LocalStack, phase, type Run, requireUp } from "./context";
+import { updateLocalStack } from "./update";
 
 // 4c. A breaking schema change without overlap (`database.schemaChanges: breaking`, design in
 // components/service/breaking-release.ts): a new image of such a service, and `pulumi up`. While
@@ -61,7 +62,7 @@ export async function breakingMigration(run: Run, env: Environment, stack: Local
   const service = breakingService();
   await phase(run, `pulumi up of a new image of ${service} (database.schemaChanges: breaking)`, async () => {
     requireUp(stack);
-    const { cluster: kube, engine: eng, policyPack } = env;
+    const { cluster: kube, engine: eng } = env;
     const selector = `app.kubernetes.io/name=${service}`;
     const deployments = await kubectlJson<KubeList>(kube, [
       "get",
@@ -91,21 +92,7 @@ export async function breakingMigration(run: Run, env: Environment, stack: Local
         stack.name,
       ]);
       update = await run.timed(`pulumi up of a new image of ${service} (breaking)`, () =>
-        pulumiMayFail(
-          eng,
-          [
-            "up",
-            "--yes",
-            "--non-interactive",
-            "--skip-preview",
-            "--stack",
-            stack.name,
-            ...policyPack,
-            "--event-log",
-            events,
-          ],
-          { timeoutMs: 15 * 60_000 },
-        ),
+        updateLocalStack(env, stack, events, 15 * 60_000),
       );
       // The last events of the update reach the watches.
       await sleep(2_000);

@@ -1,17 +1,15 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { e2eStackFile, stateNamespaces, verifyPlatform, viewCluster } from "../lib/platform";
 import { run as runCommand, tail } from "../lib/proc";
 import { exportState, initTemporaryStack, pulumiMayFail, readEvents } from "../lib/pulumi";
 import { seconds } from "../lib/report";
 import { readmeRotation } from "../lib/rotation-command";
-import { eventLogPlaces } from "../lib/secrets";
 import type { Environment } from "../lib/setup";
-import { ROOT } from "../lib/toolchain";
 import { type LocalStack, phase, type Run } from "./context";
 import { policyChecks } from "./policy-checks";
 import { setFirstSecretValue } from "./secret-rotation";
-import { verifySecretsStaySecret } from "./secrets-stay-secret";
+import { verifyLocalStackSecrets } from "./secrets-stay-secret";
 
 // 4. The local stack on the kwok cluster with the policy pack: the update succeeds, the pack ran
 // in the real analyzer, the cluster holds what the state says (verifyPlatform), secrets stay
@@ -60,20 +58,12 @@ export async function localStackUp(run: Run, env: Environment, stack: LocalStack
     const namespaces = stateNamespaces(state);
     const view = await viewCluster(kube, namespaces);
     verifyPlatform(checks, state, view, { servicesNamespace: "platform", engineOutput: output, label: "up" });
-    const eventLog = eventLogPlaces(readFileSync(events, "utf8"));
-    await verifySecretsStaySecret(run, env, {
+    await verifyLocalStackSecrets(run, env, stack, {
       label: "up",
-      stack: stack.name,
-      cwd: ROOT,
       namespaces,
-      places: [
-        { label: "the exported state", text: exported.text },
-        { label: "the output of pulumi up", text: output },
-        { label: "the stack config file", text: readFileSync(stack.file, "utf8") },
-        ...eventLog.places,
-      ],
-      engineDebug: eventLog.engineDebug,
-      extra: stack.secretsSet,
+      exportedState: exported.text,
+      output,
+      events,
     });
     // Enforcement, not only a label: a privileged pod is refused in the services' namespace.
     const probe = await runCommand(

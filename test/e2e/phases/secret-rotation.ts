@@ -1,18 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CREDENTIALS_VERSION_ANNOTATION } from "../../../components/service/app-settings";
 import { type Cluster, type KubeList, type KubeObject, kubectlJson } from "../lib/cluster";
 import { rec, stateNamespaces } from "../lib/platform";
 import { tail } from "../lib/proc";
-import { exportState, pulumiMayFail } from "../lib/pulumi";
+import { exportState } from "../lib/pulumi";
 import { seconds } from "../lib/report";
 import { readmeRotation, setWithReadmeCommand } from "../lib/rotation-command";
-import { eventLogPlaces } from "../lib/secrets";
 import type { Environment } from "../lib/setup";
-import { ROOT } from "../lib/toolchain";
 import { type LocalStack, phase, type Run, requireUp } from "./context";
-import { verifySecretsStaySecret } from "./secrets-stay-secret";
+import { verifyLocalStackSecrets } from "./secrets-stay-secret";
+import { updateLocalStack } from "./update";
 
 // 4d. Rotating a service secret, as the README says (lib/rotation-command.ts): the new value set
 // with the README's command, then `pulumi up`. The service's Deployments get a new pod template
@@ -90,7 +88,7 @@ export async function secretRotation(run: Run, env: Environment, stack: LocalSta
   const { service, name } = command;
   await phase(run, `rotation of ${service}'s ${name} as the README does it, then pulumi up`, async () => {
     requireUp(stack);
-    const { cluster: kube, engine: eng, policyPack } = env;
+    const { cluster: kube, engine: eng } = env;
     const { checks } = run;
     const namespaces = stateNamespaces((await exportState(eng, stack.name)).resources);
     const before = await workloads(kube, namespaces);
@@ -100,21 +98,7 @@ export async function secretRotation(run: Run, env: Environment, stack: LocalSta
     run.log(`rotation: ran the README's command with -s ${stack.name}: ${command.line}`);
     const events = join(run.tmp, "rotation.events.jsonl");
     const up = await run.timed("pulumi up after a secret rotation", () =>
-      pulumiMayFail(
-        eng,
-        [
-          "up",
-          "--yes",
-          "--non-interactive",
-          "--skip-preview",
-          "--stack",
-          stack.name,
-          ...policyPack,
-          "--event-log",
-          events,
-        ],
-        { timeoutMs: 15 * 60_000 },
-      ),
+      updateLocalStack(env, stack, events, 15 * 60_000),
     );
     const output = `${up.stdout}\n${up.stderr}`;
     if (
@@ -191,20 +175,12 @@ export async function secretRotation(run: Run, env: Environment, stack: LocalSta
 
     // Neither value in plain text: the new one and the one it replaced.
     const exported = await exportState(eng, stack.name);
-    const eventLog = eventLogPlaces(readFileSync(events, "utf8"));
-    const found = await verifySecretsStaySecret(run, env, {
+    const found = await verifyLocalStackSecrets(run, env, stack, {
       label: "rotation",
-      stack: stack.name,
-      cwd: ROOT,
       namespaces,
-      places: [
-        { label: "the exported state", text: exported.text },
-        { label: "the output of pulumi up", text: output },
-        { label: "the stack config file", text: readFileSync(stack.file, "utf8") },
-        ...eventLog.places,
-      ],
-      engineDebug: eventLog.engineDebug,
-      extra: stack.secretsSet,
+      exportedState: exported.text,
+      output,
+      events,
     });
     checks.that(
       found.services.some((s) => s.value === value && s.owner.startsWith(`${service}.${name} `)),

@@ -4,6 +4,7 @@ import { kubectl } from "../lib/cluster";
 import { pulumi } from "../lib/pulumi";
 import {
   type DeclaredSecret,
+  eventLogPlaces,
   findLeaks,
   type Place,
   type SecretValue,
@@ -11,7 +12,8 @@ import {
   secretValues,
 } from "../lib/secrets";
 import type { Environment } from "../lib/setup";
-import type { Run } from "./context";
+import { ROOT } from "../lib/toolchain";
+import type { LocalStack, Run } from "./context";
 
 // No secret value appears in plain text in the given places, the stack outputs, this run's log,
 // or the stack's ConfigMaps and workload specs in the cluster. The values searched for: every
@@ -92,4 +94,38 @@ export async function verifySecretsStaySecret(
     );
   }
   return found;
+}
+
+/** After an update of the local stack: its exported state, the update's output, its stack file and event log. */
+export interface LocalStackUpdate {
+  label: string;
+  namespaces: readonly string[];
+  exportedState: string;
+  output: string;
+  /** The update's `--event-log` file. */
+  events: string;
+}
+
+/** verifySecretsStaySecret over what an update of the local stack leaves behind. */
+export function verifyLocalStackSecrets(
+  run: Run,
+  env: Pick<Environment, "engine" | "cluster">,
+  stack: LocalStack,
+  u: LocalStackUpdate,
+): Promise<StackSecrets> {
+  const eventLog = eventLogPlaces(readFileSync(u.events, "utf8"));
+  return verifySecretsStaySecret(run, env, {
+    label: u.label,
+    stack: stack.name,
+    cwd: ROOT,
+    namespaces: u.namespaces,
+    places: [
+      { label: "the exported state", text: u.exportedState },
+      { label: "the output of pulumi up", text: u.output },
+      { label: "the stack config file", text: readFileSync(stack.file, "utf8") },
+      ...eventLog.places,
+    ],
+    engineDebug: eventLog.engineDebug,
+    extra: stack.secretsSet,
+  });
 }
