@@ -32,13 +32,18 @@ export interface Environment {
    * on every node, and its image (Alloy) is not built here, so with the real node in the cluster
    * that DaemonSet never completes and `pulumi up` waits for it.
    */
-  joinRealNode?: () => Promise<RealNode>;
+  joinRealNode?: (moreAppImages?: readonly string[]) => Promise<RealNode>;
   /** Why there is no real node (printed; E2E_REAL_NODE=0 asks for none). */
   nodeSkipped?: string;
   /** The Debian-built backing images imported into the real node, by name (postgres, redis). */
   backingImages?: Record<keyof typeof debianRecipes, string>;
   /** Why there are none. */
   backingImagesSkipped?: string;
+  /**
+   * The stand-ins for the third-party images that cannot be built here (Loki, Alloy), by the
+   * name `platform:images.overrides` takes.
+   */
+  standinImages?: Record<string, string>;
 }
 
 /** The toolchain piece `node` and the machine's prerequisites: undefined when a real node can run. */
@@ -128,7 +133,7 @@ export async function setUp(o: {
   const c = cluster;
   const rollback = rollbackImages();
   const joinRealNode = bin
-    ? async () => {
+    ? async (moreAppImages: readonly string[] = []) => {
         if (node) throw new E2EError(`real node ${node.name} has already joined`);
         const joined = await timed("real node join (images, containerd, kubelet, network, DNS)", () =>
           startRealNode({
@@ -139,7 +144,7 @@ export async function setUp(o: {
             logFile: o.logFile,
             log: o.log,
             taint: true,
-            appImages: rollback.good,
+            appImages: [...rollback.good, ...moreAppImages],
             brokenAppImages: rollback.broken,
             extraArchives: archives,
           }),

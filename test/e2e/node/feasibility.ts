@@ -5,6 +5,7 @@ import { type Cluster, type KubeObject, kubectl, kubectlJson } from "../lib/clus
 import { run, sleep } from "../lib/proc";
 import type { Checks } from "../lib/report";
 import { REAL_NODE_TAINT, type RealNode } from "./index";
+import { blocked, hostGet, reachFrom } from "./reach";
 
 // The feasibility step of the real node: one pod with the platform's restricted security context
 // runs on it, passes a real HTTP readiness probe, gets an IP from the pod network, resolves
@@ -62,33 +63,6 @@ export function restrictedPod(name: string, image: string, namespace = NS): Reco
     },
   };
 }
-
-/** GET from the host (the node may always reach its pods: that is how probes work). */
-async function hostGet(url: string): Promise<{ status: number; body: string; error?: string }> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(8000) });
-    return { status: res.status, body: await res.text() };
-  } catch (error) {
-    return { status: 0, body: "", error: (error as Error).message };
-  }
-}
-
-/** What the client pod sees when it GETs `url` (its /_contract/reach). */
-interface Reach {
-  /** The client pod answered (so a missing status is its own request failing, not ours). */
-  answered: boolean;
-  status?: number;
-  error?: string;
-}
-
-async function reachFrom(clientIp: string, url: string): Promise<Reach> {
-  const r = await hostGet(`http://${clientIp}/_contract/reach?url=${encodeURIComponent(url)}`);
-  if (r.status !== 200)
-    return { answered: false, error: `the client pod did not answer: ${r.status} ${r.error ?? r.body}` };
-  return { answered: true, ...(JSON.parse(r.body) as { status?: number; error?: string }) };
-}
-
-const blocked = (r: Reach) => r.answered && !r.status && !!r.error;
 
 async function until<T>(timeoutMs: number, probe: () => Promise<T>, ok: (t: T) => boolean): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,9 +1,18 @@
-import { E2EError } from "../lib/proc";
+import { rmSync } from "node:fs";
+import { E2EError, onCleanup } from "../lib/proc";
 import type { Checks } from "../lib/report";
 import type { Environment } from "../lib/setup";
 import { httpCacheOnRealPods } from "./cache-step";
 import { contractStep } from "./contract-step";
 import { feasibility } from "./feasibility";
+import {
+  platformOnRealPods,
+  type RealPodsStack,
+  realPodsStack,
+  stackImages,
+  withUpdateTag,
+  writeRealPodsStackFile,
+} from "./platform-step";
 import { platformPoliciesOnRealPods } from "./policies-step";
 import { rollbackOnRealPods } from "./rollback-step";
 
@@ -27,6 +36,12 @@ export interface RealNodePhasesContext {
   logFile: string;
   log: (message: string) => void;
   runId: string;
+  /** The secret search of the other phases over `stack`, with more places (the whole-platform step). */
+  searchSecrets: (
+    stack: string,
+    places: { label: string; text: string }[],
+    namespaces: string[],
+  ) => Promise<void>;
 }
 
 export async function realNodePhases(c: RealNodePhasesContext): Promise<void> {
@@ -37,9 +52,26 @@ export async function realNodePhases(c: RealNodePhasesContext): Promise<void> {
     return;
   }
   const kube = env.cluster;
+  // The whole platform's stack is written before the node joins: the node imports its images.
+  let realPods: { stack: RealPodsStack; images: string[]; updated?: string } | undefined;
+  const overrides = { ...(env.backingImages ?? {}), ...(env.standinImages ?? {}) };
+  if (!c.mainUp) {
+    notes.push("real node: the whole platform on real pods SKIPPED (the first up failed)");
+  } else {
+    await phase("real node: the whole platform's stack and the images it runs", async () => {
+      const stack = realPodsStack(c.runId);
+      onCleanup(`stack file of ${stack.name}`, () => rmSync(stack.file, { force: true }));
+      writeRealPodsStackFile(stack, kube.context, overrides);
+      const { images, updated } = withUpdateTag(await stackImages(stack.name, "app", logFile));
+      realPods = { stack, images, ...(updated ? { updated } : {}) };
+      log(
+        `real node: the whole platform (${stack.name}) runs ${images.length} app images (the contract app)`,
+      );
+    });
+  }
   let node: Awaited<ReturnType<typeof join>> | undefined;
   await phase("real node: join the cluster", async () => {
-    node = await join();
+    node = await join(realPods?.images ?? []);
   });
   if (!node) return;
   const joined = node;
@@ -102,6 +134,23 @@ export async function realNodePhases(c: RealNodePhasesContext): Promise<void> {
             policyPack: env.policyPack,
             runId: c.runId,
             timed,
+            ...o,
+          }),
+      );
+    }
+    const prepared = realPods;
+    if (prepared) {
+      await phase(
+        "real node: the whole platform on real pods (every service, backing service and log pipeline)",
+        () =>
+          platformOnRealPods(kube, env.engine, joined, checks, {
+            stack: prepared.stack,
+            policyPack: env.policyPack,
+            ...(prepared.updated ? { updatedImage: prepared.updated } : {}),
+            imported: Object.values(overrides),
+            timed,
+            notes,
+            searchSecrets: (places, namespaces) => c.searchSecrets(prepared.stack.name, places, namespaces),
             ...o,
           }),
       );

@@ -8,9 +8,11 @@ import { REAL_NODE_TAINT } from "./index";
 // MutatingAdmissionPolicies (admissionregistration.k8s.io/v1beta1, enabled on the e2e's API server
 // when a real node joins) that the API server applies to what the stack creates.
 // - Every pod of the stack's services namespace gets the real node's nodeSelector and toleration.
-// - Every DaemonSet of its logs namespace stays off the real node: the log shipper tolerates every
-//   taint, and its image (Alloy) is not built here, so on the real node it could never start and
-//   `pulumi up` would wait for it.
+// - Its logs namespace: by default every DaemonSet stays off the real node (the log shipper
+//   tolerates every taint, and a stack without the log stand-ins' images could never start it
+//   there, so `pulumi up` would wait for it); with `logsOnRealNode`, every pod of the logs
+//   namespace goes to the real node too and its DaemonSets run there only (the kwok nodes would
+//   only fake them).
 // Removed again by the returned function.
 
 const [taintKey = "", taintValue = ""] = REAL_NODE_TAINT.split(":")[0]?.split("=") ?? [];
@@ -86,9 +88,16 @@ const DAEMONSETS_OFF_REAL_NODE = `[
   }}
 ]`;
 
+/** The real node's label as a DaemonSet template's only node (its pods then get the pod patch). */
+const DAEMONSETS_ONLY_ON_REAL_NODE = `[
+  has(object.spec.template.spec.nodeSelector)
+    ? JSONPatch{op: "add", path: "/spec/template/spec/nodeSelector/${REAL_NODE_LABEL.replace("/", "~1")}", value: "true"}
+    : JSONPatch{op: "add", path: "/spec/template/spec/nodeSelector", value: {"${REAL_NODE_LABEL}": "true"}}
+]`;
+
 export async function placeStackOnRealNode(
   cluster: Cluster,
-  o: { namespace: string; logsNamespace: string; dir: string; logFile: string },
+  o: { namespace: string; logsNamespace: string; dir: string; logFile: string; logsOnRealNode?: boolean },
 ): Promise<() => Promise<void>> {
   const name = (what: string) => `e2e-${o.namespace}-${what}`;
   const file = join(o.dir, `placement-${o.namespace}.json`);
@@ -104,13 +113,28 @@ export async function placeStackOnRealNode(
           { group: "", resource: "pods", operations: ["CREATE"] },
           PODS_ON_REAL_NODE,
         ),
-        ...policy(
-          name("daemonsets"),
-          o.logsNamespace,
-          { group: "apps", resource: "daemonsets", operations: ["CREATE", "UPDATE"] },
-          DAEMONSETS_OFF_REAL_NODE,
-          "!has(object.spec.template.spec.affinity)",
-        ),
+        ...(o.logsOnRealNode
+          ? [
+              ...policy(
+                name("logs-pods"),
+                o.logsNamespace,
+                { group: "", resource: "pods", operations: ["CREATE"] },
+                PODS_ON_REAL_NODE,
+              ),
+              ...policy(
+                name("daemonsets"),
+                o.logsNamespace,
+                { group: "apps", resource: "daemonsets", operations: ["CREATE", "UPDATE"] },
+                DAEMONSETS_ONLY_ON_REAL_NODE,
+              ),
+            ]
+          : policy(
+              name("daemonsets"),
+              o.logsNamespace,
+              { group: "apps", resource: "daemonsets", operations: ["CREATE", "UPDATE"] },
+              DAEMONSETS_OFF_REAL_NODE,
+              "!has(object.spec.template.spec.affinity)",
+            )),
       ],
     }),
   );

@@ -5,6 +5,8 @@ import { run } from "../lib/proc";
 import type { Checks } from "../lib/report";
 import { restrictedPod } from "./feasibility";
 import type { RealNode } from "./index";
+import { declaredDependencies } from "./reach";
+import { checkServicePaths, type Outsider, type ServiceEndpoint, startOutsider } from "./service-paths";
 
 // The platform's own NetworkPolicies, as `pulumi up` created them, enforced on real traffic: for
 // every service (read from the cluster: each web Deployment and its ConfigMap's APP__<TARGET>__HOST
@@ -21,26 +23,6 @@ interface Probe {
   dependsOn: string[];
   ip?: string;
 }
-
-interface Reach {
-  answered: boolean;
-  status?: number;
-  error?: string;
-}
-
-async function reachFrom(ip: string, url: string): Promise<Reach> {
-  try {
-    const res = await fetch(`http://${ip}/_contract/reach?url=${encodeURIComponent(url)}`, {
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (res.status !== 200) return { answered: false, error: `HTTP ${res.status}` };
-    return { answered: true, ...((await res.json()) as { status?: number; error?: string }) };
-  } catch (error) {
-    return { answered: false, error: (error as Error).message };
-  }
-}
-
-const blocked = (r: Reach) => r.answered && !r.status && !!r.error;
 
 export async function platformPoliciesOnRealPods(
   cluster: Cluster,
@@ -76,12 +58,8 @@ export async function platformPoliciesOnRealPods(
       ns,
       configMap,
     ]);
-    const dependsOn = Object.entries(cm.data ?? {})
-      .filter(([k]) => /^APP__[A-Z0-9_]+__HOST$/.test(k))
-      .map(([, v]) => v.split(".")[0] ?? "")
-      .filter(Boolean);
     const pod = `real-probe-${service}`;
-    probes.push({ service, pod, dependsOn });
+    probes.push({ service, pod, dependsOn: declaredDependencies(cm.data ?? {}) });
     const p = restrictedPod(pod, image, ns) as {
       metadata: { labels: Record<string, string> };
       spec: { containers: Record<string, unknown>[] };
@@ -96,28 +74,11 @@ export async function platformPoliciesOnRealPods(
     pods.push(p);
   }
   if (probes.length === 0) throw new Error(`no web Deployment found in namespace ${ns}`);
-  const outsider = restrictedPod("outsider", image, OUTSIDE);
   const file = join(o.dir, "policies-probes.json");
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "List",
-      items: [
-        { apiVersion: "v1", kind: "Namespace", metadata: { name: OUTSIDE } },
-        outsider,
-        {
-          apiVersion: "v1",
-          kind: "Service",
-          metadata: { name: "outsider", namespace: OUTSIDE },
-          spec: { selector: { app: "outsider" }, ports: [{ port: 80, targetPort: 80 }] },
-        },
-        ...pods,
-      ],
-    }),
-  );
+  writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items: pods }));
   const started = Date.now();
   await kubectl(cluster, ["apply", "-f", file], { logFile: o.logFile });
+  let outsider: Outsider | undefined;
   try {
     const waited = await run(
       "kubectl",
@@ -133,94 +94,27 @@ export async function platformPoliciesOnRealPods(
       ],
       { env: cluster.env, logFile: o.logFile },
     );
-    const outsiderReady = await run(
-      "kubectl",
-      [
-        "--context",
-        cluster.context,
-        "-n",
-        OUTSIDE,
-        "wait",
-        "--for=condition=Ready",
-        "pod/outsider",
-        "--timeout=60s",
-      ],
-      { env: cluster.env, logFile: o.logFile },
-    );
+    outsider = await startOutsider(cluster, image, { namespace: OUTSIDE, dir: o.dir, logFile: o.logFile });
     const readyIn = Math.round((Date.now() - started) / 1000);
     checks.that(
-      waited.code === 0 && outsiderReady.code === 0,
+      waited.code === 0,
       `platform on real pods: one pod per service (${probes.length}) with its web pods' labels and ConfigMap Ready on ${node.name} in ${readyIn} s`,
-      `${waited.stderr} ${outsiderReady.stderr}`,
+      waited.stderr,
     );
-    if (waited.code !== 0 || outsiderReady.code !== 0) return;
-    const ipOf = async (namespace: string, pod: string) => {
+    if (waited.code !== 0) return;
+    const endpoints: ServiceEndpoint[] = [];
+    for (const p of probes) {
       const got = await kubectlJson<{ status?: { podIP?: string } }>(cluster, [
         "get",
         "pod",
         "-n",
-        namespace,
-        pod,
+        ns,
+        p.pod,
       ]);
-      return got.status?.podIP ?? "";
-    };
-    for (const p of probes) p.ip = await ipOf(ns, p.pod);
-    const outsiderIp = await ipOf(OUTSIDE, "outsider");
-    const ipOfService = new Map(probes.map((p) => [p.service, p.ip ?? ""]));
-
-    const pairs = probes.flatMap((from) =>
-      probes
-        .filter((to) => to.service !== from.service)
-        .map((to) => ({ from, to, declared: from.dependsOn.includes(to.service) })),
-    );
-    const results = await Promise.all(
-      pairs.map(async (pair) => ({
-        ...pair,
-        r: await reachFrom(
-          pair.from.ip ?? "",
-          `http://${ipOfService.get(pair.to.service)}:80/_contract/ping`,
-        ),
-      })),
-    );
-    const declared = results.filter((x) => x.declared);
-    const undeclared = results.filter((x) => !x.declared);
-    const show = (xs: typeof results) =>
-      xs.map((x) => `${x.from.service} -> ${x.to.service}: ${x.r.status ?? x.r.error}`).join("; ");
-    const missedDeclared = declared.filter((x) => x.r.status !== 200);
-    checks.that(
-      declared.length > 0 && missedDeclared.length === 0,
-      `platform on real pods: every declared dependency answers through the platform's NetworkPolicies (${declared.length} service -> dependency pairs)`,
-      show(missedDeclared),
-    );
-    const leaked = undeclared.filter((x) => !blocked(x.r));
-    checks.that(
-      undeclared.length > 0 && leaked.length === 0,
-      `platform on real pods: every undeclared service -> service connection is refused (${undeclared.length} pairs)`,
-      show(leaked),
-    );
-    const inbound = await Promise.all(
-      probes.map(async (p) => ({ p, r: await reachFrom(outsiderIp, `http://${p.ip}:80/_contract/ping`) })),
-    );
-    const inOpen = inbound.filter((x) => !blocked(x.r));
-    checks.that(
-      inOpen.length === 0,
-      `platform on real pods: a pod outside the platform reaches none of the ${probes.length} services (ingress enforced)`,
-      inOpen.map((x) => `${x.p.service}: ${x.r.status ?? x.r.error}`).join("; "),
-    );
-    const outbound = await Promise.all(
-      probes.map(async (p) => ({
-        p,
-        r: await reachFrom(p.ip ?? "", `http://outsider.${OUTSIDE}.svc.cluster.local/_contract/ping`),
-      })),
-    );
-    // Blocked at the connection, not at the name: DNS is allowed, nothing else.
-    const outOpen = outbound.filter((x) => !blocked(x.r) || /lookup|no such host/.test(x.r.error ?? ""));
-    checks.that(
-      outOpen.length === 0,
-      `platform on real pods: no service reaches a pod outside the platform (egress enforced), though its name resolves (DNS allowed)`,
-      outOpen.map((x) => `${x.p.service}: ${x.r.status ?? x.r.error}`).join("; "),
-    );
-    o.log(`platform on real pods: ${results.length + inbound.length + outbound.length} connections checked`);
+      endpoints.push({ service: p.service, ip: got.status?.podIP ?? "", dependsOn: p.dependsOn });
+    }
+    const tried = await checkServicePaths(checks, endpoints, outsider, "platform on real pods");
+    o.log(`platform on real pods: ${tried} connections checked`);
   } finally {
     await run(
       "kubectl",
@@ -237,9 +131,6 @@ export async function platformPoliciesOnRealPods(
       ],
       { env: cluster.env, logFile: o.logFile },
     );
-    await run("kubectl", ["--context", cluster.context, "delete", "namespace", OUTSIDE, "--wait=false"], {
-      env: cluster.env,
-      logFile: o.logFile,
-    });
+    await outsider?.remove();
   }
 }

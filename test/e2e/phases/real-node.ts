@@ -1,6 +1,8 @@
 import type { Environment } from "../lib/setup";
+import { ROOT } from "../lib/toolchain";
 import { realNodePhases } from "../node/phases";
 import { type LocalStack, phase, type Run } from "./context";
+import { verifySecretsStaySecret } from "./secrets-stay-secret";
 
 // The real node's phases (test/e2e/node/phases.ts): it joins once the local stack is up, runs its
 // steps (restricted pods, DNS, NetworkPolicies enforced, the contract app on PostgreSQL/Redis, the
@@ -20,5 +22,14 @@ export async function realNode(run: Run, env: Environment, stack: LocalStack): P
     logFile: run.logFile,
     log: run.log,
     runId: run.runId,
+    searchSecrets: async (name, places, namespaces) => {
+      await verifySecretsStaySecret(run, env, {
+        label: `whole platform on real pods (${name})`,
+        stack: name,
+        cwd: ROOT,
+        namespaces,
+        places,
+      });
+    },
   });
 }
