@@ -1,14 +1,16 @@
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type KubeList, kubectl, kubectlJson } from "./lib/cluster";
 import { e2eStackFile, objectsLeft, PART_OF } from "./lib/platform";
-import { E2EError, tail } from "./lib/proc";
+import { E2EError, onCleanup, tail } from "./lib/proc";
 import { initTemporaryStack, pulumi, pulumiMayFail } from "./lib/pulumi";
 import { elapsed, median, seconds, type Timing } from "./lib/report";
 import { closeSessionWith, openSession } from "./lib/session";
 import { setUp } from "./lib/setup";
 import { ROOT } from "./lib/toolchain";
 import { timePodReady } from "./node/feasibility";
+import { benchPlatformOnRealPods } from "./node/platform-bench";
+import { realPodsStack, stackImages, withUpdateTag, writeRealPodsStackFile } from "./node/platform-step";
 
 // `npm run bench:e2e`: wall time, on the real engine and a kwok cluster, of
 //   up      the whole platform (local stack) from an empty cluster until every workload is Ready,
@@ -17,6 +19,9 @@ import { timePodReady } from "./node/feasibility";
 //   destroy everything,
 // each `pulumi up|destroy --yes --skip-preview` with the policy pack and its config, as CI runs
 // them; E2E_BENCH_RUNS runs (default 3), median printed. Set-up (toolchain, cluster) not counted.
+// Then, where this machine runs a real node: one restricted pod from create to Ready, and the same
+// figures for the whole platform on real pods (node/platform-bench.ts), plus one service alone
+// (`platform:only`) and where the time of each whole-platform up went.
 
 const runs = Number.parseInt(process.env.E2E_BENCH_RUNS ?? "3", 10);
 const session = openSession("bench");
@@ -125,12 +130,53 @@ async function main(): Promise<number> {
   log(row("update (one image tag)", updates));
   log(row("destroy", destroys));
   if (env.joinRealNode) {
-    // After the stack runs: no `pulumi up` while the real node is in the cluster (setup.ts says why).
-    const node = await env.joinRealNode();
+    // After the kwok runs: no `pulumi up` of the kwok stack while the real node is in the cluster
+    // (setup.ts says why). The whole platform's stack is written first: the node imports its images.
+    const overrides = { ...(env.backingImages ?? {}), ...(env.standinImages ?? {}) };
+    const real = realPodsStack(`bench-${runId}`);
+    onCleanup(`stack file of ${real.name}`, () => rmSync(real.file, { force: true }));
+    writeRealPodsStackFile(real, cluster.context, overrides);
+    const { images, updated } = withUpdateTag(await stackImages(real.name, "app", logFile));
+    const foreign = (await stackImages(real.name, "third-party", logFile)).filter(
+      (i) => !Object.values(overrides).includes(i),
+    );
+    const node = await env.joinRealNode(images);
     try {
       const pods = await timePodReady(cluster, node.images.contractApp, runs, { dir: tmp, logFile });
       log(`== real node ${node.name} (containerd, kubelet, image pre-loaded)`);
       log(row("one restricted pod: create -> Ready", pods));
+      if (foreign.length > 0 || !updated) {
+        log(
+          `== whole platform on real pods: SKIPPED (not built here: ${foreign.join(", ") || "no app image"})`,
+        );
+      } else {
+        const f = await benchPlatformOnRealPods(cluster, engine, node, {
+          stack: real,
+          updatedImage: updated,
+          policyPack,
+          runs,
+          dir: tmp,
+          logFile,
+          log,
+        });
+        log(`== whole platform on real pods (${runs} runs, ${node.name}, images pre-loaded, policy pack on)`);
+        log(row("up (empty -> all Ready)", f.up));
+        log(row(`update (one image tag: ${f.service})`, f.update));
+        log(row("destroy", f.destroy));
+        log(row(`up of ${f.service} alone (platform:only)`, f.oneServiceUp));
+        log(row(`destroy of ${f.service} alone`, f.oneServiceDestroy));
+        log("  where the whole-platform up went (medians over runs; API timestamps, 1 s resolution):");
+        const m = (pick: (t: (typeof f.timelines)[number]) => number | undefined) =>
+          `${median(f.timelines.map(pick).filter((v): v is number => v !== undefined)).toFixed(1)} s`;
+        log(`    engine + API until the first pod exists   ${m((t) => t.untilFirstPod)}`);
+        log(`    per pod: created -> scheduled              ${m((t) => t.scheduling)}`);
+        log(`    per pod: scheduled -> containers started   ${m((t) => t.containerStart)}`);
+        log(`    per pod: started -> Ready (probes)         ${m((t) => t.readiness)}`);
+        log(
+          `    migration Jobs: created -> complete        ${m((t) => t.migrations.median)} (longest ${m((t) => t.migrations.longest)})`,
+        );
+        log(`    last pod Ready after the start of up       ${m((t) => t.lastReady)}`);
+      }
     } finally {
       await node.stop();
     }
