@@ -150,7 +150,7 @@ async function main(): Promise<number> {
           `== whole platform on real pods: SKIPPED (not built here: ${foreign.join(", ") || "no app image"})`,
         );
       } else {
-        const f = await benchPlatformOnRealPods(cluster, engine, node, {
+        const f = await benchPlatformOnRealPods(cluster, engine, {
           stack: real,
           updatedImage: updated,
           policyPack,

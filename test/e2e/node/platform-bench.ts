@@ -4,7 +4,6 @@ import type { Cluster } from "../lib/cluster";
 import { stateNamespaces, viewCluster } from "../lib/platform";
 import { E2EError, onCleanup, tail } from "../lib/proc";
 import { type Engine, exportState, initTemporaryStack, pulumi, pulumiMayFail } from "../lib/pulumi";
-import type { RealNode } from "./index";
 import { placeStackOnRealNode } from "./placement";
 import { type RealPodsStack, UPDATE_TAG } from "./platform-step";
 import { podTimeline, type WhereTheTimeGoes } from "./timeline";
@@ -30,7 +29,6 @@ export interface RealPodsFigures {
 export async function benchPlatformOnRealPods(
   cluster: Cluster,
   engine: Engine,
-  node: RealNode,
   o: {
     stack: RealPodsStack;
     updatedImage: string;
