@@ -49,10 +49,10 @@ var defaultServiceNameLabels = []string{
 }
 
 const (
-	defaultHTTPPort       = 3100
-	defaultRejectOldAge   = 7 * 24 * time.Hour
-	defaultCreationGrace  = 10 * time.Minute
-	defaultMaxLineSize    = 256 * 1024
+	defaultHTTPPort      = 3100
+	defaultRejectOldAge  = 7 * 24 * time.Hour
+	defaultCreationGrace = 10 * time.Minute
+	defaultMaxLineSize   = 256 * 1024
 )
 
 // loadConfig reads `path` (expanding ${VAR} and ${VAR:-default} first when expandEnv, as Loki's
