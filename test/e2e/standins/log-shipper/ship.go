@@ -34,14 +34,17 @@ func (s *shipper) syncPeriod() time.Duration {
 	return period
 }
 
-// sync opens readers for the sources' current files and closes those of files no longer targeted.
-func (s *shipper) sync(ctx context.Context) {
+// sync opens readers for the sources' current files and closes those of files no longer targeted;
+// false when a source's targets could not be resolved (its open files are kept).
+func (s *shipper) sync(ctx context.Context) bool {
+	ok := true
 	seen := map[string]bool{}
 	for _, src := range s.plan.sources {
 		targets, err := s.disc.resolve(ctx, src.targets)
 		if err != nil {
 			log.Printf("%s: %v (keeping the files already open)", src.name, err)
 			s.metrics.add("log_shipper_standin_discovery_errors_total", 1, "component_id", src.name)
+			ok = false
 			for key := range s.readers {
 				if strings.HasPrefix(key, src.name+"\x00") {
 					seen[key] = true
@@ -84,6 +87,7 @@ func (s *shipper) sync(ctx context.Context) {
 		}
 	}
 	s.metrics.set("log_shipper_standin_files_open", float64(len(s.readers)))
+	return ok
 }
 
 func (s *shipper) read(r *tailer) {
@@ -137,12 +141,21 @@ func (s *shipper) deliver(receivers []receiver, e *logEntry) {
 	}
 }
 
-// run syncs and polls until ctx ends, saving positions every sync.
+// run syncs and polls until ctx ends, saving positions every sync. A failed sync is retried
+// after retryAfterFailure rather than a whole sync period (Alloy's discovery watches the API and
+// recovers as soon as it answers).
+const retryAfterFailure = 2 * time.Second
+
 func (s *shipper) run(ctx context.Context) {
-	s.sync(ctx)
-	syncTick := time.NewTicker(s.syncPeriod())
+	next := func(ok bool) time.Duration {
+		if ok {
+			return s.syncPeriod()
+		}
+		return min(retryAfterFailure, s.syncPeriod())
+	}
+	syncTimer := time.NewTimer(next(s.sync(ctx)))
 	pollTick := time.NewTicker(s.pollInterval)
-	defer syncTick.Stop()
+	defer syncTimer.Stop()
 	defer pollTick.Stop()
 	for {
 		select {
@@ -155,8 +168,8 @@ func (s *shipper) run(ctx context.Context) {
 				log.Printf("saving positions: %v", err)
 			}
 			return
-		case <-syncTick.C:
-			s.sync(ctx)
+		case <-syncTimer.C:
+			syncTimer.Reset(next(s.sync(ctx)))
 			if err := s.positions.save(); err != nil {
 				log.Printf("saving positions: %v", err)
 			}
