@@ -186,7 +186,11 @@ describe.skipIf(goMissing)("the log stand-ins", () => {
         const namespaces = shipperRoleNamespaces(planned);
         const pods = planned
           .all("Deployment")
-          .filter((d) => namespaces.includes(d.metadata.namespace ?? ""))
+          .filter(
+            (d) =>
+              namespaces.includes(d.metadata.namespace ?? "") &&
+              d.spec.template.metadata.labels["app.kubernetes.io/component"] === "web",
+          )
           .slice(0, 2)
           .map((d, i) => ({
             namespace: d.metadata.namespace as string,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -211,6 +212,27 @@ func TestProtobufPushAndRefusedBodies(t *testing.T) {
 		if err != nil || resp.StatusCode != tc.status {
 			t.Errorf("%s %q: got %v %v, want %d", tc.contentType, tc.body, resp.StatusCode, err, tc.status)
 		}
+	}
+}
+
+func TestGzipJSONPush(t *testing.T) {
+	srv := newTestServer(t, false, 1<<20)
+	body, _ := json.Marshal(pushapi.Request{Streams: []pushapi.Stream{{
+		Labels: map[string]string{"service": "gz"}, Entries: []pushapi.Entry{{UnixNano: ns(-time.Minute), Line: "zipped"}},
+	}}})
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	_, _ = zw.Write(body)
+	_ = zw.Close()
+	r, _ := http.NewRequest(http.MethodPost, srv.URL+"/loki/api/v1/push", &zipped)
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Content-Encoding", "gzip")
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("gzip push: %v %v", resp.StatusCode, err)
+	}
+	if a := queryRange(t, srv, url.Values{"query": {`{service="gz"}`}}); len(a.Data.Result) != 1 {
+		t.Errorf("the gzip body's entry: %+v", a)
 	}
 }
 
