@@ -149,8 +149,11 @@ func run(args []string) error {
 		positions: pos, metrics: m, now: time.Now, pollInterval: o.pollInterval,
 	}
 	var urls []string
+	stopping := make(chan struct{})
 	for _, w := range p.writers {
-		s.writers[w.name] = newLokiWriter(w, m)
+		lw := newLokiWriter(w, m)
+		lw.stopping = stopping
+		s.writers[w.name] = lw
 		urls = append(urls, w.urls...)
 	}
 
@@ -188,6 +191,7 @@ func run(args []string) error {
 		log.Printf("log-shipper stand-in: %s, shutting down", sig)
 	}
 	// Files first (what they hold goes to the queues), then the writers' last batches.
+	close(stopping)
 	stopShipping()
 	<-shipped
 	stopWriters()

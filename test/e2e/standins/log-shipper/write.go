@@ -32,6 +32,8 @@ type lokiWriter struct {
 	minBackoff     time.Duration
 	maxBackoff     time.Duration
 	maxRetries     int
+	// stopping is closed when the process is asked to stop: no more waiting on a Loki that refuses.
+	stopping <-chan struct{}
 }
 
 func newLokiWriter(w *writer, m *metrics) *lokiWriter {
@@ -44,8 +46,20 @@ func newLokiWriter(w *writer, m *metrics) *lokiWriter {
 	}
 }
 
-// enqueue blocks when the queue is full: the files are read no faster than Loki takes them.
-func (w *lokiWriter) enqueue(e *logEntry) { w.queue <- e }
+// enqueue blocks when the queue is full (the files are read no faster than Loki takes them),
+// except once the process is stopping: then an entry that does not fit is dropped and counted.
+func (w *lokiWriter) enqueue(e *logEntry) {
+	select {
+	case w.queue <- e:
+		return
+	default:
+	}
+	select {
+	case w.queue <- e:
+	case <-w.stopping:
+		w.metrics.add("loki_write_dropped_entries_total", 1, "component_id", w.component, "reason", "stopping")
+	}
+}
 
 type batch struct {
 	streams map[string]*pushapi.Stream
@@ -161,7 +175,7 @@ func (w *lokiWriter) sendTo(ctx context.Context, url string, body []byte, entrie
 		if err == nil {
 			err = fmt.Errorf("%d: %s", status, msg)
 		}
-		if attempt >= w.maxRetries || ctx.Err() != nil {
+		if attempt >= w.maxRetries || ctx.Err() != nil || w.isStopping() {
 			log.Printf("%s: giving up on a batch of %d entries for %s after %d attempts: %v", w.component, entries, url, attempt+1, err)
 			w.metrics.add("loki_write_dropped_entries_total", float64(entries), "component_id", w.component, "reason", "retries_exhausted")
 			return
@@ -170,8 +184,18 @@ func (w *lokiWriter) sendTo(ctx context.Context, url string, body []byte, entrie
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():
+		case <-w.stopping:
 		}
 		backoff = min(backoff*2, w.maxBackoff)
+	}
+}
+
+func (w *lokiWriter) isStopping() bool {
+	select {
+	case <-w.stopping:
+		return true
+	default:
+		return false
 	}
 }
 

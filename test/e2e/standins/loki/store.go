@@ -184,7 +184,9 @@ func (s *store) drop(streamsOf map[string]*stream, key string, st *stream, n int
 	for _, e := range st.entries[:n] {
 		s.bytes -= e.size()
 	}
-	st.entries = append([]entry(nil), st.entries[n:]...)
+	// Resliced, not copied: dropping one entry at a time stays O(1), and the next append that
+	// outgrows the array copies only the live entries, releasing the dropped ones.
+	st.entries = st.entries[n:]
 	if len(st.entries) == 0 {
 		delete(streamsOf, key)
 	}
