@@ -26,7 +26,7 @@ export const MIN_SCALED_MEMORY_MIB = 16;
  */
 export function scaledRequest(value: number, scale: RequestScale | undefined, minimum: number): number {
   if (scale === undefined || scale === 1) return value;
-  // The epsilon keeps float noise (70 * 0.1 = 7.000000000000001) from rounding up a whole unit.
+  // The epsilon keeps float noise (300 * 0.07 = 21.000000000000004) from rounding up a whole unit.
   return Math.max(Math.ceil(value * scale - 1e-9), Math.min(value, minimum));
 }
 
