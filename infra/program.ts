@@ -167,6 +167,7 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
       loki: logStore.path,
       image: resolvedLoggingImages(thirdPartyImageSource(config))[config.logging.shipper],
       ...(config.monitoring.enabled ? { scrapedFrom: config.monitoringNamespace } : {}),
+      requestScale: config.requestScale,
     },
     { parent: scope },
   );
@@ -193,6 +194,7 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
           monitoringNamespace: config.monitoringNamespace,
           ...(cached.length > 0 ? { httpCache: httpCacheClient(appNamespace) } : {}),
           ...optional("appSettings", ownSettings.forService(s.spec.name)),
+          requestScale: config.requestScale,
         },
         { parent: scope },
       ),
@@ -210,6 +212,7 @@ export function definePlatform(catalog?: readonly ServiceSpec[]): PlatformOutput
             gateway: gatewayPeers,
             services: services.map((s) => s.name),
             image: resolveImage("varnish", httpCacheImages.varnish, thirdPartyImageSource(config)),
+            requestScale: config.requestScale,
             ...(config.monitoring.enabled
               ? {
                   metrics: {

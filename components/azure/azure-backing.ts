@@ -11,6 +11,7 @@ import type {
   ServiceSpec,
   WorkloadIdentity,
 } from "../backing/types";
+import type { RequestScale } from "../kube/resources";
 import type { AzureBlobStorage } from "./blob-storage";
 import { ClusterAddons } from "./cluster-addons";
 import type { AzureFoundation } from "./foundation";
@@ -47,6 +48,12 @@ export interface AzureBackingArgs {
   issuer: pulumi.Input<string>;
   addons: { certManager: boolean; rabbitmqOperator: boolean };
   monitoringNamespace: string;
+  /**
+   * The stack's `platform:requestScale`: a factor on the CPU and memory requests of the setup Jobs
+   * and the RabbitMQ nodes; limits unchanged.
+   * @default 1 (requests as sized)
+   */
+  requestScale?: RequestScale;
 }
 
 export class AzureBacking extends pulumi.ComponentResource implements BackingServices {
@@ -99,6 +106,7 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
           issuer: args.issuer,
           tenants,
           ca: { file: POSTGRES_CA_FILE, mount: adminCa().mount },
+          requestScale: args.requestScale,
         },
         { parent },
       );
@@ -216,6 +224,7 @@ export class AzureBacking extends pulumi.ComponentResource implements BackingSer
             memoryMiB: c.rabbitmq.memoryMiB,
             zoneSpread: c.zones.length > 1,
             monitoringNamespace: args.monitoringNamespace,
+            requestScale: args.requestScale,
             dependsOn: new ClusterAddons("cluster-addons", args.addons, { parent: this }).ready,
           },
           { parent: this },

@@ -4,6 +4,7 @@ import { clusterHost } from "../kube/cluster-dns";
 import { objectLabels, selectorLabels } from "../kube/labels";
 import { namespacePeer } from "../kube/network";
 import { pinnedChart } from "../kube/pinned-chart";
+import { type RequestScale, scaledRequests } from "../kube/resources";
 import { LOG_SHIPPER_NAME } from "../logging/log-shipper";
 import type { LokiStore } from "../logging/types";
 import type { AzureBlobStorage } from "./blob-storage";
@@ -36,6 +37,12 @@ export interface AzureLokiArgs {
   /** 1, or 3 with replication across them. */
   replicas: number;
   storageGi: number;
+  /**
+   * The stack's `platform:requestScale`: a factor on the CPU and memory requests of Loki's pods;
+   * limits unchanged.
+   * @default 1 (requests as sized)
+   */
+  requestScale?: RequestScale;
 }
 
 /** Helm values: monolithic, Azure Blob with a federated token, retention as the stack says. */
@@ -46,6 +53,7 @@ export function lokiValues(args: {
   retentionHours: number;
   replicas: number;
   storageGi: number;
+  requestScale?: RequestScale;
 }): Record<string, unknown> {
   const retention = `${args.retentionHours}h`;
   return {
@@ -94,7 +102,10 @@ export function lokiValues(args: {
     singleBinary: {
       replicas: args.replicas,
       persistence: { enabled: true, size: `${args.storageGi}Gi` },
-      resources: { requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+      resources: {
+        requests: scaledRequests({ cpuMillis: 100, memoryMiB: 512 }, args.requestScale),
+        limits: { memory: "1Gi" },
+      },
     },
     gateway: { enabled: false },
     chunksCache: { enabled: false },
@@ -149,6 +160,7 @@ export class AzureLoki extends pulumi.ComponentResource {
           retentionHours: args.retentionHours,
           replicas: args.replicas,
           storageGi: args.storageGi,
+          requestScale: args.requestScale,
         }),
       },
       { ...parent, dependsOn: [...containers, identity.credential] },

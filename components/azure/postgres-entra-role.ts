@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkPath, PodAdditions } from "../backing/types";
 import { objectLabels, selectorLabels } from "../kube/labels";
-import { fixedResources } from "../kube/resources";
+import { fixedResources, type RequestScale } from "../kube/resources";
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
@@ -40,6 +40,8 @@ export interface EntraAdminLogin {
   egress: NetworkPath[];
   /** psql 15+ (for `\getenv`) with BusyBox wget: the official Alpine postgres image. */
   image: string;
+  /** The stack's `platform:requestScale` for the Jobs' requests (limits unchanged); none: as sized. */
+  requestScale?: RequestScale;
 }
 
 /**
@@ -165,7 +167,7 @@ export class EntraPostgresRole extends pulumi.ComponentResource {
                     { name: "TENANT", value: args.tenant },
                     { name: "TENANT_OBJECT_ID", value: args.principalId },
                   ],
-                  resources: fixedResources(50, 64),
+                  resources: fixedResources(50, 64, login.requestScale),
                   securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [
                     tmp.mount,

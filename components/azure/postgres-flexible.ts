@@ -6,6 +6,7 @@ import { images } from "../backing/images";
 import { type PostgresServerEndpoint, PostgresTenants, postgresUrl } from "../backing/postgres-tenants";
 import type { NetworkPath, PodAdditions } from "../backing/types";
 import { objectLabels } from "../kube/labels";
+import type { RequestScale } from "../kube/resources";
 import { POSTGRES_TOKEN_SCOPE } from "./entra-token";
 import type { AzureFoundation } from "./foundation";
 import { entraIdPath, subnetPath } from "./network-paths";
@@ -78,6 +79,12 @@ export interface FlexiblePostgresArgs {
   /** The cluster's OIDC issuer, trusted by the setup identity. */
   issuer: pulumi.Input<string>;
   tenants: readonly string[];
+  /**
+   * The stack's `platform:requestScale`: a factor on the CPU and memory requests of the setup Jobs;
+   * limits unchanged.
+   * @default 1 (requests as sized)
+   */
+  requestScale?: RequestScale;
 }
 
 /** One tenant's login on the server. */
@@ -240,6 +247,7 @@ export class FlexiblePostgres extends pulumi.ComponentResource {
           namespace: args.adminNamespace,
           tenants: args.tenants,
           image: images.postgres,
+          requestScale: args.requestScale,
         },
         parent,
       );
@@ -298,6 +306,7 @@ export class FlexiblePostgres extends pulumi.ComponentResource {
         ready: [...ready, administrator, serviceAccount, setup.credential],
         egress: [this.egress, entraIdPath],
         image: images.postgres,
+        requestScale: args.requestScale,
       };
       entraRoleNetworkPolicy(name, this.entraLogin, parent);
     }

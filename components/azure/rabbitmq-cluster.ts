@@ -7,6 +7,7 @@ import { clusterHost } from "../kube/cluster-dns";
 import { shortHash } from "../kube/hash";
 import { objectLabels } from "../kube/labels";
 import { namespacePeer, podsOfServices } from "../kube/network";
+import { fixedResources, type RequestScale } from "../kube/resources";
 import { restrictedContainerSecurityContext } from "../kube/security";
 import type { MessagingSpec } from "../service/spec";
 
@@ -36,6 +37,12 @@ export interface OperatorRabbitMqArgs {
   monitoringNamespace: string;
   /** The operator and cert-manager must exist before their custom resources. */
   dependsOn: pulumi.Resource[];
+  /**
+   * The stack's `platform:requestScale`: a factor on the CPU and memory requests of the RabbitMQ nodes;
+   * limits unchanged.
+   * @default 1 (requests as sized)
+   */
+  requestScale?: RequestScale;
 }
 
 export interface RabbitTenant {
@@ -156,10 +163,7 @@ export class OperatorRabbitMq extends pulumi.ComponentResource {
         spec: {
           replicas: args.replicas,
           image: images.rabbitmq,
-          resources: {
-            requests: { cpu: `${args.cpuMillis}m`, memory: `${args.memoryMiB}Mi` },
-            limits: { memory: `${args.memoryMiB}Mi` },
-          },
+          resources: fixedResources(args.cpuMillis, args.memoryMiB, args.requestScale),
           persistence: {
             storage: `${args.storageGi}Gi`,
             ...(args.storageClass ? { storageClassName: args.storageClass } : {}),

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { shortHash } from "../kube/hash";
 import { objectLabels, selectorLabels } from "../kube/labels";
-import { fixedResources } from "../kube/resources";
+import { fixedResources, type RequestScale } from "../kube/resources";
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
@@ -40,6 +40,12 @@ export interface PostgresTenantsArgs {
   tenants: readonly string[];
   /** Image with psql 15+ (for `\getenv`): the official postgres image. */
   image: string;
+  /**
+   * The stack's `platform:requestScale`: a factor on the CPU and memory requests of its containers;
+   * limits unchanged.
+   * @default 1 (requests as sized)
+   */
+  requestScale?: RequestScale;
 }
 
 export interface PostgresTenant {
@@ -175,7 +181,7 @@ export class PostgresTenants extends pulumi.ComponentResource {
                     "for i in $(seq 1 60); do pg_isready -q && break; sleep 2; done; exec psql -X -q -f /scripts/tenants.sql",
                   ],
                   env,
-                  resources: fixedResources(50, 64),
+                  resources: fixedResources(50, 64, args.requestScale),
                   securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [
                     tmp.mount,

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { clusterHost } from "../kube/cluster-dns";
 import { shortHash } from "../kube/hash";
 import { objectLabels, selectorLabels } from "../kube/labels";
+import type { RequestScale } from "../kube/resources";
 import { cacheNetworkPolicy } from "./cache-network";
 import type { CachedRoute } from "./cached-routes";
 import { cachedServices } from "./cached-routes";
@@ -31,6 +32,12 @@ export interface HttpCacheArgs {
   image?: string;
   /** Metrics for Prometheus: the exporter sidecar's image and the namespace that scrapes it. @default none (no sidecar) */
   metrics?: { exporterImage: string; scrapedFrom: string };
+  /**
+   * The stack's `platform:requestScale`: a factor on the CPU and memory requests of Varnish and its
+   * exporter; limits unchanged.
+   * @default 1 (requests as sized)
+   */
+  requestScale?: RequestScale;
 }
 
 export class HttpCache extends pulumi.ComponentResource {
@@ -78,6 +85,7 @@ export class HttpCache extends pulumi.ComponentResource {
             storage: args.storage,
             ...(args.image ? { image: args.image } : {}),
             ...(args.metrics ? { exporterImage: args.metrics.exporterImage } : {}),
+            requestScale: args.requestScale,
           }),
         },
       },

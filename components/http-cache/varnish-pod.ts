@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { objectLabels, selectorLabels } from "../kube/labels";
-import { fixedResources } from "../kube/resources";
+import { fixedResources, type RequestScale } from "../kube/resources";
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
@@ -60,6 +60,7 @@ export function varnishArgs(storage: CacheStorage): string[] {
 function exporterContainer(
   image: string,
   work: k8s.types.input.core.v1.VolumeMount,
+  requestScale: RequestScale | undefined,
 ): k8s.types.input.core.v1.Container {
   return {
     name: "exporter",
@@ -83,7 +84,7 @@ function exporterContainer(
       timeoutSeconds: 3,
     },
     // One varnishstat run per scrape.
-    resources: fixedResources(20, 64),
+    resources: fixedResources(20, 64, requestScale),
     securityContext: restrictedContainerSecurityContext(),
     volumeMounts: [{ ...work, readOnly: true }],
   };
@@ -97,6 +98,8 @@ export function varnishPodTemplate(args: {
   image?: string;
   /** The exporter sidecar's image; no sidecar without it (monitoring off). */
   exporterImage?: string;
+  /** The stack's `platform:requestScale` (limits unchanged). @default 1 (requests as sized) */
+  requestScale?: RequestScale;
 }): k8s.types.input.core.v1.PodTemplateSpec {
   const work = writablePath("varnish-work", WORK_DIR, "256Mi");
   const disk = writablePath("varnish-storage", DISK_DIR, `${args.storage.diskSizeGi + 1}Gi`);
@@ -148,7 +151,7 @@ export function varnishPodTemplate(args: {
             timeoutSeconds: 3,
             failureThreshold: 3,
           },
-          resources: fixedResources(100, memoryMiB),
+          resources: fixedResources(100, memoryMiB, args.requestScale),
           securityContext: restrictedContainerSecurityContext(),
           volumeMounts: [
             { name: "vcl", mountPath: VCL_DIR, readOnly: true },
@@ -156,7 +159,7 @@ export function varnishPodTemplate(args: {
             ...(onDisk ? [disk.mount] : []),
           ],
         },
-        ...(args.exporterImage ? [exporterContainer(args.exporterImage, work.mount)] : []),
+        ...(args.exporterImage ? [exporterContainer(args.exporterImage, work.mount, args.requestScale)] : []),
       ],
       volumes: [
         { name: "vcl", configMap: { name: args.configMapName } },

@@ -7,7 +7,7 @@ import { images } from "../backing/images";
 import { shortHash } from "../kube/hash";
 import { objectLabels, selectorLabels } from "../kube/labels";
 import { podsOfServices } from "../kube/network";
-import { fixedResources } from "../kube/resources";
+import { fixedResources, type RequestScale } from "../kube/resources";
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
@@ -31,6 +31,12 @@ export interface AzuriteArgs {
   persistence: Persistence;
   /** The image to run. @default `images.azurite` (images.ts) */
   image?: string;
+  /**
+   * The stack's `platform:requestScale`: a factor on the CPU and memory requests of its containers
+   * (server, setup Job); limits unchanged.
+   * @default 1 (requests as sized)
+   */
+  requestScale?: RequestScale;
 }
 
 export interface BlobTenant {
@@ -110,7 +116,7 @@ export class InClusterAzurite extends pulumi.ComponentResource {
         uid: AZURITE_UID,
         dataPath: "/data",
         persistence: args.persistence,
-        resources: fixedResources(50, 256),
+        resources: fixedResources(50, 256, args.requestScale),
         clients: [podsOfServices([...services, args.name])],
         parent: this,
       },
@@ -164,7 +170,7 @@ export class InClusterAzurite extends pulumi.ComponentResource {
                     { name: "BLOB_ENDPOINT", value: endpoint },
                     { name: "CONTAINERS", value: containers },
                   ],
-                  resources: fixedResources(50, 128),
+                  resources: fixedResources(50, 128, args.requestScale),
                   securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [tmp.mount, { name: "script", mountPath: "/scripts", readOnly: true }],
                 },

@@ -14,6 +14,7 @@ import type {
 } from "../backing/types";
 import { serviceLabels } from "../kube/labels";
 import { namespacePeer } from "../kube/network";
+import type { RequestScale } from "../kube/resources";
 import type { ScrapeTarget } from "../monitoring/monitors";
 import { InClusterAzurite } from "./azurite-server";
 import { InClusterPostgres } from "./postgres-server";
@@ -44,6 +45,12 @@ export interface InClusterBackingArgs {
    * @default - no exporters and no metrics ports opened (monitoring off)
    */
   scrapedFromNamespace?: string;
+  /**
+   * The stack's `platform:requestScale`: a factor on the CPU and memory requests of every server,
+   * exporter and setup Job; limits unchanged.
+   * @default 1 (requests as sized)
+   */
+  requestScale?: RequestScale;
 }
 
 const noIdentity: IdentityBinding = {
@@ -63,7 +70,7 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
 
   constructor(name: string, args: InClusterBackingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:in-cluster:Backing", name, {}, opts);
-    const { namespace, persistence, services } = args;
+    const { namespace, persistence, services, requestScale } = args;
     const images = args.images ?? backingImages();
     const scraped = args.scrapedFromNamespace
       ? { scrapedFrom: [namespacePeer(args.scrapedFromNamespace)] }
@@ -73,7 +80,7 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
     const postgres = (resourceName: string, server: string, tenants: string[], parent: pulumi.Resource) =>
       new InClusterPostgres(
         resourceName,
-        { name: server, namespace, tenants, persistence, image: images.postgres, ...scraped },
+        { name: server, namespace, tenants, persistence, image: images.postgres, requestScale, ...scraped },
         { parent },
       );
     const database = tenantProvisioner(databaseKind, services, {
@@ -106,6 +113,7 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
             persistence,
             maxMemoryMiB: 256,
             image: images.redis,
+            requestScale,
             ...scraped,
           },
           { parent },
@@ -136,6 +144,7 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
             tenants: tenants.map((t) => ({ service: t.service.name, messaging: t.need })),
             persistence,
             image: images.rabbitmq,
+            requestScale,
             ...scraped,
           },
           { parent: this },
@@ -162,6 +171,7 @@ export class InClusterBacking extends pulumi.ComponentResource implements Backin
             ),
             persistence,
             image: images.azurite,
+            requestScale,
           },
           { parent: this },
         ),

@@ -5,7 +5,7 @@ import { images } from "../backing/images";
 import { type PostgresServerEndpoint, PostgresTenants } from "../backing/postgres-tenants";
 import { objectLabels } from "../kube/labels";
 import { podsOfServices } from "../kube/network";
-import { fixedResources } from "../kube/resources";
+import { fixedResources, type RequestScale } from "../kube/resources";
 import { writablePath } from "../kube/security";
 import { type Persistence, statefulServer } from "./stateful-server";
 
@@ -28,6 +28,12 @@ export interface PostgresServerArgs {
    * @default - no exporter sidecar (monitoring off)
    */
   scrapedFrom?: k8s.types.input.networking.v1.NetworkPolicyPeer[];
+  /**
+   * The stack's `platform:requestScale`: a factor on the CPU and memory requests of its containers
+   * (server, exporter, setup Job); limits unchanged.
+   * @default 1 (requests as sized)
+   */
+  requestScale?: RequestScale;
 }
 
 export class InClusterPostgres extends pulumi.ComponentResource {
@@ -94,7 +100,7 @@ export class InClusterPostgres extends pulumi.ComponentResource {
         dataPath: "/var/lib/postgresql/data",
         persistence: args.persistence,
         volumes: [run],
-        resources: fixedResources(100, 512),
+        resources: fixedResources(100, 512, args.requestScale),
         clients: [podsOfServices(args.tenants), podsOfServices([args.name])],
         ...(args.scrapedFrom
           ? {
@@ -111,7 +117,7 @@ export class InClusterPostgres extends pulumi.ComponentResource {
                       valueFrom: { secretKeyRef: { name: adminSecret.metadata.name, key: "password" } },
                     },
                   ],
-                  resources: fixedResources(20, 64),
+                  resources: fixedResources(20, 64, args.requestScale),
                 },
               },
             }
@@ -134,7 +140,13 @@ export class InClusterPostgres extends pulumi.ComponentResource {
     };
     this.tenants = new PostgresTenants(
       `${name}-tenants`,
-      { server: this.endpoint, namespace: args.namespace, tenants: args.tenants, image },
+      {
+        server: this.endpoint,
+        namespace: args.namespace,
+        tenants: args.tenants,
+        image,
+        requestScale: args.requestScale,
+      },
       { parent: this },
     );
     this.registerOutputs({ host: server.host });

@@ -4,7 +4,7 @@ import { images } from "../backing/images";
 import { rabbitUsers } from "../backing/rabbitmq-users";
 import { objectLabels } from "../kube/labels";
 import { podsOfServices } from "../kube/network";
-import { fixedResources } from "../kube/resources";
+import { fixedResources, type RequestScale } from "../kube/resources";
 import type { MessagingSpec } from "../service/spec";
 import { type Persistence, type Server, statefulServer } from "./stateful-server";
 
@@ -25,6 +25,12 @@ export interface RabbitMqServerArgs {
    * @default - the metrics port stays closed (monitoring off)
    */
   scrapedFrom?: k8s.types.input.networking.v1.NetworkPolicyPeer[];
+  /**
+   * The stack's `platform:requestScale`: a factor on the CPU and memory requests of its containers;
+   * limits unchanged.
+   * @default 1 (requests as sized)
+   */
+  requestScale?: RequestScale;
 }
 
 export interface RabbitTenantCredentials {
@@ -112,7 +118,7 @@ export class InClusterRabbitMq extends pulumi.ComponentResource {
             mount: { name: "config", mountPath: "/etc/rabbitmq", readOnly: true },
           },
         ],
-        resources: fixedResources(200, 512),
+        resources: fixedResources(200, 512, args.requestScale),
         clients: [podsOfServices(args.tenants.map((t) => t.service))],
         ...(args.scrapedFrom ? { metrics: { port: 15692, scrapedFrom: args.scrapedFrom } } : {}),
         parent: this,

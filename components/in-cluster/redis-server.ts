@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import { images } from "../backing/images";
 import { objectLabels } from "../kube/labels";
 import { podsOfServices } from "../kube/network";
-import { fixedResources } from "../kube/resources";
+import { fixedResources, type RequestScale } from "../kube/resources";
 import { type Persistence, type Server, statefulServer } from "./stateful-server";
 
 // Redis in the cluster: one server, one ACL user per tenant service, each confined to its own
@@ -38,6 +38,12 @@ export interface RedisServerArgs {
    * @default - no exporter sidecar and no metrics user (monitoring off)
    */
   scrapedFrom?: k8s.types.input.networking.v1.NetworkPolicyPeer[];
+  /**
+   * The stack's `platform:requestScale`: a factor on the CPU and memory requests of its containers
+   * (server, exporter); limits unchanged.
+   * @default 1 (requests as sized)
+   */
+  requestScale?: RequestScale;
 }
 
 /** The exporter's ACL user: INFO, CONFIG GET and the diagnostics it reads, never a key. */
@@ -163,7 +169,7 @@ export class InClusterRedis extends pulumi.ComponentResource {
             mount: { name: "acl", mountPath: "/etc/redis", readOnly: true },
           },
         ],
-        resources: fixedResources(50, args.maxMemoryMiB + 64),
+        resources: fixedResources(50, args.maxMemoryMiB + 64, args.requestScale),
         clients: [podsOfServices(args.tenants)],
         ...(args.scrapedFrom && metricsSecret
           ? {
@@ -180,7 +186,7 @@ export class InClusterRedis extends pulumi.ComponentResource {
                       valueFrom: { secretKeyRef: { name: metricsSecret.metadata.name, key: "password" } },
                     },
                   ],
-                  resources: fixedResources(20, 64),
+                  resources: fixedResources(20, 64, args.requestScale),
                 },
               },
             }

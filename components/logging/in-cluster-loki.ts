@@ -5,7 +5,7 @@ import { type Persistence, statefulServer } from "../in-cluster/stateful-server"
 import { shortHash } from "../kube/hash";
 import { objectLabels, selectorLabels } from "../kube/labels";
 import { namespacePeer } from "../kube/network";
-import { fixedResources } from "../kube/resources";
+import { fixedResources, type RequestScale } from "../kube/resources";
 import { loggingImages } from "./images";
 import { LOG_SHIPPER_NAME } from "./log-shipper";
 import type { LokiStore } from "./types";
@@ -60,6 +60,12 @@ export interface InClusterLokiArgs {
   monitoringNamespace: string;
   /** The image to run. @default the pinned upstream image (`loggingImages.loki`, images.ts) */
   image?: string;
+  /**
+   * The stack's `platform:requestScale`: a factor on the CPU and memory requests of Loki's container;
+   * limits unchanged.
+   * @default 1 (requests as sized)
+   */
+  requestScale?: RequestScale;
 }
 
 export class InClusterLoki extends pulumi.ComponentResource {
@@ -107,7 +113,7 @@ export class InClusterLoki extends pulumi.ComponentResource {
             mount: { name: "config", mountPath: "/etc/loki", readOnly: true },
           },
         ],
-        resources: fixedResources(100, 512),
+        resources: fixedResources(100, 512, args.requestScale),
         clients: [
           { podSelector: { matchLabels: selectorLabels(LOG_SHIPPER_NAME, "log-shipper") } },
           namespacePeer(args.monitoringNamespace),

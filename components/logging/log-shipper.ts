@@ -5,7 +5,7 @@ import type { NetworkPath } from "../backing/types";
 import { shortHash } from "../kube/hash";
 import { objectLabels, selectorLabels } from "../kube/labels";
 import { namespacePeer } from "../kube/network";
-import { fixedResources } from "../kube/resources";
+import { fixedResources, type RequestScale } from "../kube/resources";
 import { restrictedContainerSecurityContext, writablePath } from "../kube/security";
 import { loggingImages } from "./images";
 import { alloyConfig, type LogPipeline, promtailConfig } from "./pipeline";
@@ -30,6 +30,12 @@ export interface LogShipperArgs {
    * @default - no ingress to the metrics port (monitoring off)
    */
   scrapedFrom?: string;
+  /**
+   * The stack's `platform:requestScale`: a factor on the CPU and memory requests of the shipper's container;
+   * limits unchanged.
+   * @default 1 (requests as sized)
+   */
+  requestScale?: RequestScale;
 }
 
 interface ShipperFlavour {
@@ -147,7 +153,7 @@ export class LogShipper extends pulumi.ComponentResource {
                     periodSeconds: 5,
                     failureThreshold: 24,
                   },
-                  resources: fixedResources(50, 128),
+                  resources: fixedResources(50, 128, args.requestScale),
                   securityContext: restrictedContainerSecurityContext({ runAsNonRoot: false, runAsUser: 0 }),
                   volumeMounts: [
                     { name: "config", mountPath: "/etc/shipper", readOnly: true },

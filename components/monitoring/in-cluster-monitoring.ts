@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { clusterHost } from "../kube/cluster-dns";
 import { pinnedChart } from "../kube/pinned-chart";
+import { fixedResources, type RequestScale } from "../kube/resources";
 import { dashboardConfigMap } from "./dashboard-configmap";
 import { DASHBOARD_LABEL } from "./dashboards";
 import type { MonitoringStack } from "./monitoring-stack";
@@ -29,6 +30,12 @@ export interface InClusterMonitoringArgs {
    * @default - the chart's own Alertmanager configuration (alerts fire, no receiver is notified)
    */
   alertmanagerConfig?: pulumi.Input<Record<string, unknown>>;
+  /**
+   * The stack's `platform:requestScale`: a factor on the CPU and memory requests the chart values
+   * set (Prometheus, Alertmanager, Grafana, the operator, kube-state-metrics); limits unchanged.
+   * @default 1 (requests as sized)
+   */
+  requestScale?: RequestScale;
 }
 
 /** Chart values: everything not needed here is off; Prometheus reads monitors of every namespace. */
@@ -36,8 +43,10 @@ export function monitoringValues(args: {
   retention: string;
   grafanaSecret: pulumi.Input<string>;
   alertmanagerConfig?: pulumi.Input<Record<string, unknown>>;
+  requestScale?: RequestScale;
 }): Record<string, unknown> {
-  const small = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { memory } });
+  const small = (cpuMillis: number, memoryMiB: number) =>
+    fixedResources(cpuMillis, memoryMiB, args.requestScale);
   return {
     fullnameOverride: RELEASE,
     crds: { enabled: true },
@@ -47,13 +56,13 @@ export function monitoringValues(args: {
     kubeScheduler: { enabled: false },
     kubeControllerManager: { enabled: false },
     kubeProxy: { enabled: false },
-    prometheusOperator: { resources: small("50m", "128Mi") },
-    "kube-state-metrics": { resources: small("20m", "128Mi") },
+    prometheusOperator: { resources: small(50, 128) },
+    "kube-state-metrics": { resources: small(20, 128) },
     prometheus: {
       prometheusSpec: {
         replicas: 1,
         retention: args.retention,
-        resources: small("200m", "1Gi"),
+        resources: small(200, 1024),
         // Monitors and rules of every namespace, whatever their labels.
         podMonitorSelectorNilUsesHelmValues: false,
         serviceMonitorSelectorNilUsesHelmValues: false,
@@ -61,13 +70,13 @@ export function monitoringValues(args: {
       },
     },
     alertmanager: {
-      alertmanagerSpec: { replicas: 1, resources: small("20m", "64Mi") },
+      alertmanagerSpec: { replicas: 1, resources: small(20, 64) },
       ...(args.alertmanagerConfig ? { config: args.alertmanagerConfig } : {}),
     },
     grafana: {
       // Never the chart's well-known default password.
       admin: { existingSecret: args.grafanaSecret, userKey: "admin-user", passwordKey: "admin-password" },
-      resources: small("50m", "256Mi"),
+      resources: small(50, 256),
       sidecar: { dashboards: { enabled: true, label: DASHBOARD_LABEL, labelValue: "1" } },
     },
   };
@@ -106,6 +115,7 @@ export class InClusterMonitoring extends pulumi.ComponentResource implements Mon
           retention: args.retention,
           grafanaSecret: grafanaSecret.metadata.name,
           ...(args.alertmanagerConfig ? { alertmanagerConfig: args.alertmanagerConfig } : {}),
+          requestScale: args.requestScale,
         }),
       },
       { parent: this, dependsOn: [grafanaSecret] },

@@ -1,7 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { objectLabels, selectorLabels } from "../kube/labels";
-import { resourceRequirements } from "../kube/resources";
 import type { StopBeforeMigration } from "./breaking-release";
 import { consumeCommand, type ResolvedCommands } from "./commands";
 import { type PodTemplateArgs, podTemplate } from "./pod-template";
@@ -23,7 +22,7 @@ export interface ConsumerArgs {
   consumer: ConsumerSpec;
   commands: ResolvedCommands;
   replicas: number;
-  pod: Omit<PodTemplateArgs, "role" | "command" | "resources" | "terminationGracePeriodSeconds" | "spread">;
+  pod: Omit<PodTemplateArgs, "role" | "command" | "size" | "terminationGracePeriodSeconds" | "spread">;
   dependsOn: pulumi.Resource[];
   /**
    * Breaking schema changes: the Deployment is gone before the migration runs.
@@ -45,7 +44,7 @@ export function consumerWorkload(args: ConsumerArgs): k8s.apps.v1.Deployment {
     podLabels: { ...args.pod.podLabels, "platform.internal/consumer": args.consumer.name },
     role: "worker",
     command: consumerCommand(args.consumer, args.commands),
-    resources: resourceRequirements(args.consumer.size ?? defaultJobSize),
+    size: args.consumer.size ?? defaultJobSize,
     terminationGracePeriodSeconds: args.consumer.stopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS,
     spread: args.replicas > 1,
   });

@@ -2,7 +2,6 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { shortHash } from "../kube/hash";
 import { objectLabels } from "../kube/labels";
-import { resourceRequirements } from "../kube/resources";
 import { type PodTemplateArgs, podTemplate } from "./pod-template";
 
 // Migrations as a one-off admin process (factor XII): same image, same environment, run once per
@@ -27,7 +26,7 @@ export interface MigrationJobArgs {
     | "role"
     | "command"
     | "initCommands"
-    | "resources"
+    | "size"
     | "terminationGracePeriodSeconds"
     | "restartPolicy"
     | "spread"
@@ -61,7 +60,7 @@ export function migrationJob(args: MigrationJobArgs): k8s.batch.v1.Job {
           // Earlier release commands run as init containers: in order, each one must succeed.
           command: last,
           initCommands: args.commands.slice(0, -1),
-          resources: resourceRequirements("small"),
+          size: "small",
           terminationGracePeriodSeconds: 30,
           restartPolicy: "Never",
           spread: false,

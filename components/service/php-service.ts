@@ -6,6 +6,7 @@ import type { BackingBinding, BackingServices } from "../backing/types";
 import { type HttpCacheClient, purgeEnv } from "../http-cache/client";
 import { clusterHost } from "../kube/cluster-dns";
 import { serviceLabels } from "../kube/labels";
+import type { RequestScale } from "../kube/resources";
 import type { AppSettings } from "./app-settings";
 import { CREDENTIALS_VERSION_ANNOTATION } from "./app-settings";
 import { breakingRelease } from "./breaking-release";
@@ -44,6 +45,12 @@ export interface PhpServiceArgs {
    * @default - only the platform's settings (backing services, purge) in the service's environment
    */
   appSettings?: (parent: pulumi.Resource) => AppSettings;
+  /**
+   * A factor on the CPU and memory requests of every process (web, consumers, scheduled jobs, the
+   * release Job): the stack's `platform:requestScale`. Limits are unchanged.
+   * @default 1 (requests as sized)
+   */
+  requestScale?: RequestScale;
 }
 
 export class PhpService extends pulumi.ComponentResource {
@@ -141,6 +148,7 @@ export class PhpService extends pulumi.ComponentResource {
       serviceAccountName: serviceAccount.metadata.name,
       podLabels: identity.podLabels,
       additions: stored.pod,
+      requestScale: args.requestScale,
     };
     const ready = [...identity.dependsOn, ...stored.dependsOn, ...bindings.flatMap((b) => b.dependsOn)];
 

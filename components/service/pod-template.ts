@@ -2,12 +2,14 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PodAdditions } from "../backing/types";
 import { objectLabels, type ServiceComponentRole, selectorLabels } from "../kube/labels";
+import { type RequestScale, resourceRequirements } from "../kube/resources";
 import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
   writablePath,
 } from "../kube/security";
 import { APP_ROOT } from "./environment";
+import type { Size } from "./spec";
 
 // One pod template for every process of a service (web, consumer, migration, scheduled job):
 // same image, same environment, same restricted security context. Only the command differs,
@@ -37,7 +39,13 @@ export interface PodTemplateArgs {
   probes?: Pick<k8s.types.input.core.v1.Container, "startupProbe" | "readinessProbe" | "livenessProbe">;
   /** @default - no lifecycle hooks */
   lifecycle?: k8s.types.input.core.v1.Lifecycle;
-  resources: k8s.types.input.core.v1.ResourceRequirements;
+  /** The process's size: its requests and memory limit. */
+  size: Size;
+  /**
+   * A factor on the CPU and memory requests (the stack's `platform:requestScale`); limits unchanged.
+   * @default 1 (requests as sized)
+   */
+  requestScale?: RequestScale;
   configMapName: pulumi.Input<string>;
   credentialEnv: k8s.types.input.core.v1.EnvVar[];
   /** Variables beyond the ConfigMap and the credentials. @default - none */
@@ -81,7 +89,7 @@ export function podTemplate(args: PodTemplateArgs): k8s.types.input.core.v1.PodT
     ...(args.ports ? { ports: args.ports } : {}),
     envFrom: [{ configMapRef: { name: args.configMapName } }],
     env: [...args.credentialEnv, ...(args.extraEnv ?? [])],
-    resources: args.resources,
+    resources: resourceRequirements(args.size, args.requestScale),
     securityContext: restrictedContainerSecurityContext(),
     volumeMounts: [...WRITABLE_PATHS.map((p) => p.mount), ...args.additions.volumeMounts],
     ...(args.probes ?? {}),

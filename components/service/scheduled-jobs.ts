@@ -1,7 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { objectLabels } from "../kube/labels";
-import { resourceRequirements } from "../kube/resources";
 import type { StopBeforeMigration } from "./breaking-release";
 import { consoleCommand, type ResolvedCommands } from "./commands";
 import { type PodTemplateArgs, podTemplate } from "./pod-template";
@@ -19,7 +18,7 @@ export interface ScheduledJobArgs {
   commands: ResolvedCommands;
   pod: Omit<
     PodTemplateArgs,
-    "role" | "command" | "resources" | "terminationGracePeriodSeconds" | "restartPolicy" | "spread"
+    "role" | "command" | "size" | "terminationGracePeriodSeconds" | "restartPolicy" | "spread"
   >;
   dependsOn: pulumi.Resource[];
   /**
@@ -58,7 +57,7 @@ export function scheduledJob(args: ScheduledJobArgs): k8s.batch.v1.CronJob {
               ...args.pod,
               role: "scheduled-job",
               command: consoleCommand(args.commands, [...args.job.command, "--no-interaction"]),
-              resources: resourceRequirements(args.job.size ?? defaultJobSize),
+              size: args.job.size ?? defaultJobSize,
               terminationGracePeriodSeconds: 30,
               restartPolicy: "Never",
               spread: false,

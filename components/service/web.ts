@@ -1,7 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { objectLabels, selectorLabels, serviceLabels } from "../kube/labels";
-import { resourceRequirements } from "../kube/resources";
 import type { StopBeforeMigration } from "./breaking-release";
 import { HTTP_PORT, METRICS_PORT } from "./environment";
 import { type PodTemplateArgs, podTemplate } from "./pod-template";
@@ -36,7 +35,7 @@ export interface WebArgs {
   replicas: ReplicaRange;
   pod: Omit<
     PodTemplateArgs,
-    "role" | "ports" | "probes" | "lifecycle" | "resources" | "terminationGracePeriodSeconds" | "spread"
+    "role" | "ports" | "probes" | "lifecycle" | "size" | "terminationGracePeriodSeconds" | "spread"
   >;
   /** The rollout starts only after these (the migration Job). */
   dependsOn: pulumi.Resource[];
@@ -73,7 +72,7 @@ export function webWorkload(args: WebArgs): WebResources {
     ],
     probes: webProbes(spec.readinessPath),
     lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
-    resources: resourceRequirements(spec.web.size),
+    size: spec.web.size,
     // Let the longest allowed request finish after the pre-stop pause.
     terminationGracePeriodSeconds: Math.max(30, PRE_STOP_SECONDS + php.maxExecutionSeconds + 5),
     spread: scales,

@@ -302,6 +302,8 @@ const rollbackSchema = z.strictObject({
 
 /** `local and ci`: where test conveniences are allowed (environments.ts). */
 const TEST_DATA_ENVIRONMENTS = environmentsWhere((b) => b.testData).join(" and ");
+/** `prod`: where requests keep the catalog's sizes (environments.ts). */
+const PRODUCTION_ENVIRONMENTS = environmentsWhere((b) => b.production).join(" and ");
 
 export const stackConfigSchema = z
   .strictObject({
@@ -334,6 +336,19 @@ export const stackConfigSchema = z
     logLevel: logLevel.default("warning"),
     /** Upper bound on every replica count: 1 on a laptop or in CI. @default 50 */
     replicaCap: z.number().int().min(1).max(50).default(50),
+    /**
+     * A factor on every CPU and memory request the stack renders (services, workers, jobs, backing
+     * servers and their setup Jobs, the HTTP cache, Loki, the log shipper, the monitoring chart),
+     * so the whole platform fits a small cluster (a laptop's kind) without changing the catalog's
+     * sizes. Limits are never scaled; a scaled request is rounded up and kept at least 10m CPU and
+     * 16Mi memory (components/kube/resources.ts). Refused below 1 in production.
+     * @default 1 (requests as sized)
+     */
+    requestScale: z
+      .number()
+      .gt(0, "must be greater than 0: it multiplies every CPU and memory request")
+      .max(1, "must be at most 1: requests are only ever scaled down, limits never")
+      .default(1),
     /** @default {} (no override: each service as the catalog declares it) */
     services: z.record(z.string(), serviceOverride).default({}),
     /** Deploy only these services and everything they depend on. @default - every service of the catalog */
@@ -446,6 +461,13 @@ export const stackConfigSchema = z
         message: "names Key Vault secrets and needs the azure profile",
       });
     }
+    if (c.requestScale < 1 && ENVIRONMENTS[c.environment].production) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["requestScale"],
+        message: `scales down the requests of a ${PRODUCTION_ENVIRONMENTS} stack, whose scheduler and autoscaler must plan with the catalog's sizes`,
+      });
+    }
     if (c.ephemeral && c.profile !== "in-cluster") {
       ctx.addIssue({
         code: "custom",
@@ -480,6 +502,10 @@ export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
   ["profile", 'use "in-cluster" (any kube context, CI) or "azure" (AKS and managed services)'],
   ["environment", "use one of local, ci, dev, staging, prod"],
   ["replicaCap", "use a whole number from 1 to 50"],
+  [
+    "requestScale",
+    "use a number above 0 and at most 1 (0.25 requests a quarter of every size; limits stay), or leave it out for the catalog's sizes (always in production)",
+  ],
   ["services", "override only services of the catalog (infra/catalog/services/<name>.yaml)"],
   ["only", "list catalog service names; their dependencies are added automatically"],
   [

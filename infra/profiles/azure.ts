@@ -184,6 +184,7 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
             rabbitmqOperator: azure.addons.rabbitmqOperator ?? createsCluster,
           },
           monitoringNamespace: config.monitoringNamespace,
+          requestScale: config.requestScale,
         },
         { parent },
       );
@@ -202,6 +203,7 @@ export function azureProfile(loaded: LoadedConfig, services: readonly ServiceSpe
           issuer: platform.issuer,
           replicas: azure.loki.replicas,
           storageGi: azure.loki.storageGi,
+          requestScale: config.requestScale,
         },
         { parent },
       ).store,

@@ -14,7 +14,7 @@ import type { Profile } from "./profile";
 // created outside it.
 
 export function inClusterProfile(loaded: LoadedConfig): Profile {
-  const { backing } = loaded.config;
+  const { backing, requestScale } = loaded.config;
   const source = thirdPartyImageSource(loaded.config);
   const persistence = {
     mode: backing.persistence,
@@ -35,6 +35,7 @@ export function inClusterProfile(loaded: LoadedConfig): Profile {
           persistence,
           images: backingImages(source),
           ...(scrapedFromNamespace ? { scrapedFromNamespace } : {}),
+          requestScale,
         },
         { parent },
       ),
@@ -48,6 +49,7 @@ export function inClusterProfile(loaded: LoadedConfig): Profile {
           monitoringNamespace,
           persistence,
           image: resolvedLoggingImages(source).loki,
+          requestScale,
         },
         { parent },
       ).store,
@@ -57,6 +59,7 @@ export function inClusterProfile(loaded: LoadedConfig): Profile {
         {
           namespace,
           retention,
+          requestScale,
           ...(notifications
             ? {
                 alertmanagerConfig: secretAlertmanagerConfig(notifications.routes, notifications.receiverUrl),

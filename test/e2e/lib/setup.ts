@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { debianImage, debianImagesUnavailable } from "../images/debian";
-import { debianRecipes } from "../images/recipes";
+import { debianRecipes, recipeImageNames } from "../images/recipes";
 import { nodeIp, type RealNode, realNodeUnavailable, startRealNode } from "../node";
 import { rollbackImages } from "../node/rollback-step";
 import { type Cluster, installGatewayApi, startCluster } from "./cluster";
@@ -35,7 +35,7 @@ export interface Environment {
   joinRealNode?: (moreAppImages?: readonly string[]) => Promise<RealNode>;
   /** Why there is no real node (printed; E2E_REAL_NODE=0 asks for none). */
   nodeSkipped?: string;
-  /** The Debian-built backing images imported into the real node, by name (postgres, redis). */
+  /** The Debian-built backing images imported into the real node, by recipe (images/recipes.ts). */
   backingImages?: Record<keyof typeof debianRecipes, string>;
   /** Why there are none. */
   backingImagesSkipped?: string;
@@ -120,11 +120,7 @@ export async function setUp(o: {
           archives.push((await debianImage(recipe, { tmp: o.tmp, logFile: o.logFile, log: o.log })).archive);
         }
       });
-      backingImages = {
-        postgres: debianRecipes.postgres.name,
-        redis: debianRecipes.redis.name,
-        varnish: debianRecipes.varnish.name,
-      };
+      backingImages = recipeImageNames();
     } else {
       o.log(`images: backing images SKIPPED: ${backingImagesSkipped}`);
     }
