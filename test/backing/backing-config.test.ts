@@ -1,4 +1,10 @@
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { rabbitDefinitions, rabbitPasswordHash } from "../../components/backing/rabbitmq-definitions";
@@ -102,6 +108,46 @@ describe("Azurite container setup script", async () => {
     ).toBe(true);
     // Verb, then eleven empty standard headers (Content-Length is empty for zero since 2015-02-21).
     expect(toSign.split("\n").slice(0, 12)).toEqual(["PUT", "", "", "", "", "", "", "", "", "", "", ""]);
+  });
+
+  it("runs as a program when mounted the way a ConfigMap volume mounts it (through symlinks)", async () => {
+    // A ConfigMap volume: /scripts/<key> -> ..data/<key>, ..data -> ..<timestamp>/.
+    const dir = mkdtempSync(join(tmpdir(), "configmap-"));
+    const source = join(__dirname, "../../components/in-cluster/scripts/create-blob-containers.mjs");
+    mkdirSync(join(dir, "..2026_12_01"));
+    copyFileSync(source, join(dir, "..2026_12_01", "create-blob-containers.mjs"));
+    symlinkSync("..2026_12_01", join(dir, "..data"));
+    symlinkSync("..data/create-blob-containers.mjs", join(dir, "create-blob-containers.mjs"));
+    const created: string[] = [];
+    const server = createServer((req, res) => {
+      if (req.method === "PUT") created.push(req.url ?? "");
+      res.writeHead(req.method === "PUT" ? 201 : 400).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const child = spawn(process.execPath, [join(dir, "create-blob-containers.mjs")], {
+        env: {
+          AZURITE_ACCOUNTS: `media:${Buffer.from("key").toString("base64")}`,
+          BLOB_ENDPOINT: `http://127.0.0.1:${port}`,
+          CONTAINERS: "media/media-originals,media/media-thumbnails",
+        },
+      });
+      let out = "";
+      child.stdout.on("data", (d) => {
+        out += String(d);
+      });
+      const code = await new Promise((r) => child.on("close", r));
+      expect(code).toBe(0);
+      expect(created).toEqual([
+        "/media/media-originals?restype=container",
+        "/media/media-thumbnails?restype=container",
+      ]);
+      expect(out).toContain('"result":"created"');
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("names storage accounts within Azure's 24 lower-case characters", () => {

@@ -39,6 +39,33 @@ func console(ctx context.Context, c Contract, log *Logger, command string, args 
 	return 0
 }
 
+// artisanCommand: Laravel's preset (`php artisan migrate --force`, `queue:work --queue=a,b
+// --max-time=N`, `schedule:run`) as the Symfony command that does the same work here, so that a
+// service with `framework: laravel` runs the same contract.
+func artisanCommand(command string, args []string) (string, []string) {
+	switch command {
+	case "migrate":
+		return "doctrine:migrations:migrate", nil
+	case "queue:work":
+		var out []string
+		for _, a := range args {
+			switch {
+			case strings.HasPrefix(a, "--queue="):
+				for _, q := range strings.Split(strings.TrimPrefix(a, "--queue="), ",") {
+					if q != "" {
+						out = append(out, q)
+					}
+				}
+			case strings.HasPrefix(a, "--max-time="):
+				out = append(out, "--time-limit="+strings.TrimPrefix(a, "--max-time="))
+			}
+		}
+		return "messenger:consume", out
+	default:
+		return command, args
+	}
+}
+
 // releaseCommand retries the first connection for a while: the database's Service may be a few
 // seconds behind its pod. Anything after connecting fails at once (the Job's backoff decides).
 func releaseCommand(ctx context.Context, c Contract, log *Logger) error {

@@ -118,3 +118,22 @@ func readCommand(r *bufio.Reader) ([]string, error) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestArtisanCommandsMapToTheSymfonyOnes(t *testing.T) {
+	cases := []struct {
+		command string
+		args    []string
+		want    string
+		wantArg []string
+	}{
+		{"migrate", []string{"--force"}, "doctrine:migrations:migrate", nil},
+		{"queue:work", []string{"--queue=invoices,reminders", "--max-time=3600", "--no-interaction"}, "messenger:consume", []string{"invoices", "reminders", "--time-limit=3600"}},
+		{"schedule:run", nil, "schedule:run", nil},
+	}
+	for _, tc := range cases {
+		got, args := artisanCommand(tc.command, tc.args)
+		if got != tc.want || strings.Join(args, " ") != strings.Join(tc.wantArg, " ") {
+			t.Errorf("artisan %s %v: got %s %v, want %s %v", tc.command, tc.args, got, args, tc.want, tc.wantArg)
+		}
+	}
+}

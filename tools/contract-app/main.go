@@ -29,6 +29,9 @@ func run(ctx context.Context, argv []string) int {
 	switch {
 	case len(args) >= 2 && args[0] == "bin/console":
 		return console(ctx, c, log, args[1], args[2:])
+	case len(args) >= 2 && args[0] == "artisan":
+		command, rest := artisanCommand(args[1], args[2:])
+		return console(ctx, c, log, command, rest)
 	case len(args) == 0 || args[0] == "serve":
 		if err := serve(ctx, c, log); err != nil {
 			log.Error("The server stopped: "+err.Error(), nil)
@@ -40,7 +43,7 @@ func run(ctx context.Context, argv []string) int {
 		<-ctx.Done()
 		return 0
 	default:
-		fmt.Fprintf(os.Stderr, "usage: %s [serve | bin/console <command> [args] | pause]\n", filepath.Base(argv[0]))
+		fmt.Fprintf(os.Stderr, "usage: %s [serve | bin/console <command> [args] | artisan <command> [args] | pause]\n", filepath.Base(argv[0]))
 		return 2
 	}
 }

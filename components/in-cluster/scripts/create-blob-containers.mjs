@@ -7,6 +7,8 @@
 //   CONTAINERS        "account1/container-a,account2/container-b"
 // Idempotent: an existing container (409) counts as created.
 import { createHmac } from "node:crypto";
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 const API_VERSION = "2021-08-06";
 
@@ -78,7 +80,19 @@ export async function main(env = process.env) {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run as a program, not imported by a test. A ConfigMap volume mounts each key as a symlink
+// (/scripts/x.mjs -> ..data/x.mjs) and Node resolves it for import.meta.url, so compare real paths:
+// comparing argv[1] as given made the Job exit 0 without creating anything.
+export function invokedDirectly(moduleUrl, argv1) {
+  if (!argv1) return false;
+  try {
+    return realpathSync(argv1) === realpathSync(fileURLToPath(moduleUrl));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly(import.meta.url, process.argv[1])) {
   main().catch((error) => {
     console.error(JSON.stringify({ level: "error", message: error.message }));
     process.exit(1);
