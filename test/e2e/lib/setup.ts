@@ -5,6 +5,7 @@ import { debianImage, debianImagesUnavailable } from "../images/debian";
 import { debianRecipes, recipeImageNames } from "../images/recipes";
 import { nodeIp, type RealNode, realNodeUnavailable, startRealNode } from "../node";
 import { rollbackImages } from "../node/rollback-step";
+import { buildLogStandinImages } from "../standins/images";
 import { type Cluster, installGatewayApi, startCluster } from "./cluster";
 import { E2EError, onCleanup, run, tail } from "./proc";
 import { type Engine, setupEngine } from "./pulumi";
@@ -111,6 +112,7 @@ export async function setUp(o: {
   });
   let backingImages: Environment["backingImages"];
   let backingImagesSkipped: string | undefined;
+  let standinImages: Environment["standinImages"];
   const archives: string[] = [];
   if (nodeBin.bin) {
     backingImagesSkipped = await debianImagesUnavailable();
@@ -124,6 +126,12 @@ export async function setUp(o: {
     } else {
       o.log(`images: backing images SKIPPED: ${backingImagesSkipped}`);
     }
+    // Loki and Alloy cannot be built here (test/e2e/README.md, "Stand-ins for Loki and Alloy").
+    const standins = await timed("log stand-ins for Loki and Alloy (cached)", () =>
+      buildLogStandinImages({ tmp: o.tmp, logFile: o.logFile }),
+    );
+    archives.push(...standins.archives);
+    standinImages = standins.overrides;
   }
   const bin = nodeBin.bin;
   const c = cluster;
@@ -148,9 +156,11 @@ export async function setUp(o: {
         node = joined;
         return {
           ...joined,
+          // Forgotten only once stopped: a stop refused mid-way (a signal arrived: no new command
+          // starts outside cleanup) is run again, whole, by the cleanup.
           stop: async () => {
-            node = undefined;
             await joined.stop();
+            node = undefined;
           },
         };
       }
@@ -194,5 +204,6 @@ export async function setUp(o: {
     ...(nodeBin.skipped ? { nodeSkipped: nodeBin.skipped } : {}),
     ...(backingImages ? { backingImages } : {}),
     ...(backingImagesSkipped ? { backingImagesSkipped } : {}),
+    ...(standinImages ? { standinImages } : {}),
   };
 }
