@@ -66,8 +66,34 @@ func artisanCommand(command string, args []string) (string, []string) {
 	}
 }
 
-// releaseCommand retries the first connection for a while: the database's Service may be a few
-// seconds behind its pod. Anything after connecting fails at once (the Job's backoff decides).
+// startupRetry: how long a console process retries its first connection. A pod may start before
+// the path to its backing service is open: the Service may have no ready endpoint yet, and the
+// node's NetworkPolicy agent may not have added the new pod's address to the policies yet (seen on
+// the e2e's real node: a scheduled job's first connection refused for a few seconds).
+const startupRetry = 60 * time.Second
+
+// waitForDatabase retries the first connection for startupRetry. Anything after connecting fails
+// at once (the Job's backoff decides).
+func waitForDatabase(ctx context.Context, db interface {
+	PingContext(context.Context) error
+}, url string, log *Logger) error {
+	deadline := time.Now().Add(startupRetry)
+	for {
+		ping, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := db.PingContext(ping)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("connecting to %s: %w", redacted(url), err)
+		}
+		log.Warning("Waiting for the database: "+err.Error(), map[string]any{"database": redacted(url)})
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// releaseCommand waits for the database (waitForDatabase), then migrates.
 func releaseCommand(ctx context.Context, c Contract, log *Logger) error {
 	if c.DatabaseURL == "" {
 		log.Info("No database in the contract: nothing to migrate", nil)
@@ -78,19 +104,8 @@ func releaseCommand(ctx context.Context, c Contract, log *Logger) error {
 		return err
 	}
 	defer db.Close()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		ping, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err = db.PingContext(ping)
-		cancel()
-		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
-			break
-		}
-		log.Warning("Waiting for the database: "+err.Error(), map[string]any{"database": redacted(c.DatabaseURL)})
-		time.Sleep(2 * time.Second)
-	}
-	if err != nil {
-		return fmt.Errorf("connecting to %s: %w", redacted(c.DatabaseURL), err)
+	if err := waitForDatabase(ctx, db, c.DatabaseURL, log); err != nil {
+		return err
 	}
 	applied, err := migrate(ctx, db, log)
 	if err != nil {
@@ -116,10 +131,50 @@ func consumerCommand(ctx context.Context, c Contract, log *Logger, args []string
 			queues = append(queues, a)
 		}
 	}
-	if c.MessengerDSN == "" || len(queues) == 0 {
-		return fmt.Errorf("messenger:consume needs MESSENGER_TRANSPORT_DSN and at least one queue")
+	if len(queues) == 0 {
+		return fmt.Errorf("messenger:consume needs at least one queue")
 	}
-	return consume(ctx, c.MessengerDSN, queues, limit, log, newMetrics())
+	// Symfony Scheduler transports (scheduler_<name>) live in the app, not on the broker.
+	var broker, schedules []string
+	for _, q := range queues {
+		if strings.HasPrefix(q, "scheduler_") {
+			schedules = append(schedules, q)
+		} else {
+			broker = append(broker, q)
+		}
+	}
+	if len(schedules) > 0 {
+		if len(broker) == 0 {
+			return runSchedules(ctx, schedules, limit, log)
+		}
+		go func() { _ = runSchedules(ctx, schedules, limit, log) }()
+	}
+	if c.MessengerDSN == "" {
+		return fmt.Errorf("messenger:consume of %s needs MESSENGER_TRANSPORT_DSN", strings.Join(broker, ", "))
+	}
+	return consume(ctx, c.MessengerDSN, broker, limit, log, newMetrics())
+}
+
+// runSchedules: Symfony Scheduler's transports, which generate their messages in the process on
+// their schedule; here one log line a minute per schedule, until the time limit.
+func runSchedules(ctx context.Context, schedules []string, limit time.Duration, log *Logger) error {
+	log.Info("Running schedules", map[string]any{"schedules": schedules, "time_limit_s": int(limit.Seconds())})
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	end := time.NewTimer(limit)
+	defer end.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info("Stopping the scheduler: signal received", nil)
+			return nil
+		case <-end.C:
+			log.Info("Stopping the scheduler: time limit reached", nil)
+			return nil
+		case <-tick.C:
+			log.Info("Schedules checked", map[string]any{"schedules": schedules})
+		}
+	}
 }
 
 // scheduledCommand: a scheduled job's work, recorded in the service's database when it has one.
@@ -130,6 +185,9 @@ func scheduledCommand(ctx context.Context, c Contract, log *Logger, command stri
 			return err
 		}
 		defer db.Close()
+		if err := waitForDatabase(ctx, db, c.DatabaseURL, log); err != nil {
+			return err
+		}
 		if _, err := db.ExecContext(ctx, `INSERT INTO contract_item (body, source) VALUES ($1, 'scheduled')`, command); err != nil {
 			return fmt.Errorf("recording the run: %w", err)
 		}

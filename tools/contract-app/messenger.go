@@ -37,7 +37,14 @@ func checkAMQP(dsn string) error {
 // consume is `messenger:consume <queues...> --time-limit=N`: consume each queue, log and ack each
 // message, stop after the time limit (the Deployment starts a fresh process, as with Symfony).
 func consume(ctx context.Context, dsn string, queues []string, limit time.Duration, log *Logger, m *metrics) error {
+	// The first connection is retried for startupRetry (console.go says why).
+	deadline := time.Now().Add(startupRetry)
 	conn, err := dialAMQP(dsn)
+	for err != nil && time.Now().Before(deadline) && ctx.Err() == nil {
+		log.Warning("Waiting for the broker: "+err.Error(), nil)
+		time.Sleep(2 * time.Second)
+		conn, err = dialAMQP(dsn)
+	}
 	if err != nil {
 		return err
 	}

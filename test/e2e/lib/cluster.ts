@@ -34,6 +34,19 @@ export interface ClusterOptions {
 }
 
 /** kwokctl's configuration when a real node joins (see ClusterOptions.realNode). */
+/**
+ * The names and address pods use for the API server (the `kubernetes` Service: the first address
+ * of kwokctl's service range, 10.0.0.0/24): a ServiceAccount client, such as the log shipper's pod
+ * discovery, verifies the certificate against them. The real node's join checks the address.
+ */
+export const IN_CLUSTER_API_SANS = [
+  "10.0.0.1",
+  "kubernetes",
+  "kubernetes.default",
+  "kubernetes.default.svc",
+  "kubernetes.default.svc.cluster.local",
+] as const;
+
 function kwokctlConfig(sans: readonly string[]): string {
   return `apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokctlConfiguration
@@ -127,7 +140,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   if (o.realNode) {
     mkdirSync(o.workdir, { recursive: true });
     const file = join(o.workdir, "kwokctl-real-node.yaml");
-    writeFileSync(file, kwokctlConfig(o.realNode.apiServerSans));
+    writeFileSync(file, kwokctlConfig([...o.realNode.apiServerSans, ...IN_CLUSTER_API_SANS]));
     configArgs.push("--config", file);
   }
   started = true;

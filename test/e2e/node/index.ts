@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Cluster, type KubeObject, kubectl, kubectlJson } from "../lib/cluster";
+import { type Cluster, IN_CLUSTER_API_SANS, type KubeObject, kubectl, kubectlJson } from "../lib/cluster";
 import { E2EError, run, sleep } from "../lib/proc";
 import { CNI_BIN_DIR, startContainerd, unmountUnder } from "./containerd";
 import { type Daemon, startDaemon } from "./daemon";
@@ -173,6 +173,10 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
       "default",
     ]);
     const apiIp = String(services.spec?.clusterIP ?? "");
+    if (!(IN_CLUSTER_API_SANS as readonly string[]).includes(apiIp))
+      throw new E2EError(
+        `the kubernetes Service is at ${apiIp}, not in the API server certificate (${IN_CLUSTER_API_SANS.join(", ")}: lib/cluster.ts): pods could not verify it`,
+      );
     const dnsIp = apiIp.replace(/\.\d+$/, ".10");
     if (!/^\d+\.\d+\.\d+\.10$/.test(dnsIp)) throw new E2EError(`unexpected kubernetes Service IP "${apiIp}"`);
 
