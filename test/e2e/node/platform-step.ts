@@ -248,7 +248,11 @@ export async function platformOnRealPods(
         .filter((c) => Number(rec(c).restartCount ?? 0) > 0)
         .map((c) => `${p.metadata.name}/${String(rec(c).name)} x${String(rec(c).restartCount)}`),
     );
-    log(`${L}: container restarts: ${restarts.join(", ") || "none"}`);
+    checks.that(
+      restarts.length === 0,
+      `${L}: no container restarted (every process waited for its backing services instead of crashing)`,
+      restarts.join(", "),
+    );
 
     const time = podTimeline(view, started);
     reportTimeline(o, time, up.ms);
@@ -276,6 +280,7 @@ export async function platformOnRealPods(
         { label: "the output of pulumi up", text: output },
         { label: "the stack config file", text: readFileSync(stack.file, "utf8") },
         { label: "every container's log", text: await podLogs(cluster, list) },
+        { label: "the log store", text: await logStoreContents(cluster, stack) },
       ],
       namespaces,
     );
@@ -336,6 +341,17 @@ async function logStoreUrl(cluster: Cluster, namespace: string): Promise<string>
   const ip = String(rec(store?.status).podIP ?? "");
   if (!ip) throw new E2EError(`no log store pod with an IP in ${namespace}`);
   return `http://${ip}:3100`;
+}
+
+/** Every line the log store holds for the stack's namespaces (the secret search reads them). */
+async function logStoreContents(cluster: Cluster, stack: RealPodsStack): Promise<string> {
+  const url = await logStoreUrl(cluster, stack.logsNamespace);
+  const r = await hostGet(
+    `${url}/loki/api/v1/query_range?limit=100000&query=${encodeURIComponent(`{namespace=~"${stack.namespace}|${stack.logsNamespace}"}`)}&start=${(Date.now() - 3_600_000) * 1e6}`,
+    30_000,
+  );
+  if (r.status !== 200) throw new E2EError(`the log store did not answer: ${r.status} ${r.error ?? ""}`);
+  return r.body;
 }
 
 async function logsByServiceAndLevel(
