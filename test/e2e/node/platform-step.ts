@@ -343,15 +343,30 @@ async function logStoreUrl(cluster: Cluster, namespace: string): Promise<string>
   return `http://${ip}:3100`;
 }
 
-/** Every line the log store holds for the stack's namespaces (the secret search reads them). */
+/**
+ * Every line the log store holds (the secret search reads them), one query per `service` label
+ * value and one for lines without it: a query returns at most 5,000 lines, as Loki's default
+ * `max_entries_limit_per_query`.
+ */
 async function logStoreContents(cluster: Cluster, stack: RealPodsStack): Promise<string> {
   const url = await logStoreUrl(cluster, stack.logsNamespace);
-  const r = await hostGet(
-    `${url}/loki/api/v1/query_range?limit=100000&query=${encodeURIComponent(`{namespace=~"${stack.namespace}|${stack.logsNamespace}"}`)}&start=${(Date.now() - 3_600_000) * 1e6}`,
-    30_000,
-  );
-  if (r.status !== 200) throw new E2EError(`the log store did not answer: ${r.status} ${r.error ?? ""}`);
-  return r.body;
+  const get = async (path: string) => {
+    const r = await hostGet(`${url}${path}`, 30_000);
+    if (r.status !== 200)
+      throw new E2EError(`the log store did not answer ${path}: ${r.status} ${r.error ?? r.body}`);
+    return r.body;
+  };
+  const start = (Date.now() - 3_600_000) * 1e6;
+  const values =
+    (JSON.parse(await get("/loki/api/v1/label/service/values")) as { data?: string[] }).data ?? [];
+  const selectors = [...values.map((v) => `{service=${JSON.stringify(v)}}`), '{service=""}'];
+  const bodies: string[] = [];
+  for (const selector of selectors) {
+    bodies.push(
+      await get(`/loki/api/v1/query_range?limit=5000&start=${start}&query=${encodeURIComponent(selector)}`),
+    );
+  }
+  return bodies.join("\n");
 }
 
 async function logsByServiceAndLevel(
