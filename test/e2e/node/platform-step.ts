@@ -359,7 +359,7 @@ async function logStoreContents(cluster: Cluster, stack: RealPodsStack): Promise
   const start = (Date.now() - 3_600_000) * 1e6;
   const values =
     (JSON.parse(await get("/loki/api/v1/label/service/values")) as { data?: string[] }).data ?? [];
-  const selectors = [...values.map((v) => `{service=${JSON.stringify(v)}}`), '{service=""}'];
+  const selectors = [...values.map((v) => `{service=${JSON.stringify(v)}}`), '{namespace=~".+", service=""}'];
   const bodies: string[] = [];
   for (const selector of selectors) {
     bodies.push(
