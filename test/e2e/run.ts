@@ -28,13 +28,14 @@ async function main(): Promise<number> {
 
   const stack = localStack(run.runId);
   await localStackUp(run, env, stack);
-  await realNode(run, env, stack);
+  // With a real node, the ephemeral pair runs there (after the whole platform on real pods).
+  const { ephemeralDone } = await realNode(run, env, stack);
   await imageUpdate(run, env, stack);
   await breakingMigration(run, env, stack);
   await secretRotation(run, env, stack);
 
   await unsafePreview(run, env);
-  await ephemeralPair(run, env);
+  if (!ephemeralDone) await ephemeralPair(run, env);
   await destroyLocalStack(run, env, stack);
   // After the destroy: the README's stack deploys the same namespaces as the e2e's own.
   await readmeLocalPath(run, env);

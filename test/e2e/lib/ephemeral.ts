@@ -12,7 +12,8 @@ import { ROOT } from "./toolchain";
 // finds the project root from its own location). Stack config files of the ephemeral stacks land
 // in that copy.
 
-export function ephemeralProject(dir: string, context: string): string {
+/** With `config`: more keys of the template (the real node's image overrides and request scale). */
+export function ephemeralProject(dir: string, context: string, config: Record<string, unknown> = {}): string {
   projectCopy(dir);
   mkdirSync(join(dir, "stacks", "ephemeral"), { recursive: true });
   for (const f of readdirSync(join(ROOT, "stacks", "ephemeral"))) {
@@ -21,6 +22,8 @@ export function ephemeralProject(dir: string, context: string): string {
   }
   const template = parseDocument(readFileSync(join(ROOT, "stacks", "Pulumi.ci.yaml"), "utf8"));
   template.setIn(["config", "platform:cluster"], template.createNode({ source: "context", context }));
+  for (const [key, value] of Object.entries(config))
+    template.setIn(["config", key], template.createNode(value));
   writeFileSync(join(dir, "stacks", "Pulumi.ci.yaml"), template.toString());
   return dir;
 }

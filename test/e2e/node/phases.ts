@@ -5,6 +5,7 @@ import type { Environment } from "../lib/setup";
 import { httpCacheOnRealPods } from "./cache-step";
 import { contractStep } from "./contract-step";
 import { feasibility } from "./feasibility";
+import type { RealNode } from "./index";
 import {
   platformOnRealPods,
   type RealPodsStack,
@@ -36,6 +37,14 @@ export interface RealNodePhasesContext {
   logFile: string;
   log: (message: string) => void;
   runId: string;
+  /**
+   * Two ephemeral pipelines on the node, after the whole platform (phases/ephemeral-pair.ts): the
+   * app images they run (imported when the node joins), and the phase itself.
+   */
+  ephemeral?: {
+    appImages: () => Promise<string[]>;
+    run: (node: RealNode, overrides: Readonly<Record<string, string>>) => Promise<void>;
+  };
   /** The secret search of the other phases over `stack`, with more places (the whole-platform step). */
   searchSecrets: (
     stack: string,
@@ -63,6 +72,7 @@ export async function realNodePhases(c: RealNodePhasesContext): Promise<void> {
       onCleanup(`stack file of ${stack.name}`, () => rmSync(stack.file, { force: true }));
       writeRealPodsStackFile(stack, kube.context, overrides);
       const { images, updated } = withUpdateTag(await stackImages(stack.name, "app", logFile));
+      if (c.ephemeral) images.push(...(await c.ephemeral.appImages()));
       realPods = { stack, images, ...(updated ? { updated } : {}) };
       log(
         `real node: the whole platform (${stack.name}) runs ${images.length} app images (the contract app)`,
@@ -155,6 +165,7 @@ export async function realNodePhases(c: RealNodePhasesContext): Promise<void> {
           }),
       );
     }
+    if (prepared && c.ephemeral) await c.ephemeral.run(joined, overrides);
   } finally {
     await phase("real node: leave the cluster", () => timed("real node leave", () => joined.stop()));
   }

@@ -1,12 +1,17 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { parse } from "yaml";
 import { type KubeList, kubectlJson } from "../lib/cluster";
 import { backendFilesOf, dotenvNames, ephemeralProject } from "../lib/ephemeral";
-import { objectsLeft, stateNamespaces, verifyPlatform, viewCluster } from "../lib/platform";
+import { objectsLeft, rec, stateNamespaces, verifyPlatform, viewCluster } from "../lib/platform";
 import { onCleanup, type RunResult, run as runCommand, tail } from "../lib/proc";
 import { exportState, pulumiMayFail } from "../lib/pulumi";
 import { seconds } from "../lib/report";
 import type { Environment } from "../lib/setup";
+import { ROOT } from "../lib/toolchain";
+import type { RealNode } from "../node";
+import { placeStackOnRealNode } from "../node/placement";
+import { stackImages } from "../node/platform-step";
 import { phase, type Run } from "./context";
 import { verifySecretsStaySecret } from "./secrets-stay-secret";
 
@@ -17,13 +22,78 @@ import { verifySecretsStaySecret } from "./secrets-stay-secret";
 
 const IMAGE_TAG = "2026.11.3";
 
-export async function ephemeralPair(run: Run, env: Environment): Promise<void> {
-  await phase(run, "npm run ephemeral -- up / down, two pipelines at once", async () => {
-    const project = ephemeralProject(join(run.tmp, "project"), env.cluster.context);
-    const ids = [`e2e${run.runId}a`, `e2e${run.runId}b`];
+/** The pipelines of this run. */
+const pipelineIds = (run: Run) => [`e2e${run.runId}a`, `e2e${run.runId}b`];
+
+/**
+ * On the real node: the template's third-party images replaced by those built here, and its
+ * requests scaled as the local stack's (two whole platforms on a 2-core node); every pod of both
+ * pipelines placed on the node.
+ */
+export interface EphemeralOnRealNode {
+  node: RealNode;
+  overrides: Readonly<Record<string, string>>;
+  requestScale: number;
+}
+
+/** The app images the pipelines run (`--image-tag IMAGE_TAG` of the ci template): the node imports them. */
+export async function ephemeralAppImages(logFile: string): Promise<string[]> {
+  return (await stackImages("ci", "app", logFile)).map((i) => i.replace(/:[^:/]+$/, `:${IMAGE_TAG}`));
+}
+
+export async function ephemeralPair(run: Run, env: Environment, real?: EphemeralOnRealNode): Promise<void> {
+  const where = real ? ` on real pods (${real.node.name})` : "";
+  await phase(run, `npm run ephemeral -- up / down, two pipelines at once${where}`, async () => {
+    const project = ephemeralProject(
+      join(run.tmp, real ? "project-real" : "project"),
+      env.cluster.context,
+      real
+        ? {
+            "platform:images": {
+              ...rec(
+                parse(readFileSync(join(ROOT, "stacks", "Pulumi.ci.yaml"), "utf8")).config?.[
+                  "platform:images"
+                ],
+              ),
+              overrides: { ...real.overrides },
+            },
+            "platform:requestScale": real.requestScale,
+          }
+        : {},
+    );
+    const ids = pipelineIds(run);
     for (const id of ids) destroyOnCleanup(env, project, id);
+    const unplace: (() => Promise<void>)[] = [];
+    if (real) {
+      for (const id of ids)
+        unplace.push(
+          await placeStackOnRealNode(env.cluster, {
+            namespace: `ci-${id}`,
+            logsNamespace: `ci-${id}-logs`,
+            logsOnRealNode: true,
+            dir: run.tmp,
+            logFile: run.logFile,
+          }),
+        );
+    }
+    try {
+      await upAndDown(run, env, project, ids, real?.node);
+    } finally {
+      for (const u of unplace) await u();
+    }
+  });
+}
+
+async function upAndDown(
+  run: Run,
+  env: Environment,
+  project: string,
+  ids: string[],
+  node: RealNode | undefined,
+): Promise<void> {
+  {
     const cli = ephemeralCli(run, env, project);
-    const ups = await run.timed("ephemeral up ×2 (concurrent)", () =>
+    const ups = await run.timed(`ephemeral up ×2 (concurrent${node ? ", real pods" : ""})`, () =>
       Promise.all(
         ids.map((id) =>
           cli(id, [
@@ -46,7 +116,7 @@ export async function ephemeralPair(run: Run, env: Environment): Promise<void> {
     for (const [i, id] of ids.entries()) {
       const up = ups[i];
       if (!up) continue;
-      const names = await checkPipelineUp(run, env, project, id, up);
+      const names = await checkPipelineUp(run, env, project, id, up, node);
       if (names) namespaceSets.push(names);
     }
     if (namespaceSets.length === 2) {
@@ -65,7 +135,7 @@ export async function ephemeralPair(run: Run, env: Environment): Promise<void> {
     run.log(
       `ephemeral: stacks/Pulumi.ci-${withoutConfig}.yaml removed first: that down works from the state alone`,
     );
-    const downs = await run.timed("ephemeral down ×2 (concurrent)", () =>
+    const downs = await run.timed(`ephemeral down ×2 (concurrent${node ? ", real pods" : ""})`, () =>
       Promise.all(ids.map((id) => cli(id, ["down"]))),
     );
     const listed = await pulumiMayFail(env.engine, ["stack", "ls", "--json"], { cwd: project });
@@ -75,7 +145,7 @@ export async function ephemeralPair(run: Run, env: Environment): Promise<void> {
         withoutConfig: id === withoutConfig,
       });
     }
-  });
+  }
 }
 
 const dotenvFile = (run: Run, id: string) => join(run.tmp, `${id}.env`);
@@ -121,6 +191,7 @@ async function checkPipelineUp(
   project: string,
   id: string,
   up: RunResult,
+  node: RealNode | undefined,
 ): Promise<string[] | undefined> {
   const { checks } = run;
   const kube = env.cluster;
@@ -160,7 +231,16 @@ async function checkPipelineUp(
     servicesNamespace: ns,
     engineOutput: up.stdout,
     label: `ephemeral ${id}`,
+    realPods: node !== undefined,
   });
+  if (node) {
+    const elsewhere = view.pods.filter((p) => rec(p.spec).nodeName !== node.name);
+    checks.that(
+      view.pods.length > 0 && elsewhere.length === 0,
+      `ephemeral ${id}: all ${view.pods.length} pods ran on the real node ${node.name}`,
+      elsewhere.map((p) => `${p.metadata.name} on ${String(rec(p.spec).nodeName)}`).join(", "),
+    );
+  }
   const file = dotenvFile(run, id);
   const variables = existsSync(file) ? dotenvNames(readFileSync(file, "utf8")) : [];
   checks.that(
