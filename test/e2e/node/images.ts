@@ -33,7 +33,8 @@ export interface NodeImages {
   buildSeconds: number;
 }
 
-function goEnv(): NodeJS.ProcessEnv {
+/** The environment of every Go build of the e2e's images: the local toolchain, static, read-only modules. */
+export function goEnv(): NodeJS.ProcessEnv {
   return {
     ...process.env,
     GOTOOLCHAIN: "local",
@@ -79,12 +80,16 @@ export async function contractAppBinary(
   return { path, key, seconds: Math.round((Date.now() - started) / 1000) };
 }
 
-/** One single-layer image from `files` (path in the image -> file on disk). */
-async function singleBinaryImage(
+/**
+ * One single-layer image from `files` (path in the image -> file on disk), with empty directories
+ * `dirs` (mount points and working directories).
+ */
+export async function singleBinaryImage(
   workdir: string,
   out: string,
   files: Record<string, string>,
   spec: Omit<ImageSpec, "layers">,
+  dirs: readonly string[] = ["app", "tmp"],
 ): Promise<string> {
   if (existsSync(out)) return out;
   const root = join(workdir, "root");
@@ -95,8 +100,7 @@ async function singleBinaryImage(
     copyFileSync(onDisk, target);
     chmodSync(target, 0o755);
   }
-  mkdirSync(join(root, "app"), { recursive: true });
-  mkdirSync(join(root, "tmp"), { recursive: true });
+  for (const dir of dirs) mkdirSync(join(root, dir), { recursive: true });
   const layer = await layerFromDir(root, join(workdir, "layer.tar"));
   await ociArchive({ ...spec, layers: [layer] }, workdir, out);
   rmSync(root, { recursive: true, force: true });
