@@ -309,7 +309,7 @@ describe("stack files", () => {
         .filter(([k]) => k.startsWith("platform:") && k !== "platform:kubeconfig")
         .map(([k, v]) => [
           k.slice("platform:".length),
-          /^[[{]|^\d+$|^(true|false)$/.test(v) ? JSON.parse(v) : v,
+          /^[[{]|^\d+(\.\d+)?$|^(true|false)$/.test(v) ? JSON.parse(v) : v,
         ]),
     );
     expect(() => parseStackConfig(values, file.path)).not.toThrow();
