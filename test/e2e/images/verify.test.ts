@@ -1,6 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { backingImages } from "../../../components/backing/images";
 import { httpCacheImages } from "../../../components/http-cache/images";
 import * as platformScript from "../../../components/in-cluster/scripts/create-blob-containers.mjs";
@@ -128,4 +130,16 @@ describe.skipIf(skipped !== undefined)("the RabbitMQ and Azurite images as the l
     },
     11 * 60_000,
   );
+});
+
+describe("test/e2e/README.md", () => {
+  it("shows the images.overrides mapping the recipes give", () => {
+    const readme = readFileSync(join(ROOT, "test", "e2e", "README.md"), "utf8");
+    const block = /```yaml\n(platform:images:\n {2}overrides:\n[\s\S]*?)```/.exec(readme)?.[1];
+    expect(block, "a yaml block with platform:images.overrides").toBeDefined();
+    const shown = (parse(block ?? "") as { "platform:images": { overrides: Record<string, string> } })[
+      "platform:images"
+    ].overrides;
+    expect(shown).toEqual(e2eImageOverrides());
+  });
 });
