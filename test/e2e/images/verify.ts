@@ -102,7 +102,6 @@ async function inside(args: readonly string[]): Promise<number> {
       containerd,
       dir: join(dir, "pods"),
       netns: `/proc/${process.pid}/ns/net`,
-      namespace: "platform",
       runId: `e2e-images-${process.pid}`,
     };
     mkdirSync(rt.dir, { recursive: true });

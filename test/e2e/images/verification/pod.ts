@@ -42,8 +42,6 @@ export interface PodRuntime {
   dir: string;
   /** The network namespace every container joins (`/proc/<pid>/ns/net`). */
   netns: string;
-  /** The cluster domain's namespace the pods live in (the search path of /etc/resolv.conf). */
-  namespace: string;
   /** Prefix of every container id and cgroup: concurrent runs on one machine share the cgroup tree. */
   runId: string;
 }
@@ -177,18 +175,22 @@ async function prepare(
   const etc = join(volumes, `etc-${o.id}`);
   mkdirSync(etc, { recursive: true });
   const cluster = "cluster.local";
-  const fqdn = `${pod.hostname}.${pod.owner.metadata.name}.${rt.namespace}.svc.${cluster}`;
+  const namespace = pod.owner.metadata.namespace ?? "default";
+  // The kubelet's: the pod's own names (with its subdomain's FQDN for a StatefulSet pod) at its address.
+  const names = pod.subdomain
+    ? `${pod.hostname}.${pod.subdomain}.${namespace}.svc.${cluster} ${pod.hostname}`
+    : pod.hostname;
   const hosts = [
     "127.0.0.1\tlocalhost",
     "::1\tlocalhost ip6-localhost ip6-loopback",
-    `127.0.0.1\t${fqdn} ${pod.hostname}`,
+    `127.0.0.1\t${names}`,
     ...o.serviceHosts.map((h) => `127.0.0.1\t${h}`),
   ];
   writeFileSync(join(etc, "hosts"), `${hosts.join("\n")}\n`);
   writeFileSync(join(etc, "hostname"), `${pod.hostname}\n`);
   writeFileSync(
     join(etc, "resolv.conf"),
-    `search ${rt.namespace}.svc.${cluster} svc.${cluster} ${cluster}\nnameserver 127.0.0.53\noptions ndots:5\n`,
+    `search ${namespace}.svc.${cluster} svc.${cluster} ${cluster}\nnameserver 127.0.0.53\noptions ndots:5\n`,
   );
   for (const f of ["hosts", "hostname", "resolv.conf"]) {
     mounts.push({ destination: `/etc/${f}`, type: "bind", source: join(etc, f), options: ["rbind", "rw"] });
