@@ -5,7 +5,7 @@ import { debianImage, debianImagesUnavailable } from "./debian";
 import { debianRecipes } from "./recipes";
 
 // `node --require ./tools/fast-start.cjs --import tsx test/e2e/images/build.ts`: builds the real
-// node's Debian-based images (PostgreSQL, Redis, Varnish) into the cache, or finds them there, so
+// node's Debian-based images (every recipe of recipes.ts) into the cache, or finds them there, so
 // that CI can build them as a step of its own within its time budget; the e2e's set-up otherwise
 // builds them itself. Exit 0 also when this machine cannot build them (the e2e then says why).
 

@@ -9,6 +9,8 @@ export interface LockedPackage {
   integrity: string;
   /** Command -> script, relative to the package's directory. */
   bin?: Record<string, string>;
+  /** The runtimes it declares it needs (`node: ">=22.0.0"`). */
+  engines?: { node?: string };
 }
 
 /** `name` as `<lockDir>/package-lock.json` (relative to this directory) pins it. */

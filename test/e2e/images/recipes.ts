@@ -183,7 +183,7 @@ export const debianRecipes = {
       "/etc/rabbitmq/enabled_plugins": "[rabbitmq_management,rabbitmq_prometheus].\n",
     },
     hooks: [
-      // The official Debian-based image's uid 999 (the alpine one's is 100; the platform's pods run
+      // The official Ubuntu-based image's uid 999 (the alpine one's is 100; the platform's pods run
       // as 999 and, like both official images, this one runs under any uid: HOME and the data
       // directory are set in the environment, the directories it writes are mode 1777).
       uid("rabbitmq", 999),

@@ -2,7 +2,6 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { run } from "../lib/proc";
 import { Checks } from "../lib/report";
 import { startContainerd } from "../node/containerd";
 import { debianImage, debianImageArchive, debianImagesUnavailable } from "./debian";
@@ -30,10 +29,10 @@ const VERIFICATIONS: readonly ImageVerification[] = [rabbitmqVerification, azuri
 const IN_NETNS = "E2E_IMAGES_NETNS";
 
 /** Why this machine cannot run the verification, or undefined. */
-export async function verificationUnavailable(): Promise<string | undefined> {
+export function verificationUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return "not root (containers, mounts and network namespaces need it)";
   for (const cmd of ["containerd", "ctr", "runc", "unshare", "ip"]) {
-    if ((await run("sh", ["-c", `command -v ${cmd}`])).code !== 0) {
+    if (spawnSync("sh", ["-c", `command -v ${cmd}`]).status !== 0) {
       return `${cmd} is not installed (Debian: apt-get install containerd runc util-linux iproute2)`;
     }
   }
@@ -52,7 +51,7 @@ function selected(args: readonly string[]): ImageVerification[] {
 
 /** Outside the namespace: build what is missing (this needs the network), then run again inside. */
 async function outside(args: readonly string[]): Promise<number> {
-  const missing = await verificationUnavailable();
+  const missing = verificationUnavailable();
   if (missing) {
     console.log(`e2e images verification: SKIPPED (${missing})`);
     return 0;
@@ -103,7 +102,6 @@ async function inside(args: readonly string[]): Promise<number> {
       containerd,
       dir: join(dir, "pods"),
       netns: `/proc/${process.pid}/ns/net`,
-      namespace: "platform",
       runId: `e2e-images-${process.pid}`,
     };
     mkdirSync(rt.dir, { recursive: true });

@@ -42,8 +42,6 @@ export interface PodRuntime {
   dir: string;
   /** The network namespace every container joins (`/proc/<pid>/ns/net`). */
   netns: string;
-  /** The cluster domain's namespace the pods live in (the search path of /etc/resolv.conf). */
-  namespace: string;
   /** Prefix of every container id and cgroup: concurrent runs on one machine share the cgroup tree. */
   runId: string;
 }
@@ -177,18 +175,22 @@ async function prepare(
   const etc = join(volumes, `etc-${o.id}`);
   mkdirSync(etc, { recursive: true });
   const cluster = "cluster.local";
-  const fqdn = `${pod.hostname}.${pod.owner.metadata.name}.${rt.namespace}.svc.${cluster}`;
+  const namespace = pod.owner.metadata.namespace ?? "default";
+  // The kubelet's: the pod's own names (with its subdomain's FQDN for a StatefulSet pod) at its address.
+  const names = pod.subdomain
+    ? `${pod.hostname}.${pod.subdomain}.${namespace}.svc.${cluster} ${pod.hostname}`
+    : pod.hostname;
   const hosts = [
     "127.0.0.1\tlocalhost",
     "::1\tlocalhost ip6-localhost ip6-loopback",
-    `127.0.0.1\t${fqdn} ${pod.hostname}`,
+    `127.0.0.1\t${names}`,
     ...o.serviceHosts.map((h) => `127.0.0.1\t${h}`),
   ];
   writeFileSync(join(etc, "hosts"), `${hosts.join("\n")}\n`);
   writeFileSync(join(etc, "hostname"), `${pod.hostname}\n`);
   writeFileSync(
     join(etc, "resolv.conf"),
-    `search ${rt.namespace}.svc.${cluster} svc.${cluster} ${cluster}\nnameserver 127.0.0.53\noptions ndots:5\n`,
+    `search ${namespace}.svc.${cluster} svc.${cluster} ${cluster}\nnameserver 127.0.0.53\noptions ndots:5\n`,
   );
   for (const f of ["hosts", "hostname", "resolv.conf"]) {
     mounts.push({ destination: `/etc/${f}`, type: "bind", source: join(etc, f), options: ["rbind", "rw"] });
@@ -338,6 +340,19 @@ export async function probeUntil(
   return { ...last, seconds: Math.round((Date.now() - started) / 100) / 10 };
 }
 
+/**
+ * A command's result once it printed something: `ctr tasks exec` can lose the output of a command
+ * that ends at once (its I/O copy races the exit) on a loaded machine.
+ */
+async function execWithOutput(c: RunningContainer, args: readonly string[]): Promise<RunResult> {
+  let r = await c.exec(args, 30_000);
+  for (let i = 0; i < 4 && `${r.stdout}${r.stderr}`.trim() === ""; i++) {
+    await sleep(500);
+    r = await c.exec(args, 30_000);
+  }
+  return r;
+}
+
 /** The container runs as the pod's user, group and fsGroup, on a read-only root if it asks for one. */
 export async function securityChecks(
   c: RunningContainer,
@@ -349,7 +364,7 @@ export async function securityChecks(
   const sec = pod.container.securityContext ?? {};
   const uid = sec.runAsUser ?? podSec.runAsUser;
   const gid = sec.runAsGroup ?? podSec.runAsGroup;
-  const id = await c.exec(["sh", "-c", 'echo "$(id -u) $(id -g) $(id -G)"'], 30_000);
+  const id = await execWithOutput(c, ["sh", "-c", 'echo "$(id -u) $(id -g) $(id -G)"']);
   const [u, g, ...groups] = id.stdout.trim().split(/\s+/);
   checks.that(
     id.code === 0 &&
@@ -357,10 +372,10 @@ export async function securityChecks(
       (gid === undefined || g === String(gid)) &&
       (podSec.fsGroup === undefined || groups.includes(String(podSec.fsGroup))),
     `${label}: runs as uid ${uid}, gid ${gid}, fsGroup ${podSec.fsGroup} in its groups`,
-    `id: ${id.stdout.trim()} ${id.stderr.trim()}`,
+    `id exited ${id.code ?? id.signal}${id.timedOut ? " (timed out)" : ""}: ${id.stdout.trim()} ${id.stderr.trim()}`,
   );
   if (sec.readOnlyRootFilesystem) {
-    const ro = await c.exec(["sh", "-c", "touch /e2e-root-write"], 30_000);
+    const ro = await execWithOutput(c, ["sh", "-c", "touch /e2e-root-write"]);
     checks.that(
       ro.code !== 0 && /read-only file system/i.test(ro.stderr + ro.stdout),
       `${label}: the root filesystem is read-only`,

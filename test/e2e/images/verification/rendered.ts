@@ -85,6 +85,8 @@ export interface RenderedPod {
   owner: KubeObject;
   /** The pod's host name: `<statefulset>-0`, or the Job's name. */
   hostname: string;
+  /** A StatefulSet pod's subdomain: its governing Service (`serviceName`). */
+  subdomain?: string;
   spec: PodSpec;
   container: Container;
   /** Volumes a StatefulSet's volumeClaimTemplates provide (a directory each, like emptyDir). */
@@ -100,6 +102,7 @@ export class RenderedStack {
     for (const owner of this.objects) {
       if (owner.kind !== "StatefulSet" && owner.kind !== "Job") continue;
       const spec = owner.spec as {
+        serviceName?: string;
         template: { spec: PodSpec };
         volumeClaimTemplates?: Array<{ metadata: { name: string } }>;
       };
@@ -108,6 +111,7 @@ export class RenderedStack {
         pods.push({
           owner,
           hostname: owner.kind === "StatefulSet" ? `${owner.metadata.name}-0` : owner.metadata.name,
+          ...(spec.serviceName ? { subdomain: spec.serviceName } : {}),
           spec: spec.template.spec,
           container,
           claims: (spec.volumeClaimTemplates ?? []).map((c) => c.metadata.name),
