@@ -126,7 +126,7 @@ const pods = (cluster: Cluster, namespaces: readonly string[]) =>
     namespaces.map(async (ns) => (await kubectlJson<KubeList>(cluster, ["get", "pods", "-n", ns])).items),
   ).then((lists) => lists.flat());
 
-/** Every container's log (and the previous one's, after a restart): what the secret search reads. */
+/** Every container's log (a restart fails a check of its own): what the secret search reads. */
 async function podLogs(cluster: Cluster, list: readonly KubeObject[]): Promise<string> {
   const parts: string[] = [];
   for (const p of list) {
