@@ -107,6 +107,8 @@ export class InClusterAzurite extends pulumi.ComponentResource {
           "/data",
           "--skipApiVersionCheck",
           "--disableProductStyleUrl",
+          // Azurite reports usage to Microsoft unless told not to; its NetworkPolicy blocks the egress anyway.
+          "--disableTelemetry",
         ],
         env: [accountsEnv],
         ports: [{ name: "blob", port: BLOB_PORT }],
