@@ -19,6 +19,8 @@ import {
   type InputBudget,
   InputError,
   inputBudget,
+  type OpenedPath,
+  READ_CHUNK_BYTES,
   readInputPath,
 } from "./input-files";
 
@@ -358,14 +360,18 @@ function collect(
 /** Stdin: the CLI reads at most `maxBytes` + 1 bytes (tests pass text). */
 export type StdinReader = (maxBytes: number) => string | Buffer;
 
-/** Reads files, directories (recursively) or "-" (stdin), within one byte budget. */
-export function readKubernetesInputs(
-  paths: string[],
+/**
+ * The objects of files, directories (recursively) or "-" (stdin), within one byte budget, in the
+ * order they are read and in batches: each batch holds what one piece of text (one read of a file,
+ * at most READ_CHUNK_BYTES) completed, so a caller can check those objects and let them go before
+ * the next piece is read. Nothing of the input is kept beyond the document being parsed.
+ */
+export function* kubernetesObjectBatches(
+  paths: readonly string[],
   stdin?: StdinReader,
   options: ReadOptions = {},
-): KubeObject[] {
+): Generator<KubeObject[], void, void> {
   const budget = options.budget ?? inputBudget(options.maxInputMiB ?? DEFAULT_MAX_INPUT_MIB);
-  const out: KubeObject[] = [];
   let stdinRead = false;
   for (const path of paths) {
     if (path === "-") {
@@ -375,25 +381,61 @@ export function readKubernetesInputs(
       const data = stdin(budget.maxBytes - budget.used);
       const bytes = typeof data === "string" ? Buffer.byteLength(data) : data.length;
       charge(budget, "<stdin>", bytes);
-      parseKubernetesYamlInto(typeof data === "string" ? data : data.toString("utf8"), "<stdin>", out);
+      yield* textBatches(typeof data === "string" ? data : data.toString("utf8"), "<stdin>");
       continue;
     }
-    const stream = new YamlStream(path, out);
-    const opened = readInputPath(path, budget, (text) => stream.write(text));
+    const opened = yield* fileBatches(path, budget);
     if (opened.kind === "refused")
       throw new InputError(
         `${path}: ${opened.reason}: only regular files, directories and - (stdin) are read`,
       );
-    if (opened.kind === "file") {
-      stream.end();
-      continue;
-    }
-    for (const file of opened.files) {
-      const fileStream = new YamlStream(file, out);
-      const f = readInputPath(file, budget, (text) => fileStream.write(text));
-      if (f.kind === "file") fileStream.end();
-    }
+    // A directory's entries that are not regular files (any more) are skipped.
+    if (opened.kind === "directory") for (const file of opened.files) yield* fileBatches(file, budget);
   }
+}
+
+/** One file's objects, a batch per piece read; what the path turned out to be. */
+function* fileBatches(path: string, budget: InputBudget): Generator<KubeObject[], OpenedPath, void> {
+  const out: KubeObject[] = [];
+  const stream = new YamlStream(path, out);
+  const reading = readInputPath(path, budget);
+  try {
+    for (;;) {
+      const piece = reading.next();
+      if (piece.done) {
+        if (piece.value.kind === "file") stream.end();
+        if (out.length > 0) yield out.splice(0);
+        return piece.value;
+      }
+      stream.write(piece.value);
+      if (out.length > 0) yield out.splice(0);
+    }
+  } finally {
+    // Closes the file when the caller stops early (an error in a batch).
+    reading.return({ kind: "file" });
+  }
+}
+
+/** Text already in memory (stdin), parsed in pieces of the size files are read in. */
+function* textBatches(text: string, source: string): Generator<KubeObject[], void, void> {
+  const out: KubeObject[] = [];
+  const stream = new YamlStream(source, out);
+  for (let at = 0; at < text.length; at += READ_CHUNK_BYTES) {
+    stream.write(text.slice(at, at + READ_CHUNK_BYTES));
+    if (out.length > 0) yield out.splice(0);
+  }
+  stream.end();
+  if (out.length > 0) yield out.splice(0);
+}
+
+/** Reads files, directories (recursively) or "-" (stdin), within one byte budget. */
+export function readKubernetesInputs(
+  paths: readonly string[],
+  stdin?: StdinReader,
+  options: ReadOptions = {},
+): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (const batch of kubernetesObjectBatches(paths, stdin, options)) for (const o of batch) out.push(o);
   return out;
 }
 
@@ -425,29 +467,47 @@ export interface LoadedObject extends KubeObject {
   resource: AnalyzedResource;
 }
 
+/** The run's one error for an input without objects. */
+export function noObjectsFound(paths: readonly string[]): InputError {
+  return new InputError(
+    `no Kubernetes objects found in ${paths.join(", ")}: empty input, only comments, or a directory without .yaml/.yml files`,
+  );
+}
+
+/**
+ * Objects with the resources they become, in batches as read (see kubernetesObjectBatches). URNs are
+ * unique in the run: two objects with one URN would hide each other in stack lookups, so the second
+ * gets `#2` (and so on).
+ */
+export function* loadedObjectBatches(
+  paths: readonly string[],
+  stdin?: StdinReader,
+  options: ReadOptions = {},
+): Generator<LoadedObject[], void, void> {
+  const seen = new Map<string, number>();
+  for (const batch of kubernetesObjectBatches(paths, stdin, options)) {
+    const loaded: LoadedObject[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const o = batch[i] as KubeObject;
+      const r = toAnalyzedResource(o);
+      const count = seen.get(r.urn) ?? 0;
+      seen.set(r.urn, count + 1);
+      const resource = count === 0 ? r : { ...r, urn: `${r.urn}#${count + 1}` };
+      loaded[i] = { object: o.object, source: o.source, document: o.document, line: o.line, resource };
+    }
+    yield loaded;
+  }
+}
+
 /** Objects with the resources they become (unique URNs); InputError when there is none at all. */
 export function loadKubernetesObjects(
-  paths: string[],
+  paths: readonly string[],
   stdin?: StdinReader,
   options: ReadOptions = {},
 ): LoadedObject[] {
-  const objects = readKubernetesInputs(paths, stdin, options);
-  if (objects.length === 0) {
-    throw new InputError(
-      `no Kubernetes objects found in ${paths.join(", ")}: empty input, only comments, or a directory without .yaml/.yml files`,
-    );
-  }
-  const seen = new Map<string, number>();
-  const loaded: LoadedObject[] = new Array(objects.length);
-  for (let i = 0; i < objects.length; i++) {
-    const o = objects[i] as KubeObject;
-    const r = toAnalyzedResource(o);
-    // Two objects with one URN would hide each other in stack lookups: keep them apart.
-    const count = seen.get(r.urn) ?? 0;
-    seen.set(r.urn, count + 1);
-    const resource = count === 0 ? r : { ...r, urn: `${r.urn}#${count + 1}` };
-    loaded[i] = { object: o.object, source: o.source, document: o.document, line: o.line, resource };
-  }
+  const loaded: LoadedObject[] = [];
+  for (const batch of loadedObjectBatches(paths, stdin, options)) for (const o of batch) loaded.push(o);
+  if (loaded.length === 0) throw noObjectsFound(paths);
   return loaded;
 }
 
