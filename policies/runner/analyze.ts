@@ -21,7 +21,8 @@
 //   pack process: offline analysis is a preview).
 // Differences: policies must be synchronous (every policy of this pack is); props are copied through
 // JSON (as they would be through the protobuf Struct) and frozen; the stack resource list is built
-// once per run instead of once per policy; stack policies see of each Kubernetes object only the
+// once per run instead of once per policy, and a stack resource's `props` is a new proxy of the same
+// object on each read; stack policies see of each Kubernetes object only the
 // fields the pack's stack policies read (policies/lib/stack-fields.ts, checked by a test against
 // every field); `message` omits the policy description the CLI prints above it. Cost is linear in
 // the resources, with little kept per resource (large inputs run here): resources can be added as
@@ -456,10 +457,14 @@ export class Analysis {
     if (this.finished) throw new Error("the analysis is finished");
     this.finished = true;
     this.whileRunning(() => this.checkStack());
+    // What was kept of the resources is not needed for the report: let it go before it is written.
+    const resourcesChecked = this.kept.length;
+    this.kept.length = 0;
+    this.byUrn.clear();
     return {
       violations: this.violations,
       policiesRun: this.active.length,
-      resourcesChecked: this.kept.length,
+      resourcesChecked,
       notApplicable: this.notApplicable,
     };
   }
@@ -620,13 +625,7 @@ export class Analysis {
   private stackResources(): PolicyResource[] {
     const objects = new Map<string, PolicyResource>();
     const list = this.kept.map((r) => {
-      const resource = new StackResource(
-        r.type,
-        proxy.unknownCheckingProxy(r.props),
-        r.urn,
-        r.name,
-        r.opts,
-      ) as unknown as PolicyResource;
+      const resource = new StackResource(r.type, r.props, r.urn, r.name, r.opts) as unknown as PolicyResource;
       const provider = this.providerOf(r);
       if (provider) resource.provider = provider;
       objects.set(r.urn, resource);
@@ -667,6 +666,9 @@ const NO_PROPERTY_DEPENDENCIES: Record<string, PolicyResource[]> = Object.freeze
 /**
  * A resource as stack policies see it. isType/asType are methods (server.js makes them closures of
  * each resource): one shape for every resource, nothing allocated per resource beyond its fields.
+ * `props` wraps the kept props in the unknown-checking proxy when it is read (a proxy per resource
+ * held for the whole stack phase would cost about as much as the props themselves); each read gets
+ * an equivalent proxy of the same object.
  */
 class StackResource {
   declare parent?: PolicyResource;
@@ -676,11 +678,15 @@ class StackResource {
 
   constructor(
     readonly type: string,
-    readonly props: Record<string, unknown>,
+    private readonly raw: Record<string, unknown>,
     readonly urn: string,
     readonly name: string,
     readonly opts: PolicyResourceOptions,
   ) {}
+
+  get props(): Record<string, unknown> {
+    return proxy.unknownCheckingProxy(this.raw);
+  }
 
   isType(resourceClass: unknown): boolean {
     return isTypeOf(this.type, resourceClass);
