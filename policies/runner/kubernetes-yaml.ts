@@ -20,7 +20,6 @@ import {
   InputError,
   inputBudget,
   type OpenedPath,
-  READ_CHUNK_BYTES,
   readInputPath,
 } from "./input-files";
 
@@ -268,7 +267,18 @@ export class YamlStream {
     private readonly out: KubeObject[],
   ) {}
 
+  /** Takes the next piece of text and parses every document it completes into `out`. */
   write(text: string): void {
+    drain(this.feed(text));
+  }
+
+  /** The input is complete: parses what is left. */
+  end(): void {
+    drain(this.close());
+  }
+
+  /** As `write`, a document at a time: yields each time a document's objects are in `out`. */
+  *feed(text: string): Generator<void, void, void> {
     // Only the new text (and the few characters before it) can hold a newly complete marker.
     const window = this.tail + text;
     const at = lastCompleteMarker(window);
@@ -279,17 +289,18 @@ export class YamlStream {
     const cut = all.length - window.length + at;
     if (cut <= 0) return;
     this.pending = [all.slice(cut)];
-    this.parse(all.slice(0, cut));
+    yield* this.parse(all.slice(0, cut));
   }
 
-  end(): void {
+  /** As `end`, a document at a time. */
+  *close(): Generator<void, void, void> {
     const rest = this.pending.join("");
     this.pending = [];
     this.tail = "";
-    this.parse(rest);
+    yield* this.parse(rest);
   }
 
-  private parse(text: string): void {
+  private *parse(text: string): Generator<void, void, void> {
     for (const doc of splitDocuments(text)) {
       if (!doc.explicit && !HAS_CONTENT.test(doc.text)) continue; // comments before the first ---
       const n = ++this.documents;
@@ -298,9 +309,14 @@ export class YamlStream {
       if (value === null || value === undefined) continue; // empty document
       const firstLine = located.line + (doc.explicit ? 2 : 1);
       collect(value, { source: this.source, document: n, line: firstLine }, this.out, `document ${n}`);
+      yield;
     }
     for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.lines++;
   }
+}
+
+function drain(steps: Iterator<void>): void {
+  while (!steps.next().done);
 }
 
 /** "\n---" and the character after it. */
@@ -362,9 +378,9 @@ export type StdinReader = (maxBytes: number) => string | Buffer;
 
 /**
  * The objects of files, directories (recursively) or "-" (stdin), within one byte budget, in the
- * order they are read and in batches: each batch holds what one piece of text (one read of a file,
- * at most READ_CHUNK_BYTES) completed, so a caller can check those objects and let them go before
- * the next piece is read. Nothing of the input is kept beyond the document being parsed.
+ * order they are read, in small batches (BATCH_OBJECTS) parsed as they are asked for: a caller can
+ * check a batch and let it go before the next is parsed. Of the input, only the piece of text being
+ * parsed is held (a file is read 64 KiB at a time).
  */
 export function* kubernetesObjectBatches(
   paths: readonly string[],
@@ -394,7 +410,13 @@ export function* kubernetesObjectBatches(
   }
 }
 
-/** One file's objects, a batch per piece read; what the path turned out to be. */
+/**
+ * @default 64 objects per batch: a batch is checked while its objects are young, so most of them
+ * are collected before the garbage collector moves them to the old generation.
+ */
+export const BATCH_OBJECTS = 64;
+
+/** One file's objects, in batches as parsed; what the path turned out to be. */
 function* fileBatches(path: string, budget: InputBudget): Generator<KubeObject[], OpenedPath, void> {
   const out: KubeObject[] = [];
   const stream = new YamlStream(path, out);
@@ -403,12 +425,10 @@ function* fileBatches(path: string, budget: InputBudget): Generator<KubeObject[]
     for (;;) {
       const piece = reading.next();
       if (piece.done) {
-        if (piece.value.kind === "file") stream.end();
-        if (out.length > 0) yield out.splice(0);
+        if (piece.value.kind === "file") yield* batches(stream.close(), out);
         return piece.value;
       }
-      stream.write(piece.value);
-      if (out.length > 0) yield out.splice(0);
+      yield* batches(stream.feed(piece.value), out);
     }
   } finally {
     // Closes the file when the caller stops early (an error in a batch).
@@ -416,15 +436,17 @@ function* fileBatches(path: string, budget: InputBudget): Generator<KubeObject[]
   }
 }
 
-/** Text already in memory (stdin), parsed in pieces of the size files are read in. */
+/** Text already in memory (stdin), parsed as a file is. */
 function* textBatches(text: string, source: string): Generator<KubeObject[], void, void> {
   const out: KubeObject[] = [];
   const stream = new YamlStream(source, out);
-  for (let at = 0; at < text.length; at += READ_CHUNK_BYTES) {
-    stream.write(text.slice(at, at + READ_CHUNK_BYTES));
-    if (out.length > 0) yield out.splice(0);
-  }
-  stream.end();
+  yield* batches(stream.feed(text), out);
+  yield* batches(stream.close(), out);
+}
+
+/** The objects `parsing` puts in `out`, BATCH_OBJECTS at a time (the rest when it is done). */
+function* batches(parsing: Iterator<void>, out: KubeObject[]): Generator<KubeObject[], void, void> {
+  while (!parsing.next().done) if (out.length >= BATCH_OBJECTS) yield out.splice(0);
   if (out.length > 0) yield out.splice(0);
 }
 
