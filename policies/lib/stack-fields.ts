@@ -70,13 +70,16 @@ export const STACK_FIELDS: Readonly<Record<string, FieldMask>> = {
   Release: { chart: true },
 };
 
-const masks = new Map<string, FieldMask>();
+/** A mask as the copy reads it: a map from field to what to keep of it. */
+type Compiled = true | ReadonlyMap<string, Compiled>;
 
-/** OBJECT and the kind's own fields, merged once per kind. */
-function maskOf(kind: string): FieldMask {
+const masks = new Map<string, Compiled>();
+
+/** OBJECT and the kind's own fields, merged and compiled once per kind. */
+function maskOf(kind: string): Compiled {
   let mask = masks.get(kind);
   if (!mask) {
-    mask = merge(OBJECT, STACK_FIELDS[kind] ?? {});
+    mask = compile(merge(OBJECT, STACK_FIELDS[kind] ?? {}));
     masks.set(kind, mask);
   }
   return mask;
@@ -92,16 +95,25 @@ function merge(a: FieldMask, b: FieldMask): FieldMask {
   return out;
 }
 
-function pick(value: unknown, mask: FieldMask): unknown {
+function compile(mask: FieldMask): Compiled {
+  return mask === true ? true : new Map(Object.entries(mask).map(([k, v]) => [k, compile(v)]));
+}
+
+function pick(value: unknown, mask: Compiled): unknown {
   if (mask === true || typeof value !== "object" || value === null) return value;
-  if (Array.isArray(value)) return value.map((v) => pick(v, mask));
+  if (Array.isArray(value)) {
+    const list: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) list[i] = pick(value[i], mask);
+    return list;
+  }
   const src = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  // In the object's own key order (a policy may iterate it); only the mask's own keys.
-  for (const k of Object.keys(src)) {
-    const m = Object.hasOwn(mask, k) ? mask[k] : undefined;
+  // In the object's own key order (a policy may iterate it).
+  for (const k in src) {
+    const m = mask.get(k);
+    if (m === undefined || !Object.hasOwn(src, k)) continue;
     const v = src[k];
-    if (m !== undefined && v !== undefined) out[k] = pick(v, m);
+    if (v !== undefined) out[k] = pick(v, m);
   }
   return out;
 }

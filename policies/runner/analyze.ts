@@ -337,10 +337,13 @@ class KeptResource {
     this.provider = res.provider;
   }
 
-  /** The finding's resource; from the kept props, which hold every field it reads (metadata). */
-  describe(): Violation["resource"] {
+  /**
+   * The finding's resource, from `props`: the whole props while its resource policies run (their
+   * target is cached already), the kept ones after (they hold what it reads: metadata).
+   */
+  describe(props: Record<string, unknown>): Violation["resource"] {
     if (this.description) return this.description;
-    const t = targetOf(this.type, this.name, this.props, this.urn);
+    const t = targetOf(this.type, this.name, props, this.urn);
     const out: Violation["resource"] = { type: this.type, name: t.name, urn: this.urn, kind: t.kind };
     if (t.namespace !== undefined) out.namespace = t.namespace;
     this.description = out;
@@ -412,6 +415,9 @@ export class Analysis {
   private readonly notApplicable: NotApplicable[] = [];
   private readonly packRef = `'${PACK_NAME}@v${PACK_VERSION}'`;
   private finished = false;
+  /** The resource whose resource policies are running, with its whole props. */
+  private checking: KeptResource | undefined;
+  private checkingProps: Record<string, unknown> = {};
 
   /** Throws PolicyConfigError when the pack config is invalid (before any resource). */
   constructor(private readonly options: AnalyzeOptions = {}) {
@@ -475,12 +481,9 @@ export class Analysis {
   }
 
   record(policy: string, lvl: "mandatory" | "advisory", about: KeptResource | undefined, message: string) {
-    this.violations.push({
-      policy,
-      enforcementLevel: lvl,
-      resource: about ? about.describe() : STACK_RESOURCE,
-      message,
-    });
+    let resource = STACK_RESOURCE;
+    if (about) resource = about.describe(about === this.checking ? this.checkingProps : about.props);
+    this.violations.push({ policy, enforcementLevel: lvl, resource, message });
   }
 
   /** PULUMI_NODEJS_DRY_RUN is "true" while policies run, unless `preview: false`. */
@@ -527,6 +530,8 @@ export class Analysis {
       notApplicable: throwNotApplicable,
     };
     if (provider) args.provider = provider;
+    this.checking = r;
+    this.checkingProps = full;
     for (const { name, validations, reporter, report, onlyType, getConfig } of this.resourcePolicies) {
       if (onlyType && onlyType !== type) {
         this.notApplicable.push({
@@ -563,6 +568,8 @@ export class Analysis {
       }
       reporter.own = undefined;
     }
+    this.checking = undefined;
+    this.checkingProps = {};
   }
 
   /** Stack policies, once each over every resource. */
