@@ -353,6 +353,17 @@ class KeptResource {
 
 const NO_CONFIG = (() => ({})) as ResourceValidationArgs["getConfig"];
 
+/** Where reporters put findings: the run's list, and the resources it knows by URN. */
+interface Findings {
+  record(
+    policy: string,
+    lvl: "mandatory" | "advisory",
+    about: KeptResource | undefined,
+    message: string,
+  ): void;
+  resource(urn: string): KeptResource | undefined;
+}
+
 /**
  * server.js makeReportViolationFun: a message string, or the object form with its own level. One per
  * policy; `own` is the resource under analysis (resource policies) or undefined (stack policies,
@@ -361,7 +372,7 @@ const NO_CONFIG = (() => ({})) as ResourceValidationArgs["getConfig"];
 class Reporter {
   own: KeptResource | undefined;
   constructor(
-    private readonly run: Analysis,
+    private readonly findings: Findings,
     readonly policy: string,
     readonly description: string,
     readonly base: "mandatory" | "advisory",
@@ -383,7 +394,8 @@ class Reporter {
     } else {
       text = typeof message === "string" && message ? message : this.description;
     }
-    this.run.record(this.policy, lvl, this.own ?? (target ? this.run.resource(target) : undefined), text);
+    const about = this.own ?? (target ? this.findings.resource(target) : undefined);
+    this.findings.record(this.policy, lvl, about, text);
   }
 }
 
@@ -418,6 +430,11 @@ export class Analysis {
   /** The resource whose resource policies are running, with its whole props. */
   private checking: KeptResource | undefined;
   private checkingProps: Record<string, unknown> = {};
+  /** What the reporters of this run record into. */
+  private readonly findings: Findings = {
+    record: (policy, lvl, about, message) => this.record(policy, lvl, about, message),
+    resource: (urn) => this.byUrn.get(urn),
+  };
 
   /** Throws PolicyConfigError when the pack config is invalid (before any resource). */
   constructor(private readonly options: AnalyzeOptions = {}) {
@@ -436,7 +453,7 @@ export class Analysis {
     this.resourcePolicies = this.active.flatMap(({ p, level: l }) => {
       const validations = resourceValidations(p);
       if (!validations) return [];
-      const reporter = new Reporter(this, p.name, p.description, level(l, "advisory"));
+      const reporter = new Reporter(this.findings, p.name, p.description, level(l, "advisory"));
       return [
         {
           name: p.name,
@@ -475,12 +492,12 @@ export class Analysis {
     };
   }
 
-  /** A resource added so far, by URN. */
-  resource(urn: string): KeptResource | undefined {
-    return this.byUrn.get(urn);
-  }
-
-  record(policy: string, lvl: "mandatory" | "advisory", about: KeptResource | undefined, message: string) {
+  private record(
+    policy: string,
+    lvl: "mandatory" | "advisory",
+    about: KeptResource | undefined,
+    message: string,
+  ): void {
     let resource = STACK_RESOURCE;
     if (about) resource = about.describe(about === this.checking ? this.checkingProps : about.props);
     this.violations.push({ policy, enforcementLevel: lvl, resource, message });
@@ -596,7 +613,7 @@ export class Analysis {
         notApplicable: throwNotApplicable,
       };
       try {
-        const reporter = new Reporter(this, p.name, p.description, reported);
+        const reporter = new Reporter(this.findings, p.name, p.description, reported);
         const ret = validate(args, reporter.report.bind(reporter));
         if (isThenable(ret))
           throw new Error("returned a Promise: the offline runner only runs synchronous policies");
