@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { policies } from "../../policies/checks";
 import { analyze } from "../../policies/runner/analyze";
 import {
@@ -250,6 +250,15 @@ describe("inputs", () => {
 describe("checking objects as they are read", () => {
   // The CLI checks each batch of objects as it is parsed and keeps only what stack policies read:
   // its reports must be what checking every object at once, every field kept, gives.
+  // deploy-window reads the clock: both sides must see the same minute.
+  beforeAll(() => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-12-02T10:30:00Z"));
+  });
+  afterAll(() => {
+    vi.useRealTimers();
+  });
+
   it("reports what the whole input checked at once reports, in every format", async () => {
     const dir = tempDir();
     const file = join(dir, "generated.yaml");
