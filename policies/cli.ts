@@ -19,10 +19,10 @@ import {
 } from "./image/cli";
 import { LayerReadError } from "./image/layers";
 import { ImageInputError } from "./image/source";
-import { analyze, type PolicyReport, type Violation } from "./runner/analyze";
+import { Analysis, type PolicyReport, type Violation } from "./runner/analyze";
 import { loadPackConfig, PolicyConfigError, readConfigFile, resolvePackConfig } from "./runner/config";
 import { DEFAULT_MAX_INPUT_MIB, readStdinBounded } from "./runner/input-files";
-import { InputError, type LoadedObject, loadKubernetesObjects } from "./runner/kubernetes-yaml";
+import { InputError, loadedObjectBatches, noObjectsFound } from "./runner/kubernetes-yaml";
 import {
   FORMATS,
   type Format,
@@ -32,7 +32,7 @@ import {
   reportChunks,
   type SourceLocation,
 } from "./runner/report-formats";
-import { SCHEMA_RULE, schemaViolations } from "./runner/schema-findings";
+import { loadSchemasOf, SCHEMA_RULE, schemaViolation } from "./runner/schema-findings";
 
 export { formatJson, formatText } from "./runner/report-formats";
 
@@ -129,12 +129,6 @@ const PACK_RULES: RuleInfo[] = policies.map((p) => ({
   enforcementLevel: p.enforcementLevel,
 }));
 
-function locator(objects: readonly LoadedObject[]): (urn: string) => SourceLocation | undefined {
-  const byUrn = new Map<string, SourceLocation>();
-  for (const o of objects) byUrn.set(o.resource.urn, { file: o.source, line: o.line, document: o.document });
-  return (urn) => byUrn.get(urn);
-}
-
 /** Writes the report as it is made, in pieces of about 1 MiB (not one write per finding). */
 function writeReport(chunks: Iterable<string>, io: CliIO): void {
   const WRITE_CHARS = 1 << 20;
@@ -204,20 +198,31 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       for (const w of resolvePackConfig(policies, packEnforcementLevel, config).warnings)
         io.stderr(`warning: ${w}\n`);
     }
-    const objects = loadKubernetesObjects(args.paths, (max) => io.readStdin(max), {
+    // Streamed: each batch of objects is checked against its schema and through the resource
+    // policies as soon as it is read, and only what the stack policies read of it is kept.
+    const analysis = new Analysis({ config, stackTags: args.stackTags });
+    const schema: Violation[] = [];
+    const locations = new Map<string, SourceLocation>();
+    const batches = loadedObjectBatches(args.paths, (max) => io.readStdin(max), {
       maxInputMiB: args.maxInputMiB,
     });
-    const schema = await schemaViolations(objects);
-    const analyzed = analyze(
-      objects.map((o) => o.resource),
-      { config, stackTags: args.stackTags },
-    );
+    for (const batch of batches) {
+      await loadSchemasOf(batch);
+      for (const o of batch) {
+        const finding = schemaViolation(o);
+        if (finding) schema.push(finding);
+        locations.set(o.resource.urn, { file: o.source, line: o.line, document: o.document });
+      }
+      analysis.add(batch.map((o) => o.resource));
+    }
+    if (locations.size === 0) throw noObjectsFound(args.paths);
+    const analyzed = analysis.finish();
     const report: PolicyReport = { ...analyzed, violations: [...schema, ...analyzed.violations] };
     writeReport(
       reportChunks(args.format, {
         report,
         rules: [SCHEMA_RULE, ...PACK_RULES],
-        locate: locator(objects),
+        locate: (urn) => locations.get(urn),
       }),
       io,
     );

@@ -2,6 +2,7 @@
 // resolved against the ConfigMaps of the stack when a lookup is given (stack-level checks).
 
 import { at, isRec, isUnknown, type Rec, recs, str } from "./json";
+import { Recent } from "./recent";
 import type { ContainerRef } from "./workload";
 
 export type EnvOrigin =
@@ -112,9 +113,9 @@ export function resolveEnv(c: ContainerRef, namespace: string, lookup?: ConfigMa
   return { vars, opaque };
 }
 
-const dataCache = new WeakMap<Rec, Record<string, string>>();
+const dataCache = new Recent<Rec, Record<string, string>>();
 
-/** ConfigMap `data` as a string map (binaryData is not text configuration). Cached per props. */
+/** ConfigMap `data` as a string map (binaryData is not text configuration; the last few remembered). */
 export function configMapData(props: Rec): Record<string, string> {
   const hit = dataCache.get(props);
   if (hit) return hit;

@@ -9,6 +9,8 @@
 //
 // No Node.js API here: the pack type-checks standalone under ts-node without @types/node.
 
+import { Recent } from "./recent";
+
 export type Rec = Record<string, unknown>;
 
 export const UNKNOWN: unique symbol = Symbol("unknown during preview");
@@ -111,7 +113,7 @@ function materialise(v: unknown): unknown {
   return v;
 }
 
-const cache = new WeakMap<object, Rec>();
+const recent = new Recent<object, Rec>();
 
 // `unknownCheckingProxy` hands back its target for this key (proxy.js `getSpecialProxyTarget`).
 export const PROXY_TARGET_KEY = "__getSpecialProxyTarget";
@@ -122,18 +124,18 @@ function rawTarget(props: object): object {
 }
 
 /**
- * The props (proxied or not) as plain JSON with `UNKNOWN` in place of unknown values. Cached per
- * underlying object, so every check of a pack run pays for it once. Never mutate the result: it may
- * be the analyzer's own object.
+ * The props (proxied or not) as plain JSON with `UNKNOWN` in place of unknown values, remembered for
+ * the last few underlying objects (./recent.ts): the checks of one resource pay for it once. Never
+ * mutate the result: it may be the analyzer's own object.
  */
 export function plain(props: unknown): Rec {
   if (typeof props !== "object" || props === null) return {};
   const target = rawTarget(props);
-  const hit = cache.get(target);
+  const hit = recent.get(target);
   if (hit) return hit;
   // Copy only when there is something to replace (a preview with unknowns); otherwise read in place.
   const out = hasSentinel(target) ? materialise(target) : target;
   const result = isRec(out) ? out : {};
-  cache.set(target, result);
+  recent.set(target, result);
   return result;
 }

@@ -2,6 +2,7 @@
 // (`kubernetes:apps/v1:Deployment`, `kubernetes:core/v1:Pod`), and the props are the object itself.
 
 import { arr, at, isRec, type Rec, recs, str, strMap, strs } from "./json";
+import { Recent } from "./recent";
 
 export interface KubeType {
   group: string; // "core" for the legacy group
@@ -89,7 +90,7 @@ export interface Meta {
   annotations: Record<string, string>;
 }
 
-const metaCache = new WeakMap<Rec, Meta>();
+const metaCache = new Recent<Rec, Meta>();
 const NO_STRINGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** A string map as is when every value is a string (the usual case), else its string entries. */
@@ -104,7 +105,7 @@ function stringsOf(v: unknown): Record<string, string> {
 }
 
 /**
- * Name, namespace, labels and annotations of an object (cached per props object). Labels and
+ * Name, namespace, labels and annotations of an object (remembered for the last few). Labels and
  * annotations are the object's own maps when they hold only strings: never mutate them.
  */
 export function meta(kind: string, props: Rec): Meta {

@@ -5,6 +5,7 @@ import type { PolicyConfigSchema, ReportViolation } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { bool, type Rec, recs, str } from "./json";
 import { kubeType, meta } from "./k8s";
+import { Recent } from "./recent";
 import { type ContainerRef, roleLabel } from "./workload";
 
 export const ANNOTATION_PREFIX = "policies.platform.internal/exempt.";
@@ -23,9 +24,9 @@ export interface Target {
   kube: boolean;
 }
 
-const targetCache = new WeakMap<Rec, Target>();
+const targetCache = new Recent<Rec, Target>();
 
-/** What a violation is about (cached per props object: one props object is one resource). */
+/** What a violation is about (remembered for the last few props objects: one is one resource). */
 export function targetOf(type: string, name: string, props: Rec, urn?: string): Target {
   const hit = targetCache.get(props);
   if (hit && hit.type === type && hit.urn === urn) return hit;

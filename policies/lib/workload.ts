@@ -4,6 +4,7 @@
 
 import { at, num, plain, type Rec, rec, recs, str, type Unknown } from "./json";
 import { kubeType, type Meta, meta } from "./k8s";
+import { Recent } from "./recent";
 
 /** Where the pod spec lives for each kind. */
 const POD_SPEC_PATH: Record<string, string[]> = {
@@ -56,9 +57,9 @@ export interface Workload extends Meta {
   windows: boolean;
 }
 
-const cache = new WeakMap<Rec, Workload | null>();
+const cache = new Recent<Rec, Workload | null>();
 
-/** The workload view of a resource, or undefined when it has no pod template. Cached per props. */
+/** The workload view of a resource, or undefined when it has no pod template (the last few remembered). */
 export function workloadOf(type: string, rawProps: unknown): Workload | undefined {
   const t = kubeType(type);
   if (!t || !POD_GROUPS.has(t.group)) return undefined;

@@ -21,11 +21,16 @@
 //   pack process: offline analysis is a preview).
 // Differences: policies must be synchronous (every policy of this pack is); props are copied through
 // JSON (as they would be through the protobuf Struct) and frozen; the stack resource list is built
-// once per run instead of once per policy; `message` omits the policy description the CLI prints
-// above it. Cost is linear in the resources, with little kept per resource (large inputs run here):
-// the validation args of a resource are one object for every policy (each validation gets its own
-// `getConfig`), resources without options share one frozen options object, empty dependency lists
-// are one frozen array, and a resource is described for the report only when a policy reports it.
+// once per run instead of once per policy, and a stack resource's `props` is a new proxy of the same
+// object on each read; stack policies see of each Kubernetes object only the
+// fields the pack's stack policies read (policies/lib/stack-fields.ts, checked by a test against
+// every field); `message` omits the policy description the CLI prints above it. Cost is linear in
+// the resources, with little kept per resource (large inputs run here): resources can be added as
+// they are read (`Analysis.add`), each through the resource policies at once, so a resource's whole
+// props live only while its own policies run; the validation args of a resource are one object for
+// every policy (each validation gets its own `getConfig`), resources without options share one
+// frozen options object, empty dependency lists are one frozen array, and a resource is described
+// for the report only when a policy reports it.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -50,6 +55,7 @@ import {
 } from "../../tools/pulumi-internals/secret-wire";
 import { packEnforcementLevel, policies as packPolicies } from "../checks";
 import { targetOf } from "../lib/report";
+import { stackFields } from "../lib/stack-fields";
 import { PolicyConfigError, resolvePackConfig } from "./config";
 
 export interface AnalyzedResource {
@@ -79,6 +85,12 @@ export interface AnalyzeOptions {
   policies?: Policies;
   /** Pack-wide fallback level; default the pack's (advisory). */
   packEnforcementLevel?: EnforcementLevel;
+  /**
+   * Hand stack policies every field of each resource instead of the fields they read
+   * (policies/lib/stack-fields.ts); the test that compares both sets it.
+   * @default false
+   */
+  fullStackView?: boolean;
 }
 
 export interface Violation {
@@ -223,12 +235,6 @@ function copyWire(value: unknown): unknown {
   return null;
 }
 
-interface Prepared {
-  res: AnalyzedResource;
-  props: Record<string, unknown>;
-  opts: PolicyResourceOptions;
-}
-
 function seconds(v: unknown): number {
   return typeof v === "number" ? v : 0;
 }
@@ -271,22 +277,6 @@ function options(res: AnalyzedResource): PolicyResourceOptions {
   return opts;
 }
 
-function prepare(res: AnalyzedResource): Prepared {
-  const props = wire(res.props ?? {});
-  return {
-    res,
-    props: (typeof props === "object" && props !== null ? props : {}) as Record<string, unknown>,
-    opts: options(res),
-  };
-}
-
-function describeResource(p: Prepared): Violation["resource"] {
-  const t = targetOf(p.res.type, p.res.name, p.props, p.res.urn);
-  const out: Violation["resource"] = { type: p.res.type, name: t.name, urn: p.res.urn, kind: t.kind };
-  if (t.namespace !== undefined) out.namespace = t.namespace;
-  return out;
-}
-
 const STACK_RESOURCE: Violation["resource"] = {
   type: "pulumi:pulumi:Stack",
   name: "stack",
@@ -313,136 +303,257 @@ export class PolicyRuntimeError extends Error {
 
 // ---- the run -------------------------------------------------------------------------------------
 
-export function analyze(resources: AnalyzedResource[], options: AnalyzeOptions = {}): PolicyReport {
-  const policies = options.policies ?? packPolicies;
-  const packLevel = options.packEnforcementLevel ?? packEnforcementLevel;
-  const resolved = resolvePackConfig(policies, packLevel, options.config);
-  if (resolved.errors.length > 0) throw new PolicyConfigError(resolved.errors);
+/** The props as the analyzer deserializes them (an object, possibly empty). */
+function wireProps(res: AnalyzedResource): Record<string, unknown> {
+  const props = wire(res.props ?? {});
+  return (typeof props === "object" && props !== null ? props : {}) as Record<string, unknown>;
+}
 
-  const previous = process.env.PULUMI_NODEJS_DRY_RUN;
-  process.env.PULUMI_NODEJS_DRY_RUN = options.preview === false ? "false" : "true";
-  try {
-    return run(resources, options, policies, packLevel, resolved.policies);
-  } finally {
-    if (previous === undefined) delete process.env.PULUMI_NODEJS_DRY_RUN;
-    else process.env.PULUMI_NODEJS_DRY_RUN = previous;
+/**
+ * What a run keeps of a resource once its resource policies have run: what the stack policies see of
+ * it (its props reduced to the fields they read, policies/lib/stack-fields.ts) and how a finding
+ * names it. One class, one shape: a large run keeps one per resource.
+ */
+class KeptResource {
+  readonly type: string;
+  readonly urn: string;
+  readonly name: string;
+  readonly dependencies: string[] | undefined;
+  readonly propertyDependencies: Record<string, string[]> | undefined;
+  readonly provider: string | undefined;
+  /** Described on its first finding, shared by the others. */
+  description: Violation["resource"] | undefined = undefined;
+
+  constructor(
+    res: AnalyzedResource,
+    readonly props: Record<string, unknown>,
+    readonly opts: PolicyResourceOptions,
+  ) {
+    this.type = res.type;
+    this.urn = res.urn;
+    this.name = res.name;
+    this.dependencies = res.dependencies;
+    this.propertyDependencies = res.propertyDependencies;
+    this.provider = res.provider;
+  }
+
+  /**
+   * The finding's resource, from `props`: the whole props while its resource policies run (their
+   * target is cached already), the kept ones after (they hold what it reads: metadata).
+   */
+  describe(props: Record<string, unknown>): Violation["resource"] {
+    if (this.description) return this.description;
+    const t = targetOf(this.type, this.name, props, this.urn);
+    const out: Violation["resource"] = { type: this.type, name: t.name, urn: this.urn, kind: t.kind };
+    if (t.namespace !== undefined) out.namespace = t.namespace;
+    this.description = out;
+    return out;
   }
 }
 
-function run(
-  resources: AnalyzedResource[],
-  options: AnalyzeOptions,
-  policies: Policies,
-  packLevel: EnforcementLevel,
-  settings: ReturnType<typeof resolvePackConfig>["policies"],
-): PolicyReport {
-  const stackTags = freezeMap(new Map(Object.entries(options.stackTags ?? {})));
-  const prepared = resources.map(prepare);
-  const byUrn = new Map<string, Prepared>();
-  for (const p of prepared) byUrn.set(p.res.urn, p);
-  const violations: Violation[] = [];
-  const notApplicable: NotApplicable[] = [];
-  const packRef = `'${PACK_NAME}@v${PACK_VERSION}'`;
+const NO_CONFIG = (() => ({})) as ResourceValidationArgs["getConfig"];
 
-  const active = policies
-    .map((p) => ({ p, level: settings.get(p.name)?.enforcementLevel || p.enforcementLevel || packLevel }))
-    .filter((x) => x.level !== "disabled");
-  // getConfig returns a fresh copy of the properties on every call, as server.js does.
-  const getConfigFor = (name: string) => () => ({ ...(settings.get(name)?.properties ?? {}) });
+/** Where reporters put findings: the run's list, and the resources it knows by URN. */
+interface Findings {
+  record(
+    policy: string,
+    lvl: "mandatory" | "advisory",
+    about: KeptResource | undefined,
+    message: string,
+  ): void;
+  resource(urn: string): KeptResource | undefined;
+}
 
-  // One description per reported resource, shared by its findings.
-  const descriptions = new Map<Prepared, Violation["resource"]>();
-  const described = (p: Prepared) => {
-    let d = descriptions.get(p);
-    if (!d) {
-      d = describeResource(p);
-      descriptions.set(p, d);
+/**
+ * server.js makeReportViolationFun: a message string, or the object form with its own level. One per
+ * policy; `own` is the resource under analysis (resource policies) or undefined (stack policies,
+ * which name a resource by URN).
+ */
+class Reporter {
+  own: KeptResource | undefined;
+  constructor(
+    private readonly findings: Findings,
+    readonly policy: string,
+    readonly description: string,
+    readonly base: "mandatory" | "advisory",
+  ) {}
+  report(message: unknown, urn?: string): void {
+    let text: string;
+    let lvl = this.base;
+    let target = urn;
+    if (typeof message === "object" && message !== null) {
+      const info = message as Record<string, unknown>;
+      text =
+        typeof info.message === "string" && info.message
+          ? info.message
+          : typeof info.description === "string"
+            ? info.description
+            : this.description;
+      lvl = level(typeof info.enforcementLevel === "string" ? info.enforcementLevel : undefined, this.base);
+      target = typeof info.urn === "string" ? info.urn : undefined;
+    } else {
+      text = typeof message === "string" && message ? message : this.description;
     }
-    return d;
+    const about = this.own ?? (target ? this.findings.resource(target) : undefined);
+    this.findings.record(this.policy, lvl, about, text);
+  }
+}
+
+interface ResourcePolicyRun {
+  name: string;
+  validations: ResourceValidation[];
+  reporter: Reporter;
+  report: (message: unknown, urn?: string) => void;
+  onlyType: string | undefined;
+  getConfig: ResourceValidationArgs["getConfig"];
+}
+
+/**
+ * One run of the pack, resource by resource as the engine calls Analyze, then the stack policies
+ * once (AnalyzeStack). `add` runs the resource policies on each resource as it comes and keeps only
+ * what the stack policies read of it, so a caller that streams its resources (the CLI, from YAML)
+ * never holds all of them whole. A provider must be added before the resources that use it (the
+ * engine registers it first); parents and dependencies may come in any order.
+ */
+export class Analysis {
+  private readonly stackTags: ReadonlyMap<string, string>;
+  private readonly active: Array<{ p: Policies[number]; level: EnforcementLevel }>;
+  private readonly settings: ReturnType<typeof resolvePackConfig>["policies"];
+  private readonly resourcePolicies: ResourcePolicyRun[];
+  private readonly kept: KeptResource[] = [];
+  private readonly byUrn = new Map<string, KeptResource>();
+  private readonly types = new Set<string>();
+  private readonly violations: Violation[] = [];
+  private readonly notApplicable: NotApplicable[] = [];
+  private readonly packRef = `'${PACK_NAME}@v${PACK_VERSION}'`;
+  private finished = false;
+  /** The resource whose resource policies are running, with its whole props. */
+  private checking: KeptResource | undefined;
+  private checkingProps: Record<string, unknown> = {};
+  /** What the reporters of this run record into. */
+  private readonly findings: Findings = {
+    record: (policy, lvl, about, message) => this.record(policy, lvl, about, message),
+    resource: (urn) => this.byUrn.get(urn),
   };
 
-  const push = (
-    policy: string,
-    level: "mandatory" | "advisory",
-    resource: Violation["resource"],
-    message: string,
-  ) => violations.push({ policy, enforcementLevel: level, resource, message });
+  /** Throws PolicyConfigError when the pack config is invalid (before any resource). */
+  constructor(private readonly options: AnalyzeOptions = {}) {
+    const policies = options.policies ?? packPolicies;
+    const packLevel = options.packEnforcementLevel ?? packEnforcementLevel;
+    const resolved = resolvePackConfig(policies, packLevel, options.config);
+    if (resolved.errors.length > 0) throw new PolicyConfigError(resolved.errors);
+    this.settings = resolved.policies;
+    this.stackTags = freezeMap(new Map(Object.entries(options.stackTags ?? {})));
+    this.active = policies
+      .map((p) => ({
+        p,
+        level: this.settings.get(p.name)?.enforcementLevel || p.enforcementLevel || packLevel,
+      }))
+      .filter((x) => x.level !== "disabled");
+    this.resourcePolicies = this.active.flatMap(({ p, level: l }) => {
+      const validations = resourceValidations(p);
+      if (!validations) return [];
+      const reporter = new Reporter(this.findings, p.name, p.description, level(l, "advisory"));
+      return [
+        {
+          name: p.name,
+          validations,
+          reporter,
+          report: reporter.report.bind(reporter),
+          onlyType: validations.length === 1 ? getPulumiType(validations[0]) : undefined,
+          getConfig: this.getConfigFor(p.name) as ResourceValidationArgs["getConfig"],
+        },
+      ];
+    });
+  }
 
-  /**
-   * server.js makeReportViolationFun: a message string, or the object form with its own level. One
-   * per policy; `own` is the resource under analysis (resource policies) or undefined (stack).
-   */
-  class Reporter {
-    /** The resource under analysis (resource policies), described on its first finding. */
-    own: Prepared | undefined;
-    constructor(
-      readonly policy: string,
-      readonly description: string,
-      readonly base: "mandatory" | "advisory",
-    ) {}
-    report(message: unknown, urn?: string): void {
-      let text: string;
-      let lvl = this.base;
-      let target = urn;
-      if (typeof message === "object" && message !== null) {
-        const info = message as Record<string, unknown>;
-        text =
-          typeof info.message === "string" && info.message
-            ? info.message
-            : typeof info.description === "string"
-              ? info.description
-              : this.description;
-        lvl = level(typeof info.enforcementLevel === "string" ? info.enforcementLevel : undefined, this.base);
-        target = typeof info.urn === "string" ? info.urn : undefined;
-      } else {
-        text = typeof message === "string" && message ? message : this.description;
-      }
-      const about = this.own ?? (target ? byUrn.get(target) : undefined);
-      push(this.policy, lvl, about ? described(about) : STACK_RESOURCE, text);
+  /** Runs the resource policies on each resource, in order, and keeps what the stack policies read. */
+  add(resources: Iterable<AnalyzedResource>): void {
+    if (this.finished) throw new Error("the analysis is finished");
+    this.whileRunning(() => {
+      for (const res of resources) this.check(res);
+    });
+  }
+
+  /** Runs the stack policies over every resource added; the report of the whole run. */
+  finish(): PolicyReport {
+    if (this.finished) throw new Error("the analysis is finished");
+    this.finished = true;
+    this.whileRunning(() => this.checkStack());
+    // What was kept of the resources is not needed for the report: let it go before it is written.
+    const resourcesChecked = this.kept.length;
+    this.kept.length = 0;
+    this.byUrn.clear();
+    return {
+      violations: this.violations,
+      policiesRun: this.active.length,
+      resourcesChecked,
+      notApplicable: this.notApplicable,
+    };
+  }
+
+  private record(
+    policy: string,
+    lvl: "mandatory" | "advisory",
+    about: KeptResource | undefined,
+    message: string,
+  ): void {
+    let resource = STACK_RESOURCE;
+    if (about) resource = about.describe(about === this.checking ? this.checkingProps : about.props);
+    this.violations.push({ policy, enforcementLevel: lvl, resource, message });
+  }
+
+  /** PULUMI_NODEJS_DRY_RUN is "true" while policies run, unless `preview: false`. */
+  private whileRunning(fn: () => void): void {
+    const previous = process.env.PULUMI_NODEJS_DRY_RUN;
+    process.env.PULUMI_NODEJS_DRY_RUN = this.options.preview === false ? "false" : "true";
+    try {
+      fn();
+    } finally {
+      if (previous === undefined) delete process.env.PULUMI_NODEJS_DRY_RUN;
+      else process.env.PULUMI_NODEJS_DRY_RUN = previous;
     }
   }
 
-  // Resource policies, resource by resource (the engine calls Analyze once per resource).
-  const resourcePolicies = active.flatMap(({ p, level: l }) => {
-    const validations = resourceValidations(p);
-    if (!validations) return [];
-    const reporter = new Reporter(p.name, p.description, level(l, "advisory"));
-    return [
-      {
-        p,
-        validations,
-        reporter,
-        report: reporter.report.bind(reporter),
-        onlyType: validations.length === 1 ? getPulumiType(validations[0]) : undefined,
-        getConfig: getConfigFor(p.name) as ResourceValidationArgs["getConfig"],
-      },
-    ];
-  });
-  for (const r of prepared) {
-    const provider = providerOf(r, byUrn);
-    const type = r.res.type;
+  /** getConfig returns a fresh copy of the properties on every call, as server.js does. */
+  private getConfigFor(name: string) {
+    return () => ({ ...(this.settings.get(name)?.properties ?? {}) });
+  }
+
+  /** One resource through every resource policy (the engine calls Analyze once per resource). */
+  private check(res: AnalyzedResource): void {
+    const type = res.type;
+    const full = wireProps(res);
+    const stackProps = this.options.fullStackView ? full : stackFields(type, full);
+    const r = new KeptResource(res, stackProps, options(res));
+    this.kept.push(r);
+    this.byUrn.set(r.urn, r);
+    this.types.add(type);
+    const provider = this.providerOf(r);
     // server.js deserializes and proxies the props for each validation; the proxy is stateless, so
     // one per resource is equivalent. One args object per resource too: policies run one at a time,
     // synchronously, and each gets its own getConfig.
-    const props = proxy.unknownCheckingProxy(r.props);
+    const props = proxy.unknownCheckingProxy(full);
     const args: ResourceValidationArgs = {
       type,
       props,
-      urn: r.res.urn,
-      name: r.res.name,
+      urn: r.urn,
+      name: r.name,
       opts: r.opts,
-      stackTags,
+      stackTags: this.stackTags,
       isType: isTypeOf.bind(undefined, type),
       asType: asTypeOf.bind(undefined, type, props) as ResourceValidationArgs["asType"],
       getConfig: NO_CONFIG,
       notApplicable: throwNotApplicable,
     };
     if (provider) args.provider = provider;
-    for (const { p, validations, reporter, report, onlyType, getConfig } of resourcePolicies) {
+    this.checking = r;
+    this.checkingProps = full;
+    for (const { name, validations, reporter, report, onlyType, getConfig } of this.resourcePolicies) {
       if (onlyType && onlyType !== type) {
-        notApplicable.push({
-          policy: p.name,
-          urn: r.res.urn,
+        this.notApplicable.push({
+          policy: name,
+          urn: r.urn,
           reason: `Policy only applies to resources of type '${onlyType}'`,
         });
         continue;
@@ -456,36 +567,40 @@ function run(
             throw new Error("returned a Promise: the offline runner only runs synchronous policies");
         } catch (e) {
           if (e instanceof proxy.UnknownValueError) {
-            push(
-              p.name,
+            this.record(
+              name,
               "advisory",
-              described(r),
-              `can't run policy '${p.name}' from policy pack ${packRef} during preview: ${e.message}`,
+              r,
+              `can't run policy '${name}' from policy pack ${this.packRef} during preview: ${e.message}`,
             );
           } else if (e instanceof NotApplicableError) {
-            notApplicable.push({ policy: p.name, urn: r.res.urn, reason: e.reason });
+            this.notApplicable.push({ policy: name, urn: r.urn, reason: e.reason });
           } else {
             throw new PolicyRuntimeError(
-              `Error validating resource with policy '${p.name}' from policy pack ${packRef} (${r.res.urn}): ${(e as Error).message}`,
+              `Error validating resource with policy '${name}' from policy pack ${this.packRef} (${r.urn}): ${(e as Error).message}`,
               { cause: e },
             );
           }
         }
       }
+      reporter.own = undefined;
     }
+    this.checking = undefined;
+    this.checkingProps = {};
   }
 
-  // Stack policies, once each over every resource.
-  const stackPolicies = active.flatMap(({ p, level: l }) => {
-    const v = stackValidation(p);
-    return v ? [{ p, validate: v, reported: level(l, "advisory") }] : [];
-  });
-  if (stackPolicies.length > 0) {
-    const stackResources = buildStackResources(prepared, byUrn);
+  /** Stack policies, once each over every resource. */
+  private checkStack(): void {
+    const stackPolicies = this.active.flatMap(({ p, level: l }) => {
+      const v = stackValidation(p);
+      return v ? [{ p, validate: v, reported: level(l, "advisory") }] : [];
+    });
+    if (stackPolicies.length === 0) return;
+    const stackResources = this.stackResources();
     for (const { p, validate, reported } of stackPolicies) {
       const onlyType = getPulumiType(validate);
-      if (onlyType && !prepared.some((r) => r.res.type === onlyType)) {
-        notApplicable.push({
+      if (onlyType && !this.types.has(onlyType)) {
+        this.notApplicable.push({
           policy: p.name,
           reason: `Policy only applies to resources of type '${onlyType}'`,
         });
@@ -493,28 +608,28 @@ function run(
       }
       const args: StackValidationArgs = {
         resources: stackResources,
-        getConfig: getConfigFor(p.name) as StackValidationArgs["getConfig"],
-        stackTags,
+        getConfig: this.getConfigFor(p.name) as StackValidationArgs["getConfig"],
+        stackTags: this.stackTags,
         notApplicable: throwNotApplicable,
       };
       try {
-        const reporter = new Reporter(p.name, p.description, reported);
+        const reporter = new Reporter(this.findings, p.name, p.description, reported);
         const ret = validate(args, reporter.report.bind(reporter));
         if (isThenable(ret))
           throw new Error("returned a Promise: the offline runner only runs synchronous policies");
       } catch (e) {
         if (e instanceof proxy.UnknownValueError) {
-          push(
+          this.record(
             p.name,
             "advisory",
-            STACK_RESOURCE,
-            `can't run policy '${p.name}' from policy pack ${packRef} during preview: ${e.message}`,
+            undefined,
+            `can't run policy '${p.name}' from policy pack ${this.packRef} during preview: ${e.message}`,
           );
         } else if (e instanceof NotApplicableError) {
-          notApplicable.push({ policy: p.name, reason: e.reason });
+          this.notApplicable.push({ policy: p.name, reason: e.reason });
         } else {
           throw new PolicyRuntimeError(
-            `Error validating stack with policy '${p.name}' from policy pack ${packRef}: ${(e as Error).message}`,
+            `Error validating stack with policy '${p.name}' from policy pack ${this.packRef}: ${(e as Error).message}`,
             { cause: e },
           );
         }
@@ -522,17 +637,51 @@ function run(
     }
   }
 
-  return { violations, policiesRun: active.length, resourcesChecked: resources.length, notApplicable };
+  private providerOf(r: KeptResource): PolicyProviderResource | undefined {
+    const ref = r.provider;
+    if (!ref) return undefined;
+    const p = this.byUrn.get(ref) ?? this.byUrn.get(ref.slice(0, ref.lastIndexOf("::")));
+    if (!p) return undefined;
+    return { type: p.type, props: proxy.unknownCheckingProxy(p.props), urn: p.urn, name: p.name };
+  }
+
+  /** Every resource as stack policies see it, parents and dependencies resolved. */
+  private stackResources(): PolicyResource[] {
+    const objects = new Map<string, PolicyResource>();
+    const list = this.kept.map((r) => {
+      const resource = new StackResource(r.type, r.props, r.urn, r.name, r.opts) as unknown as PolicyResource;
+      const provider = this.providerOf(r);
+      if (provider) resource.provider = provider;
+      objects.set(r.urn, resource);
+      return resource;
+    });
+    const resolve = (urns: string[] | undefined) =>
+      urns === undefined || urns.length === 0
+        ? NO_RESOURCES
+        : urns.map((u) => objects.get(u)).filter((x): x is PolicyResource => x !== undefined);
+    this.kept.forEach((r, i) => {
+      const resource = list[i];
+      if (!resource) return;
+      const parentUrn = r.opts.parent;
+      const parent = parentUrn ? objects.get(parentUrn) : undefined;
+      if (parent) resource.parent = parent;
+      resource.dependencies = resolve(r.dependencies);
+      const byProperty = r.propertyDependencies;
+      if (byProperty && Object.keys(byProperty).length > 0) {
+        const deps: Record<string, PolicyResource[]> = {};
+        for (const k in byProperty) deps[k] = resolve(byProperty[k]);
+        resource.propertyDependencies = deps;
+      }
+    });
+    return list;
+  }
 }
 
-const NO_CONFIG = (() => ({})) as ResourceValidationArgs["getConfig"];
-
-function providerOf(r: Prepared, byUrn: Map<string, Prepared>): PolicyProviderResource | undefined {
-  const ref = r.res.provider;
-  if (!ref) return undefined;
-  const p = byUrn.get(ref) ?? byUrn.get(ref.slice(0, ref.lastIndexOf("::")));
-  if (!p) return undefined;
-  return { type: p.res.type, props: proxy.unknownCheckingProxy(p.props), urn: p.res.urn, name: p.res.name };
+/** Runs the pack over a list of resources (resource policies on each, then the stack policies). */
+export function analyze(resources: readonly AnalyzedResource[], options: AnalyzeOptions = {}): PolicyReport {
+  const analysis = new Analysis(options);
+  analysis.add(resources);
+  return analysis.finish();
 }
 
 const NO_RESOURCES = Object.freeze([]) as unknown as PolicyResource[];
@@ -541,6 +690,9 @@ const NO_PROPERTY_DEPENDENCIES: Record<string, PolicyResource[]> = Object.freeze
 /**
  * A resource as stack policies see it. isType/asType are methods (server.js makes them closures of
  * each resource): one shape for every resource, nothing allocated per resource beyond its fields.
+ * `props` wraps the kept props in the unknown-checking proxy when it is read (a proxy per resource
+ * held for the whole stack phase would cost about as much as the props themselves); each read gets
+ * an equivalent proxy of the same object.
  */
 class StackResource {
   declare parent?: PolicyResource;
@@ -550,11 +702,15 @@ class StackResource {
 
   constructor(
     readonly type: string,
-    readonly props: Record<string, unknown>,
+    private readonly raw: Record<string, unknown>,
     readonly urn: string,
     readonly name: string,
     readonly opts: PolicyResourceOptions,
   ) {}
+
+  get props(): Record<string, unknown> {
+    return proxy.unknownCheckingProxy(this.raw);
+  }
 
   isType(resourceClass: unknown): boolean {
     return isTypeOf(this.type, resourceClass);
@@ -563,40 +719,4 @@ class StackResource {
   asType(resourceClass: unknown): unknown {
     return asTypeOf(this.type, this.props, resourceClass);
   }
-}
-
-function buildStackResources(prepared: Prepared[], byUrn: Map<string, Prepared>): PolicyResource[] {
-  const objects = new Map<string, PolicyResource>();
-  const list = prepared.map((r) => {
-    const resource = new StackResource(
-      r.res.type,
-      proxy.unknownCheckingProxy(r.props),
-      r.res.urn,
-      r.res.name,
-      r.opts,
-    ) as unknown as PolicyResource;
-    const provider = providerOf(r, byUrn);
-    if (provider) resource.provider = provider;
-    objects.set(r.res.urn, resource);
-    return resource;
-  });
-  const resolve = (urns: string[] | undefined) =>
-    urns === undefined || urns.length === 0
-      ? NO_RESOURCES
-      : urns.map((u) => objects.get(u)).filter((x): x is PolicyResource => x !== undefined);
-  prepared.forEach((r, i) => {
-    const resource = list[i];
-    if (!resource) return;
-    const parentUrn = r.opts.parent;
-    const parent = parentUrn ? objects.get(parentUrn) : undefined;
-    if (parent) resource.parent = parent;
-    resource.dependencies = resolve(r.res.dependencies);
-    const byProperty = r.res.propertyDependencies;
-    if (byProperty && Object.keys(byProperty).length > 0) {
-      const deps: Record<string, PolicyResource[]> = {};
-      for (const k in byProperty) deps[k] = resolve(byProperty[k]);
-      resource.propertyDependencies = deps;
-    }
-  });
-  return list;
 }

@@ -19,6 +19,7 @@ import {
   type InputBudget,
   InputError,
   inputBudget,
+  type OpenedPath,
   readInputPath,
 } from "./input-files";
 
@@ -266,7 +267,18 @@ export class YamlStream {
     private readonly out: KubeObject[],
   ) {}
 
+  /** Takes the next piece of text and parses every document it completes into `out`. */
   write(text: string): void {
+    drain(this.feed(text));
+  }
+
+  /** The input is complete: parses what is left. */
+  end(): void {
+    drain(this.close());
+  }
+
+  /** As `write`, a document at a time: yields each time a document's objects are in `out`. */
+  *feed(text: string): Generator<void, void, void> {
     // Only the new text (and the few characters before it) can hold a newly complete marker.
     const window = this.tail + text;
     const at = lastCompleteMarker(window);
@@ -277,17 +289,18 @@ export class YamlStream {
     const cut = all.length - window.length + at;
     if (cut <= 0) return;
     this.pending = [all.slice(cut)];
-    this.parse(all.slice(0, cut));
+    yield* this.parse(all.slice(0, cut));
   }
 
-  end(): void {
+  /** As `end`, a document at a time. */
+  *close(): Generator<void, void, void> {
     const rest = this.pending.join("");
     this.pending = [];
     this.tail = "";
-    this.parse(rest);
+    yield* this.parse(rest);
   }
 
-  private parse(text: string): void {
+  private *parse(text: string): Generator<void, void, void> {
     for (const doc of splitDocuments(text)) {
       if (!doc.explicit && !HAS_CONTENT.test(doc.text)) continue; // comments before the first ---
       const n = ++this.documents;
@@ -296,9 +309,14 @@ export class YamlStream {
       if (value === null || value === undefined) continue; // empty document
       const firstLine = located.line + (doc.explicit ? 2 : 1);
       collect(value, { source: this.source, document: n, line: firstLine }, this.out, `document ${n}`);
+      yield;
     }
     for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.lines++;
   }
+}
+
+function drain(steps: Iterator<void>): void {
+  while (!steps.next().done);
 }
 
 /** "\n---" and the character after it. */
@@ -358,14 +376,18 @@ function collect(
 /** Stdin: the CLI reads at most `maxBytes` + 1 bytes (tests pass text). */
 export type StdinReader = (maxBytes: number) => string | Buffer;
 
-/** Reads files, directories (recursively) or "-" (stdin), within one byte budget. */
-export function readKubernetesInputs(
-  paths: string[],
+/**
+ * The objects of files, directories (recursively) or "-" (stdin), within one byte budget, in the
+ * order they are read, in small batches (BATCH_OBJECTS) parsed as they are asked for: a caller can
+ * check a batch and let it go before the next is parsed. Of the input, only the piece of text being
+ * parsed is held (a file is read 64 KiB at a time).
+ */
+export function* kubernetesObjectBatches(
+  paths: readonly string[],
   stdin?: StdinReader,
   options: ReadOptions = {},
-): KubeObject[] {
+): Generator<KubeObject[], void, void> {
   const budget = options.budget ?? inputBudget(options.maxInputMiB ?? DEFAULT_MAX_INPUT_MIB);
-  const out: KubeObject[] = [];
   let stdinRead = false;
   for (const path of paths) {
     if (path === "-") {
@@ -375,25 +397,67 @@ export function readKubernetesInputs(
       const data = stdin(budget.maxBytes - budget.used);
       const bytes = typeof data === "string" ? Buffer.byteLength(data) : data.length;
       charge(budget, "<stdin>", bytes);
-      parseKubernetesYamlInto(typeof data === "string" ? data : data.toString("utf8"), "<stdin>", out);
+      yield* textBatches(typeof data === "string" ? data : data.toString("utf8"), "<stdin>");
       continue;
     }
-    const stream = new YamlStream(path, out);
-    const opened = readInputPath(path, budget, (text) => stream.write(text));
+    const opened = yield* fileBatches(path, budget);
     if (opened.kind === "refused")
       throw new InputError(
         `${path}: ${opened.reason}: only regular files, directories and - (stdin) are read`,
       );
-    if (opened.kind === "file") {
-      stream.end();
-      continue;
-    }
-    for (const file of opened.files) {
-      const fileStream = new YamlStream(file, out);
-      const f = readInputPath(file, budget, (text) => fileStream.write(text));
-      if (f.kind === "file") fileStream.end();
-    }
+    // A directory's entries that are not regular files (any more) are skipped.
+    if (opened.kind === "directory") for (const file of opened.files) yield* fileBatches(file, budget);
   }
+}
+
+/**
+ * @default 64 objects per batch: a batch is checked while its objects are young, so most of them
+ * are collected before the garbage collector moves them to the old generation.
+ */
+export const BATCH_OBJECTS = 64;
+
+/** One file's objects, in batches as parsed; what the path turned out to be. */
+function* fileBatches(path: string, budget: InputBudget): Generator<KubeObject[], OpenedPath, void> {
+  const out: KubeObject[] = [];
+  const stream = new YamlStream(path, out);
+  const reading = readInputPath(path, budget);
+  try {
+    for (;;) {
+      const piece = reading.next();
+      if (piece.done) {
+        if (piece.value.kind === "file") yield* batches(stream.close(), out);
+        return piece.value;
+      }
+      yield* batches(stream.feed(piece.value), out);
+    }
+  } finally {
+    // Closes the file when the caller stops early (an error in a batch).
+    reading.return({ kind: "file" });
+  }
+}
+
+/** Text already in memory (stdin), parsed as a file is. */
+function* textBatches(text: string, source: string): Generator<KubeObject[], void, void> {
+  const out: KubeObject[] = [];
+  const stream = new YamlStream(source, out);
+  yield* batches(stream.feed(text), out);
+  yield* batches(stream.close(), out);
+}
+
+/** The objects `parsing` puts in `out`, BATCH_OBJECTS at a time (the rest when it is done). */
+function* batches(parsing: Iterator<void>, out: KubeObject[]): Generator<KubeObject[], void, void> {
+  while (!parsing.next().done) if (out.length >= BATCH_OBJECTS) yield out.splice(0);
+  if (out.length > 0) yield out.splice(0);
+}
+
+/** Reads files, directories (recursively) or "-" (stdin), within one byte budget. */
+export function readKubernetesInputs(
+  paths: readonly string[],
+  stdin?: StdinReader,
+  options: ReadOptions = {},
+): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (const batch of kubernetesObjectBatches(paths, stdin, options)) for (const o of batch) out.push(o);
   return out;
 }
 
@@ -425,29 +489,47 @@ export interface LoadedObject extends KubeObject {
   resource: AnalyzedResource;
 }
 
+/** The run's one error for an input without objects. */
+export function noObjectsFound(paths: readonly string[]): InputError {
+  return new InputError(
+    `no Kubernetes objects found in ${paths.join(", ")}: empty input, only comments, or a directory without .yaml/.yml files`,
+  );
+}
+
+/**
+ * Objects with the resources they become, in batches as read (see kubernetesObjectBatches). URNs are
+ * unique in the run: two objects with one URN would hide each other in stack lookups, so the second
+ * gets `#2` (and so on).
+ */
+export function* loadedObjectBatches(
+  paths: readonly string[],
+  stdin?: StdinReader,
+  options: ReadOptions = {},
+): Generator<LoadedObject[], void, void> {
+  const seen = new Map<string, number>();
+  for (const batch of kubernetesObjectBatches(paths, stdin, options)) {
+    const loaded: LoadedObject[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const o = batch[i] as KubeObject;
+      const r = toAnalyzedResource(o);
+      const count = seen.get(r.urn) ?? 0;
+      seen.set(r.urn, count + 1);
+      const resource = count === 0 ? r : { ...r, urn: `${r.urn}#${count + 1}` };
+      loaded[i] = { object: o.object, source: o.source, document: o.document, line: o.line, resource };
+    }
+    yield loaded;
+  }
+}
+
 /** Objects with the resources they become (unique URNs); InputError when there is none at all. */
 export function loadKubernetesObjects(
-  paths: string[],
+  paths: readonly string[],
   stdin?: StdinReader,
   options: ReadOptions = {},
 ): LoadedObject[] {
-  const objects = readKubernetesInputs(paths, stdin, options);
-  if (objects.length === 0) {
-    throw new InputError(
-      `no Kubernetes objects found in ${paths.join(", ")}: empty input, only comments, or a directory without .yaml/.yml files`,
-    );
-  }
-  const seen = new Map<string, number>();
-  const loaded: LoadedObject[] = new Array(objects.length);
-  for (let i = 0; i < objects.length; i++) {
-    const o = objects[i] as KubeObject;
-    const r = toAnalyzedResource(o);
-    // Two objects with one URN would hide each other in stack lookups: keep them apart.
-    const count = seen.get(r.urn) ?? 0;
-    seen.set(r.urn, count + 1);
-    const resource = count === 0 ? r : { ...r, urn: `${r.urn}#${count + 1}` };
-    loaded[i] = { object: o.object, source: o.source, document: o.document, line: o.line, resource };
-  }
+  const loaded: LoadedObject[] = [];
+  for (const batch of loadedObjectBatches(paths, stdin, options)) for (const o of batch) loaded.push(o);
+  if (loaded.length === 0) throw noObjectsFound(paths);
   return loaded;
 }
 

@@ -15,30 +15,31 @@ export const SCHEMA_RULE: RuleInfo = {
   enforcementLevel: "mandatory",
 };
 
-export async function schemaViolations(objects: readonly LoadedObject[]): Promise<Violation[]> {
-  await loadSchemas(objects.map((o) => o.object));
-  const out: Violation[] = [];
-  for (const o of objects) {
-    const { errors } = schemaErrors(o.object);
-    if (errors.length === 0) continue;
-    const kind = String(o.object.kind);
-    const m = meta(kind, o.object);
-    const name = m.name ?? o.resource.name;
-    const shown = errors.slice(0, MAX_SCHEMA_ERRORS_SHOWN).join("; ");
-    const more =
-      errors.length > MAX_SCHEMA_ERRORS_SHOWN ? ` (and ${errors.length - MAX_SCHEMA_ERRORS_SHOWN} more)` : "";
-    out.push({
-      policy: SCHEMA_RULE.name,
-      enforcementLevel: "mandatory",
-      resource: {
-        type: o.resource.type,
-        name,
-        urn: o.resource.urn,
-        kind,
-        ...(m.namespace !== undefined ? { namespace: m.namespace } : {}),
-      },
-      message: `${kind} ${m.namespace ? `${m.namespace}/` : ""}${name} (${o.source}#${o.document}): does not match the ${String(o.object.apiVersion)} ${kind} schema: ${shown}${more}. Fix: correct the field as \`kubectl explain\` describes it; the API server would reject this object.`,
-    });
-  }
-  return out;
+/** Loads the schemas of a batch of objects' kinds (call before schemaViolation on them). */
+export function loadSchemasOf(objects: readonly LoadedObject[]): Promise<void> {
+  return loadSchemas(objects.map((o) => o.object));
+}
+
+/** The finding of one object that does not match its schema, or undefined (loadSchemasOf first). */
+export function schemaViolation(o: LoadedObject): Violation | undefined {
+  const { errors } = schemaErrors(o.object);
+  if (errors.length === 0) return undefined;
+  const kind = String(o.object.kind);
+  const m = meta(kind, o.object);
+  const name = m.name ?? o.resource.name;
+  const shown = errors.slice(0, MAX_SCHEMA_ERRORS_SHOWN).join("; ");
+  const more =
+    errors.length > MAX_SCHEMA_ERRORS_SHOWN ? ` (and ${errors.length - MAX_SCHEMA_ERRORS_SHOWN} more)` : "";
+  return {
+    policy: SCHEMA_RULE.name,
+    enforcementLevel: "mandatory",
+    resource: {
+      type: o.resource.type,
+      name,
+      urn: o.resource.urn,
+      kind,
+      ...(m.namespace !== undefined ? { namespace: m.namespace } : {}),
+    },
+    message: `${kind} ${m.namespace ? `${m.namespace}/` : ""}${name} (${o.source}#${o.document}): does not match the ${String(o.object.apiVersion)} ${kind} schema: ${shown}${more}. Fix: correct the field as \`kubectl explain\` describes it; the API server would reject this object.`,
+  };
 }

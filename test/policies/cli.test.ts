@@ -5,13 +5,19 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { policies } from "../../policies/checks";
+import { analyze } from "../../policies/runner/analyze";
 import {
   InputError,
+  loadKubernetesObjects,
   loadKubernetesResources,
   parseKubernetesYaml,
   toAnalyzedResource,
 } from "../../policies/runner/kubernetes-yaml";
+import { FORMATS, formatReport } from "../../policies/runner/report-formats";
+import { loadSchemasOf, SCHEMA_RULE, schemaViolation } from "../../policies/runner/schema-findings";
+import { generatedObjects } from "../../tools/bench/generated-objects";
 import { nonEmpty } from "../helpers/non-empty";
 import { plannedManifestsFile } from "../helpers/planned-manifests";
 import { policyCli as cli } from "./policy-cli";
@@ -239,6 +245,56 @@ describe("inputs", () => {
     expect(p.status).toBe(1);
     expect(JSON.parse(p.stdout).violations.length).toBeGreaterThan(0);
   });
+});
+
+describe("checking objects as they are read", () => {
+  // The CLI checks each batch of objects as it is parsed and keeps only what stack policies read:
+  // its reports must be what checking every object at once, every field kept, gives.
+  // deploy-window reads the clock: both sides must see the same minute.
+  beforeAll(() => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-12-02T10:30:00Z"));
+  });
+  afterAll(() => {
+    vi.useRealTimers();
+  });
+
+  it("reports what the whole input checked at once reports, in every format", async () => {
+    const dir = tempDir();
+    const file = join(dir, "generated.yaml");
+    writeFileSync(
+      file,
+      `${generatedObjects(1_500)}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: bad, namespace: team-1}\nspec: {replicas: two}\n`,
+    );
+    const stackTags = { "platform:environment": "prod" };
+    const objects = loadKubernetesObjects([file]);
+    await loadSchemasOf(objects);
+    const schema = objects.map(schemaViolation).filter((v) => v !== undefined);
+    expect(schema.length).toBeGreaterThan(0);
+    const analyzed = analyze(
+      objects.map((o) => o.resource),
+      { stackTags, fullStackView: true },
+    );
+    const report = { ...analyzed, violations: [...schema, ...analyzed.violations] };
+    const locations = new Map(objects.map((o) => [o.resource.urn, o]));
+    const rules = [
+      SCHEMA_RULE,
+      ...policies.map(({ name, description, enforcementLevel }) => ({ name, description, enforcementLevel })),
+    ];
+    for (const format of FORMATS) {
+      const r = await cli(["check", file, "--format", format, "--stack-tag", "platform:environment=prod"]);
+      expect(r.code).toBe(1);
+      const expected = formatReport(format, {
+        report,
+        rules,
+        locate: (urn) => {
+          const o = locations.get(urn);
+          return o && { file: o.source, line: o.line, document: o.document };
+        },
+      });
+      expect(r.stdout === expected, `--format ${format}`).toBe(true);
+    }
+  }, 120_000);
 });
 
 describe("YAML loader", () => {

@@ -3,15 +3,18 @@
 // resources (byte cap, FIFOs, alias bombs, 125,000 objects).
 
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { resolveGoYamlScalar } from "../../policies/runner/go-yaml-schema";
+import { inputBudget, READ_CHUNK_BYTES } from "../../policies/runner/input-files";
 import {
   ALIAS_EXPANSION_FLOOR,
+  BATCH_OBJECTS,
   InputError,
   type KubeObject,
+  kubernetesObjectBatches,
   loadKubernetesObjects,
   parseKubernetesYaml,
   parseKubernetesYamlInto,
@@ -378,6 +381,33 @@ describe("bounded resources", () => {
     expect(objects).toHaveLength(125_000);
     expect(objects[124_999]?.document).toBe(125_000);
   }, 60_000);
+
+  it("parses a file as its objects are asked for, in small batches, reading only what that takes", () => {
+    const dir = tempDir();
+    const file = join(dir, "stream.yaml");
+    const doc = (i: number) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}, namespace: n}\n`;
+    const count = 20_000;
+    writeFileSync(file, Array.from({ length: count }, (_, i) => doc(i)).join("---\n"));
+    const size = statSync(file).size;
+    expect(size).toBeGreaterThan(4 * READ_CHUNK_BYTES);
+    const budget = inputBudget();
+    const batches = kubernetesObjectBatches([file], undefined, { budget });
+    const first = batches.next();
+    expect(first.done).toBe(false);
+    expect(first.value?.length).toBe(BATCH_OBJECTS);
+    // One read so far: the rest of the file is read as later batches are asked for.
+    expect(budget.used).toBe(READ_CHUNK_BYTES);
+    let seen = first.value?.length ?? 0;
+    for (const batch of batches) {
+      expect(batch.length).toBeLessThanOrEqual(BATCH_OBJECTS);
+      seen += batch.length;
+    }
+    expect(seen).toBe(count);
+    expect(budget.used).toBe(size);
+    // The same objects, in the same order, as reading the whole file.
+    const all = [...kubernetesObjectBatches([file])].flat();
+    expect(all).toEqual(loadKubernetesObjects([file]).map(({ resource: _, ...o }) => o));
+  });
 
   it("expands a List of 125,000 items without overflowing the stack", () => {
     const items = Array.from(

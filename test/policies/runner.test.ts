@@ -2,11 +2,19 @@
 // proxy, notApplicable, isType/asType, enforcement levels from config, getConfig, stack resources,
 // the object form of reportViolation; plus the pack's own exemption and configuration rules.
 
-import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import type {
+  PolicyPackConfig,
+  PolicyResource,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 import { validateResourceOfType } from "@pulumi/policy";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { policies as packPolicies } from "../../policies/checks";
 import {
+  Analysis,
   type AnalyzedResource,
   analyze,
   PolicyRuntimeError,
@@ -18,6 +26,8 @@ import {
   PolicyConfigError,
   resolvePackConfig,
 } from "../../policies/runner/config";
+import { nonEmpty } from "../helpers/non-empty";
+import { FIXTURES, loadFixture } from "./harness";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 
@@ -424,6 +434,51 @@ describe("run environment", () => {
     expect(v?.message).toContain(
       'allowed by override: "INC-42: rollback of a broken release, approved by on-call"',
     );
+  });
+});
+
+describe("a run fed resource by resource (Analysis)", () => {
+  // The fixtures of every policy as one stack: resource and stack findings of many kinds.
+  const resources = readdirSync(FIXTURES, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith("_"))
+    .flatMap((d) =>
+      readdirSync(join(FIXTURES, d.name))
+        .filter((f) => /\.ya?ml$/.test(f))
+        .flatMap((f) => loadFixture(join(FIXTURES, d.name, f)).resources),
+    )
+    .map((r, i) => ({ ...r, urn: `${r.urn}#${i}` }));
+
+  // deploy-window and ephemeral-stack-hygiene read the clock: every run must see the same minute.
+  beforeAll(() => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-12-02T10:30:00Z"));
+  });
+  afterAll(() => {
+    vi.useRealTimers();
+  });
+
+  it("reports what the same resources give at once, whatever the pieces", () => {
+    const options = { stackTags: { "platform:environment": "prod" }, preview: false };
+    const whole = analyze(nonEmpty(resources, "the fixtures' resources"), options);
+    expect(whole.violations.length).toBeGreaterThan(0);
+    for (const size of [1, 7, 64]) {
+      const analysis = new Analysis(options);
+      for (let i = 0; i < resources.length; i += size) analysis.add(resources.slice(i, i + size));
+      expect(analysis.finish()).toEqual(whole);
+    }
+  });
+
+  it("refuses resources once finished, and a second finish", () => {
+    const analysis = new Analysis({ policies: [] });
+    analysis.add([deployment("content")]);
+    expect(analysis.finish().resourcesChecked).toBe(1);
+    expect(() => analysis.add([deployment("search")])).toThrow(/finished/);
+    expect(() => analysis.finish()).toThrow(/finished/);
+  });
+
+  it("checks the pack config before any resource", () => {
+    const config = JSON.parse(`{"image-pinned": "sometimes"}`) as PolicyPackConfig;
+    expect(() => new Analysis({ config })).toThrow(PolicyConfigError);
   });
 });
 
