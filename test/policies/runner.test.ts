@@ -591,8 +591,9 @@ describe("exemptions", () => {
   });
 });
 
-describe("speed", () => {
-  it("checks ~500 resources well within budget", () => {
+describe("many resources", () => {
+  // Speed is measured by `npm run bench` (the pack over the platform, in process), not here.
+  it("checks ~500 resources, each once, with the same report on every run", () => {
     const resources: AnalyzedResource[] = [];
     for (let i = 0; i < 125; i++) {
       resources.push(deployment(`svc${i}`, {}, { labels: { app: `svc${i}` } }));
@@ -615,12 +616,10 @@ describe("speed", () => {
         azure("azure-native:storage:StorageAccount", `sa${i}`, { allowBlobPublicAccess: false }),
       );
     }
-    analyze(resources); // warm-up (JIT)
-    const started = performance.now();
+    const first = analyze(resources);
     const report = analyze(resources);
-    const ms = performance.now() - started;
     expect(report.resourcesChecked).toBe(500);
-    // Target 100 ms on an idle machine; the bound leaves room for a loaded CI runner.
-    expect(ms).toBeLessThan(400);
+    expect(report.violations.length).toBeGreaterThan(0);
+    expect(report).toEqual(first);
   });
 });
