@@ -209,6 +209,47 @@ export function kubectl(cluster: Cluster, args: readonly string[], options: RunO
   });
 }
 
+/**
+ * `kubectl apply` of objects built in code: written as one `kind: List` to `<dir>/<name>.json`
+ * (kept with the run's logs) and applied. Returns the file, for a later `kubectl delete -f`.
+ */
+export async function applyObjects(
+  cluster: Cluster,
+  objects: readonly unknown[],
+  o: { dir: string; name: string; logFile: string },
+): Promise<string> {
+  const file = join(o.dir, `${o.name}.json`);
+  writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }));
+  await kubectl(cluster, ["apply", "-f", file], { logFile: o.logFile });
+  return file;
+}
+
+/**
+ * `kubectl wait --for=<condition>` on objects of one namespace (`pod/x`, `job/y`). Resolves with the
+ * result instead of throwing, so the caller reports a timeout as a failed check with kubectl's words.
+ */
+export function kubectlWait(
+  cluster: Cluster,
+  namespace: string,
+  what: readonly string[],
+  o: { seconds: number; logFile: string; condition?: string },
+) {
+  return run(
+    "kubectl",
+    [
+      "--context",
+      cluster.context,
+      "-n",
+      namespace,
+      "wait",
+      `--for=${o.condition ?? "condition=Ready"}`,
+      ...what,
+      `--timeout=${o.seconds}s`,
+    ],
+    { env: cluster.env, logFile: o.logFile },
+  );
+}
+
 export async function kubectlJson<T>(cluster: Cluster, args: readonly string[]): Promise<T> {
   const r = await kubectl(cluster, [...args, "-o", "json"]);
   return JSON.parse(r.stdout) as T;

@@ -1,12 +1,17 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { CACHED_ROUTES_ANNOTATION } from "../../../components/http-cache/http-cache";
 import {
   CACHE_HTTP_PORT,
   HTTP_CACHE_NAME,
   HTTP_CACHE_PURGE_SERVICE,
 } from "../../../components/http-cache/ports";
-import { type Cluster, type KubeList, type KubeObject, kubectl, kubectlJson } from "../lib/cluster";
+import {
+  applyObjects,
+  type Cluster,
+  type KubeList,
+  type KubeObject,
+  kubectlJson,
+  kubectlWait,
+} from "../lib/cluster";
 import { E2EError, run } from "../lib/proc";
 import type { Checks } from "../lib/report";
 import { restrictedPod } from "./feasibility";
@@ -189,43 +194,30 @@ export async function httpCacheOnRealPods(
 
   const nsLabels = withoutOwnership(namespace.metadata.labels);
   delete nsLabels["kubernetes.io/metadata.name"];
-  const file = join(o.dir, "http-cache-real.json");
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "List",
-      items: [
-        { apiVersion: "v1", kind: "Namespace", metadata: { name: NS, labels: nsLabels } },
-        { apiVersion: "v1", kind: "Namespace", metadata: { name: OUTSIDE } },
-        copyOf(vcl, rewrite),
-        copyOf(ownerCm, rewrite),
-        ...services.items.map((s) => serviceCopy(s, rewrite)),
-        ...backends.map((s) => serviceCopy(s, rewrite)),
-        ...policies.items.map((p) => copyOf(p, rewrite)),
-        cachePod,
-        ownerPod,
-        outsider,
-      ],
-    }),
-  );
   const started = Date.now();
-  await kubectl(cluster, ["apply", "-f", file], { logFile: o.logFile });
+  await applyObjects(
+    cluster,
+    [
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: NS, labels: nsLabels } },
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: OUTSIDE } },
+      copyOf(vcl, rewrite),
+      copyOf(ownerCm, rewrite),
+      ...services.items.map((s) => serviceCopy(s, rewrite)),
+      ...backends.map((s) => serviceCopy(s, rewrite)),
+      ...policies.items.map((p) => copyOf(p, rewrite)),
+      cachePod,
+      ownerPod,
+      outsider,
+    ],
+    { dir: o.dir, name: "http-cache-real", logFile: o.logFile },
+  );
   try {
     const wait = (ns: string, pods: string[]) =>
-      run(
-        "kubectl",
-        [
-          "--context",
-          cluster.context,
-          "-n",
-          ns,
-          "wait",
-          "--for=condition=Ready",
-          ...pods.map((p) => `pod/${p}`),
-          "--timeout=180s",
-        ],
-        { env: cluster.env, logFile: o.logFile },
+      kubectlWait(
+        cluster,
+        ns,
+        pods.map((p) => `pod/${p}`),
+        { seconds: 180, logFile: o.logFile },
       );
     const [w1, w2] = await Promise.all([
       wait(NS, ["http-cache-real", `${owner}-real`]),

@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { type Cluster, type KubeObject, kubectl, kubectlJson } from "../lib/cluster";
+import { applyObjects, type Cluster, type KubeObject, kubectlJson, kubectlWait } from "../lib/cluster";
 import { run, sleep } from "../lib/proc";
 import type { Checks } from "../lib/report";
 import { REAL_NODE_TAINT, type RealNode } from "./index";
@@ -156,29 +154,10 @@ export async function contractStep(
   checks: Checks,
   o: { dir: string; logFile: string; log: (m: string) => void },
 ): Promise<void> {
-  const apply = async (name: string, items: unknown[]) => {
-    const file = join(o.dir, `contract-${name}.json`);
-    writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items }));
-    await kubectl(cluster, ["apply", "-f", file], { logFile: o.logFile });
-  };
+  const apply = (name: string, items: unknown[]) =>
+    applyObjects(cluster, items, { dir: o.dir, name: `contract-${name}`, logFile: o.logFile });
   const wait = (what: string[], condition: string, seconds: number) =>
-    run(
-      "kubectl",
-      [
-        "--context",
-        cluster.context,
-        "-n",
-        NS,
-        "wait",
-        `--for=${condition}`,
-        ...what,
-        `--timeout=${seconds}s`,
-      ],
-      {
-        env: cluster.env,
-        logFile: o.logFile,
-      },
-    );
+    kubectlWait(cluster, NS, what, { condition, seconds, logFile: o.logFile });
   const password = () => randomBytes(18).toString("base64url");
   const admin = password();
   const app = password();

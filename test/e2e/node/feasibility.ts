@@ -1,7 +1,14 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { webProbes } from "../../../components/service/probes";
-import { type Cluster, type KubeObject, kubectl, kubectlJson } from "../lib/cluster";
+import {
+  applyObjects,
+  type Cluster,
+  type KubeObject,
+  kubectl,
+  kubectlJson,
+  kubectlWait,
+} from "../lib/cluster";
 import { run, sleep } from "../lib/proc";
 import type { Checks } from "../lib/report";
 import { REAL_NODE_TAINT, type RealNode } from "./index";
@@ -81,47 +88,31 @@ export async function feasibility(
   checks: Checks,
   o: { dir: string; logFile: string; log: (m: string) => void },
 ): Promise<void> {
-  const apply = async (name: string, doc: unknown) => {
-    const file = join(o.dir, `${name}.json`);
-    writeFileSync(file, JSON.stringify(doc));
-    await kubectl(cluster, ["apply", "-f", file], { logFile: o.logFile });
-  };
+  const apply = (name: string, objects: unknown[]) =>
+    applyObjects(cluster, objects, { dir: o.dir, name, logFile: o.logFile });
   const started = Date.now();
-  await apply("feasibility-namespace", {
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: { name: NS, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
-  });
-  try {
-    await apply("feasibility-pods", {
+  await apply("feasibility-namespace", [
+    {
       apiVersion: "v1",
-      kind: "List",
-      items: [
-        restrictedPod("server", image),
-        restrictedPod("client", image),
-        {
-          apiVersion: "v1",
-          kind: "Service",
-          metadata: { name: "server", namespace: NS },
-          spec: { selector: { app: "server" }, ports: [{ name: "http", port: 80, targetPort: "http" }] },
-        },
-      ],
+      kind: "Namespace",
+      metadata: { name: NS, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+    },
+  ]);
+  try {
+    await apply("feasibility-pods", [
+      restrictedPod("server", image),
+      restrictedPod("client", image),
+      {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "server", namespace: NS },
+        spec: { selector: { app: "server" }, ports: [{ name: "http", port: 80, targetPort: "http" }] },
+      },
+    ]);
+    const wait = await kubectlWait(cluster, NS, ["pod/server", "pod/client"], {
+      seconds: 180,
+      logFile: o.logFile,
     });
-    const wait = await run(
-      "kubectl",
-      [
-        "--context",
-        cluster.context,
-        "-n",
-        NS,
-        "wait",
-        "--for=condition=Ready",
-        "pod/server",
-        "pod/client",
-        "--timeout=180s",
-      ],
-      { env: cluster.env, logFile: o.logFile },
-    );
     const pods = await kubectlJson<{ items: KubeObject[] }>(cluster, ["-n", NS, "get", "pods"]);
     const server = pods.items.find((p) => p.metadata.name === "server");
     const client = pods.items.find((p) => p.metadata.name === "client");
@@ -154,12 +145,14 @@ export async function feasibility(
       JSON.stringify(open),
     );
 
-    await apply("feasibility-deny-all", {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: { name: "deny-all", namespace: NS },
-      spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
-    });
+    await apply("feasibility-deny-all", [
+      {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "deny-all", namespace: NS },
+        spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+      },
+    ]);
     const denied = await until(30_000, () => reachFrom(clientIp, byName), blocked);
     const deniedByIp = await reachFrom(clientIp, `http://${serverIp}/_contract/ping`);
     checks.that(
@@ -176,46 +169,42 @@ export async function feasibility(
       JSON.stringify(conditions),
     );
 
-    await apply("feasibility-allow", {
-      apiVersion: "v1",
-      kind: "List",
-      items: [
-        {
-          apiVersion: "networking.k8s.io/v1",
-          kind: "NetworkPolicy",
-          metadata: { name: "client-egress", namespace: NS },
-          spec: {
-            podSelector: { matchLabels: { app: "client" } },
-            policyTypes: ["Egress"],
-            egress: [
-              { to: [{ podSelector: { matchLabels: { app: "server" } } }], ports: [{ port: 80 }] },
-              {
-                to: [
-                  {
-                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
-                    podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-                  },
-                ],
-                ports: [
-                  { port: 53, protocol: "UDP" },
-                  { port: 53, protocol: "TCP" },
-                ],
-              },
-            ],
-          },
+    await apply("feasibility-allow", [
+      {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "client-egress", namespace: NS },
+        spec: {
+          podSelector: { matchLabels: { app: "client" } },
+          policyTypes: ["Egress"],
+          egress: [
+            { to: [{ podSelector: { matchLabels: { app: "server" } } }], ports: [{ port: 80 }] },
+            {
+              to: [
+                {
+                  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                  podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                },
+              ],
+              ports: [
+                { port: 53, protocol: "UDP" },
+                { port: 53, protocol: "TCP" },
+              ],
+            },
+          ],
         },
-        {
-          apiVersion: "networking.k8s.io/v1",
-          kind: "NetworkPolicy",
-          metadata: { name: "server-ingress", namespace: NS },
-          spec: {
-            podSelector: { matchLabels: { app: "server" } },
-            policyTypes: ["Ingress"],
-            ingress: [{ from: [{ podSelector: { matchLabels: { app: "client" } } }], ports: [{ port: 80 }] }],
-          },
+      },
+      {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "server-ingress", namespace: NS },
+        spec: {
+          podSelector: { matchLabels: { app: "server" } },
+          policyTypes: ["Ingress"],
+          ingress: [{ from: [{ podSelector: { matchLabels: { app: "client" } } }], ports: [{ port: 80 }] }],
         },
-      ],
-    });
+      },
+    ]);
     const reopened = await until(
       30_000,
       () => reachFrom(clientIp, byName),

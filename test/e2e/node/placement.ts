@@ -1,6 +1,4 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { type Cluster, kubectl } from "../lib/cluster";
+import { applyObjects, type Cluster, kubectl } from "../lib/cluster";
 import { sleep } from "../lib/proc";
 import { REAL_NODE_TAINT } from "./index";
 
@@ -100,45 +98,40 @@ export async function placeStackOnRealNode(
   o: { namespace: string; logsNamespace: string; dir: string; logFile: string; logsOnRealNode?: boolean },
 ): Promise<() => Promise<void>> {
   const name = (what: string) => `e2e-${o.namespace}-${what}`;
-  const file = join(o.dir, `placement-${o.namespace}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "List",
-      items: [
-        ...policy(
-          name("pods"),
-          o.namespace,
-          { group: "", resource: "pods", operations: ["CREATE"] },
-          PODS_ON_REAL_NODE,
-        ),
-        ...(o.logsOnRealNode
-          ? [
-              ...policy(
-                name("logs-pods"),
-                o.logsNamespace,
-                { group: "", resource: "pods", operations: ["CREATE"] },
-                PODS_ON_REAL_NODE,
-              ),
-              ...policy(
-                name("daemonsets"),
-                o.logsNamespace,
-                { group: "apps", resource: "daemonsets", operations: ["CREATE", "UPDATE"] },
-                DAEMONSETS_ONLY_ON_REAL_NODE,
-              ),
-            ]
-          : policy(
+  const file = await applyObjects(
+    cluster,
+    [
+      ...policy(
+        name("pods"),
+        o.namespace,
+        { group: "", resource: "pods", operations: ["CREATE"] },
+        PODS_ON_REAL_NODE,
+      ),
+      ...(o.logsOnRealNode
+        ? [
+            ...policy(
+              name("logs-pods"),
+              o.logsNamespace,
+              { group: "", resource: "pods", operations: ["CREATE"] },
+              PODS_ON_REAL_NODE,
+            ),
+            ...policy(
               name("daemonsets"),
               o.logsNamespace,
               { group: "apps", resource: "daemonsets", operations: ["CREATE", "UPDATE"] },
-              DAEMONSETS_OFF_REAL_NODE,
-              "!has(object.spec.template.spec.affinity)",
-            )),
-      ],
-    }),
+              DAEMONSETS_ONLY_ON_REAL_NODE,
+            ),
+          ]
+        : policy(
+            name("daemonsets"),
+            o.logsNamespace,
+            { group: "apps", resource: "daemonsets", operations: ["CREATE", "UPDATE"] },
+            DAEMONSETS_OFF_REAL_NODE,
+            "!has(object.spec.template.spec.affinity)",
+          )),
+    ],
+    { dir: o.dir, name: `placement-${o.namespace}`, logFile: o.logFile },
   );
-  await kubectl(cluster, ["apply", "-f", file], { logFile: o.logFile });
   // The API server loads new policies through an informer: give it a moment before the stack.
   await sleep(3000);
   return async () => {

@@ -16,7 +16,7 @@ import { type Checks, seconds } from "../lib/report";
 import { ROOT } from "../lib/toolchain";
 import type { RealNode } from "./index";
 import { placeStackOnRealNode } from "./placement";
-import { declaredDependencies, hostGet } from "./reach";
+import { hostGet, podDependencies } from "./reach";
 import { checkServicePaths, type ServiceEndpoint, startOutsider } from "./service-paths";
 import { podTimeline, type WhereTheTimeGoes } from "./timeline";
 
@@ -312,23 +312,9 @@ async function webEndpoints(
     const labels = p.metadata.labels ?? {};
     if (p.metadata.namespace !== namespace || labels["app.kubernetes.io/component"] !== "web") continue;
     const service = labels["app.kubernetes.io/name"];
-    const containers = (rec(p.spec).containers ?? []) as {
-      envFrom?: { configMapRef?: { name?: string } }[];
-    }[];
-    const configMap = containers[0]?.envFrom?.find((e) => e.configMapRef)?.configMapRef?.name;
-    if (!service || !configMap) continue;
-    const cm = await kubectlJson<{ data?: Record<string, string> }>(cluster, [
-      "get",
-      "configmap",
-      "-n",
-      namespace,
-      configMap,
-    ]);
-    out.push({
-      service,
-      ip: String(rec(p.status).podIP ?? ""),
-      dependsOn: declaredDependencies(cm.data ?? {}),
-    });
+    const declared = service ? await podDependencies(cluster, namespace, p.spec) : undefined;
+    if (!service || !declared) continue;
+    out.push({ service, ip: String(rec(p.status).podIP ?? ""), dependsOn: declared.dependsOn });
   }
   if (out.length === 0) throw new E2EError(`no web pod found in namespace ${namespace}`);
   return out;

@@ -1,11 +1,9 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { type Cluster, type KubeList, kubectl, kubectlJson } from "../lib/cluster";
+import { applyObjects, type Cluster, type KubeList, kubectlJson, kubectlWait } from "../lib/cluster";
 import { run } from "../lib/proc";
 import type { Checks } from "../lib/report";
 import { restrictedPod } from "./feasibility";
 import type { RealNode } from "./index";
-import { declaredDependencies } from "./reach";
+import { podDependencies } from "./reach";
 import { checkServicePaths, type Outsider, type ServiceEndpoint, startOutsider } from "./service-paths";
 
 // The platform's own NetworkPolicies, as `pulumi up` created them, enforced on real traffic: for
@@ -46,20 +44,13 @@ export async function platformPoliciesOnRealPods(
     const service = d.metadata.labels?.["app.kubernetes.io/name"];
     const template = (d.spec?.template ?? {}) as {
       metadata?: { labels?: Record<string, string> };
-      spec?: { containers?: { envFrom?: { configMapRef?: { name?: string } }[] }[] };
+      spec?: unknown;
     };
-    const configMap = template.spec?.containers?.[0]?.envFrom?.find((e) => e.configMapRef)?.configMapRef
-      ?.name;
-    if (!service || !configMap) continue;
-    const cm = await kubectlJson<{ data?: Record<string, string> }>(cluster, [
-      "get",
-      "configmap",
-      "-n",
-      ns,
-      configMap,
-    ]);
+    const declared = service ? await podDependencies(cluster, ns, template.spec) : undefined;
+    if (!service || !declared) continue;
+    const { configMap, dependsOn } = declared;
     const pod = `real-probe-${service}`;
-    probes.push({ service, pod, dependsOn: declaredDependencies(cm.data ?? {}) });
+    probes.push({ service, pod, dependsOn });
     const p = restrictedPod(pod, image, ns) as {
       metadata: { labels: Record<string, string> };
       spec: { containers: Record<string, unknown>[] };
@@ -74,25 +65,15 @@ export async function platformPoliciesOnRealPods(
     pods.push(p);
   }
   if (probes.length === 0) throw new Error(`no web Deployment found in namespace ${ns}`);
-  const file = join(o.dir, "policies-probes.json");
-  writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items: pods }));
   const started = Date.now();
-  await kubectl(cluster, ["apply", "-f", file], { logFile: o.logFile });
+  await applyObjects(cluster, pods, { dir: o.dir, name: "policies-probes", logFile: o.logFile });
   let outsider: Outsider | undefined;
   try {
-    const waited = await run(
-      "kubectl",
-      [
-        "--context",
-        cluster.context,
-        "-n",
-        ns,
-        "wait",
-        "--for=condition=Ready",
-        ...probes.map((p) => `pod/${p.pod}`),
-        "--timeout=240s",
-      ],
-      { env: cluster.env, logFile: o.logFile },
+    const waited = await kubectlWait(
+      cluster,
+      ns,
+      probes.map((p) => `pod/${p.pod}`),
+      { seconds: 240, logFile: o.logFile },
     );
     outsider = await startOutsider(cluster, image, { namespace: OUTSIDE, dir: o.dir, logFile: o.logFile });
     const readyIn = Math.round((Date.now() - started) / 1000);

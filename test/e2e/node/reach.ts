@@ -3,6 +3,8 @@
 // always reach its pods (that is how the kubelet's probes work), so a failure here is the client
 // pod's own request failing: a NetworkPolicy, not the test harness.
 
+import { type Cluster, kubectlJson } from "../lib/cluster";
+
 /** GET from the host. */
 export async function hostGet(
   url: string,
@@ -40,4 +42,27 @@ export function declaredDependencies(data: Readonly<Record<string, string>>): st
     .filter(([k]) => /^APP__[A-Z0-9_]+__HOST$/.test(k))
     .map(([, v]) => v.split(".")[0] ?? "")
     .filter(Boolean);
+}
+
+/**
+ * The ConfigMap a web pod takes its environment from (its first container's `envFrom`) and the
+ * services it declares there as dependencies; undefined for a pod without one.
+ */
+export async function podDependencies(
+  cluster: Cluster,
+  namespace: string,
+  podSpec: unknown,
+): Promise<{ configMap: string; dependsOn: string[] } | undefined> {
+  const containers = (podSpec as { containers?: { envFrom?: { configMapRef?: { name?: string } }[] }[] })
+    ?.containers;
+  const configMap = containers?.[0]?.envFrom?.find((e) => e.configMapRef)?.configMapRef?.name;
+  if (!configMap) return undefined;
+  const cm = await kubectlJson<{ data?: Record<string, string> }>(cluster, [
+    "get",
+    "configmap",
+    "-n",
+    namespace,
+    configMap,
+  ]);
+  return { configMap, dependsOn: declaredDependencies(cm.data ?? {}) };
 }

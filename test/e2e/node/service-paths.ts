@@ -1,6 +1,4 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { type Cluster, kubectl, kubectlJson } from "../lib/cluster";
+import { applyObjects, type Cluster, kubectlJson, kubectlWait } from "../lib/cluster";
 import { run } from "../lib/proc";
 import type { Checks } from "../lib/report";
 import { restrictedPod } from "./feasibility";
@@ -31,45 +29,30 @@ export async function startOutsider(
   image: string,
   o: { namespace: string; dir: string; logFile: string },
 ): Promise<Outsider> {
-  const file = join(o.dir, `outsider-${o.namespace}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "List",
-      items: [
-        { apiVersion: "v1", kind: "Namespace", metadata: { name: o.namespace } },
-        restrictedPod("outsider", image, o.namespace),
-        {
-          apiVersion: "v1",
-          kind: "Service",
-          metadata: { name: "outsider", namespace: o.namespace },
-          spec: { selector: { app: "outsider" }, ports: [{ port: 80, targetPort: 80 }] },
-        },
-      ],
-    }),
-  );
   const remove = async () => {
     await run("kubectl", ["--context", cluster.context, "delete", "namespace", o.namespace, "--wait=false"], {
       env: cluster.env,
       logFile: o.logFile,
     });
   };
-  await kubectl(cluster, ["apply", "-f", file], { logFile: o.logFile });
-  const ready = await run(
-    "kubectl",
+  await applyObjects(
+    cluster,
     [
-      "--context",
-      cluster.context,
-      "-n",
-      o.namespace,
-      "wait",
-      "--for=condition=Ready",
-      "pod/outsider",
-      "--timeout=120s",
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: o.namespace } },
+      restrictedPod("outsider", image, o.namespace),
+      {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "outsider", namespace: o.namespace },
+        spec: { selector: { app: "outsider" }, ports: [{ port: 80, targetPort: 80 }] },
+      },
     ],
-    { env: cluster.env, logFile: o.logFile },
+    { dir: o.dir, name: `outsider-${o.namespace}`, logFile: o.logFile },
   );
+  const ready = await kubectlWait(cluster, o.namespace, ["pod/outsider"], {
+    seconds: 120,
+    logFile: o.logFile,
+  });
   if (ready.code !== 0) {
     await remove();
     throw new Error(`the outsider pod in ${o.namespace} did not become Ready: ${ready.stderr.trim()}`);
