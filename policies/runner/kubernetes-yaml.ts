@@ -22,6 +22,7 @@ import {
   type OpenedPath,
   readInputPath,
 } from "./input-files";
+import { applyMerges } from "./merge-keys";
 
 export { InputError } from "./input-files";
 
@@ -216,15 +217,25 @@ function parseDocument(doc: DocumentText, source: string, n: number): unknown {
   let value: unknown;
   const nonFiniteBefore = nonFiniteCount();
   try {
-    value = load(doc.text, { schema: GO_YAML_V2_SCHEMA, json: true, filename: source });
+    // Duplicate keys are refused (json: false): kubectl keeps the last silently, kustomize, go-yaml v3
+    // and kubeconform --strict refuse them, and which one counts must not depend on the reader.
+    value = load(doc.text, { schema: GO_YAML_V2_SCHEMA, filename: source });
   } catch (error) {
     if (!(error instanceof YAMLException)) throw error;
     const line = doc.line + error.mark.line + 1;
+    const duplicate =
+      error.reason === "duplicated mapping key"
+        ? ": kubectl silently keeps the last value and other YAML tools refuse the file or keep the first. Fix: keep one of them"
+        : "";
     const template = doc.text.includes("{{")
       ? " (it contains {{ ... }}: an unrendered template? render it first with helm template)"
       : "";
-    throw new InputError(`${source}: document ${n}: invalid YAML: ${error.reason} (line ${line})${template}`);
+    throw new InputError(
+      `${source}: document ${n}: invalid YAML: ${error.reason} (line ${line})${duplicate}${template}`,
+    );
   }
+  if (value !== null && value !== undefined && doc.text.includes("<<"))
+    applyMerges(value, `${source}: document ${n}`);
   if (value !== null && value !== undefined && doc.text.includes("{{") && hasMappingKey(value)) {
     const t = firstTemplate(doc.text);
     throw unrendered(source, n, doc.line + t.line + 1, t.action);

@@ -140,6 +140,80 @@ spec:
     expect(sc).toEqual({ allowPrivilegeEscalation: true, privileged: true, runAsNonRoot: true });
   });
 
+  describe("merge keys in go-yaml v2's order (kubectl), not the YAML spec's", () => {
+    const merged = (body: string) => {
+      const [o] = parseKubernetesYaml(
+        `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\n${body}`,
+        "m.yaml",
+      );
+      return o?.object.data;
+    };
+    it.each([
+      [
+        "a key written before << is overwritten",
+        "data:\n  a: own\n  <<: {a: merged, b: merged}\n",
+        { a: "merged", b: "merged" },
+      ],
+      [
+        "a key written after << wins",
+        "data:\n  <<: {a: merged, b: merged}\n  a: own\n",
+        { a: "own", b: "merged" },
+      ],
+      [
+        "of a list of sources the first wins",
+        "data:\n  a: own\n  <<: [{a: first}, {a: second, c: second}]\n",
+        { a: "first", c: "second" },
+      ],
+      [
+        "two << keys apply in turn",
+        "x: &s {a: s}\ndata:\n  <<: {a: one}\n  b: own\n  !!str <<: not-a-merge\n  <<: *s\n",
+        { a: "s", b: "own", "<<": "not-a-merge" },
+      ],
+      [
+        "a source's own merges come first",
+        "x: &s {a: inner, <<: {a: deeper, d: deeper}}\ndata:\n  <<: *s\n",
+        { a: "deeper", d: "deeper" },
+      ],
+      ["<< as a value is a string", "data:\n  a: <<\n  b: [<<]\n", { a: "<<", b: ["<<"] }],
+      ["a quoted << is a key", 'data:\n  "<<": {a: b}\n', { "<<": { a: "b" } }],
+      [
+        "__proto__ merged stays an own key",
+        "data:\n  <<: {__proto__: {x: v}}\n",
+        JSON.parse('{"__proto__": {"x": "v"}}'),
+      ],
+    ])("%s", (_name, body, expected) => {
+      const data = merged(body);
+      expect(data).toEqual(expected);
+      expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
+    });
+
+    it.each([
+      ["a scalar source", "data:\n  <<: x\n", /needs a mapping or a list of mappings/],
+      ["a list holding a scalar", "data:\n  <<: [{a: b}, x]\n", /needs a mapping or a list of mappings/],
+      [
+        "an integer-like key both written and merged",
+        "data:\n  <<: {1: a}\n  1: b\n",
+        /key "1" is both written and merged/,
+      ],
+      [
+        "a mapping merged into itself",
+        "data: &d\n  a: {<<: *d}\n",
+        /merge includes the mapping it is in|contains itself/,
+      ],
+    ])("refuses %s with one line naming the document", (_name, body, message) => {
+      expect(() => merged(body)).toThrow(InputError);
+      expect(() => merged(body)).toThrow(message);
+    });
+  });
+
+  it("refuses duplicate keys, naming the line (kubectl would keep the last one silently)", () => {
+    const text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  hostPID: false\n";
+    expect(() => parseKubernetesYaml(text, "dup.yaml")).toThrow(InputError);
+    expect(() => parseKubernetesYaml(text, "dup.yaml")).toThrow(
+      /dup\.yaml: document 1: invalid YAML: duplicated mapping key \(line 6\).*keep one of them/,
+    );
+  });
+
   it("catches privileged: yes, hostNetwork: yes and allowPrivilegeEscalation: no", async () => {
     const yaml = `apiVersion: v1
 kind: Pod
