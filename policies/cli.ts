@@ -19,10 +19,11 @@ import {
 } from "./image/cli";
 import { LayerReadError } from "./image/layers";
 import { ImageInputError } from "./image/source";
-import { Analysis, type PolicyReport, type Violation } from "./runner/analyze";
+import { Analysis, type PolicyReport, PolicyRuntimeError, type Violation } from "./runner/analyze";
 import { loadPackConfig, PolicyConfigError, readConfigFile, resolvePackConfig } from "./runner/config";
 import { DEFAULT_MAX_INPUT_MIB, readStdinBounded } from "./runner/input-files";
 import { InputError, loadedObjectBatches, noObjectsFound } from "./runner/kubernetes-yaml";
+import { printable } from "./runner/printable";
 import {
   FORMATS,
   type Format,
@@ -154,11 +155,11 @@ async function imageMain(argv: string[], io: CliIO): Promise<number> {
     return report.violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
   } catch (e) {
     if (e instanceof ImageUsageError) {
-      io.stderr(`error: ${e.message}\n${USAGE}\n`);
+      io.stderr(`error: ${printable(e.message)}\n${USAGE}\n`);
       return 2;
     }
     if (e instanceof ImageInputError || e instanceof LayerReadError) {
-      io.stderr(`error: ${e.message}\n`);
+      io.stderr(`error: ${printable(e.message)}\n`);
       return 2;
     }
     throw e;
@@ -196,7 +197,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     const config = packConfig(args);
     if (config) {
       for (const w of resolvePackConfig(policies, packEnforcementLevel, config).warnings)
-        io.stderr(`warning: ${w}\n`);
+        io.stderr(`warning: ${printable(w)}\n`);
     }
     // Streamed: each batch of objects is checked against its schema and through the resource
     // policies as soon as it is read, and only what the stack policies read of it is kept.
@@ -229,11 +230,24 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return report.violations.some((v: Violation) => v.enforcementLevel === "mandatory") ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr(`error: ${e.message}\n${USAGE}\n`);
+      io.stderr(`error: ${printable(e.message)}\n${USAGE}\n`);
       return 2;
     }
-    if (e instanceof InputError || e instanceof PolicyConfigError) {
-      io.stderr(`error: ${e.message}\n`);
+    if (e instanceof PolicyConfigError) {
+      const lines = e.errors.map((line) => `  ${printable(line)}`);
+      io.stderr(`error: invalid policy pack configuration:\n${lines.join("\n")}\n`);
+      return 2;
+    }
+    if (e instanceof InputError) {
+      io.stderr(`error: ${printable(e.message)}\n`);
+      return 2;
+    }
+    if (e instanceof PolicyRuntimeError) {
+      // A policy that throws on some input is a bug of the pack: one line naming the policy and the
+      // object, and no pass (exit 2), rather than a stack trace.
+      io.stderr(
+        `error: ${printable(e.message)} (a bug of the policy pack: please report it with the input)\n`,
+      );
       return 2;
     }
     throw e;

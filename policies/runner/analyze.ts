@@ -57,6 +57,7 @@ import { packEnforcementLevel, policies as packPolicies } from "../checks";
 import { targetOf } from "../lib/report";
 import { stackFields } from "../lib/stack-fields";
 import { PolicyConfigError, resolvePackConfig } from "./config";
+import { bounded } from "./printable";
 
 export interface AnalyzedResource {
   type: string;
@@ -344,8 +345,13 @@ class KeptResource {
   describe(props: Record<string, unknown>): Violation["resource"] {
     if (this.description) return this.description;
     const t = targetOf(this.type, this.name, props, this.urn);
-    const out: Violation["resource"] = { type: this.type, name: t.name, urn: this.urn, kind: t.kind };
-    if (t.namespace !== undefined) out.namespace = t.namespace;
+    const out: Violation["resource"] = {
+      type: this.type,
+      name: bounded(t.name),
+      urn: this.urn,
+      kind: t.kind === undefined ? undefined : bounded(t.kind),
+    };
+    if (t.namespace !== undefined) out.namespace = bounded(t.namespace);
     this.description = out;
     return out;
   }
@@ -500,7 +506,8 @@ export class Analysis {
   ): void {
     let resource = STACK_RESOURCE;
     if (about) resource = about.describe(about === this.checking ? this.checkingProps : about.props);
-    this.violations.push({ policy, enforcementLevel: lvl, resource, message });
+    // Messages echo the input (names, values): bounded, so a huge name is not copied into every finding.
+    this.violations.push({ policy, enforcementLevel: lvl, resource, message: bounded(message) });
   }
 
   /** PULUMI_NODEJS_DRY_RUN is "true" while policies run, unless `preview: false`. */
