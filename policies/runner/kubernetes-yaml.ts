@@ -373,12 +373,27 @@ function collect(
     );
   const kind = value.kind;
   const apiVersion = value.apiVersion;
-  if (typeof kind !== "string" || kind === "") throw new InputError(`${at.source}: ${where}: missing "kind"`);
+  if (typeof kind !== "string" || kind === "")
+    throw new InputError(
+      `${at.source}: ${where}: ${kind === undefined ? 'missing "kind"' : `"kind" must be a non-empty string, not ${JSON.stringify(kind)}`}`,
+    );
   if (typeof apiVersion !== "string" || apiVersion === "")
-    throw new InputError(`${at.source}: ${where}: missing "apiVersion"`);
+    throw new InputError(
+      `${at.source}: ${where}: ${apiVersion === undefined ? 'missing "apiVersion"' : `"apiVersion" must be a non-empty string, not ${JSON.stringify(apiVersion)}`}`,
+    );
   if (kind === "List" || (kind.endsWith("List") && Array.isArray(value.items))) {
     const items = Array.isArray(value.items) ? value.items : [];
-    for (let j = 0; j < items.length; j++) collect(items[j], at, out, `${where}, items[${j}]`);
+    // A typed list's items (DeploymentList, as the API server writes them) carry no kind and
+    // apiVersion: kubectl gives them the list's (apimachinery's unstructured list decoding).
+    const itemKind = kind === "List" ? undefined : kind.slice(0, -"List".length);
+    for (let j = 0; j < items.length; j++) {
+      const item = items[j];
+      if (itemKind && isObject(item) && item.kind === undefined && item.apiVersion === undefined) {
+        item.kind = itemKind;
+        item.apiVersion = apiVersion;
+      }
+      collect(item, at, out, `${where}, items[${j}]`);
+    }
     return;
   }
   out.push({ object: value, ...at });

@@ -206,6 +206,30 @@ spec:
     });
   });
 
+  it("gives a typed list's items without kind and apiVersion the list's (DeploymentList -> apps/v1 Deployment)", () => {
+    const objects = parseKubernetesYaml(
+      "apiVersion: apps/v1\nkind: DeploymentList\nitems:\n  - {metadata: {name: a}}\n  - {apiVersion: v1, kind: Service, metadata: {name: b}}\n",
+      "list.yaml",
+    );
+    expect(objects.map((o) => [o.object.apiVersion, o.object.kind])).toEqual([
+      ["apps/v1", "Deployment"],
+      ["v1", "Service"],
+    ]);
+    // A plain List names no item kind: its items must carry their own.
+    expect(() =>
+      parseKubernetesYaml("apiVersion: v1\nkind: List\nitems: [{metadata: {name: a}}]\n", "l.yaml"),
+    ).toThrow(/l\.yaml: document 1, items\[0\]: missing "kind"/);
+  });
+
+  it.each([
+    ["kind: 5", /"kind" must be a non-empty string, not 5/],
+    ["kind: [Pod]", /"kind" must be a non-empty string, not \["Pod"\]/],
+    ["kind: Pod\napiVersion: {v: 1}", /"apiVersion" must be a non-empty string, not \{"v":1\}/],
+  ])("names a kind or apiVersion of the wrong type (%s)", (body, message) => {
+    const text = body.includes("apiVersion") ? body : `apiVersion: v1\n${body}`;
+    expect(() => parseKubernetesYaml(`${text}\nmetadata: {name: x}\n`, "t.yaml")).toThrow(message);
+  });
+
   it("refuses duplicate keys, naming the line (kubectl would keep the last one silently)", () => {
     const text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  hostPID: false\n";
     expect(() => parseKubernetesYaml(text, "dup.yaml")).toThrow(InputError);
