@@ -6,14 +6,10 @@
 
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from "node:fs";
 import { join } from "node:path";
-import { StringDecoder } from "node:string_decoder";
+import { InputError } from "./input-error";
+import { InputDecoder } from "./text-encoding";
 
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "InputError";
-  }
-}
+export { InputError } from "./input-error";
 
 /** @default 64 MiB: a whole platform's rendered charts are a few MiB. */
 export const DEFAULT_MAX_INPUT_MIB = 64;
@@ -100,7 +96,7 @@ export const READ_CHUNK_BYTES = 64 * 1024;
 /**
  * Opens a path without blocking (O_NONBLOCK: opening a FIFO waits for a writer otherwise) and checks
  * it with fstat. A regular file within the remaining budget is read as the caller asks for it: the
- * generator yields its text in pieces of whole characters (UTF-8 sequences are never split), one
+ * generator yields its text in pieces of whole characters (see ./text-encoding.ts), one
  * read each, so the caller can deal with each piece before the next is read. What the path was is
  * the generator's return value. The file is open only while the generator runs.
  */
@@ -133,7 +129,7 @@ function isSystemError(e: unknown): boolean {
 
 /** Reads an open file to its end in chunks, charging each to the budget (a file may grow while read). */
 function* streamFile(fd: number, path: string, budget: InputBudget): Generator<string, void, void> {
-  const decoder = new StringDecoder("utf8");
+  const decoder = new InputDecoder(path);
   const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
   for (;;) {
     const n = readSync(fd, buf, 0, buf.length, null);

@@ -23,6 +23,7 @@ import {
   readInputPath,
 } from "./input-files";
 import { applyMerges } from "./merge-keys";
+import { decodeInput } from "./text-encoding";
 
 export { InputError } from "./input-files";
 
@@ -423,7 +424,7 @@ export function* kubernetesObjectBatches(
       const data = stdin(budget.maxBytes - budget.used);
       const bytes = typeof data === "string" ? Buffer.byteLength(data) : data.length;
       charge(budget, "<stdin>", bytes);
-      yield* textBatches(typeof data === "string" ? data : data.toString("utf8"), "<stdin>");
+      yield* textBatches(typeof data === "string" ? data : decodeInput(data, "<stdin>"), "<stdin>");
       continue;
     }
     const opened = yield* fileBatches(path, budget);

@@ -9,7 +9,7 @@
 // integer-like keys (JavaScript lists them first): such a key both set and merged is refused.
 
 import { randomUUID } from "node:crypto";
-import { InputError } from "./input-files";
+import { InputError } from "./input-error";
 
 /** Marker keys carry a per-process nonce: no key written in a document can be mistaken for one. */
 const MARKER_PREFIX = `\u0000<<${randomUUID()}#`;

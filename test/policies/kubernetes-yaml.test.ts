@@ -230,6 +230,69 @@ spec:
     expect(() => parseKubernetesYaml(`${text}\nmetadata: {name: x}\n`, "t.yaml")).toThrow(message);
   });
 
+  describe("text encodings as go-yaml v2 reads them", () => {
+    const yaml =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\u00e9}\ndata: {k: "\u20ac \ud83d\ude80"}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n';
+    const load = (bytes: Buffer) => {
+      const file = join(tempDir(), "in.yaml");
+      writeFileSync(file, bytes);
+      return loadKubernetesObjects([file]).map((o) => o.object);
+    };
+    const utf16be = (text: string) => Buffer.from(text, "utf16le").swap16();
+    const expected = load(Buffer.from(yaml));
+
+    it.each([
+      ["UTF-8 with a BOM", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(yaml)])],
+      [
+        "UTF-16LE with a BOM (PowerShell's >)",
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(yaml, "utf16le")]),
+      ],
+      ["UTF-16BE with a BOM", Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(yaml)])],
+      // Characters split across the 64 KiB reads stay whole.
+      ["UTF-8 longer than a read", Buffer.from(`# ${"\u20ac".repeat(READ_CHUNK_BYTES)}\n${yaml}`)],
+    ])("reads %s as the same objects", (_name, bytes) => {
+      expect(expected.map((o) => o.kind)).toEqual(["ConfigMap", "Namespace"]);
+      expect(load(bytes)).toEqual(expected);
+    });
+
+    it.each([
+      [
+        "a byte that starts no UTF-8 character",
+        Buffer.from([
+          ...Buffer.from('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "'),
+          0xff,
+          0x22,
+          0x7d,
+          0x0a,
+        ]),
+      ],
+      ["a character cut off at the end", Buffer.concat([Buffer.from(yaml), Buffer.from([0xe2, 0x82])])],
+      [
+        "UTF-16 with a lone surrogate",
+        Buffer.concat([
+          Buffer.from([0xff, 0xfe]),
+          Buffer.from("kind: ", "utf16le"),
+          Buffer.from([0x00, 0xd8, 0x41, 0x00]),
+        ]),
+      ],
+    ])("refuses %s instead of checking replaced text", (_name, bytes) => {
+      expect(() => load(bytes)).toThrow(InputError);
+      expect(() => load(bytes)).toThrow(
+        /in\.yaml: not valid UTF-(8|16LE) \(at or after byte \d+\).*save it as UTF-8/,
+      );
+    });
+
+    it("refuses invalid UTF-8 on stdin too", () => {
+      const bytes = Buffer.from([
+        ...Buffer.from("apiVersion: v1\nkind: Namespace\nmetadata: {name: "),
+        0xc3,
+        0x28,
+        0x7d,
+      ]);
+      expect(() => loadKubernetesObjects(["-"], () => bytes)).toThrow(/<stdin>: not valid UTF-8/);
+    });
+  });
+
   it("refuses duplicate keys, naming the line (kubectl would keep the last one silently)", () => {
     const text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  hostPID: false\n";
     expect(() => parseKubernetesYaml(text, "dup.yaml")).toThrow(InputError);
