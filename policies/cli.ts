@@ -50,7 +50,8 @@ const USAGE = `usage:
 ${IMAGE_USAGE}
 
 check   runs every policy of the pack (resource and stack level) on Kubernetes YAML
-        (multi-document files, directories recursively, or - for stdin), read as kubectl
+        or JSON (multi-document files, directories recursively with every .yaml/.yml/.json file
+        kubectl apply -R -f would read, or - for stdin), read as kubectl
         reads YAML (yes/no/on/off are booleans), each object validated against its Kubernetes schema.
         --format      text (default), json, sarif (GitHub code scanning), junit, gitlab-codequality
         --config      pack config JSON ({"<policy>": "advisory"} or {"<policy>": {"enforcementLevel": ..., ...}})

@@ -109,7 +109,7 @@ export function* readInputPath(path: string, budget: InputBudget): Generator<str
   }
   try {
     const stat = fstatSync(fd);
-    if (stat.isDirectory()) return { kind: "directory", files: yamlFiles(path) };
+    if (stat.isDirectory()) return { kind: "directory", files: manifestFiles(path) };
     if (!stat.isFile()) return { kind: "refused", reason: kindOf(stat) };
     if (budget.used + stat.size > budget.maxBytes) throw tooLarge(path, budget);
     yield* streamFile(fd, path, budget);
@@ -142,18 +142,27 @@ function* streamFile(fd: number, path: string, budget: InputBudget): Generator<s
   if (rest) yield rest;
 }
 
-/** .yaml/.yml files under a directory, recursively, in name order (dot entries and node_modules skipped). */
-export function yamlFiles(dir: string): string[] {
+/**
+ * Manifest files under a directory, recursively, in name order: the files `kubectl apply -R -f <dir>`
+ * reads, so that nothing kubectl would apply is left unchecked. kubectl reads `.json`, `.yaml` and
+ * `.yml` files (`.YAML` too here), skips no dot file, dot directory or node_modules, reads a symlink
+ * to a file and does not follow a symlink to a directory (no loops). Entries that are not regular
+ * files (a FIFO, a symlink to /dev/zero) are listed too: reading them refuses them, loudly.
+ */
+export function manifestFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
-    const entries = readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+    const entries = readdirSync(d, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
     for (const e of entries) {
-      if (e.name.startsWith(".") || e.name === "node_modules") continue;
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile() && /\.ya?ml$/i.test(e.name)) out.push(p);
+      else if (MANIFEST_FILE.test(e.name)) out.push(p);
     }
   };
   walk(dir);
   return out;
 }
+
+const MANIFEST_FILE = /\.(?:ya?ml|json)$/i;

@@ -1,4 +1,4 @@
-// Kubernetes YAML -> AnalyzedResource: multi-document files, directories (recursively, .yaml/.yml),
+// Kubernetes YAML and JSON -> AnalyzedResource: multi-document files, directories (recursively, .yaml/.yml/.json),
 // or stdin ("-"). Each object becomes the resource Pulumi would create for it: type token from
 // apiVersion + kind (core group -> kubernetes:core/v1:Kind, others kubernetes:<group>/<version>:Kind),
 // Pulumi name `<namespace>/<name>` as yaml.ConfigFile names them, props = the object. `List` objects
@@ -22,6 +22,7 @@ import {
   type OpenedPath,
   readInputPath,
 } from "./input-files";
+import { JsonValueSplitter, startsAsJson } from "./json-stream";
 import { applyMerges } from "./merge-keys";
 import { decodeInput } from "./text-encoding";
 
@@ -261,7 +262,8 @@ function asJson(value: unknown): unknown {
 }
 
 /**
- * Multi-document YAML text arriving in pieces (a file read in chunks): each document is parsed as
+ * Multi-document YAML text arriving in pieces (a file read in chunks), or a stream of JSON objects
+ * when it starts with `{` (as kubectl reads it): each document is parsed as
  * soon as the next `---` shows it complete, so only the document being read is held as text. The
  * result is the same as splitting the whole text at once: pieces are cut only at document markers,
  * and document numbers and lines run on across them.
@@ -273,6 +275,8 @@ export class YamlStream {
   private tail = "";
   private lines = 0;
   private documents = 0;
+  /** The JSON reader when the input starts with `{`, null for YAML, undefined until a non-blank. */
+  private json: JsonValueSplitter | null | undefined = undefined;
 
   constructor(
     private readonly source: string,
@@ -291,6 +295,26 @@ export class YamlStream {
 
   /** As `write`, a document at a time: yields each time a document's objects are in `out`. */
   *feed(text: string): Generator<void, void, void> {
+    if (this.json === undefined) {
+      // kubectl reads an input whose first non-blank character is `{` as JSON (./json-stream.ts).
+      // Undecided, `pending` holds only blanks and perhaps a `{`.
+      const verdict = startsAsJson(this.pending.join("") + text);
+      if (verdict === undefined) {
+        this.pending.push(text);
+        return;
+      }
+      this.json = verdict ? new JsonValueSplitter(this.source) : null;
+      if (this.json) {
+        const start = this.pending.join("");
+        this.pending = [];
+        yield* this.feedJson(start + text);
+        return;
+      }
+    }
+    if (this.json) {
+      yield* this.feedJson(text);
+      return;
+    }
     // Only the new text (and the few characters before it) can hold a newly complete marker.
     const window = this.tail + text;
     const at = lastCompleteMarker(window);
@@ -306,10 +330,31 @@ export class YamlStream {
 
   /** As `end`, a document at a time. */
   *close(): Generator<void, void, void> {
+    if (this.json) {
+      this.json.end();
+      return;
+    }
     const rest = this.pending.join("");
     this.pending = [];
     this.tail = "";
     yield* this.parse(rest);
+  }
+
+  private *feedJson(text: string): Generator<void, void, void> {
+    for (const v of (this.json as JsonValueSplitter).write(text)) {
+      const n = ++this.documents;
+      let value: unknown;
+      try {
+        value = JSON.parse(v.text);
+      } catch (error) {
+        throw new InputError(
+          `${this.source}: document ${n}: invalid JSON: ${(error as Error).message} (the value starting on line ${v.line + 1})`,
+        );
+      }
+      checkExpansion(value, `${this.source}: document ${n}`);
+      collect(value, { source: this.source, document: n, line: v.line + 1 }, this.out, `document ${n}`);
+      yield;
+    }
   }
 
   private *parse(text: string): Generator<void, void, void> {
@@ -400,6 +445,10 @@ function collect(
   out.push({ object: value, ...at });
 }
 
+function refused(path: string, reason: string): InputError {
+  return new InputError(`${path}: ${reason}: only regular files, directories and - (stdin) are read`);
+}
+
 /** Stdin: the CLI reads at most `maxBytes` + 1 bytes (tests pass text). */
 export type StdinReader = (maxBytes: number) => string | Buffer;
 
@@ -428,12 +477,14 @@ export function* kubernetesObjectBatches(
       continue;
     }
     const opened = yield* fileBatches(path, budget);
-    if (opened.kind === "refused")
-      throw new InputError(
-        `${path}: ${opened.reason}: only regular files, directories and - (stdin) are read`,
-      );
-    // A directory's entries that are not regular files (any more) are skipped.
-    if (opened.kind === "directory") for (const file of opened.files) yield* fileBatches(file, budget);
+    if (opened.kind === "refused") throw refused(path, opened.reason);
+    if (opened.kind !== "directory") continue;
+    // A directory's manifest files as kubectl reads them: one it would read but cannot be checked (a
+    // FIFO, a device) fails the run; a symlink to a directory is not followed (kubectl does not).
+    for (const file of opened.files) {
+      const entry = yield* fileBatches(file, budget);
+      if (entry.kind === "refused") throw refused(file, entry.reason);
+    }
   }
 }
 
@@ -519,7 +570,7 @@ export interface LoadedObject extends KubeObject {
 /** The run's one error for an input without objects. */
 export function noObjectsFound(paths: readonly string[]): InputError {
   return new InputError(
-    `no Kubernetes objects found in ${paths.join(", ")}: empty input, only comments, or a directory without .yaml/.yml files`,
+    `no Kubernetes objects found in ${paths.join(", ")}: empty input, only comments, or a directory without .yaml/.yml/.json files`,
   );
 }
 

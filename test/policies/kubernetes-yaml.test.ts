@@ -3,7 +3,7 @@
 // resources (byte cap, FIFOs, alias bombs, 125,000 objects).
 
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -442,7 +442,7 @@ data:
     const r = await cli(["check", dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      `error: no Kubernetes objects found in ${dir}: empty input, only comments, or a directory without .yaml/.yml files\n`,
+      `error: no Kubernetes objects found in ${dir}: empty input, only comments, or a directory without .yaml/.yml/.json files\n`,
     );
   });
 });
@@ -487,6 +487,136 @@ describe("bounded resources", () => {
     expect(stderr).toContain("the input exceeds the limit of 2 MiB");
     expect(code).toBe(2);
   }, 60_000);
+
+  describe("a directory: every file kubectl apply -R -f would read", () => {
+    const pod = (name: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}}\n`;
+    function tree(): string {
+      const root = tempDir();
+      const dir = join(root, "deploy");
+      for (const d of [
+        dir,
+        join(dir, ".hidden"),
+        join(dir, "node_modules"),
+        join(dir, "sub"),
+        join(root, "elsewhere"),
+      ])
+        mkdirSync(d, { recursive: true });
+      writeFileSync(join(dir, "app.yaml"), pod("yaml"));
+      writeFileSync(join(dir, "app.yml"), pod("yml"));
+      writeFileSync(
+        join(dir, "api.json"),
+        '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "json"}}',
+      );
+      writeFileSync(join(dir, ".dotfile.yaml"), pod("dotfile"));
+      writeFileSync(join(dir, ".hidden", "x.yaml"), pod("dot-directory"));
+      writeFileSync(join(dir, "node_modules", "x.yaml"), pod("node-modules"));
+      writeFileSync(join(dir, "sub", "x.YAML"), pod("upper-case-extension"));
+      writeFileSync(join(dir, "README.md"), "not a manifest");
+      writeFileSync(join(root, "elsewhere", "target.yaml"), pod("symlinked-file"));
+      symlinkSync(join(root, "elsewhere", "target.yaml"), join(dir, "link.yaml"));
+      // A symlink to a directory is not followed (kubectl does not): no loop.
+      symlinkSync(root, join(dir, "loop"));
+      symlinkSync(root, join(dir, "loop.yaml"));
+      return dir;
+    }
+    const names = (dir: string) =>
+      loadKubernetesObjects([dir]).map((o) => (o.object.metadata as { name: string }).name);
+
+    it("reads .json, .yaml and .yml files, dot files, dot directories, node_modules and symlinked files", () => {
+      expect(names(tree()).sort()).toEqual(
+        [
+          "yaml",
+          "yml",
+          "json",
+          "dotfile",
+          "dot-directory",
+          "node-modules",
+          "upper-case-extension",
+          "symlinked-file",
+        ].sort(),
+      );
+    });
+
+    it.each([
+      [
+        "a symlink to a device",
+        (dir: string) => symlinkSync("/dev/zero", join(dir, "zero.yaml")),
+        /zero\.yaml: a device/,
+      ],
+      [
+        "a FIFO",
+        (dir: string) => {
+          if (spawnSync("mkfifo", [join(dir, "pipe.yml")]).status !== 0)
+            symlinkSync("/dev/null", join(dir, "pipe.yml"));
+        },
+        /pipe\.yml: a (FIFO|device)/,
+      ],
+    ])("refuses %s in it instead of skipping what kubectl would read", (_name, add, message) => {
+      const dir = tree();
+      add(dir);
+      expect(() => names(dir)).toThrow(InputError);
+      expect(() => names(dir)).toThrow(message);
+    });
+  });
+
+  describe("a file starting with { is a stream of JSON objects (kubectl's YAMLOrJSONDecoder)", () => {
+    const ns = (name: string) =>
+      `{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ${JSON.stringify(name)}}}`;
+    const text = ` \n${ns("a}{")}${ns('b\\"}')}\n\n${ns("c")}\n`;
+    const namesOf = (objects: KubeObject[]) =>
+      objects.map((o) => (o.object.metadata as { name: string }).name);
+
+    it("reads concatenated and line-separated objects, braces and quotes in strings included", () => {
+      const objects = parseKubernetesYaml(text, "s.json");
+      expect(namesOf(objects)).toEqual(["a}{", 'b\\"}', "c"]);
+      expect(objects.map((o) => [o.document, o.line])).toEqual([
+        [1, 2],
+        [2, 2],
+        [3, 4],
+      ]);
+    });
+
+    it("reads it the same in pieces of any size", () => {
+      for (const size of [1, 2, 7, 64]) {
+        const out: KubeObject[] = [];
+        const stream = new YamlStream("s.json", out);
+        for (let i = 0; i < text.length; i += size) stream.write(text.slice(i, i + size));
+        stream.end();
+        expect(namesOf(out)).toEqual(["a}{", 'b\\"}', "c"]);
+      }
+    });
+
+    it.each([
+      [
+        "text between objects",
+        `${ns("a")} x`,
+        /s\.json: invalid JSON at line 1: "x" where the next object should start/,
+      ],
+      [
+        "an unfinished object",
+        `${ns("a")}\n{"kind":`,
+        /s\.json: document 2: invalid JSON: the input ends inside a value \(line 2\)/,
+      ],
+      [
+        "invalid JSON inside an object",
+        '{"kind": Pod}',
+        /s\.json: document 1: invalid JSON: .*\(the value starting on line 1\)/,
+      ],
+      [
+        "nesting deeper than 100 levels",
+        `{"a": ${"[".repeat(200)}${"]".repeat(200)}}`,
+        /document 1: invalid JSON: nesting deeper than 100 levels/,
+      ],
+      [
+        "a number JSON cannot hold",
+        '{"apiVersion": "v1", "kind": "Namespace", "x": 1e400}',
+        /document 1: x is Infinity/,
+      ],
+    ])("refuses %s with one line", (_name, input, message) => {
+      expect(() => parseKubernetesYaml(input, "s.json")).toThrow(InputError);
+      expect(() => parseKubernetesYaml(input, "s.json")).toThrow(message);
+    });
+  });
 
   it("refuses a FIFO without blocking on it", async () => {
     const dir = tempDir();
