@@ -70,7 +70,8 @@ interface DocumentText {
  * alone keeps one parse tree in memory at a time.
  */
 export function* splitDocuments(text: string): Generator<DocumentText> {
-  const marker = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
+  // kubectl (apimachinery's YAMLReader) also ends a document at `---#comment`, which YAML would not.
+  const marker = /^(?:---(?=[ \t\r\n#]|$)|\.\.\.(?=[ \t\r\n]|$))/gm;
   let start = 0;
   let startLine = 0;
   let explicit = false;
@@ -221,7 +222,9 @@ function parseDocument(doc: DocumentText, source: string, n: number): unknown {
   try {
     // Duplicate keys are refused (json: false): kubectl keeps the last silently, kustomize, go-yaml v3
     // and kubeconform --strict refuse them, and which one counts must not depend on the reader.
-    value = load(doc.text, { schema: GO_YAML_V2_SCHEMA, filename: source });
+    // `---#comment` is a marker for kubectl: a blank makes it one for the YAML parser too.
+    const text = doc.text.startsWith("---#") ? `--- ${doc.text.slice(3)}` : doc.text;
+    value = load(text, { schema: GO_YAML_V2_SCHEMA, filename: source });
   } catch (error) {
     if (!(error instanceof YAMLException)) throw error;
     const line = doc.line + error.mark.line + 1;
@@ -376,7 +379,7 @@ function drain(steps: Iterator<void>): void {
   while (!steps.next().done);
 }
 
-/** "\n---" and the character after it. */
+/** "\n---" and the character after it (blank, line break or `#`). */
 const MARKER_LOOKBEHIND = 5;
 
 /**
@@ -387,7 +390,7 @@ function lastCompleteMarker(text: string): number {
   for (let i = text.lastIndexOf("\n---"); i !== -1; i = text.lastIndexOf("\n---", i - 1)) {
     const next = text.charCodeAt(i + 4);
     // space, tab, CR, LF (NaN at the end of the text: not complete yet)
-    if (next === 0x20 || next === 0x09 || next === 0x0d || next === 0x0a) return i + 1;
+    if (next === 0x20 || next === 0x09 || next === 0x0d || next === 0x0a || next === 0x23) return i + 1;
     if (i === 0) break;
   }
   return -1;

@@ -293,6 +293,21 @@ spec:
     });
   });
 
+  it("ends a document at ---#comment as kubectl does, in one piece or many", () => {
+    const text =
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---#next\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec: {hostPID: true}\n";
+    const whole = parseKubernetesYaml(text, "h.yaml");
+    expect(whole.map((o) => [o.object.kind, o.document, o.line])).toEqual([
+      ["Namespace", 1, 1],
+      ["Pod", 2, 5],
+    ]);
+    const out: KubeObject[] = [];
+    const stream = new YamlStream("h.yaml", out);
+    for (const c of text) stream.write(c);
+    stream.end();
+    expect(out.map((o) => o.object)).toEqual(whole.map((o) => o.object));
+  });
+
   it("refuses duplicate keys, naming the line (kubectl would keep the last one silently)", () => {
     const text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  hostPID: false\n";
     expect(() => parseKubernetesYaml(text, "dup.yaml")).toThrow(InputError);
