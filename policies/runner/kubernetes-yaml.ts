@@ -240,7 +240,7 @@ function parseDocument(doc: DocumentText, source: string, n: number): unknown {
     );
   }
   if (value !== null && value !== undefined && doc.text.includes("<<"))
-    applyMerges(value, `${source}: document ${n}`);
+    applyMerges(value, `${source}: document ${n}`, { floor: ALIAS_EXPANSION_FLOOR, ratio: ALIAS_RATIO });
   if (value !== null && value !== undefined && doc.text.includes("{{") && hasMappingKey(value)) {
     const t = firstTemplate(doc.text);
     throw unrendered(source, n, doc.line + t.line + 1, t.action);

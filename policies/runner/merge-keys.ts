@@ -11,6 +11,12 @@
 import { randomUUID } from "node:crypto";
 import { InputError } from "./input-error";
 
+/** How far merges may expand a document: beyond `floor` copied keys, at most `ratio` times those written. */
+export interface MergeLimits {
+  floor: number;
+  ratio: number;
+}
+
 /** Marker keys carry a per-process nonce: no key written in a document can be mistaken for one. */
 const MARKER_PREFIX = `\u0000<<${randomUUID()}#`;
 let markers = 0;
@@ -36,14 +42,19 @@ function define(target: Record<string, unknown>, key: string, value: unknown): v
  * (`where` names the document) for a source that is not a mapping, a mapping merged into itself, or
  * an integer-like key both written and merged (its written position is lost).
  */
-export function applyMerges(value: unknown, where: string): void {
+export function applyMerges(value: unknown, where: string, limits: MergeLimits): void {
   const done = new Set<object>();
   const active = new Set<object>();
+  // Merges copy keys: like aliases, they may not expand the document beyond a bound (a source of
+  // 100,000 keys merged 20,000 times would take hours). go-yaml v2 refuses it as excessive aliasing.
+  let nodes = 0;
+  let copied = 0;
   const visit = (v: unknown): void => {
     if (typeof v !== "object" || v === null || done.has(v)) return;
     if (active.has(v)) throw new InputError(`${where}: a \`<<\` merge includes the mapping it is in`);
     active.add(v);
     if (Array.isArray(v)) {
+      nodes += v.length;
       for (let i = 0; i < v.length; i++) {
         if (typeof v[i] === "string" && isMarker(v[i])) v[i] = "<<";
         else visit(v[i]);
@@ -54,6 +65,7 @@ export function applyMerges(value: unknown, where: string): void {
   };
   const mergeInto = (obj: Record<string, unknown>): void => {
     const keys = Object.keys(obj);
+    nodes += keys.length;
     for (const k of keys) {
       if (isMarker(k)) continue;
       // `<<` as a value is the string "<<" (the schema cannot tell a key from a value).
@@ -77,7 +89,13 @@ export function applyMerges(value: unknown, where: string): void {
             `${where}: a \`<<\` merge key needs a mapping or a list of mappings as its value (kubectl refuses anything else)`,
           );
         visit(s);
-        for (const [mk, mv] of Object.entries(s)) {
+        const entries = Object.entries(s);
+        copied += entries.length;
+        if (copied > limits.floor && copied > limits.ratio * nodes)
+          throw new InputError(
+            `${where}: \`<<\` merges copy more than ${limits.ratio} times the keys written (over ${limits.floor.toLocaleString("en-US")}): refused as an alias bomb, as kubectl refuses excessive aliasing`,
+          );
+        for (const [mk, mv] of entries) {
           if (isIndexKey(mk) && written.has(mk))
             throw new InputError(
               `${where}: key "${mk}" is both written and merged in by \`<<\`: kubectl's result depends on their order. Fix: keep one of them`,

@@ -204,6 +204,16 @@ spec:
       expect(() => merged(body)).toThrow(InputError);
       expect(() => merged(body)).toThrow(message);
     });
+
+    it.each([
+      ["a list of sources", (n: number) => `data: {<<: [${Array(n).fill("*a").join(", ")}]}`],
+      ["many << keys", (n: number) => `data:\n${Array(n).fill("  <<: *a\n").join("")}`],
+    ])("refuses a merge bomb through %s as excessive aliasing, at once", (_name, merges) => {
+      const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}: 0`).join(", ");
+      const body = `x: &a {${keys}}\n${merges(5_000)}\n`;
+      expect(() => merged(body)).toThrow(InputError);
+      expect(() => merged(body)).toThrow(/merges copy more than 10 times the keys written.*alias bomb/);
+    });
   });
 
   it("gives a typed list's items without kind and apiVersion the list's (DeploymentList -> apps/v1 Deployment)", () => {
