@@ -357,6 +357,12 @@ class KeptResource {
   }
 }
 
+/**
+ * @default 50 findings of one policy on one resource are listed; the rest are one finding that counts
+ * them. Real resources stay far below (a finding per container, a few containers a pod).
+ */
+export const MAX_FINDINGS_PER_RESOURCE = 50;
+
 const NO_CONFIG = (() => ({})) as ResourceValidationArgs["getConfig"];
 
 /** Where reporters put findings: the run's list, and the resources it knows by URN. */
@@ -433,6 +439,12 @@ export class Analysis {
   private readonly notApplicable: NotApplicable[] = [];
   private readonly packRef = `'${PACK_NAME}@v${PACK_VERSION}'`;
   private finished = false;
+  /** Findings per policy and resource so far (of the resource being checked, or the stack phase). */
+  private readonly findingCounts = new Map<string, number>();
+  private readonly unlisted = new Map<
+    string,
+    { policy: string; lvl: "mandatory" | "advisory"; about: KeptResource | undefined; count: number }
+  >();
   /** The resource whose resource policies are running, with its whole props. */
   private checking: KeptResource | undefined;
   private checkingProps: Record<string, unknown> = {};
@@ -486,6 +498,7 @@ export class Analysis {
     if (this.finished) throw new Error("the analysis is finished");
     this.finished = true;
     this.whileRunning(() => this.checkStack());
+    this.flushUnlisted();
     // What was kept of the resources is not needed for the report: let it go before it is written.
     const resourcesChecked = this.kept.length;
     this.kept.length = 0;
@@ -499,6 +512,40 @@ export class Analysis {
   }
 
   private record(
+    policy: string,
+    lvl: "mandatory" | "advisory",
+    about: KeptResource | undefined,
+    message: string,
+  ): void {
+    // One object can multiply findings without bound (a pod of 200,000 containers): past
+    // MAX_FINDINGS_PER_RESOURCE of one policy on one resource, the rest are counted, not listed.
+    const key = `${policy}\u0000${about?.urn ?? ""}`;
+    const count = (this.findingCounts.get(key) ?? 0) + 1;
+    this.findingCounts.set(key, count);
+    if (count > MAX_FINDINGS_PER_RESOURCE) {
+      this.unlisted.set(key, { policy, lvl, about, count: count - MAX_FINDINGS_PER_RESOURCE });
+      return;
+    }
+    this.list(policy, lvl, about, message);
+  }
+
+  /** Lists the counted findings of the last resource (or the stack phase) as one finding each. */
+  private flushUnlisted(): void {
+    for (const { policy, lvl, about, count } of this.unlisted.values()) {
+      const d = about?.describe(about === this.checking ? this.checkingProps : about.props);
+      const on = d ? `${d.kind} ${d.namespace ? `${d.namespace}/` : ""}${d.name}` : "Stack";
+      this.list(
+        policy,
+        lvl,
+        about,
+        `${on}: ${count.toLocaleString("en-US")} more ${policy} findings not listed (at most ${MAX_FINDINGS_PER_RESOURCE} are listed per policy and resource).`,
+      );
+    }
+    this.unlisted.clear();
+    this.findingCounts.clear();
+  }
+
+  private list(
     policy: string,
     lvl: "mandatory" | "advisory",
     about: KeptResource | undefined,
@@ -592,6 +639,7 @@ export class Analysis {
       }
       reporter.own = undefined;
     }
+    this.flushUnlisted();
     this.checking = undefined;
     this.checkingProps = {};
   }

@@ -17,6 +17,7 @@ import {
   Analysis,
   type AnalyzedResource,
   analyze,
+  MAX_FINDINGS_PER_RESOURCE,
   PolicyRuntimeError,
   UNKNOWN_VALUES,
 } from "../../policies/runner/analyze";
@@ -621,5 +622,31 @@ describe("many resources", () => {
     expect(report.resourcesChecked).toBe(500);
     expect(report.violations.length).toBeGreaterThan(0);
     expect(report).toEqual(first);
+  });
+});
+
+describe("findings one object multiplies", () => {
+  it("lists at most MAX_FINDINGS_PER_RESOURCE per policy and resource, and counts the rest in one finding", () => {
+    const extra = 7;
+    const containers = Array.from({ length: MAX_FINDINGS_PER_RESOURCE + extra }, (_, i) => ({
+      name: `c${i}`,
+      image: "nginx",
+      securityContext: { privileged: true },
+    }));
+    const pod = (name: string): AnalyzedResource => ({
+      type: "kubernetes:core/v1:Pod",
+      name: `shop/${name}`,
+      urn: `urn:${name}`,
+      props: { metadata: { name, namespace: "shop" }, spec: { containers } },
+    });
+    const report = analyze([pod("many"), pod("again")]);
+    for (const name of ["many", "again"]) {
+      const mine = report.violations.filter((v) => v.policy === "no-privileged" && v.resource.name === name);
+      expect(mine).toHaveLength(MAX_FINDINGS_PER_RESOURCE + 1);
+      expect(mine.every((v) => v.enforcementLevel === "mandatory")).toBe(true);
+      expect(mine.at(-1)?.message).toBe(
+        `Pod shop/${name}: ${extra} more no-privileged findings not listed (at most ${MAX_FINDINGS_PER_RESOURCE} are listed per policy and resource).`,
+      );
+    }
   });
 });
