@@ -23,6 +23,7 @@ import { Analysis, type PolicyReport, PolicyRuntimeError, type Violation } from 
 import { loadPackConfig, PolicyConfigError, readConfigFile, resolvePackConfig } from "./runner/config";
 import { DEFAULT_MAX_INPUT_MIB, readStdinBounded } from "./runner/input-files";
 import { InputError, loadedObjectBatches, noObjectsFound } from "./runner/kubernetes-yaml";
+import { ListedFindings } from "./runner/listed-findings";
 import { printable } from "./runner/printable";
 import {
   FORMATS,
@@ -203,7 +204,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     // Streamed: each batch of objects is checked against its schema and through the resource
     // policies as soon as it is read, and only what the stack policies read of it is kept.
     const analysis = new Analysis({ config, stackTags: args.stackTags });
-    const schema: Violation[] = [];
+    const schema = new ListedFindings();
     const locations = new Map<string, SourceLocation>();
     const batches = loadedObjectBatches(args.paths, (max) => io.readStdin(max), {
       maxInputMiB: args.maxInputMiB,
@@ -212,14 +213,14 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       await loadSchemasOf(batch);
       for (const o of batch) {
         const finding = schemaViolation(o);
-        if (finding) schema.push(finding);
+        if (finding) schema.add(finding.policy, finding.enforcementLevel, () => finding);
         locations.set(o.resource.urn, { file: o.source, line: o.line, document: o.document });
       }
       analysis.add(batch.map((o) => o.resource));
     }
     if (locations.size === 0) throw noObjectsFound(args.paths);
     const analyzed = analysis.finish();
-    const report: PolicyReport = { ...analyzed, violations: [...schema, ...analyzed.violations] };
+    const report: PolicyReport = { ...analyzed, violations: [...schema.all(), ...analyzed.violations] };
     writeReport(
       reportChunks(args.format, {
         report,

@@ -57,6 +57,7 @@ import { packEnforcementLevel, policies as packPolicies } from "../checks";
 import { targetOf } from "../lib/report";
 import { stackFields } from "../lib/stack-fields";
 import { PolicyConfigError, resolvePackConfig } from "./config";
+import { ListedFindings } from "./listed-findings";
 import { bounded } from "./printable";
 
 export interface AnalyzedResource {
@@ -435,7 +436,7 @@ export class Analysis {
   private readonly kept: KeptResource[] = [];
   private readonly byUrn = new Map<string, KeptResource>();
   private readonly types = new Set<string>();
-  private readonly violations: Violation[] = [];
+  private readonly violations = new ListedFindings();
   private readonly notApplicable: NotApplicable[] = [];
   private readonly packRef = `'${PACK_NAME}@v${PACK_VERSION}'`;
   private finished = false;
@@ -504,7 +505,7 @@ export class Analysis {
     this.kept.length = 0;
     this.byUrn.clear();
     return {
-      violations: this.violations,
+      violations: this.violations.all(),
       policiesRun: this.active.length,
       resourcesChecked,
       notApplicable: this.notApplicable,
@@ -551,10 +552,12 @@ export class Analysis {
     about: KeptResource | undefined,
     message: string,
   ): void {
-    let resource = STACK_RESOURCE;
-    if (about) resource = about.describe(about === this.checking ? this.checkingProps : about.props);
-    // Messages echo the input (names, values): bounded, so a huge name is not copied into every finding.
-    this.violations.push({ policy, enforcementLevel: lvl, resource, message: bounded(message) });
+    this.violations.add(policy, lvl, () => {
+      let resource = STACK_RESOURCE;
+      if (about) resource = about.describe(about === this.checking ? this.checkingProps : about.props);
+      // Messages echo the input (names, values): bounded, so a huge name is not copied into every finding.
+      return { policy, enforcementLevel: lvl, resource, message: bounded(message) };
+    });
   }
 
   /** PULUMI_NODEJS_DRY_RUN is "true" while policies run, unless `preview: false`. */

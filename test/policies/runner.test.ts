@@ -27,6 +27,7 @@ import {
   PolicyConfigError,
   resolvePackConfig,
 } from "../../policies/runner/config";
+import { MAX_LISTED_FINDINGS } from "../../policies/runner/listed-findings";
 import { nonEmpty } from "../helpers/non-empty";
 import { FIXTURES, loadFixture } from "./harness";
 
@@ -648,5 +649,37 @@ describe("findings one object multiplies", () => {
         `Pod shop/${name}: ${extra} more no-privileged findings not listed (at most ${MAX_FINDINGS_PER_RESOURCE} are listed per policy and resource).`,
       );
     }
+  });
+});
+
+describe("findings many objects multiply", () => {
+  it("lists at most MAX_LISTED_FINDINGS, then one finding per policy counting the rest, levels kept", () => {
+    const pods = Math.ceil(MAX_LISTED_FINDINGS / 4);
+    const resources: AnalyzedResource[] = Array.from({ length: pods }, (_, i) => ({
+      type: "kubernetes:core/v1:Pod",
+      name: `shop/p${i}`,
+      urn: `urn:p${i}`,
+      props: {
+        metadata: { name: `p${i}`, namespace: "shop" },
+        spec: { containers: [{ name: "c", image: "nginx" }] },
+      },
+    }));
+    const report = analyze(resources);
+    const counted = report.violations.slice(MAX_LISTED_FINDINGS);
+    expect(counted.length).toBeGreaterThan(0);
+    for (const v of nonEmpty(counted)) {
+      const m =
+        /^Stack: ([\d,]+) more (\S+) findings not listed \(a report lists at most [\d,]+ findings\)\.$/.exec(
+          v.message,
+        );
+      expect(m?.[2]).toBe(v.policy);
+      const listed = report.violations
+        .slice(0, MAX_LISTED_FINDINGS)
+        .filter((x) => x.policy === v.policy && x.enforcementLevel === v.enforcementLevel).length;
+      // Every pod gives one finding of each of these policies: listed and counted add up to all.
+      if (v.policy === "resources-set" || v.policy === "image-pinned")
+        expect(listed + Number((m?.[1] ?? "").replaceAll(",", ""))).toBe(pods);
+    }
+    expect(counted.some((v) => v.enforcementLevel === "mandatory")).toBe(true);
   });
 });
