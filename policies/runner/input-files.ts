@@ -72,7 +72,13 @@ const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0,
 
 /** Process stdin, bounded (used by the CLI; tests pass text instead). */
 export function readStdinBounded(maxBytes: number): Buffer {
-  return readBounded(0, maxBytes, pause);
+  try {
+    return readBounded(0, maxBytes, pause);
+  } catch (e) {
+    // Stdin redirected from a directory (EISDIR) or otherwise unreadable: one line, exit 2.
+    if (isSystemError(e)) throw new InputError(`<stdin>: cannot read: ${code(e)}`);
+    throw e;
+  }
 }
 
 /** Charges text read from `source` to the budget; throws when the run goes over it. */

@@ -3,7 +3,7 @@
 // resources (byte cap, FIFOs, alias bombs, 125,000 objects).
 
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -486,6 +486,22 @@ describe("bounded resources", () => {
     );
     expect((await cli(["check", join(dir, "big.yaml"), "--max-input-mib", "2"])).code).toBe(0);
   });
+
+  it("refuses stdin redirected from a directory with one line (a real process)", () => {
+    const tsx = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+    const fd = openSync(tempDir(), "r");
+    try {
+      const r = spawnSync(process.execPath, [tsx, join(ROOT, "policies", "cli.ts"), "check", "-"], {
+        cwd: ROOT,
+        stdio: [fd, "pipe", "pipe"],
+        encoding: "utf8",
+      });
+      expect(r.stderr).toBe("error: <stdin>: cannot read: EISDIR\n");
+      expect(r.status).toBe(2);
+    } finally {
+      closeSync(fd);
+    }
+  }, 60_000);
 
   it("stops reading endless stdin at the limit (a real process)", async () => {
     const tsx = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
