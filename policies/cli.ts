@@ -19,10 +19,12 @@ import {
 } from "./image/cli";
 import { LayerReadError } from "./image/layers";
 import { ImageInputError } from "./image/source";
-import { Analysis, type PolicyReport, type Violation } from "./runner/analyze";
+import { Analysis, type PolicyReport, PolicyRuntimeError, type Violation } from "./runner/analyze";
 import { loadPackConfig, PolicyConfigError, readConfigFile, resolvePackConfig } from "./runner/config";
 import { DEFAULT_MAX_INPUT_MIB, readStdinBounded } from "./runner/input-files";
 import { InputError, loadedObjectBatches, noObjectsFound } from "./runner/kubernetes-yaml";
+import { ListedFindings } from "./runner/listed-findings";
+import { printable } from "./runner/printable";
 import {
   FORMATS,
   type Format,
@@ -49,7 +51,8 @@ const USAGE = `usage:
 ${IMAGE_USAGE}
 
 check   runs every policy of the pack (resource and stack level) on Kubernetes YAML
-        (multi-document files, directories recursively, or - for stdin), read as kubectl
+        or JSON (multi-document files, directories recursively with every .yaml/.yml/.json file
+        kubectl apply -R -f would read, or - for stdin), read as kubectl
         reads YAML (yes/no/on/off are booleans), each object validated against its Kubernetes schema.
         --format      text (default), json, sarif (GitHub code scanning), junit, gitlab-codequality
         --config      pack config JSON ({"<policy>": "advisory"} or {"<policy>": {"enforcementLevel": ..., ...}})
@@ -154,11 +157,11 @@ async function imageMain(argv: string[], io: CliIO): Promise<number> {
     return report.violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
   } catch (e) {
     if (e instanceof ImageUsageError) {
-      io.stderr(`error: ${e.message}\n${USAGE}\n`);
+      io.stderr(`error: ${printable(e.message)}\n${USAGE}\n`);
       return 2;
     }
     if (e instanceof ImageInputError || e instanceof LayerReadError) {
-      io.stderr(`error: ${e.message}\n`);
+      io.stderr(`error: ${printable(e.message)}\n`);
       return 2;
     }
     throw e;
@@ -196,12 +199,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     const config = packConfig(args);
     if (config) {
       for (const w of resolvePackConfig(policies, packEnforcementLevel, config).warnings)
-        io.stderr(`warning: ${w}\n`);
+        io.stderr(`warning: ${printable(w)}\n`);
     }
     // Streamed: each batch of objects is checked against its schema and through the resource
     // policies as soon as it is read, and only what the stack policies read of it is kept.
     const analysis = new Analysis({ config, stackTags: args.stackTags });
-    const schema: Violation[] = [];
+    const schema = new ListedFindings();
     const locations = new Map<string, SourceLocation>();
     const batches = loadedObjectBatches(args.paths, (max) => io.readStdin(max), {
       maxInputMiB: args.maxInputMiB,
@@ -210,14 +213,14 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       await loadSchemasOf(batch);
       for (const o of batch) {
         const finding = schemaViolation(o);
-        if (finding) schema.push(finding);
+        if (finding) schema.add(finding.policy, finding.enforcementLevel, () => finding);
         locations.set(o.resource.urn, { file: o.source, line: o.line, document: o.document });
       }
       analysis.add(batch.map((o) => o.resource));
     }
     if (locations.size === 0) throw noObjectsFound(args.paths);
     const analyzed = analysis.finish();
-    const report: PolicyReport = { ...analyzed, violations: [...schema, ...analyzed.violations] };
+    const report: PolicyReport = { ...analyzed, violations: [...schema.all(), ...analyzed.violations] };
     writeReport(
       reportChunks(args.format, {
         report,
@@ -229,11 +232,24 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return report.violations.some((v: Violation) => v.enforcementLevel === "mandatory") ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr(`error: ${e.message}\n${USAGE}\n`);
+      io.stderr(`error: ${printable(e.message)}\n${USAGE}\n`);
       return 2;
     }
-    if (e instanceof InputError || e instanceof PolicyConfigError) {
-      io.stderr(`error: ${e.message}\n`);
+    if (e instanceof PolicyConfigError) {
+      const lines = e.errors.map((line) => `  ${printable(line)}`);
+      io.stderr(`error: invalid policy pack configuration:\n${lines.join("\n")}\n`);
+      return 2;
+    }
+    if (e instanceof InputError) {
+      io.stderr(`error: ${printable(e.message)}\n`);
+      return 2;
+    }
+    if (e instanceof PolicyRuntimeError) {
+      // A policy that throws on some input is a bug of the pack: one line naming the policy and the
+      // object, and no pass (exit 2), rather than a stack trace.
+      io.stderr(
+        `error: ${printable(e.message)} (a bug of the policy pack: please report it with the input)\n`,
+      );
       return 2;
     }
     throw e;

@@ -15,7 +15,7 @@
 
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { configMapData, literalEnv } from "../lib/env";
-import { plain, type Rec, strs } from "../lib/json";
+import { plain, type Rec, rec, strs } from "../lib/json";
 import { T } from "../lib/k8s";
 import { configSchema, type Reporter, redact, reporter, type Target, targetOf } from "../lib/report";
 import {
@@ -32,15 +32,35 @@ const POLICY = "no-plaintext-secrets";
 const FIX_ENV =
   "Fix: store it in a Secret and reference it with env[].valueFrom.secretKeyRef (or envFrom.secretRef, or a CSI secret volume); rotate it, it has been exposed.";
 
+/**
+ * Every command line the container spec carries: command/args, and the exec handlers of its probes
+ * and lifecycle hooks (all stored in the pod spec, readable by anyone who can read the pod).
+ */
+function commandLines(c: ContainerRef): Array<{ where: string; argv: string[] }> {
+  const out = [{ where: "command/args carry", argv: [...strs(c.spec.command), ...strs(c.spec.args)] }];
+  for (const probe of ["livenessProbe", "readinessProbe", "startupProbe"]) {
+    const exec = rec(rec(c.spec[probe])?.exec);
+    if (exec) out.push({ where: `${probe}.exec.command carries`, argv: strs(exec.command) });
+  }
+  for (const hook of ["postStart", "preStop"]) {
+    const exec = rec(rec(rec(c.spec.lifecycle)?.[hook])?.exec);
+    if (exec) out.push({ where: `lifecycle.${hook}.exec.command carries`, argv: strs(exec.command) });
+  }
+  return out;
+}
+
 function checkArgs(c: ContainerRef, target: Target, r: Reporter): void {
-  const argv = [...strs(c.spec.command), ...strs(c.spec.args)];
+  for (const { where, argv } of commandLines(c)) checkCommandLine(c, where, argv, target, r);
+}
+
+function checkCommandLine(c: ContainerRef, where: string, argv: string[], target: Target, r: Reporter): void {
   const flagged = new Set<string>();
   const flag = (what: string) => {
     if (flagged.has(what)) return;
     flagged.add(what);
     r.violation(
       target,
-      `command/args carry ${what}: process arguments are visible to anyone who can read the pod spec or ps. ${FIX_ENV}`,
+      `${where} ${what}: process arguments are visible to anyone who can read the pod spec or ps. ${FIX_ENV}`,
       {
         container: c,
       },

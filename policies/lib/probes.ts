@@ -2,6 +2,7 @@
 // probes the same check (timing fields such as failureThreshold or periodSeconds do not count).
 
 import { isRec, isUnknown, type Rec, recs, str, strs } from "./json";
+import { shownCommand } from "./secrets";
 import { scriptOf, segments, words } from "./shell";
 import { type ContainerRef, resolvePort } from "./workload";
 
@@ -150,10 +151,15 @@ export function handlerKey(c: ContainerRef, probe: Rec): string | undefined {
 }
 
 export function describeHandler(c: ContainerRef, probe: Rec): string {
-  if (isRec(probe.exec)) return `exec \`${scriptOf(strs(probe.exec.command))}\``;
+  // Shown with what could be a credential redacted (`redis-cli -a <redacted> ping`).
+  if (isRec(probe.exec)) return `exec \`${shownCommand(scriptOf(strs(probe.exec.command)))}\``;
   if (isRec(probe.httpGet)) {
     const h = probe.httpGet;
-    return `httpGet :${resolvePort(c, h.port) ?? String(h.port)}${str(h.path) ?? "/"}`;
+    // A query string may carry a token: not shown.
+    const path = str(h.path) ?? "/";
+    const q = path.indexOf("?");
+    const shown = q === -1 ? path : `${path.slice(0, q)}?<redacted>`;
+    return `httpGet :${resolvePort(c, h.port) ?? String(h.port)}${shown}`;
   }
   if (isRec(probe.tcpSocket))
     return `tcpSocket :${resolvePort(c, probe.tcpSocket.port) ?? String(probe.tcpSocket.port)}`;

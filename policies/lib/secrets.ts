@@ -61,3 +61,45 @@ export function scanConfigText(text: string): TextFinding[] {
   });
   return out;
 }
+
+const HIDDEN = "<redacted>";
+
+/**
+ * A command line as a message may show it: the program, flags and plain words, with what could be a
+ * credential replaced by `<redacted>`: a flag's value (`-a <redacted>`, `--password=<redacted>`,
+ * `NAME=<redacted>`) unless it cannot be one (a number, a URL without userinfo...), any
+ * credential-shaped or random-looking word, and the rest of a short flag with a value attached
+ * (`-p<redacted>`; up to three letters are taken for combined flags, `-sfL`). Reports must never print a credential found in the input.
+ */
+export function shownCommand(script: string): string {
+  const parts = script.split(/\s+/).filter((w) => w !== "");
+  const out: string[] = [];
+  let flagValue = false;
+  for (const [i, word] of parts.entries()) {
+    const afterFlag = flagValue;
+    flagValue = false;
+    const assign = /^(-{0,2}[A-Za-z_][A-Za-z0-9_.-]*=)(.+)$/.exec(word);
+    if (assign) {
+      const value = assign[2] ?? "";
+      const safe = cannotBeCredential(value) && !credentialShape(value);
+      out.push(safe ? word : `${assign[1]}${HIDDEN}`);
+      continue;
+    }
+    if (credentialShape(word) || looksRandom(word)) {
+      out.push(HIDDEN);
+      continue;
+    }
+    // `-pSecret`: a short flag with its value attached (`-sfL`, three letters or fewer, are flags).
+    if (i > 0 && /^-[A-Za-z][^-]{3,}/.test(word)) {
+      out.push(`${word.slice(0, 2)}${HIDDEN}`);
+      continue;
+    }
+    if (i > 0 && /^--?[A-Za-z]/.test(word)) {
+      out.push(word);
+      flagValue = true;
+      continue;
+    }
+    out.push(afterFlag && !cannotBeCredential(word.replace(/^["']|["']$/g, "")) ? HIDDEN : word);
+  }
+  return out.join(" ");
+}

@@ -57,6 +57,8 @@ import { packEnforcementLevel, policies as packPolicies } from "../checks";
 import { targetOf } from "../lib/report";
 import { stackFields } from "../lib/stack-fields";
 import { PolicyConfigError, resolvePackConfig } from "./config";
+import { ListedFindings } from "./listed-findings";
+import { bounded } from "./printable";
 
 export interface AnalyzedResource {
   type: string;
@@ -344,12 +346,23 @@ class KeptResource {
   describe(props: Record<string, unknown>): Violation["resource"] {
     if (this.description) return this.description;
     const t = targetOf(this.type, this.name, props, this.urn);
-    const out: Violation["resource"] = { type: this.type, name: t.name, urn: this.urn, kind: t.kind };
-    if (t.namespace !== undefined) out.namespace = t.namespace;
+    const out: Violation["resource"] = {
+      type: this.type,
+      name: bounded(t.name),
+      urn: this.urn,
+      kind: t.kind === undefined ? undefined : bounded(t.kind),
+    };
+    if (t.namespace !== undefined) out.namespace = bounded(t.namespace);
     this.description = out;
     return out;
   }
 }
+
+/**
+ * @default 50 findings of one policy on one resource are listed; the rest are one finding that counts
+ * them. Real resources stay far below (a finding per container, a few containers a pod).
+ */
+export const MAX_FINDINGS_PER_RESOURCE = 50;
 
 const NO_CONFIG = (() => ({})) as ResourceValidationArgs["getConfig"];
 
@@ -423,10 +436,16 @@ export class Analysis {
   private readonly kept: KeptResource[] = [];
   private readonly byUrn = new Map<string, KeptResource>();
   private readonly types = new Set<string>();
-  private readonly violations: Violation[] = [];
+  private readonly violations = new ListedFindings();
   private readonly notApplicable: NotApplicable[] = [];
   private readonly packRef = `'${PACK_NAME}@v${PACK_VERSION}'`;
   private finished = false;
+  /** Findings per policy and resource so far (of the resource being checked, or the stack phase). */
+  private readonly findingCounts = new Map<string, number>();
+  private readonly unlisted = new Map<
+    string,
+    { policy: string; lvl: "mandatory" | "advisory"; about: KeptResource | undefined; count: number }
+  >();
   /** The resource whose resource policies are running, with its whole props. */
   private checking: KeptResource | undefined;
   private checkingProps: Record<string, unknown> = {};
@@ -480,12 +499,13 @@ export class Analysis {
     if (this.finished) throw new Error("the analysis is finished");
     this.finished = true;
     this.whileRunning(() => this.checkStack());
+    this.flushUnlisted();
     // What was kept of the resources is not needed for the report: let it go before it is written.
     const resourcesChecked = this.kept.length;
     this.kept.length = 0;
     this.byUrn.clear();
     return {
-      violations: this.violations,
+      violations: this.violations.all(),
       policiesRun: this.active.length,
       resourcesChecked,
       notApplicable: this.notApplicable,
@@ -498,9 +518,46 @@ export class Analysis {
     about: KeptResource | undefined,
     message: string,
   ): void {
-    let resource = STACK_RESOURCE;
-    if (about) resource = about.describe(about === this.checking ? this.checkingProps : about.props);
-    this.violations.push({ policy, enforcementLevel: lvl, resource, message });
+    // One object can multiply findings without bound (a pod of 200,000 containers): past
+    // MAX_FINDINGS_PER_RESOURCE of one policy on one resource, the rest are counted, not listed.
+    const key = `${policy}\u0000${about?.urn ?? ""}`;
+    const count = (this.findingCounts.get(key) ?? 0) + 1;
+    this.findingCounts.set(key, count);
+    if (count > MAX_FINDINGS_PER_RESOURCE) {
+      this.unlisted.set(key, { policy, lvl, about, count: count - MAX_FINDINGS_PER_RESOURCE });
+      return;
+    }
+    this.list(policy, lvl, about, message);
+  }
+
+  /** Lists the counted findings of the last resource (or the stack phase) as one finding each. */
+  private flushUnlisted(): void {
+    for (const { policy, lvl, about, count } of this.unlisted.values()) {
+      const d = about?.describe(about === this.checking ? this.checkingProps : about.props);
+      const on = d ? `${d.kind} ${d.namespace ? `${d.namespace}/` : ""}${d.name}` : "Stack";
+      this.list(
+        policy,
+        lvl,
+        about,
+        `${on}: ${count.toLocaleString("en-US")} more ${policy} findings not listed (at most ${MAX_FINDINGS_PER_RESOURCE} are listed per policy and resource).`,
+      );
+    }
+    this.unlisted.clear();
+    this.findingCounts.clear();
+  }
+
+  private list(
+    policy: string,
+    lvl: "mandatory" | "advisory",
+    about: KeptResource | undefined,
+    message: string,
+  ): void {
+    this.violations.add(policy, lvl, () => {
+      let resource = STACK_RESOURCE;
+      if (about) resource = about.describe(about === this.checking ? this.checkingProps : about.props);
+      // Messages echo the input (names, values): bounded, so a huge name is not copied into every finding.
+      return { policy, enforcementLevel: lvl, resource, message: bounded(message) };
+    });
   }
 
   /** PULUMI_NODEJS_DRY_RUN is "true" while policies run, unless `preview: false`. */
@@ -585,6 +642,7 @@ export class Analysis {
       }
       reporter.own = undefined;
     }
+    this.flushUnlisted();
     this.checking = undefined;
     this.checkingProps = {};
   }

@@ -8,10 +8,11 @@
 //   leading 0 octal, 0b/0B binary, optional sign; no sexagesimal (`1:20` stays a string);
 // - floats: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?` (so `08` is 8), .inf/.nan forms;
 // - timestamps stay strings (go-yaml v2 keeps them so when decoding into interface{});
-// - `<<` merge keys.
+// - `<<` merge keys, in go-yaml v2's order (./merge-keys.ts).
 // Quoted scalars are always strings. Residual differences are listed in policies/README.md.
 
 import { FAILSAFE_SCHEMA, Type } from "js-yaml";
+import { mergeMarkerKey } from "./merge-keys";
 
 const TRUE = new Set(["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]);
 const FALSE = new Set(["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"]);
@@ -125,10 +126,14 @@ const goPlainScalar = new Type("tag:yaml.org,2002:go-yaml-v2-scalar", {
   construct,
 });
 
-/** The loader merges a key carrying this tag (`<<`) into its mapping. */
-const goMerge = new Type("tag:yaml.org,2002:merge", {
+/**
+ * A `<<` plain scalar becomes a unique marker key holding its source unmerged: the loader merges in
+ * go-yaml v2's order afterwards (./merge-keys.ts), which js-yaml's own merging does not follow.
+ */
+const goMerge = new Type("tag:yaml.org,2002:go-yaml-v2-merge", {
   kind: "scalar",
   resolve: (data: string | null) => data === "<<",
+  construct: mergeMarkerKey,
 });
 
 /** js-yaml schema resolving plain scalars as go-yaml v2 does (see above). */

@@ -6,14 +6,10 @@
 
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from "node:fs";
 import { join } from "node:path";
-import { StringDecoder } from "node:string_decoder";
+import { InputError } from "./input-error";
+import { InputDecoder } from "./text-encoding";
 
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "InputError";
-  }
-}
+export { InputError } from "./input-error";
 
 /** @default 64 MiB: a whole platform's rendered charts are a few MiB. */
 export const DEFAULT_MAX_INPUT_MIB = 64;
@@ -76,7 +72,13 @@ const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0,
 
 /** Process stdin, bounded (used by the CLI; tests pass text instead). */
 export function readStdinBounded(maxBytes: number): Buffer {
-  return readBounded(0, maxBytes, pause);
+  try {
+    return readBounded(0, maxBytes, pause);
+  } catch (e) {
+    // Stdin redirected from a directory (EISDIR) or otherwise unreadable: one line, exit 2.
+    if (isSystemError(e)) throw new InputError(`<stdin>: cannot read: ${code(e)}`);
+    throw e;
+  }
 }
 
 /** Charges text read from `source` to the budget; throws when the run goes over it. */
@@ -100,7 +102,7 @@ export const READ_CHUNK_BYTES = 64 * 1024;
 /**
  * Opens a path without blocking (O_NONBLOCK: opening a FIFO waits for a writer otherwise) and checks
  * it with fstat. A regular file within the remaining budget is read as the caller asks for it: the
- * generator yields its text in pieces of whole characters (UTF-8 sequences are never split), one
+ * generator yields its text in pieces of whole characters (see ./text-encoding.ts), one
  * read each, so the caller can deal with each piece before the next is read. What the path was is
  * the generator's return value. The file is open only while the generator runs.
  */
@@ -113,7 +115,7 @@ export function* readInputPath(path: string, budget: InputBudget): Generator<str
   }
   try {
     const stat = fstatSync(fd);
-    if (stat.isDirectory()) return { kind: "directory", files: yamlFiles(path) };
+    if (stat.isDirectory()) return { kind: "directory", files: manifestFiles(path) };
     if (!stat.isFile()) return { kind: "refused", reason: kindOf(stat) };
     if (budget.used + stat.size > budget.maxBytes) throw tooLarge(path, budget);
     yield* streamFile(fd, path, budget);
@@ -133,7 +135,7 @@ function isSystemError(e: unknown): boolean {
 
 /** Reads an open file to its end in chunks, charging each to the budget (a file may grow while read). */
 function* streamFile(fd: number, path: string, budget: InputBudget): Generator<string, void, void> {
-  const decoder = new StringDecoder("utf8");
+  const decoder = new InputDecoder(path);
   const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
   for (;;) {
     const n = readSync(fd, buf, 0, buf.length, null);
@@ -146,18 +148,27 @@ function* streamFile(fd: number, path: string, budget: InputBudget): Generator<s
   if (rest) yield rest;
 }
 
-/** .yaml/.yml files under a directory, recursively, in name order (dot entries and node_modules skipped). */
-export function yamlFiles(dir: string): string[] {
+/**
+ * Manifest files under a directory, recursively, in name order: the files `kubectl apply -R -f <dir>`
+ * reads, so that nothing kubectl would apply is left unchecked. kubectl reads `.json`, `.yaml` and
+ * `.yml` files (`.YAML` too here), skips no dot file, dot directory or node_modules, reads a symlink
+ * to a file and does not follow a symlink to a directory (no loops). Entries that are not regular
+ * files (a FIFO, a symlink to /dev/zero) are listed too: reading them refuses them, loudly.
+ */
+export function manifestFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
-    const entries = readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+    const entries = readdirSync(d, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
     for (const e of entries) {
-      if (e.name.startsWith(".") || e.name === "node_modules") continue;
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile() && /\.ya?ml$/i.test(e.name)) out.push(p);
+      else if (MANIFEST_FILE.test(e.name)) out.push(p);
     }
   };
   walk(dir);
   return out;
 }
+
+const MANIFEST_FILE = /\.(?:ya?ml|json)$/i;

@@ -1,4 +1,4 @@
-// Kubernetes YAML -> AnalyzedResource: multi-document files, directories (recursively, .yaml/.yml),
+// Kubernetes YAML and JSON -> AnalyzedResource: multi-document files, directories (recursively, .yaml/.yml/.json),
 // or stdin ("-"). Each object becomes the resource Pulumi would create for it: type token from
 // apiVersion + kind (core group -> kubernetes:core/v1:Kind, others kubernetes:<group>/<version>:Kind),
 // Pulumi name `<namespace>/<name>` as yaml.ConfigFile names them, props = the object. `List` objects
@@ -22,6 +22,9 @@ import {
   type OpenedPath,
   readInputPath,
 } from "./input-files";
+import { JsonValueSplitter, startsAsJson } from "./json-stream";
+import { applyMerges } from "./merge-keys";
+import { decodeInput } from "./text-encoding";
 
 export { InputError } from "./input-files";
 
@@ -67,7 +70,8 @@ interface DocumentText {
  * alone keeps one parse tree in memory at a time.
  */
 export function* splitDocuments(text: string): Generator<DocumentText> {
-  const marker = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
+  // kubectl (apimachinery's YAMLReader) also ends a document at `---#comment`, which YAML would not.
+  const marker = /^(?:---(?=[ \t\r\n#]|$)|\.\.\.(?=[ \t\r\n]|$))/gm;
   let start = 0;
   let startLine = 0;
   let explicit = false;
@@ -216,15 +220,27 @@ function parseDocument(doc: DocumentText, source: string, n: number): unknown {
   let value: unknown;
   const nonFiniteBefore = nonFiniteCount();
   try {
-    value = load(doc.text, { schema: GO_YAML_V2_SCHEMA, json: true, filename: source });
+    // Duplicate keys are refused (json: false): kubectl keeps the last silently, kustomize, go-yaml v3
+    // and kubeconform --strict refuse them, and which one counts must not depend on the reader.
+    // `---#comment` is a marker for kubectl: a blank makes it one for the YAML parser too.
+    const text = doc.text.startsWith("---#") ? `--- ${doc.text.slice(3)}` : doc.text;
+    value = load(text, { schema: GO_YAML_V2_SCHEMA, filename: source });
   } catch (error) {
     if (!(error instanceof YAMLException)) throw error;
     const line = doc.line + error.mark.line + 1;
+    const duplicate =
+      error.reason === "duplicated mapping key"
+        ? ": kubectl silently keeps the last value and other YAML tools refuse the file or keep the first. Fix: keep one of them"
+        : "";
     const template = doc.text.includes("{{")
       ? " (it contains {{ ... }}: an unrendered template? render it first with helm template)"
       : "";
-    throw new InputError(`${source}: document ${n}: invalid YAML: ${error.reason} (line ${line})${template}`);
+    throw new InputError(
+      `${source}: document ${n}: invalid YAML: ${error.reason} (line ${line})${duplicate}${template}`,
+    );
   }
+  if (value !== null && value !== undefined && doc.text.includes("<<"))
+    applyMerges(value, `${source}: document ${n}`, { floor: ALIAS_EXPANSION_FLOOR, ratio: ALIAS_RATIO });
   if (value !== null && value !== undefined && doc.text.includes("{{") && hasMappingKey(value)) {
     const t = firstTemplate(doc.text);
     throw unrendered(source, n, doc.line + t.line + 1, t.action);
@@ -249,7 +265,8 @@ function asJson(value: unknown): unknown {
 }
 
 /**
- * Multi-document YAML text arriving in pieces (a file read in chunks): each document is parsed as
+ * Multi-document YAML text arriving in pieces (a file read in chunks), or a stream of JSON objects
+ * when it starts with `{` (as kubectl reads it): each document is parsed as
  * soon as the next `---` shows it complete, so only the document being read is held as text. The
  * result is the same as splitting the whole text at once: pieces are cut only at document markers,
  * and document numbers and lines run on across them.
@@ -261,6 +278,8 @@ export class YamlStream {
   private tail = "";
   private lines = 0;
   private documents = 0;
+  /** The JSON reader when the input starts with `{`, null for YAML, undefined until a non-blank. */
+  private json: JsonValueSplitter | null | undefined = undefined;
 
   constructor(
     private readonly source: string,
@@ -279,6 +298,26 @@ export class YamlStream {
 
   /** As `write`, a document at a time: yields each time a document's objects are in `out`. */
   *feed(text: string): Generator<void, void, void> {
+    if (this.json === undefined) {
+      // kubectl reads an input whose first non-blank character is `{` as JSON (./json-stream.ts).
+      // Undecided, `pending` holds only blanks and perhaps a `{`.
+      const verdict = startsAsJson(this.pending.join("") + text);
+      if (verdict === undefined) {
+        this.pending.push(text);
+        return;
+      }
+      this.json = verdict ? new JsonValueSplitter(this.source) : null;
+      if (this.json) {
+        const start = this.pending.join("");
+        this.pending = [];
+        yield* this.feedJson(start + text);
+        return;
+      }
+    }
+    if (this.json) {
+      yield* this.feedJson(text);
+      return;
+    }
     // Only the new text (and the few characters before it) can hold a newly complete marker.
     const window = this.tail + text;
     const at = lastCompleteMarker(window);
@@ -294,10 +333,31 @@ export class YamlStream {
 
   /** As `end`, a document at a time. */
   *close(): Generator<void, void, void> {
+    if (this.json) {
+      this.json.end();
+      return;
+    }
     const rest = this.pending.join("");
     this.pending = [];
     this.tail = "";
     yield* this.parse(rest);
+  }
+
+  private *feedJson(text: string): Generator<void, void, void> {
+    for (const v of (this.json as JsonValueSplitter).write(text)) {
+      const n = ++this.documents;
+      let value: unknown;
+      try {
+        value = JSON.parse(v.text);
+      } catch (error) {
+        throw new InputError(
+          `${this.source}: document ${n}: invalid JSON: ${(error as Error).message} (the value starting on line ${v.line + 1})`,
+        );
+      }
+      checkExpansion(value, `${this.source}: document ${n}`);
+      collect(value, { source: this.source, document: n, line: v.line + 1 }, this.out, `document ${n}`);
+      yield;
+    }
   }
 
   private *parse(text: string): Generator<void, void, void> {
@@ -319,7 +379,7 @@ function drain(steps: Iterator<void>): void {
   while (!steps.next().done);
 }
 
-/** "\n---" and the character after it. */
+/** "\n---" and the character after it (blank, line break or `#`). */
 const MARKER_LOOKBEHIND = 5;
 
 /**
@@ -330,7 +390,7 @@ function lastCompleteMarker(text: string): number {
   for (let i = text.lastIndexOf("\n---"); i !== -1; i = text.lastIndexOf("\n---", i - 1)) {
     const next = text.charCodeAt(i + 4);
     // space, tab, CR, LF (NaN at the end of the text: not complete yet)
-    if (next === 0x20 || next === 0x09 || next === 0x0d || next === 0x0a) return i + 1;
+    if (next === 0x20 || next === 0x09 || next === 0x0d || next === 0x0a || next === 0x23) return i + 1;
     if (i === 0) break;
   }
   return -1;
@@ -362,15 +422,34 @@ function collect(
     );
   const kind = value.kind;
   const apiVersion = value.apiVersion;
-  if (typeof kind !== "string" || kind === "") throw new InputError(`${at.source}: ${where}: missing "kind"`);
+  if (typeof kind !== "string" || kind === "")
+    throw new InputError(
+      `${at.source}: ${where}: ${kind === undefined ? 'missing "kind"' : `"kind" must be a non-empty string, not ${JSON.stringify(kind)}`}`,
+    );
   if (typeof apiVersion !== "string" || apiVersion === "")
-    throw new InputError(`${at.source}: ${where}: missing "apiVersion"`);
+    throw new InputError(
+      `${at.source}: ${where}: ${apiVersion === undefined ? 'missing "apiVersion"' : `"apiVersion" must be a non-empty string, not ${JSON.stringify(apiVersion)}`}`,
+    );
   if (kind === "List" || (kind.endsWith("List") && Array.isArray(value.items))) {
     const items = Array.isArray(value.items) ? value.items : [];
-    for (let j = 0; j < items.length; j++) collect(items[j], at, out, `${where}, items[${j}]`);
+    // A typed list's items (DeploymentList, as the API server writes them) carry no kind and
+    // apiVersion: kubectl gives them the list's (apimachinery's unstructured list decoding).
+    const itemKind = kind === "List" ? undefined : kind.slice(0, -"List".length);
+    for (let j = 0; j < items.length; j++) {
+      const item = items[j];
+      if (itemKind && isObject(item) && item.kind === undefined && item.apiVersion === undefined) {
+        item.kind = itemKind;
+        item.apiVersion = apiVersion;
+      }
+      collect(item, at, out, `${where}, items[${j}]`);
+    }
     return;
   }
   out.push({ object: value, ...at });
+}
+
+function refused(path: string, reason: string): InputError {
+  return new InputError(`${path}: ${reason}: only regular files, directories and - (stdin) are read`);
 }
 
 /** Stdin: the CLI reads at most `maxBytes` + 1 bytes (tests pass text). */
@@ -397,16 +476,18 @@ export function* kubernetesObjectBatches(
       const data = stdin(budget.maxBytes - budget.used);
       const bytes = typeof data === "string" ? Buffer.byteLength(data) : data.length;
       charge(budget, "<stdin>", bytes);
-      yield* textBatches(typeof data === "string" ? data : data.toString("utf8"), "<stdin>");
+      yield* textBatches(typeof data === "string" ? data : decodeInput(data, "<stdin>"), "<stdin>");
       continue;
     }
     const opened = yield* fileBatches(path, budget);
-    if (opened.kind === "refused")
-      throw new InputError(
-        `${path}: ${opened.reason}: only regular files, directories and - (stdin) are read`,
-      );
-    // A directory's entries that are not regular files (any more) are skipped.
-    if (opened.kind === "directory") for (const file of opened.files) yield* fileBatches(file, budget);
+    if (opened.kind === "refused") throw refused(path, opened.reason);
+    if (opened.kind !== "directory") continue;
+    // A directory's manifest files as kubectl reads them: one it would read but cannot be checked (a
+    // FIFO, a device) fails the run; a symlink to a directory is not followed (kubectl does not).
+    for (const file of opened.files) {
+      const entry = yield* fileBatches(file, budget);
+      if (entry.kind === "refused") throw refused(file, entry.reason);
+    }
   }
 }
 
@@ -492,7 +573,7 @@ export interface LoadedObject extends KubeObject {
 /** The run's one error for an input without objects. */
 export function noObjectsFound(paths: readonly string[]): InputError {
   return new InputError(
-    `no Kubernetes objects found in ${paths.join(", ")}: empty input, only comments, or a directory without .yaml/.yml files`,
+    `no Kubernetes objects found in ${paths.join(", ")}: empty input, only comments, or a directory without .yaml/.yml/.json files`,
   );
 }
 

@@ -8,6 +8,7 @@ import { isAbsolute, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { PolicyReport, Violation } from "./analyze";
 import { jsonChunks, LazyArray, lazyArray } from "./json-chunks";
+import { printable } from "./printable";
 
 export const FORMATS = ["text", "json", "sarif", "junit", "gitlab-codequality"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -66,10 +67,11 @@ export function formatText(report: PolicyReport): string {
   }
   const lines: string[] = [];
   for (const [resource, vs] of groups) {
-    lines.push(resource);
+    // Names and messages echo the input: escaped, so they cannot forge lines in a CI log.
+    lines.push(printable(resource));
     for (const v of vs) {
       lines.push(
-        `  ${v.enforcementLevel === "mandatory" ? "MANDATORY" : "advisory "} ${v.policy}: ${v.message}`,
+        `  ${v.enforcementLevel === "mandatory" ? "MANDATORY" : "advisory "} ${printable(v.policy)}: ${printable(v.message)}`,
       );
     }
     lines.push("");

@@ -7,6 +7,7 @@ import { meta } from "../lib/k8s";
 import type { Violation } from "./analyze";
 import { loadSchemas, MAX_SCHEMA_ERRORS_SHOWN, schemaErrors } from "./kube-schema";
 import type { LoadedObject } from "./kubernetes-yaml";
+import { bounded } from "./printable";
 import type { RuleInfo } from "./report-formats";
 
 export const SCHEMA_RULE: RuleInfo = {
@@ -35,11 +36,13 @@ export function schemaViolation(o: LoadedObject): Violation | undefined {
     enforcementLevel: "mandatory",
     resource: {
       type: o.resource.type,
-      name,
+      name: bounded(name),
       urn: o.resource.urn,
-      kind,
+      kind: bounded(kind),
       ...(m.namespace !== undefined ? { namespace: m.namespace } : {}),
     },
-    message: `${kind} ${m.namespace ? `${m.namespace}/` : ""}${name} (${o.source}#${o.document}): does not match the ${String(o.object.apiVersion)} ${kind} schema: ${shown}${more}. Fix: correct the field as \`kubectl explain\` describes it; the API server would reject this object.`,
+    message: bounded(
+      `${kind} ${m.namespace ? `${m.namespace}/` : ""}${name} (${o.source}#${o.document}): does not match the ${String(o.object.apiVersion)} ${kind} schema: ${shown}${more}. Fix: correct the field as \`kubectl explain\` describes it; the API server would reject this object.`,
+    ),
   };
 }

@@ -3,7 +3,7 @@
 // resources (byte cap, FIFOs, alias bombs, 125,000 objects).
 
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -138,6 +138,192 @@ spec:
     const spec = o?.object.spec as { containers: Array<{ securityContext: unknown }> } | undefined;
     const sc = spec?.containers[0]?.securityContext;
     expect(sc).toEqual({ allowPrivilegeEscalation: true, privileged: true, runAsNonRoot: true });
+  });
+
+  describe("merge keys in go-yaml v2's order (kubectl), not the YAML spec's", () => {
+    const merged = (body: string) => {
+      const [o] = parseKubernetesYaml(
+        `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\n${body}`,
+        "m.yaml",
+      );
+      return o?.object.data;
+    };
+    it.each([
+      [
+        "a key written before << is overwritten",
+        "data:\n  a: own\n  <<: {a: merged, b: merged}\n",
+        { a: "merged", b: "merged" },
+      ],
+      [
+        "a key written after << wins",
+        "data:\n  <<: {a: merged, b: merged}\n  a: own\n",
+        { a: "own", b: "merged" },
+      ],
+      [
+        "of a list of sources the first wins",
+        "data:\n  a: own\n  <<: [{a: first}, {a: second, c: second}]\n",
+        { a: "first", c: "second" },
+      ],
+      [
+        "two << keys apply in turn",
+        "x: &s {a: s}\ndata:\n  <<: {a: one}\n  b: own\n  !!str <<: not-a-merge\n  <<: *s\n",
+        { a: "s", b: "own", "<<": "not-a-merge" },
+      ],
+      [
+        "a source's own merges come first",
+        "x: &s {a: inner, <<: {a: deeper, d: deeper}}\ndata:\n  <<: *s\n",
+        { a: "deeper", d: "deeper" },
+      ],
+      ["<< as a value is a string", "data:\n  a: <<\n  b: [<<]\n", { a: "<<", b: ["<<"] }],
+      ["a quoted << is a key", 'data:\n  "<<": {a: b}\n', { "<<": { a: "b" } }],
+      [
+        "__proto__ merged stays an own key",
+        "data:\n  <<: {__proto__: {x: v}}\n",
+        JSON.parse('{"__proto__": {"x": "v"}}'),
+      ],
+    ])("%s", (_name, body, expected) => {
+      const data = merged(body);
+      expect(data).toEqual(expected);
+      expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
+    });
+
+    it.each([
+      ["a scalar source", "data:\n  <<: x\n", /needs a mapping or a list of mappings/],
+      ["a list holding a scalar", "data:\n  <<: [{a: b}, x]\n", /needs a mapping or a list of mappings/],
+      [
+        "an integer-like key both written and merged",
+        "data:\n  <<: {1: a}\n  1: b\n",
+        /key "1" is both written and merged/,
+      ],
+      [
+        "a mapping merged into itself",
+        "data: &d\n  a: {<<: *d}\n",
+        /merge includes the mapping it is in|contains itself/,
+      ],
+    ])("refuses %s with one line naming the document", (_name, body, message) => {
+      expect(() => merged(body)).toThrow(InputError);
+      expect(() => merged(body)).toThrow(message);
+    });
+
+    it.each([
+      ["a list of sources", (n: number) => `data: {<<: [${Array(n).fill("*a").join(", ")}]}`],
+      ["many << keys", (n: number) => `data:\n${Array(n).fill("  <<: *a\n").join("")}`],
+    ])("refuses a merge bomb through %s as excessive aliasing, at once", (_name, merges) => {
+      const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}: 0`).join(", ");
+      const body = `x: &a {${keys}}\n${merges(5_000)}\n`;
+      expect(() => merged(body)).toThrow(InputError);
+      expect(() => merged(body)).toThrow(/merges copy more than 10 times the keys written.*alias bomb/);
+    });
+  });
+
+  it("gives a typed list's items without kind and apiVersion the list's (DeploymentList -> apps/v1 Deployment)", () => {
+    const objects = parseKubernetesYaml(
+      "apiVersion: apps/v1\nkind: DeploymentList\nitems:\n  - {metadata: {name: a}}\n  - {apiVersion: v1, kind: Service, metadata: {name: b}}\n",
+      "list.yaml",
+    );
+    expect(objects.map((o) => [o.object.apiVersion, o.object.kind])).toEqual([
+      ["apps/v1", "Deployment"],
+      ["v1", "Service"],
+    ]);
+    // A plain List names no item kind: its items must carry their own.
+    expect(() =>
+      parseKubernetesYaml("apiVersion: v1\nkind: List\nitems: [{metadata: {name: a}}]\n", "l.yaml"),
+    ).toThrow(/l\.yaml: document 1, items\[0\]: missing "kind"/);
+  });
+
+  it.each([
+    ["kind: 5", /"kind" must be a non-empty string, not 5/],
+    ["kind: [Pod]", /"kind" must be a non-empty string, not \["Pod"\]/],
+    ["kind: Pod\napiVersion: {v: 1}", /"apiVersion" must be a non-empty string, not \{"v":1\}/],
+  ])("names a kind or apiVersion of the wrong type (%s)", (body, message) => {
+    const text = body.includes("apiVersion") ? body : `apiVersion: v1\n${body}`;
+    expect(() => parseKubernetesYaml(`${text}\nmetadata: {name: x}\n`, "t.yaml")).toThrow(message);
+  });
+
+  describe("text encodings as go-yaml v2 reads them", () => {
+    const yaml =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\u00e9}\ndata: {k: "\u20ac \ud83d\ude80"}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n';
+    const load = (bytes: Buffer) => {
+      const file = join(tempDir(), "in.yaml");
+      writeFileSync(file, bytes);
+      return loadKubernetesObjects([file]).map((o) => o.object);
+    };
+    const utf16be = (text: string) => Buffer.from(text, "utf16le").swap16();
+    const expected = load(Buffer.from(yaml));
+
+    it.each([
+      ["UTF-8 with a BOM", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(yaml)])],
+      [
+        "UTF-16LE with a BOM (PowerShell's >)",
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(yaml, "utf16le")]),
+      ],
+      ["UTF-16BE with a BOM", Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(yaml)])],
+      // Characters split across the 64 KiB reads stay whole.
+      ["UTF-8 longer than a read", Buffer.from(`# ${"\u20ac".repeat(READ_CHUNK_BYTES)}\n${yaml}`)],
+    ])("reads %s as the same objects", (_name, bytes) => {
+      expect(expected.map((o) => o.kind)).toEqual(["ConfigMap", "Namespace"]);
+      expect(load(bytes)).toEqual(expected);
+    });
+
+    it.each([
+      [
+        "a byte that starts no UTF-8 character",
+        Buffer.from([
+          ...Buffer.from('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "'),
+          0xff,
+          0x22,
+          0x7d,
+          0x0a,
+        ]),
+      ],
+      ["a character cut off at the end", Buffer.concat([Buffer.from(yaml), Buffer.from([0xe2, 0x82])])],
+      [
+        "UTF-16 with a lone surrogate",
+        Buffer.concat([
+          Buffer.from([0xff, 0xfe]),
+          Buffer.from("kind: ", "utf16le"),
+          Buffer.from([0x00, 0xd8, 0x41, 0x00]),
+        ]),
+      ],
+    ])("refuses %s instead of checking replaced text", (_name, bytes) => {
+      expect(() => load(bytes)).toThrow(InputError);
+      expect(() => load(bytes)).toThrow(
+        /in\.yaml: not valid UTF-(8|16LE) \(at or after byte \d+\).*save it as UTF-8/,
+      );
+    });
+
+    it("refuses invalid UTF-8 on stdin too", () => {
+      const bytes = Buffer.from([
+        ...Buffer.from("apiVersion: v1\nkind: Namespace\nmetadata: {name: "),
+        0xc3,
+        0x28,
+        0x7d,
+      ]);
+      expect(() => loadKubernetesObjects(["-"], () => bytes)).toThrow(/<stdin>: not valid UTF-8/);
+    });
+  });
+
+  it("ends a document at ---#comment as kubectl does, in one piece or many", () => {
+    const text =
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---#next\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec: {hostPID: true}\n";
+    const whole = parseKubernetesYaml(text, "h.yaml");
+    expect(whole.map((o) => [o.object.kind, o.document, o.line])).toEqual([
+      ["Namespace", 1, 1],
+      ["Pod", 2, 5],
+    ]);
+    const out: KubeObject[] = [];
+    const stream = new YamlStream("h.yaml", out);
+    for (const c of text) stream.write(c);
+    stream.end();
+    expect(out.map((o) => o.object)).toEqual(whole.map((o) => o.object));
+  });
+
+  it("refuses duplicate keys, naming the line (kubectl would keep the last one silently)", () => {
+    const text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  hostPID: false\n";
+    expect(() => parseKubernetesYaml(text, "dup.yaml")).toThrow(InputError);
+    expect(() => parseKubernetesYaml(text, "dup.yaml")).toThrow(
+      /dup\.yaml: document 1: invalid YAML: duplicated mapping key \(line 6\).*keep one of them/,
+    );
   });
 
   it("catches privileged: yes, hostNetwork: yes and allowPrivilegeEscalation: no", async () => {
@@ -281,7 +467,7 @@ data:
     const r = await cli(["check", dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      `error: no Kubernetes objects found in ${dir}: empty input, only comments, or a directory without .yaml/.yml files\n`,
+      `error: no Kubernetes objects found in ${dir}: empty input, only comments, or a directory without .yaml/.yml/.json files\n`,
     );
   });
 });
@@ -300,6 +486,22 @@ describe("bounded resources", () => {
     );
     expect((await cli(["check", join(dir, "big.yaml"), "--max-input-mib", "2"])).code).toBe(0);
   });
+
+  it("refuses stdin redirected from a directory with one line (a real process)", () => {
+    const tsx = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+    const fd = openSync(tempDir(), "r");
+    try {
+      const r = spawnSync(process.execPath, [tsx, join(ROOT, "policies", "cli.ts"), "check", "-"], {
+        cwd: ROOT,
+        stdio: [fd, "pipe", "pipe"],
+        encoding: "utf8",
+      });
+      expect(r.stderr).toBe("error: <stdin>: cannot read: EISDIR\n");
+      expect(r.status).toBe(2);
+    } finally {
+      closeSync(fd);
+    }
+  }, 60_000);
 
   it("stops reading endless stdin at the limit (a real process)", async () => {
     const tsx = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
@@ -326,6 +528,136 @@ describe("bounded resources", () => {
     expect(stderr).toContain("the input exceeds the limit of 2 MiB");
     expect(code).toBe(2);
   }, 60_000);
+
+  describe("a directory: every file kubectl apply -R -f would read", () => {
+    const pod = (name: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}}\n`;
+    function tree(): string {
+      const root = tempDir();
+      const dir = join(root, "deploy");
+      for (const d of [
+        dir,
+        join(dir, ".hidden"),
+        join(dir, "node_modules"),
+        join(dir, "sub"),
+        join(root, "elsewhere"),
+      ])
+        mkdirSync(d, { recursive: true });
+      writeFileSync(join(dir, "app.yaml"), pod("yaml"));
+      writeFileSync(join(dir, "app.yml"), pod("yml"));
+      writeFileSync(
+        join(dir, "api.json"),
+        '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "json"}}',
+      );
+      writeFileSync(join(dir, ".dotfile.yaml"), pod("dotfile"));
+      writeFileSync(join(dir, ".hidden", "x.yaml"), pod("dot-directory"));
+      writeFileSync(join(dir, "node_modules", "x.yaml"), pod("node-modules"));
+      writeFileSync(join(dir, "sub", "x.YAML"), pod("upper-case-extension"));
+      writeFileSync(join(dir, "README.md"), "not a manifest");
+      writeFileSync(join(root, "elsewhere", "target.yaml"), pod("symlinked-file"));
+      symlinkSync(join(root, "elsewhere", "target.yaml"), join(dir, "link.yaml"));
+      // A symlink to a directory is not followed (kubectl does not): no loop.
+      symlinkSync(root, join(dir, "loop"));
+      symlinkSync(root, join(dir, "loop.yaml"));
+      return dir;
+    }
+    const names = (dir: string) =>
+      loadKubernetesObjects([dir]).map((o) => (o.object.metadata as { name: string }).name);
+
+    it("reads .json, .yaml and .yml files, dot files, dot directories, node_modules and symlinked files", () => {
+      expect(names(tree()).sort()).toEqual(
+        [
+          "yaml",
+          "yml",
+          "json",
+          "dotfile",
+          "dot-directory",
+          "node-modules",
+          "upper-case-extension",
+          "symlinked-file",
+        ].sort(),
+      );
+    });
+
+    it.each([
+      [
+        "a symlink to a device",
+        (dir: string) => symlinkSync("/dev/zero", join(dir, "zero.yaml")),
+        /zero\.yaml: a device/,
+      ],
+      [
+        "a FIFO",
+        (dir: string) => {
+          if (spawnSync("mkfifo", [join(dir, "pipe.yml")]).status !== 0)
+            symlinkSync("/dev/null", join(dir, "pipe.yml"));
+        },
+        /pipe\.yml: a (FIFO|device)/,
+      ],
+    ])("refuses %s in it instead of skipping what kubectl would read", (_name, add, message) => {
+      const dir = tree();
+      add(dir);
+      expect(() => names(dir)).toThrow(InputError);
+      expect(() => names(dir)).toThrow(message);
+    });
+  });
+
+  describe("a file starting with { is a stream of JSON objects (kubectl's YAMLOrJSONDecoder)", () => {
+    const ns = (name: string) =>
+      `{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ${JSON.stringify(name)}}}`;
+    const text = ` \n${ns("a}{")}${ns('b\\"}')}\n\n${ns("c")}\n`;
+    const namesOf = (objects: KubeObject[]) =>
+      objects.map((o) => (o.object.metadata as { name: string }).name);
+
+    it("reads concatenated and line-separated objects, braces and quotes in strings included", () => {
+      const objects = parseKubernetesYaml(text, "s.json");
+      expect(namesOf(objects)).toEqual(["a}{", 'b\\"}', "c"]);
+      expect(objects.map((o) => [o.document, o.line])).toEqual([
+        [1, 2],
+        [2, 2],
+        [3, 4],
+      ]);
+    });
+
+    it("reads it the same in pieces of any size", () => {
+      for (const size of [1, 2, 7, 64]) {
+        const out: KubeObject[] = [];
+        const stream = new YamlStream("s.json", out);
+        for (let i = 0; i < text.length; i += size) stream.write(text.slice(i, i + size));
+        stream.end();
+        expect(namesOf(out)).toEqual(["a}{", 'b\\"}', "c"]);
+      }
+    });
+
+    it.each([
+      [
+        "text between objects",
+        `${ns("a")} x`,
+        /s\.json: invalid JSON at line 1: "x" where the next object should start/,
+      ],
+      [
+        "an unfinished object",
+        `${ns("a")}\n{"kind":`,
+        /s\.json: document 2: invalid JSON: the input ends inside a value \(line 2\)/,
+      ],
+      [
+        "invalid JSON inside an object",
+        '{"kind": Pod}',
+        /s\.json: document 1: invalid JSON: .*\(the value starting on line 1\)/,
+      ],
+      [
+        "nesting deeper than 100 levels",
+        `{"a": ${"[".repeat(200)}${"]".repeat(200)}}`,
+        /document 1: invalid JSON: nesting deeper than 100 levels/,
+      ],
+      [
+        "a number JSON cannot hold",
+        '{"apiVersion": "v1", "kind": "Namespace", "x": 1e400}',
+        /document 1: x is Infinity/,
+      ],
+    ])("refuses %s with one line", (_name, input, message) => {
+      expect(() => parseKubernetesYaml(input, "s.json")).toThrow(InputError);
+      expect(() => parseKubernetesYaml(input, "s.json")).toThrow(message);
+    });
+  });
 
   it("refuses a FIFO without blocking on it", async () => {
     const dir = tempDir();

@@ -277,6 +277,91 @@ describe("CI report formats", () => {
   });
 });
 
+describe("hostile strings from the input", () => {
+  // What a terminal or a CI log would act on: controls (newline, CR, ESC, 8-bit CSI), DEL, line
+  // separators and bidi overrides. The text report may hold only its own newlines.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+  const UNPRINTABLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+  const SECRET = "hunter2-Sup3rSecret-Value-9f8e7d";
+  const HUGE = 1_000_000;
+
+  function hostile(): { dir: string; file: string } {
+    const dir = mkdtempSync(join(tmpdir(), "policy-hostile-"));
+    // The file name itself carries a newline and an ESC sequence.
+    const file = join(dir, "app\n::error file=x::forged\u001b[31m.yaml");
+    writeFileSync(
+      file,
+      `apiVersion: v1
+kind: Pod
+metadata:
+  name: "evil\\e[31mRED\\e]0;title\\a\\nOK: 0 mandatory, 0 advisory\\r\\u2028\\u202e\\u009b2J"
+  namespace: "ns\\e[2J"
+spec:
+  containers:
+    - name: "c\\e[0m\\n::error file=x::forged"
+      image: "registry.example.com/web:1.0.0"
+      env: [{name: "DB_PASSWORD\\e[1m", value: "${SECRET}"}]
+    - name: "${"n".repeat(HUGE)}"
+      image: "registry.example.com/web:1.0.0"
+`,
+    );
+    return { dir, file };
+  }
+
+  it("the text report escapes them: every line is one of its own, none forged, and bounded", async () => {
+    const { file } = hostile();
+    const r = await cli(["check", file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toMatch(UNPRINTABLE);
+    const lines = r.stdout.trimEnd().split("\n");
+    for (const line of nonEmpty(lines.slice(0, -1))) {
+      // A resource header, a finding, or the blank line between groups.
+      expect(line === "" || /^(Pod | {2}MANDATORY | {2}advisory {2})/.test(line), line.slice(0, 200)).toBe(
+        true,
+      );
+    }
+    expect(lines.at(-1)).toMatch(/^FAIL: \d+ mandatory/);
+    expect(r.stdout).toContain("\\x1b[31m");
+    expect(r.stdout).toContain("\\n::error file=x::forged");
+    // The 1,000,000-character name is cut in each finding that names it.
+    expect(r.stdout.length).toBeLessThan(HUGE / 4);
+    expect(r.stdout).toContain("more characters)");
+    expect(r.stdout).not.toContain(SECRET);
+  });
+
+  it("every CI format stays valid and bounded, and never holds the secret", async () => {
+    const { file } = hostile();
+    for (const format of ["json", "sarif", "gitlab-codequality", "junit"]) {
+      const r = await cli(["check", file, "--format", format]);
+      expect(r.code, format).toBe(1);
+      expect(r.stdout, format).not.toContain(SECRET);
+      expect(r.stdout.length, format).toBeLessThan(HUGE);
+      if (format === "junit") {
+        expect(XMLValidator.validate(r.stdout)).toBe(true);
+        expect(validateXml(r.stdout, junitSchema(), JUNIT_EXTENSIONS)).toEqual([]);
+        continue;
+      }
+      // JSON escapes controls itself: no raw control character reaches the log.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+      expect(r.stdout, format).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+      const parsed = JSON.parse(r.stdout);
+      if (format === "sarif") {
+        const validate = sarifValidator();
+        expect(validate(parsed), JSON.stringify(validate.errors, null, 2)).toBe(true);
+      }
+    }
+  });
+
+  it("an error line escapes what it echoes and stays one line", async () => {
+    const r = await cli(["check", "missing\n::error file=x::forged\u001b[2J.yaml"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(r.stderr).not.toMatch(UNPRINTABLE);
+    expect(r.stderr).toContain("missing\\n::error file=x::forged\\x1b[2J.yaml: cannot read: ENOENT");
+  });
+});
+
 describe("the report commands policies/README.md shows", () => {
   const readme = readFileSync(join(__dirname, "..", "..", "policies", "README.md"), "utf8");
   const commands = [...readme.matchAll(/^npm run -s policy -- (check deploy\/ [^>\n]*?)\s*>\s*(\S+)/gm)];

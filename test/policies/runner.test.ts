@@ -17,6 +17,7 @@ import {
   Analysis,
   type AnalyzedResource,
   analyze,
+  MAX_FINDINGS_PER_RESOURCE,
   PolicyRuntimeError,
   UNKNOWN_VALUES,
 } from "../../policies/runner/analyze";
@@ -26,6 +27,7 @@ import {
   PolicyConfigError,
   resolvePackConfig,
 } from "../../policies/runner/config";
+import { MAX_LISTED_FINDINGS } from "../../policies/runner/listed-findings";
 import { nonEmpty } from "../helpers/non-empty";
 import { FIXTURES, loadFixture } from "./harness";
 
@@ -621,5 +623,63 @@ describe("many resources", () => {
     expect(report.resourcesChecked).toBe(500);
     expect(report.violations.length).toBeGreaterThan(0);
     expect(report).toEqual(first);
+  });
+});
+
+describe("findings one object multiplies", () => {
+  it("lists at most MAX_FINDINGS_PER_RESOURCE per policy and resource, and counts the rest in one finding", () => {
+    const extra = 7;
+    const containers = Array.from({ length: MAX_FINDINGS_PER_RESOURCE + extra }, (_, i) => ({
+      name: `c${i}`,
+      image: "nginx",
+      securityContext: { privileged: true },
+    }));
+    const pod = (name: string): AnalyzedResource => ({
+      type: "kubernetes:core/v1:Pod",
+      name: `shop/${name}`,
+      urn: `urn:${name}`,
+      props: { metadata: { name, namespace: "shop" }, spec: { containers } },
+    });
+    const report = analyze([pod("many"), pod("again")]);
+    for (const name of ["many", "again"]) {
+      const mine = report.violations.filter((v) => v.policy === "no-privileged" && v.resource.name === name);
+      expect(mine).toHaveLength(MAX_FINDINGS_PER_RESOURCE + 1);
+      expect(mine.every((v) => v.enforcementLevel === "mandatory")).toBe(true);
+      expect(mine.at(-1)?.message).toBe(
+        `Pod shop/${name}: ${extra} more no-privileged findings not listed (at most ${MAX_FINDINGS_PER_RESOURCE} are listed per policy and resource).`,
+      );
+    }
+  });
+});
+
+describe("findings many objects multiply", () => {
+  it("lists at most MAX_LISTED_FINDINGS, then one finding per policy counting the rest, levels kept", () => {
+    const pods = Math.ceil(MAX_LISTED_FINDINGS / 4);
+    const resources: AnalyzedResource[] = Array.from({ length: pods }, (_, i) => ({
+      type: "kubernetes:core/v1:Pod",
+      name: `shop/p${i}`,
+      urn: `urn:p${i}`,
+      props: {
+        metadata: { name: `p${i}`, namespace: "shop" },
+        spec: { containers: [{ name: "c", image: "nginx" }] },
+      },
+    }));
+    const report = analyze(resources);
+    const counted = report.violations.slice(MAX_LISTED_FINDINGS);
+    expect(counted.length).toBeGreaterThan(0);
+    for (const v of nonEmpty(counted)) {
+      const m =
+        /^Stack: ([\d,]+) more (\S+) findings not listed \(a report lists at most [\d,]+ findings\)\.$/.exec(
+          v.message,
+        );
+      expect(m?.[2]).toBe(v.policy);
+      const listed = report.violations
+        .slice(0, MAX_LISTED_FINDINGS)
+        .filter((x) => x.policy === v.policy && x.enforcementLevel === v.enforcementLevel).length;
+      // Every pod gives one finding of each of these policies: listed and counted add up to all.
+      if (v.policy === "resources-set" || v.policy === "image-pinned")
+        expect(listed + Number((m?.[1] ?? "").replaceAll(",", ""))).toBe(pods);
+    }
+    expect(counted.some((v) => v.enforcementLevel === "mandatory")).toBe(true);
   });
 });

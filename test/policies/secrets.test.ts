@@ -2,7 +2,7 @@
 // one, values that cannot be a credential, and credential shapes under any name (lib/secrets.ts).
 
 import { describe, expect, it } from "vitest";
-import { literalCredential, secretNameKind } from "../../policies/lib/secrets";
+import { literalCredential, secretNameKind, shownCommand } from "../../policies/lib/secrets";
 
 const flagged = (name: string, value: string) => literalCredential(name, value) !== undefined;
 
@@ -94,5 +94,22 @@ describe("credentials are flagged", () => {
     ["TRAEFIK_USERS", "admin:$2y$05$Jq8QnDGYhN2xB3aRkRRlVOQX8ZTRYmr8qTPr0PbO4cAtVjk6IhhA6"],
   ])("%s", (name, value) => {
     expect(flagged(name, value)).toBe(true);
+  });
+});
+
+describe("command lines in messages", () => {
+  it.each([
+    ["redis-cli -a Zq8xSecretPw77 ping", "redis-cli -a <redacted> ping"],
+    ["mysqladmin ping -uroot -pW7qLx9Zt2Rv", "mysqladmin ping -u<redacted> -p<redacted>"],
+    ["mysql -u app -p", "mysql -u <redacted> -p"],
+    ["app --password=hunter2hunter2 --retries=3", "app --password=<redacted> --retries=3"],
+    ["TOKEN=abc123secret ./check", "TOKEN=<redacted> ./check"],
+    ["curl -f http://localhost:8080/health", "curl -f http://localhost:8080/health"],
+    ["curl -sf https://admin:Pa55word@api.example.com/", "curl -sf <redacted>"],
+    ["psql -Ustaff -d app", "psql -U<redacted> -d <redacted>"],
+    ["check --timeout 5 --url http://127.0.0.1/ready", "check --timeout 5 --url http://127.0.0.1/ready"],
+    ["php bin/console app:health", "php bin/console app:health"],
+  ])("%s -> %s", (script, shown) => {
+    expect(shownCommand(script)).toBe(shown);
   });
 });
