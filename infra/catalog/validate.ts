@@ -1,6 +1,8 @@
 import { needs } from "../../components/backing/kind";
 import { redisKind } from "../../components/backing/kinds";
+import { displayValue } from "../../components/errors/display";
 import { type InputProblem, PlatformInputError } from "../../components/errors/input-error";
+import { urlPathProblem } from "../../components/kube/url-path";
 import { isSchedulerTransport } from "../../components/service/commands";
 import {
   resolvePhpLimits,
@@ -110,12 +112,13 @@ export function validateCatalog(
     validateMessaging(s, at);
     validateScheduledJobs(s, at);
     for (const [i, r] of (s.routes ?? []).entries()) {
-      if (!/^\/[A-Za-z0-9._~\-/]*$/.test(r.pathPrefix) || r.pathPrefix.includes("//")) {
+      const pathProblem = urlPathProblem(r.pathPrefix);
+      if (pathProblem) {
         at(
           s.name,
           `.routes[${i}].pathPrefix`,
-          `"${r.pathPrefix}" is not an absolute URL path`,
-          'start it with "/", e.g. "/api/content"',
+          `is not an absolute URL path: it ${pathProblem} (got ${displayValue(r.pathPrefix)})`,
+          'write a path such as "/api/content": \'/\' then letters, digits and - . _ ~, without empty, "." or ".." segments',
         );
         continue;
       }
@@ -193,11 +196,12 @@ function validateDependencies(s: ServiceSpec, names: ReadonlySet<string>, at: Re
 }
 
 function validateRuntime(s: ServiceSpec, at: Report): void {
-  if (!s.readinessPath.startsWith("/")) {
+  const readinessProblem = urlPathProblem(s.readinessPath);
+  if (readinessProblem) {
     at(
       s.name,
       ".readinessPath",
-      `"${s.readinessPath}" is not an absolute path`,
+      `is not an absolute URL path: it ${readinessProblem} (got ${displayValue(s.readinessPath)})`,
       'use a path such as "/health/ready"',
     );
   } else if (s.readinessPath === "/metrics" || s.readinessPath === "/") {
