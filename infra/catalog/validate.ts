@@ -38,19 +38,44 @@ export const MAX_SERVICE_NAME = 30;
 const MAX_SUFFIX_NAME = 20;
 const MAX_REPLICAS = 50;
 
-/** Names the platform itself uses in every namespace; a service may not take them. */
+/**
+ * Names of the platform's own components in the stack's namespace: a service may take neither one
+ * of them nor one that starts with `<name>-`, because the components name their objects that way
+ * (`postgres-admin`, `redis-cache-acl`, `http-cache-purge`) and a service names its own objects
+ * `<service>-...`: the two would overwrite each other. test/platform/reserved-names.test.ts
+ * reads every name the planned stacks give a component's object and checks it is covered here.
+ */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  // backing services and their kinds
   "postgres",
   "redis",
   "rabbitmq",
   "azurite",
+  "database",
+  "cache",
+  "message-broker",
+  "azure",
+  // logging, monitoring, the gateway and its HTTP cache tier
   "loki",
   "log-shipper",
+  "grafana",
+  "dashboard",
   "gateway",
+  "http-cache",
+  // the namespace's own policies, and names Kubernetes itself uses
+  "allow-dns",
   "platform",
   "kubernetes",
   "default",
 ]);
+
+/** The reserved name a service name takes, if any: the name itself or its `<reserved>-` prefix. */
+export function reservedNameOf(name: string): string | undefined {
+  for (const reserved of RESERVED_NAMES) {
+    if (name === reserved || name.startsWith(`${reserved}-`)) return reserved;
+  }
+  return undefined;
+}
 
 /**
  * Validates a whole catalog: each spec against the schema, then the rules between fields and
@@ -95,8 +120,14 @@ export function validateCatalog(
         "use lower-case letters, digits and '-', starting with a letter and ending with a letter or digit",
       );
     }
-    if (RESERVED_NAMES.has(s.name)) {
-      at(label, ".name", `"${s.name}" is reserved for a platform component`, "choose another service name");
+    const reserved = reservedNameOf(s.name);
+    if (reserved) {
+      at(
+        label,
+        ".name",
+        `"${s.name}" is reserved for a platform component${reserved === s.name ? "" : ` (names starting with "${reserved}-" belong to its objects)`}`,
+        `choose another service name: none of ${[...RESERVED_NAMES].join(", ")}, nor one starting with one of them and '-'`,
+      );
     }
     if (names.has(s.name)) {
       at(label, ".name", `"${s.name}" is declared twice`, "remove one of the two entries or rename one");
