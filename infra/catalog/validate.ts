@@ -11,6 +11,7 @@ import {
   type Size,
   serviceSpecSchema,
 } from "../../components/service/spec";
+import { literalCredential } from "../../policies/lib/secrets";
 import { cronProblem } from "./cron";
 import { findCycle } from "./graph";
 import { specProblems } from "./spec-issues";
@@ -250,6 +251,18 @@ function validateRuntime(s: ServiceSpec, at: Report): void {
       `"${s.image}" is not a valid image repository name`,
       "use lower-case path components such as team/service",
     );
+  }
+  for (const [name, value] of Object.entries(s.env ?? {})) {
+    // The policy pack's own judgement (no-plaintext-secrets), here so the spec is refused at input.
+    const credential = literalCredential(name, value);
+    if (credential) {
+      at(
+        s.name,
+        `.env.${name}`,
+        `holds ${credential.what} in plain text (env values land in a ConfigMap; the value is not shown)`,
+        `remove it from env, declare it under secrets (- name: ${name}) and set its value with pulumi config set --secret --path 'platform:secrets.${s.name}.${name}' ...`,
+      );
+    }
   }
   checkSize(s.name, ".web.size", s.web.size, at);
   const replicas = s.web.replicas;
