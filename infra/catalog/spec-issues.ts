@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
 import { z } from "zod";
 import type { InputProblem } from "../../components/errors/input-error";
+import { typedScalarFix } from "../input/typed-scalar";
 import { closestName } from "./suggest";
 
 // Turns the schema's findings into messages for the PHP developer who wrote the spec: the field
@@ -193,7 +194,7 @@ function describe(issue: z.core.$ZodIssue, root: Schema, data: unknown, missing:
           : "";
       return [
         `expected ${expected}, got ${shown(value)}`,
-        `${eg ? `write it as e.g. ${eg}` : "correct the value"}${quote}`,
+        typedScalarFix(issue, value) ?? `${eg ? `write it as e.g. ${eg}` : "correct the value"}${quote}`,
       ];
     }
     case "invalid_value":

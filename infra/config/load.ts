@@ -6,6 +6,7 @@ import { type InputProblem, PlatformInputError } from "../../components/errors/i
 import { isConfigSecret } from "../../tools/pulumi-internals/config-secrets";
 import { closestName } from "../catalog/suggest";
 import { forbiddenKeyPaths } from "../input/forbidden-keys";
+import { typedScalarFix } from "../input/typed-scalar";
 import { fixHints, type StackConfig, stackConfigSchema } from "./schema";
 
 // Reads every `platform:*` key of the stack, validates the whole set against the schema and
@@ -310,6 +311,8 @@ function fixFor(path: string, issue: z.core.$ZodIssue, actual: unknown): string 
   if (issue.code === "invalid_type" && issue.expected === "string" && actual !== undefined) {
     return "quote the value in the stack file so YAML keeps it a string";
   }
+  const typed = typedScalarFix(issue, actual);
+  if (typed) return typed;
   for (const [prefix, fix] of fixHints) {
     if (path === prefix || path.startsWith(`${prefix}.`)) return fix;
   }
