@@ -9,12 +9,10 @@ export const YAML11_BOOLEANS = /^(y|yes|n|no|on|off|true|false)$/i;
 /** A boolean or number written as a string (YAML 1.1's `yes`, a quoted `"3"`): how to write it. */
 export function typedScalarFix(issue: z.core.$ZodIssue, actual: unknown): string | undefined {
   if (issue.code !== "invalid_type" || typeof actual !== "string") return undefined;
-  if (issue.expected === "boolean")
-    return YAML11_BOOLEANS.test(actual)
-      ? `write true or false, unquoted: ${JSON.stringify(actual)} is a string in YAML 1.2 (only YAML 1.1 reads yes/no/on/off as booleans)`
-      : "write true or false, unquoted";
+  if (issue.expected === "boolean" && YAML11_BOOLEANS.test(actual))
+    return `write true or false, unquoted: ${JSON.stringify(actual)} is a string in YAML 1.2 (only YAML 1.1 reads yes/no/on/off as booleans)`;
   if (issue.expected === "number" && actual.trim() !== "" && Number.isFinite(Number(actual)))
     return `write the number unquoted: ${actual.trim()}`;
-  if (issue.expected === "number") return "write a number, unquoted";
+  // Any other string: the field's own hint says what it takes.
   return undefined;
 }

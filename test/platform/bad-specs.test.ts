@@ -83,7 +83,7 @@ const cases: Array<[string, Record<string, string>, RegExp]> = [
   [
     "a quoted number",
     { "probe.yaml": spec('  replicas: { min: "2", max: 3 }\n') },
-    /web\.replicas\.min: expected a number, got string "2"\n {2}fix: write it as e\.g\. min: 2/,
+    /web\.replicas\.min: expected a number, got string "2"\n {2}fix: write the number unquoted: 2/,
   ],
   [
     "a fractional replica count",
