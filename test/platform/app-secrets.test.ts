@@ -7,7 +7,7 @@ import type { ServiceSpec } from "../../components/service/spec";
 import { setSecretCommand } from "../../infra/service-settings";
 import { redact, reveal } from "../../tools/plan/redact";
 import { writePlan } from "../../tools/plan/render";
-import { inputs, mandatoryViolations, ofType, planStack, T } from "../azure/helpers";
+import { inputs, ofType, planStack, T } from "../azure/helpers";
 import { catalog } from "../helpers/catalog";
 import { nonEmpty } from "../helpers/non-empty";
 import { baseConfig, type KubeObject, type Planned, plan } from "../helpers/program";
