@@ -6,7 +6,7 @@ import { closestName } from "./catalog/suggest";
 export type { ReplicaRange };
 
 import { type InputProblem, PlatformInputError } from "../components/errors/input-error";
-import type { StackConfig } from "./config/schema";
+import { repositoryLengthProblem, type StackConfig } from "./config/schema";
 
 // The catalog as this stack runs it: which services (a subgraph when `only` is set), which
 // image, how many replicas, which log level. Pure data, computed before any resource exists.
@@ -50,6 +50,18 @@ export function buildModel(
         problem: `"${name}" is not a service of the catalog`,
         fix: suggestion(name, full.names()) ?? `name services of the catalog: ${full.names().join(", ")}`,
       });
+    }
+  }
+  for (const spec of catalog) {
+    const problem = repositoryLengthProblem(`${config.images.registry}/${spec.image ?? spec.name}`);
+    if (problem) {
+      problems.push({
+        source,
+        field: "platform:images.registry",
+        problem: `with service ${spec.name} (image ${spec.image ?? spec.name}) ${problem}`,
+        fix: "use a shorter registry path",
+      });
+      break;
     }
   }
   if (problems.length > 0) throw new PlatformInputError(problems);

@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
 import { z } from "zod";
 import type { InputProblem } from "../../components/errors/input-error";
+import { typedScalarFix } from "../input/typed-scalar";
 import { closestName } from "./suggest";
 
 // Turns the schema's findings into messages for the PHP developer who wrote the spec: the field
@@ -119,21 +120,24 @@ export interface Located {
 
 /** The problems of one spec, one per mistake (a misspelt key is not also reported as missing). */
 export function specProblems(
-  issues: readonly z.core.$ZodIssue[],
+  given: readonly z.core.$ZodIssue[],
   root: Schema,
   data: unknown,
   where: Located,
 ): InputProblem[] {
   const suggested = new Set<string>();
   const problems: InputProblem[] = [];
-  const push = (path: readonly PropertyKey[], problem: string, fix: string, at?: "key") =>
-    problems.push({
-      source: where.locate?.(path, at) ?? where.source,
-      field: fieldPath(path) || "(top level)",
-      problem,
-      fix,
-    });
+  const said = new Set<string>();
+  const push = (path: readonly PropertyKey[], problem: string, fix: string, at?: "key") => {
+    const field = fieldPath(path) || "(top level)";
+    // Zod may report one mistake twice (an integer too big is also not a safe integer): say it once.
+    const once = `${field}\n${problem}`;
+    if (said.has(once)) return;
+    said.add(once);
+    problems.push({ source: where.locate?.(path, at) ?? where.source, field, problem, fix });
+  };
 
+  const issues = given.flatMap((issue) => mappingBranchIssues(issue, data) ?? [issue]);
   for (const issue of issues) {
     if (issue.code !== "unrecognized_keys") continue;
     const allowed = mappingFields(schemaAt(root, issue.path) ?? root) ?? [];
@@ -158,6 +162,22 @@ export function specProblems(
   return problems;
 }
 
+/**
+ * A value that may be a name or a mapping (`size: small` or `size: {cpuMillis: ...}`) and is a
+ * mapping: every issue of the branch that takes mappings, at its own path, instead of "no form
+ * matched" (so an unknown field gets its suggestion and every missing field is named).
+ */
+function mappingBranchIssues(issue: z.core.$ZodIssue, data: unknown): z.core.$ZodIssue[] | undefined {
+  if (issue.code !== "invalid_union") return undefined;
+  const value = valueAt(data, issue.path);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const branch = issue.errors.find((errors) =>
+    errors.every((e) => e.path.length > 0 || (e.code !== "invalid_type" && e.code !== "invalid_value")),
+  );
+  if (!branch || branch.length === 0) return undefined;
+  return branch.map((e) => ({ ...e, path: [...issue.path, ...e.path] }) as z.core.$ZodIssue);
+}
+
 function describe(issue: z.core.$ZodIssue, root: Schema, data: unknown, missing: boolean): [string, string] {
   const path = issue.path;
   const key = String(path.at(-1) ?? "value");
@@ -174,7 +194,7 @@ function describe(issue: z.core.$ZodIssue, root: Schema, data: unknown, missing:
           : "";
       return [
         `expected ${expected}, got ${shown(value)}`,
-        `${eg ? `write it as e.g. ${eg}` : "correct the value"}${quote}`,
+        typedScalarFix(issue, value) ?? `${eg ? `write it as e.g. ${eg}` : "correct the value"}${quote}`,
       ];
     }
     case "invalid_value":
@@ -189,8 +209,9 @@ function describe(issue: z.core.$ZodIssue, root: Schema, data: unknown, missing:
         !Array.isArray(value)
       ) {
         // The value is a mapping: report what is wrong inside it, from the branch that takes mappings.
+        // The branch that took the mapping is the one that did not refuse the value's type itself.
         const branch = issue.errors.find((errors) =>
-          errors.every((e) => e.code !== "invalid_type" || e.path.length > 0),
+          errors.every((e) => e.path.length > 0 || (e.code !== "invalid_type" && e.code !== "invalid_value")),
         );
         const inner = branch?.[0];
         if (inner)
@@ -234,6 +255,20 @@ function describe(issue: z.core.$ZodIssue, root: Schema, data: unknown, missing:
         `${String(value)} is out of range`,
         range ? `use a whole number ${range}` : "use a value in range",
       ];
+    }
+    case "unrecognized_keys": {
+      const allowed = mappingFields(schema) ?? [];
+      const [first] = issue.keys;
+      const hint = first ? closestName(first, allowed) : undefined;
+      return [
+        `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`,
+        hint ? `did you mean "${hint}"?` : `remove it; the fields here are ${allowed.join(", ")}`,
+      ];
+    }
+    case "invalid_key": {
+      // A record's key (an env variable's name): the key's own rule says what is wrong.
+      const rule = issue.issues[0]?.message ?? issue.message;
+      return [`the key ${JSON.stringify(key)} ${rule}`, "rename the key so it follows the rule"];
     }
     default:
       return [issue.message, eg ? `e.g. ${eg}` : "see infra/catalog/service.schema.json"];

@@ -1,6 +1,8 @@
 import { needs } from "../../components/backing/kind";
 import { redisKind } from "../../components/backing/kinds";
+import { displayValue } from "../../components/errors/display";
 import { type InputProblem, PlatformInputError } from "../../components/errors/input-error";
+import { urlPathProblem } from "../../components/kube/url-path";
 import { isSchedulerTransport } from "../../components/service/commands";
 import {
   resolvePhpLimits,
@@ -9,6 +11,7 @@ import {
   type Size,
   serviceSpecSchema,
 } from "../../components/service/spec";
+import { literalCredential } from "../../policies/lib/secrets";
 import { cronProblem } from "./cron";
 import { findCycle } from "./graph";
 import { specProblems } from "./spec-issues";
@@ -36,19 +39,44 @@ export const MAX_SERVICE_NAME = 30;
 const MAX_SUFFIX_NAME = 20;
 const MAX_REPLICAS = 50;
 
-/** Names the platform itself uses in every namespace; a service may not take them. */
+/**
+ * Names of the platform's own components in the stack's namespace: a service may take neither one
+ * of them nor one that starts with `<name>-`, because the components name their objects that way
+ * (`postgres-admin`, `redis-cache-acl`, `http-cache-purge`) and a service names its own objects
+ * `<service>-...`: the two would overwrite each other. test/platform/reserved-names.test.ts
+ * reads every name the planned stacks give a component's object and checks it is covered here.
+ */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  // backing services and their kinds
   "postgres",
   "redis",
   "rabbitmq",
   "azurite",
+  "database",
+  "cache",
+  "message-broker",
+  "azure",
+  // logging, monitoring, the gateway and its HTTP cache tier
   "loki",
   "log-shipper",
+  "grafana",
+  "dashboard",
   "gateway",
+  "http-cache",
+  // the namespace's own policies, and names Kubernetes itself uses
+  "allow-dns",
   "platform",
   "kubernetes",
   "default",
 ]);
+
+/** The reserved name a service name takes, if any: the name itself or its `<reserved>-` prefix. */
+export function reservedNameOf(name: string): string | undefined {
+  for (const reserved of RESERVED_NAMES) {
+    if (name === reserved || name.startsWith(`${reserved}-`)) return reserved;
+  }
+  return undefined;
+}
 
 /**
  * Validates a whole catalog: each spec against the schema, then the rules between fields and
@@ -93,8 +121,14 @@ export function validateCatalog(
         "use lower-case letters, digits and '-', starting with a letter and ending with a letter or digit",
       );
     }
-    if (RESERVED_NAMES.has(s.name)) {
-      at(label, ".name", `"${s.name}" is reserved for a platform component`, "choose another service name");
+    const reserved = reservedNameOf(s.name);
+    if (reserved) {
+      at(
+        label,
+        ".name",
+        `"${s.name}" is reserved for a platform component${reserved === s.name ? "" : ` (names starting with "${reserved}-" belong to its objects)`}`,
+        `choose another service name: none of ${[...RESERVED_NAMES].join(", ")}, nor one starting with one of them and '-'`,
+      );
     }
     if (names.has(s.name)) {
       at(label, ".name", `"${s.name}" is declared twice`, "remove one of the two entries or rename one");
@@ -110,12 +144,13 @@ export function validateCatalog(
     validateMessaging(s, at);
     validateScheduledJobs(s, at);
     for (const [i, r] of (s.routes ?? []).entries()) {
-      if (!/^\/[A-Za-z0-9._~\-/]*$/.test(r.pathPrefix) || r.pathPrefix.includes("//")) {
+      const pathProblem = urlPathProblem(r.pathPrefix);
+      if (pathProblem) {
         at(
           s.name,
           `.routes[${i}].pathPrefix`,
-          `"${r.pathPrefix}" is not an absolute URL path`,
-          'start it with "/", e.g. "/api/content"',
+          `is not an absolute URL path: it ${pathProblem} (got ${displayValue(r.pathPrefix)})`,
+          'write a path such as "/api/content": \'/\' then letters, digits and - . _ ~, without empty, "." or ".." segments',
         );
         continue;
       }
@@ -193,11 +228,12 @@ function validateDependencies(s: ServiceSpec, names: ReadonlySet<string>, at: Re
 }
 
 function validateRuntime(s: ServiceSpec, at: Report): void {
-  if (!s.readinessPath.startsWith("/")) {
+  const readinessProblem = urlPathProblem(s.readinessPath);
+  if (readinessProblem) {
     at(
       s.name,
       ".readinessPath",
-      `"${s.readinessPath}" is not an absolute path`,
+      `is not an absolute URL path: it ${readinessProblem} (got ${displayValue(s.readinessPath)})`,
       'use a path such as "/health/ready"',
     );
   } else if (s.readinessPath === "/metrics" || s.readinessPath === "/") {
@@ -215,6 +251,18 @@ function validateRuntime(s: ServiceSpec, at: Report): void {
       `"${s.image}" is not a valid image repository name`,
       "use lower-case path components such as team/service",
     );
+  }
+  for (const [name, value] of Object.entries(s.env ?? {})) {
+    // The policy pack's own judgement (no-plaintext-secrets), here so the spec is refused at input.
+    const credential = literalCredential(name, value);
+    if (credential) {
+      at(
+        s.name,
+        `.env.${name}`,
+        `holds ${credential.what} in plain text (env values land in a ConfigMap; the value is not shown)`,
+        `remove it from env, declare it under secrets (- name: ${name}) and set its value with pulumi config set --secret --path 'platform:secrets.${s.name}.${name}' ...`,
+      );
+    }
   }
   checkSize(s.name, ".web.size", s.web.size, at);
   const replicas = s.web.replicas;

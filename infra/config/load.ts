@@ -5,6 +5,8 @@ import { type InputProblem, PlatformInputError } from "../../components/errors/i
 // Which keys the stack marked secret is a Pulumi internal (the SDK does not type it publicly).
 import { isConfigSecret } from "../../tools/pulumi-internals/config-secrets";
 import { closestName } from "../catalog/suggest";
+import { forbiddenKeyPaths } from "../input/forbidden-keys";
+import { typedScalarFix } from "../input/typed-scalar";
 import { fixHints, type StackConfig, stackConfigSchema } from "./schema";
 
 // Reads every `platform:*` key of the stack, validates the whole set against the schema and
@@ -211,7 +213,7 @@ export function validateStackConfig(
     };
   }
   // A key that names JavaScript object internals never reaches the schema or an object literal.
-  const forbidden = forbiddenKeys(values).map(
+  const forbidden = forbiddenKeyPaths(values).map(
     (path): InputProblem => ({
       source,
       field: `${CONFIG_NAMESPACE}:${formatPath(path)}`,
@@ -234,24 +236,6 @@ export function validateStackConfig(
     })
     .flatMap((issue) => toProblems(issue, source, values));
   return { problems };
-}
-
-const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
-
-/** Paths of every forbidden key, at any depth (iterative: a deeply nested value cannot overflow). */
-function forbiddenKeys(values: Record<string, unknown>): string[][] {
-  const found: string[][] = [];
-  const pending: Array<[value: unknown, path: string[]]> = [[values, []]];
-  for (let next = pending.pop(); next; next = pending.pop()) {
-    const [value, path] = next;
-    if (value === null || typeof value !== "object") continue;
-    for (const key of Object.keys(value)) {
-      const child = [...path, key];
-      if (FORBIDDEN_KEYS.has(key)) found.push(child);
-      else pending.push([(value as Record<string, unknown>)[key], child]);
-    }
-  }
-  return found;
 }
 
 function formatPath(path: readonly string[]): string {
@@ -327,6 +311,8 @@ function fixFor(path: string, issue: z.core.$ZodIssue, actual: unknown): string 
   if (issue.code === "invalid_type" && issue.expected === "string" && actual !== undefined) {
     return "quote the value in the stack file so YAML keeps it a string";
   }
+  const typed = typedScalarFix(issue, actual);
+  if (typed) return typed;
   for (const [prefix, fix] of fixHints) {
     if (path === prefix || path.startsWith(`${prefix}.`)) return fix;
   }

@@ -2,7 +2,13 @@ import { z } from "zod";
 import { azureSchema } from "../../components/azure-options/schema";
 import { images as backingImagePins } from "../../components/backing/images";
 import { httpCacheImages as httpCacheImagePins } from "../../components/http-cache/images";
-import { namespaceReference, objectName } from "../../components/kube/object-names";
+import {
+  dnsLengthProblem,
+  hostName,
+  namespaceReference,
+  objectName,
+} from "../../components/kube/object-names";
+import { type QuantityKind, quantityProblem } from "../../components/kube/quantity";
 import { loggingImages as loggingImagePins } from "../../components/logging/images";
 import { weekdayEntryProblem } from "../../components/monitoring/quiet-times";
 import type { EphemeralConfig } from "../../components/namespace/ephemeral";
@@ -38,7 +44,31 @@ const registry = z
   .regex(
     /^[a-z0-9]+([.-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/,
     "must be a registry host with an optional path, e.g. myregistry.azurecr.io/platform",
-  );
+  )
+  .superRefine((value, ctx) => {
+    const problem = registryHostProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+/** Longest image repository name, registry included (the distribution spec's limit). */
+export const MAX_REPOSITORY_NAME = 255;
+
+export function repositoryLengthProblem(repository: string): string | undefined {
+  return repository.length > MAX_REPOSITORY_NAME
+    ? `gives the repository name of ${repository.length} characters: registries accept at most ${MAX_REPOSITORY_NAME}`
+    : undefined;
+}
+
+/** The host and port of a registry reference (`host[:port]/...`) within DNS and TCP limits. */
+function registryHostProblem(reference: string): string | undefined {
+  const [hostPort = ""] = reference.split("/");
+  const [host = "", port] = hostPort.split(":");
+  const dns = dnsLengthProblem(host);
+  if (dns) return `its host ${dns}`;
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65_535))
+    return `its port ${port} is not a TCP port (1 to 65535)`;
+  return undefined;
+}
 
 /** The third-party images a stack can redirect: the backing services', the logging stack's, the HTTP cache's. */
 export const thirdPartyImageNames = [
@@ -56,6 +86,11 @@ const imageReferenceSchema = z
   )
   .refine((r) => !/:(latest|main|master|develop|dev|stable|edge)$/.test(r), {
     message: "uses a moving tag: the same name points at different images over time",
+  })
+  .superRefine((value, ctx) => {
+    const problem =
+      registryHostProblem(value) ?? repositoryLengthProblem(value.replace(/(:[^/:]*|@sha256:.*)$/, ""));
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
 const logLevel = z.enum(logLevels);
@@ -76,9 +111,11 @@ const serviceOverride = z.strictObject({
   logLevel: logLevel.optional(),
 });
 
-const quantity = z
-  .string()
-  .regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$/, "must be a Kubernetes quantity such as 8, 500m or 16Gi");
+const quantity = (kind: QuantityKind) =>
+  z.string().superRefine((text, ctx) => {
+    const problem = quantityProblem(text, kind);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 const clusterSchema = z.discriminatedUnion("source", [
   z.strictObject({
@@ -127,12 +164,7 @@ const gatewaySchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** The GatewayClass (a cluster-scoped object) the Gateway asks for. */
   className: objectName,
-  hostname: z
-    .string()
-    .regex(
-      /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/,
-      "must be a fully qualified host name such as platform.example.com",
-    ),
+  hostname: hostName,
   /**
    * Secret (kubernetes.io/tls) holding the listener certificate.
    * @default - no TLS: a plain HTTP listener on port 80
@@ -197,8 +229,8 @@ const httpCacheSchema = z.strictObject({
 });
 
 const quotaSchema = z.strictObject({
-  cpu: quantity,
-  memory: quantity,
+  cpu: quantity("cpu"),
+  memory: quantity("memory"),
   pods: z.number().int().min(10).max(2000),
 });
 
@@ -511,6 +543,10 @@ export const fixHints: ReadonlyArray<[path: string, fix: string]> = [
   [
     "cluster",
     "use {source: context} (current kube context), {source: kubeconfig} with the secret platform:kubeconfig, {source: stack-reference, stack: org/project/stack} or, on Azure, {source: aks}",
+  ],
+  [
+    "gateway.hostname",
+    "use the platform's public host name, e.g. platform.example.com: lower-case parts of at most 63 characters, at most 253 in all",
   ],
   ["gateway.className", "name a GatewayClass of the cluster (kubectl get gatewayclass), e.g. envoy-gateway"],
   ["gateway.tlsSecretName", "name a kubernetes.io/tls Secret of the namespace, e.g. platform-tls"],

@@ -1,4 +1,6 @@
 import { parseArgs } from "node:util";
+import { displayText } from "../../components/errors/display";
+import { refuseRepeatedOptions } from "../../tools/cli/repeated-options";
 import { DOTENV_FORMATS, type DotenvFormat } from "./dotenv";
 import { UsageError } from "./errors";
 import { DEFAULT_TTL } from "./ttl";
@@ -20,7 +22,7 @@ commands:
          --image-tag <tag>        tag of every service image; default PLATFORM_IMAGE_TAG, else the commit
          --service-tag <s>=<tag>  one service from another tag (repeatable): a service repository's build
          --ttl <duration>         lifetime before the reaper may destroy it: 90m, 6h, 2d (default ${DEFAULT_TTL}, max 7d)
-         --services <a,b>         deploy these services and everything they depend on (default: all)
+         --services <a,b>         deploy these services and everything they depend on (default: all; repeatable)
          --service-spec <file>    add or replace a catalog entry from a spec file kept elsewhere, e.g. in
                                   the service's repository (repeatable); validated like the catalog
          --owner <who>            default GITLAB_USER_LOGIN or GITHUB_ACTOR
@@ -105,10 +107,14 @@ function parse(command: string, argv: string[], options: OptionSpec) {
       strict: true,
       allowPositionals: true,
     });
+    refuseRepeatedOptions(argv, options);
     if (positionals.length > 0) {
-      throw new UsageError(`${command} takes no positional arguments (got ${positionals.join(" ")})`, {
-        usage: true,
-      });
+      throw new UsageError(
+        `${command} takes no positional arguments (got ${displayText(positionals.join(" "), 200)})`,
+        {
+          usage: true,
+        },
+      );
     }
     return values as Record<string, string | boolean | string[] | undefined>;
   } catch (error) {

@@ -1,5 +1,8 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { displayValue } from "../../components/errors/display";
+import { imageTag } from "../../infra/config/schema";
+import { refuseRepeatedOptions } from "../../tools/cli/repeated-options";
 import { withPolicyGate } from "../ephemeral/policy-pack";
 import type { RollbackDriver } from "./driver";
 import { MIGRATIONS_NOTE, type RollbackArgs, rollback, rollbackGate } from "./rollback";
@@ -21,34 +24,45 @@ ${MIGRATIONS_NOTE}
 
 export class UsageError extends Error {}
 
+/** A stack name, or a fully qualified `<organization>/<project>/<stack>`, as Pulumi accepts them. */
+const STACK_REFERENCE = /^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
+
 export function parseCommandLine(argv: readonly string[]): RollbackArgs | "help" {
   let parsed: ReturnType<typeof parseArgs>;
+  const options = {
+    stack: { type: "string" },
+    to: { type: "string" },
+    steps: { type: "string" },
+    "accept-schema": { type: "boolean", default: false },
+    "dry-run": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  } as const;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        stack: { type: "string" },
-        to: { type: "string" },
-        steps: { type: "string" },
-        "accept-schema": { type: "boolean", default: false },
-        "dry-run": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+    refuseRepeatedOptions(argv, options);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   const v = parsed.values as Record<string, string | boolean | undefined>;
   if (v.help) return "help";
   if (typeof v.stack !== "string" || v.stack === "") throw new UsageError("--stack <name> is required");
+  if (!STACK_REFERENCE.test(v.stack) || v.stack.split("/").some((part) => part === "." || part === ".."))
+    throw new UsageError(
+      `--stack ${displayValue(v.stack)} is not a stack name: use letters, digits, '-', '_' and '.' (or <organization>/<project>/<stack>)`,
+    );
   if (v.to !== undefined && v.steps !== undefined) throw new UsageError("give --to or --steps, not both");
+  if (typeof v.to === "string") {
+    const tag = imageTag.safeParse(v.to);
+    if (!tag.success)
+      throw new UsageError(
+        `--to ${displayValue(v.to)} ${tag.error.issues[0]?.message ?? "is not an image tag"}`,
+      );
+  }
   let steps: number | undefined;
   if (typeof v.steps === "string") {
-    steps = Number(v.steps);
+    steps = /^[0-9]{1,6}$/.test(v.steps) ? Number(v.steps) : Number.NaN;
     if (!Number.isInteger(steps) || steps < 1)
-      throw new UsageError(`--steps must be a whole number ≥ 1, got ${v.steps}`);
+      throw new UsageError(`--steps must be a whole number from 1 to 999999, got ${displayValue(v.steps)}`);
   }
   return {
     stack: v.stack,

@@ -129,7 +129,7 @@ describe("catalog validation", () => {
     [
       "relative readiness path",
       [entry({ name: "media", readinessPath: "health" })],
-      /"health" is not an absolute path/,
+      /readinessPath: is not an absolute URL path: .*"health"/,
     ],
     [
       "replicated service without Redis",

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { refuseRepeatedOptions } from "../cli/repeated-options";
 
 // The command line of `npm run plan`, parsed in one place: the plan itself and the tests of the CI
 // templates (every `npm run plan -- ...` line a template runs must parse).
@@ -17,20 +18,18 @@ export interface PlanArgs {
   serviceSpecs: string[];
 }
 
-/** Throws node:util's TypeError (naming the option) on an unknown flag or a missing value. */
+/** Throws node:util's TypeError (naming the option) on an unknown flag or a missing value, and on a flag given twice. */
 export function parsePlanArgs(argv: readonly string[], defaultOut: string): PlanArgs {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      stack: { type: "string", short: "s", default: "local" },
-      out: { type: "string", default: defaultOut },
-      diff: { type: "string" },
-      "no-policy": { type: "boolean", default: false },
-      "service-spec": { type: "string", multiple: true, default: [] },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    strict: true,
-  });
+  const options = {
+    stack: { type: "string", short: "s", default: "local" },
+    out: { type: "string", default: defaultOut },
+    diff: { type: "string" },
+    "no-policy": { type: "boolean", default: false },
+    "service-spec": { type: "string", multiple: true, default: [] as string[] },
+    help: { type: "boolean", short: "h", default: false },
+  } as const;
+  const { values } = parseArgs({ args: [...argv], options, strict: true });
+  refuseRepeatedOptions(argv, options);
   return {
     help: values.help,
     stack: values.stack,

@@ -1,11 +1,13 @@
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { type InputProblem, PlatformInputError } from "../../components/errors/input-error";
+import { readYamlFile } from "../../infra/input/yaml-file";
 
 // Reads stacks/Pulumi.<stack>.yaml the way the Pulumi CLI hands config to a program: one string
 // per key, structured values as JSON text. Encrypted (`secure:`) values cannot be decrypted
 // offline: the plan stands in a placeholder, keeps the key secret, and says so.
+
+/** Stack files hold a few dozen keys (encrypted values included); anything much larger is not one. */
+export const STACK_FILE_MAX_BYTES = 1024 * 1024;
 
 export const SECRET_PLACEHOLDER = "[secret: encrypted in the stack file, not decrypted by the offline plan]";
 
@@ -53,18 +55,19 @@ export function readStackFile(root: string, stack: string): StackFileConfig {
   if (!isStackName(stack)) {
     fail("--stack", `"${stack}" is not a stack name`, "use letters, digits, '-', '_' and '.'");
   }
-  if (!existsSync(path)) {
-    fail("", "does not exist", "create it, or plan one of the stacks in stacks/");
+  const read = readYamlFile(path, relative, {
+    what: "a stack file",
+    maxBytes: STACK_FILE_MAX_BYTES,
+    shape:
+      "start the file with config: and the platform:* keys under it (stacks/Pulumi.local.yaml is an example)",
+  });
+  if ("problem" in read) {
+    if (read.refusal === "missing")
+      fail("", "does not exist", "create it, or plan one of the stacks in stacks/");
+    // An empty stack file is Pulumi's own starting point: it is reported as having no keys.
+    if (read.refusal !== "empty") throw new StackFileError([read.problem]);
   }
-  let doc: unknown;
-  try {
-    doc = parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    fail("", `is not valid YAML: ${(error as Error).message}`, "correct the YAML syntax at the place shown");
-  }
-  if (doc !== null && doc !== undefined && (typeof doc !== "object" || Array.isArray(doc))) {
-    fail("", "is not a map of settings", "start the file with config: and the platform:* keys under it");
-  }
+  const doc = "file" in read ? read.file.data : undefined;
   const top = (doc ?? {}) as Record<string, unknown>;
   const stray = Object.keys(top).filter((k) => !STACK_FILE_KEYS.has(k));
   if (stray.length > 0) {
