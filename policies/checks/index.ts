@@ -27,6 +27,7 @@ import { noPrivilegeEscalation } from "./no-privilege-escalation";
 import { noPrivileged } from "./no-privileged";
 import { passwordlessDataStores } from "./passwordless-data-stores";
 import { pdbForReplicated } from "./pdb-for-replicated";
+import { podSecurityBaseline } from "./pod-security-baseline";
 import { postgresPrivate } from "./postgres-private";
 import { protectInfrastructureProd } from "./protect-infrastructure-prod";
 import { protectStatefulProd } from "./protect-stateful-prod";
@@ -63,6 +64,7 @@ export const policies: Policies = [
   seccompRuntimeDefault,
   noPrivileged,
   noHostNamespaces,
+  podSecurityBaseline,
   readonlyRootFs,
   pdbForReplicated,
   defaultDenyNetwork,

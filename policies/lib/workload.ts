@@ -52,6 +52,8 @@ export interface Workload extends Meta {
   podSpecPath: string;
   /** Labels of the pods (template labels; a bare Pod's own labels). */
   podLabels: Record<string, string>;
+  /** Annotations of the pods (template annotations; a bare Pod's own), string values only. */
+  podAnnotations: Record<string, string>;
   longRunning: boolean;
   containers: ContainerRef[];
   windows: boolean;
@@ -75,7 +77,8 @@ export function workloadOf(type: string, rawProps: unknown): Workload | undefine
   }
   const m = meta(t.kind, props);
   const podMetaPath = t.kind === "Pod" ? ["metadata"] : [...path.slice(0, -1), "metadata"];
-  const podLabels = t.kind === "Pod" ? m.labels : labelsAt(props, podMetaPath);
+  const podLabels = t.kind === "Pod" ? m.labels : stringsAt(props, [...podMetaPath, "labels"]);
+  const podAnnotations = t.kind === "Pod" ? m.annotations : stringsAt(props, [...podMetaPath, "annotations"]);
   const specPath = path.join(".");
   const containers: ContainerRef[] = [];
   const push = (field: string, role: ContainerRole) => {
@@ -101,6 +104,7 @@ export function workloadOf(type: string, rawProps: unknown): Workload | undefine
     podSpec,
     podSpecPath: specPath,
     podLabels,
+    podAnnotations,
     longRunning: LONG_RUNNING.has(t.kind),
     containers,
     windows: str(at(podSpec, "os", "name")) === "windows",
@@ -109,11 +113,11 @@ export function workloadOf(type: string, rawProps: unknown): Workload | undefine
   return w;
 }
 
-function labelsAt(props: Rec, path: string[]): Record<string, string> {
-  const labels = rec(at(props, ...path, "labels"));
+function stringsAt(props: Rec, path: string[]): Record<string, string> {
+  const map = rec(at(props, ...path));
   const out: Record<string, string> = {};
-  if (!labels) return out;
-  for (const [k, v] of Object.entries(labels)) if (typeof v === "string") out[k] = v;
+  if (!map) return out;
+  for (const [k, v] of Object.entries(map)) if (typeof v === "string") out[k] = v;
   return out;
 }
 

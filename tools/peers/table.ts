@@ -44,6 +44,8 @@ export const MAPPING: Record<string, Partial<Record<Peer, string[]>>> = {
     trivy: ["KSV008", "KSV009", "KSV010", "KSV024"],
   },
   "no-host-paths": { polaris: ["hostPathSet"], trivy: ["KSV023"] },
+  // AppArmor, SELinux, sysctls, procMount, Windows HostProcess.
+  "pod-security-baseline": { trivy: ["KSV002", "KSV025", "KSV026", "KSV027", "KSV103"] },
   "readonly-root-fs": {
     "kube-score": ["container-security-context-readonlyrootfilesystem"],
     polaris: ["notReadOnlyRootFilesystem"],
