@@ -90,7 +90,8 @@ describe("a catalog service named into a platform component's object", () => {
       collidingNames(objectsOf(base)),
       `component objects of the ${STACK} stack named <namespace>-<x> like a service's`,
     );
-    const [template] = nonEmpty(catalog, "the catalog");
+    const [template] = catalog;
+    if (!template) throw new Error("empty catalog");
     const { routes: _routes, acceptedCycles: _cycles, ...rest } = template;
     const outcomes: string[] = [];
     for (const found of candidates) {
