@@ -42,6 +42,7 @@ import { sharedCacheBackend } from "./shared-cache-backend";
 import { startupAndLiveness } from "./startup-and-liveness";
 import { storagePrivate } from "./storage-private";
 import { subnetNsg } from "./subnet-nsg";
+import { uniqueObjectNames } from "./unique-object-names";
 
 export const policies: Policies = [
   // Failure modes of the field notes.
@@ -69,6 +70,7 @@ export const policies: Policies = [
   pdbForReplicated,
   defaultDenyNetwork,
   removedApiPolicy,
+  uniqueObjectNames,
   // Azure.
   redisTlsOnly,
   passwordlessDataStores,
