@@ -58,17 +58,18 @@ function resourceLine(v: Violation): string {
 // ---- text and JSON ---------------------------------------------------------------------------------
 
 export function formatText(report: PolicyReport): string {
+  // One group per resource (its URN): two documents that define the same object are two resources.
   const groups = new Map<string, Violation[]>();
   for (const v of report.violations) {
-    const key = resourceLine(v);
+    const key = v.resource.kind === "Stack" ? "Stack" : v.resource.urn;
     const list = groups.get(key);
     if (list) list.push(v);
     else groups.set(key, [v]);
   }
   const lines: string[] = [];
-  for (const [resource, vs] of groups) {
+  for (const vs of groups.values()) {
     // Names and messages echo the input: escaped, so they cannot forge lines in a CI log.
-    lines.push(printable(resource));
+    lines.push(printable(resourceLine(vs[0] as Violation)));
     for (const v of vs) {
       lines.push(
         `  ${v.enforcementLevel === "mandatory" ? "MANDATORY" : "advisory "} ${printable(v.policy)}: ${printable(v.message)}`,

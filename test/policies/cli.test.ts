@@ -89,6 +89,16 @@ spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
     expect(r.stdout).not.toContain("admin123");
   });
 
+  it("counts two documents that define the same object as two affected resources", async () => {
+    const file = join(FIXTURES, "unique-object-names", "failure.two-documents.yaml");
+    const r = await cli(["check", file]);
+    expect(r.code).toBe(1);
+    const headers = r.stdout.split("\n").filter((l) => /^Deployment /.test(l));
+    expect(headers).toHaveLength(2);
+    expect(headers[0]).toBe(headers[1]);
+    expect(r.stdout).toMatch(/^FAIL: \d+ mandatory, \d+ advisory; 2 of 2 resources affected/m);
+  });
+
   it("exits 2 on a missing file, naming it", async () => {
     const r = await cli(["check", "/nonexistent/manifests.yaml"]);
     expect(r.code).toBe(2);
