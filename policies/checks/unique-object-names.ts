@@ -24,6 +24,9 @@ const POLICY = "unique-object-names";
 /** Type-token groups of @pulumi/kubernetes components, not Kubernetes API groups. */
 const COMPONENT_GROUPS = new Set(["helm.sh", "yaml", "kustomize"]);
 
+/** How many of the other claimants a finding names; the rest are counted. */
+const NAMED_CLAIMANTS = 3;
+
 /** `<group> <kind> <namespace>/<name> @<provider>`: one object on one cluster; undefined when not decidable. */
 export function objectIdentity(obj: StackObject): string | undefined {
   const t = kubeType(obj.type);
@@ -71,12 +74,15 @@ export const uniqueObjectNames: StackValidationPolicy = {
     for (const list of claims.values()) {
       if (list.length < 2) continue;
       // One finding per claimant, so that each is located (file and document offline) and the
-      // others are named in it.
-      for (const obj of list) {
-        const others = list.filter((o) => o !== obj).map(claimant);
+      // others are named in it: the first few of them, so that n claimants cost n, not n².
+      const named = list.slice(0, NAMED_CLAIMANTS + 1).map(claimant);
+      for (const [i, obj] of list.entries()) {
+        const shown = named.filter((_, j) => j !== i).slice(0, NAMED_CLAIMANTS);
+        const more = list.length - 1 - shown.length;
+        const others = more > 0 ? [...shown, `${more} more`] : shown;
         r.violation(
           obj.target,
-          `names the same object as ${others.length === 1 ? "another resource" : `${others.length} other resources`} (${others.join(", ")}): ${objectName(obj)} on one cluster, claimed ${list.length} times. Under pulumi up the second create fails with "already exists" halfway through the update; kubectl apply silently overwrites one with the other. Fix: rename one of them (metadata.name; when one belongs to a catalog service, rename the service), or delete the duplicate.`,
+          `names the same object as ${list.length === 2 ? "another resource" : `${list.length - 1} other resources`} (${others.join(", ")}): ${objectName(obj)} on one cluster, claimed ${list.length} times. Under pulumi up the second create fails with "already exists" halfway through the update; kubectl apply silently overwrites one with the other. Fix: rename one of them (metadata.name; when one belongs to a catalog service, rename the service), or delete the duplicate.`,
         );
       }
     }

@@ -106,4 +106,21 @@ describe(POLICY, () => {
     const unnamed = { namespace: "shop" };
     expect(findings([configMap("a", unnamed), configMap("b", unnamed)])).toEqual([]);
   });
+
+  it("names a few of many claimants and counts the rest, so n claimants cost n findings of bounded size", () => {
+    const n = 1000;
+    const all = findings(Array.from({ length: n }, (_, i) => configMap(`c${i}`, shopEnv)));
+    expect(all).toHaveLength(n);
+    for (const v of all) {
+      expect(v.message).toContain(`${n - 1} other resources`);
+      expect(v.message).toMatch(new RegExp(`, ${n - 4} more\\): `));
+      expect(v.message.match(/ConfigMap::c\d+/g)).toHaveLength(3);
+      // A finding never names its own resource among the others.
+      const named = v.message.slice(v.message.indexOf("(") + 1, v.message.indexOf("): ")).split(", ");
+      expect(named).not.toContain(v.resource.urn);
+    }
+    const [pair] = [findings([configMap("a", shopEnv), configMap("b", shopEnv)])];
+    expect(pair?.[0]?.message).toContain("as another resource (");
+    expect(pair?.[0]?.message).not.toContain("more");
+  });
 });
