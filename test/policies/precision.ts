@@ -5,6 +5,7 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { expect } from "vitest";
 import { type AnalyzedResource, analyze } from "../../policies/runner/analyze";
 import { nonEmpty } from "../helpers/non-empty";
 import { FIXTURES, loadFixture, runFixture } from "./harness";
@@ -134,4 +135,15 @@ export function fixtureScores(policy: string): Scores {
     }
   }
   return scores(outcomes);
+}
+
+/** Asserts that `policy` fires on every one of its failure fixtures and on no other fixture file. */
+export function expectExactOnFixtures(policy: string): void {
+  const s = fixtureScores(policy);
+  expect(s.truePositives).toBeGreaterThan(0);
+  expect({ precision: s.precision, recall: s.recall, falsePositiveRate: s.falsePositiveRate }).toEqual({
+    precision: 1,
+    recall: 1,
+    falsePositiveRate: 0,
+  });
 }
