@@ -2,9 +2,15 @@
 // escaped so it cannot move the cursor, colour the log or start a new, forged line, and cut so a
 // 2 MB value does not bury the message.
 
-/** C0 and C1 controls, DEL, line/paragraph separators, bidirectional overrides and the BOM. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+/**
+ * C0 and C1 controls (newline, CR, ESC, the 8-bit CSI U+009B ...), DEL, the line and paragraph
+ * separators, the bidirectional marks and overrides that reorder what a reader sees (Trojan Source)
+ * and the BOM: what untrusted text must not carry into a terminal or a CI log. Also used by the
+ * policy CLI's reports (policies/runner/printable.ts).
+ */
+export const UNSAFE_CHARACTERS =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", "\u001b": "\\e" };
 
@@ -14,7 +20,10 @@ export const SHOWN_VALUE_LENGTH = 80;
 /** `s` with every unsafe character escaped (`\n`, `\e`, `\u{9b}`), cut to `max` characters. */
 export function displayText(s: string, max = 500): string {
   const cut = s.length > max ? s.slice(0, max) : s;
-  const escaped = cut.replace(UNSAFE, (c) => NAMED[c] ?? `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`);
+  const escaped = cut.replace(
+    UNSAFE_CHARACTERS,
+    (c) => NAMED[c] ?? `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`,
+  );
   return s.length > max ? `${escaped}… (${s.length.toLocaleString("en")} characters)` : escaped;
 }
 

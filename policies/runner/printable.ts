@@ -4,15 +4,10 @@
 // a 60 MiB name would be echoed into every finding about it. So echoed text is escaped where it meets
 // a terminal and bounded wherever a finding is recorded.
 
+import { UNSAFE_CHARACTERS } from "../../components/errors/display";
+
 /** @default 4,000 characters: a finding's message is a few hundred; names are at most 253. */
 export const MAX_ECHOED_CHARS = 4000;
-
-/**
- * C0 and C1 controls (newline, CR, ESC, the 8-bit CSI U+009B ...), DEL, the Unicode line and
- * paragraph separators, and the bidirectional overrides that reorder what a reader sees (Trojan Source).
- */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/g;
 
 const escaped = (c: string) => {
   const code = c.charCodeAt(0);
@@ -35,5 +30,5 @@ export function bounded(text: string, max = MAX_ECHOED_CHARS): string {
 /** One line for a terminal or a CI log: control and bidi characters escaped (`\x1b`, `\n`), bounded. */
 export function printable(text: string, max = MAX_ECHOED_CHARS): string {
   const short = bounded(text, max);
-  return short.replace(UNPRINTABLE, escaped);
+  return short.replace(UNSAFE_CHARACTERS, escaped);
 }

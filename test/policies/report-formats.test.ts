@@ -279,9 +279,10 @@ describe("CI report formats", () => {
 
 describe("hostile strings from the input", () => {
   // What a terminal or a CI log would act on: controls (newline, CR, ESC, 8-bit CSI), DEL, line
-  // separators and bidi overrides. The text report may hold only its own newlines.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
-  const UNPRINTABLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+  // separators, bidi marks and overrides, the BOM. The text report may hold only its own newlines.
+  const UNPRINTABLE =
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+    /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\ufeff]/;
   const SECRET = "hunter2-Sup3rSecret-Value-9f8e7d";
   const HUGE = 1_000_000;
 
@@ -294,7 +295,7 @@ describe("hostile strings from the input", () => {
       `apiVersion: v1
 kind: Pod
 metadata:
-  name: "evil\\e[31mRED\\e]0;title\\a\\nOK: 0 mandatory, 0 advisory\\r\\u2028\\u202e\\u009b2J"
+  name: "evil\\e[31mRED\\e]0;title\\a\\nOK: 0 mandatory, 0 advisory\\r\\u2028\\u202e\\u200f\\ufeff\\u009b2J"
   namespace: "ns\\e[2J"
 spec:
   containers:
